@@ -1,0 +1,37 @@
+#include "keys/select.h"
+
+#include <errno.h>
+#include <stddef.h>
+
+#include "crypto/portable/secure.h"
+#include "keys/soft.h"
+
+bool key_is_se050_handle(const uint8_t key[KEY_LEN], uint32_t *object_id)
+{
+	uint32_t id = (uint32_t)key[0] | (uint32_t)key[1] << 8 | (uint32_t)key[2] << 16 |
+	              (uint32_t)key[3] << 24;
+	if (id == 0 || !ct_is_zero(key + 4, KEY_LEN - 4))
+		return false;
+	if (object_id)
+		*object_id = id;
+	return true;
+}
+
+int key_provider_from_config(const uint8_t key[KEY_LEN], const struct key_config *cfg,
+                             struct key_provider **out, const char **err_msg)
+{
+	(void)cfg;
+	if (key_is_se050_handle(key, NULL)) {
+		/* The SE050 provider is linked in by the se050 layer (issue 3). */
+		if (err_msg)
+			*err_msg = "key is an SE050 object handle, but this build has no SE050 provider";
+		return -ENOTSUP;
+	}
+	*out = soft_key_provider_new(key);
+	if (!*out) {
+		if (err_msg)
+			*err_msg = "out of memory";
+		return -ENOMEM;
+	}
+	return 0;
+}

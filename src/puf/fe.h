@@ -1,0 +1,35 @@
+/* Fuzzy extractor: code-offset secure sketch over BCH(63,16,23) in one or two interleaved layers,
+ * plus a PRF-based randomness extractor with a public seed (shared/specs/puf-auth-protocol.md §2, §4).
+ * Pure and portable: all randomness comes in as arguments; no malloc, no OS. */
+#ifndef HWG_PUF_FE_H
+#define HWG_PUF_FE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct fe_params {
+	uint16_t security_bits; /* 128 or 64: key length, and the seed is twice this */
+	uint8_t blocks;         /* BCH blocks of 63 bits in the response */
+	uint8_t layers;         /* 1, or 2 for the report's interleaved second layer */
+};
+
+/* The report's parameter sets: 8 blocks at 128-bit security, 4 blocks at 64-bit, two layers. */
+extern const struct fe_params FE_PARAMS_128;
+extern const struct fe_params FE_PARAMS_64;
+
+/* Sizes in bytes for a parameter set. */
+size_t fe_response_len(const struct fe_params *p); /* ceil(blocks * 63 / 8) */
+size_t fe_helper_len(const struct fe_params *p);   /* both sketch layers + extractor seed */
+size_t fe_key_len(const struct fe_params *p);      /* security_bits / 8 */
+/* Random bytes that fe_gen consumes: the code-offset codewords' messages and the seed. */
+size_t fe_gen_random_len(const struct fe_params *p);
+
+/* Gen(z) -> (r, hd). random holds fe_gen_random_len() fresh bytes. Returns 0 or -1 (bad params). */
+int fe_gen(const struct fe_params *p, const uint8_t *response, const uint8_t *random, uint8_t *key,
+           uint8_t *helper);
+
+/* Rec(z', hd) -> r. Returns 0, or -1 when decoding did not converge: never a wrong key knowingly
+ * (the protocol's tags catch the rest). */
+int fe_rec(const struct fe_params *p, const uint8_t *response, const uint8_t *helper, uint8_t *key);
+
+#endif

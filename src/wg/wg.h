@@ -1,0 +1,170 @@
+/* The WireGuard protocol core: pure. Bytes and time go in; bytes and actions come out through the
+ * callbacks in struct wg_io. No sockets, no TUN, no clocks, no threads in here: the daemon (src/daemon)
+ * owns all I/O and calls these functions from one thread.
+ *
+ * Normative behaviour and constants: shared/specs/wireguard-reference.md §1 (kernel drivers/net/wireguard).
+ */
+#ifndef HWG_WG_H
+#define HWG_WG_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "keys/provider.h"
+
+#define WG_KEY_LEN 32
+/* Largest IP packet the core accepts from the TUN side (the TUN MTU may be set up to this). */
+#define WG_MAX_PACKET 65535
+/* Transport header (type, receiver, counter) and the Poly1305 tag. */
+#define WG_DATA_OVERHEAD 32
+
+struct wg_device;
+struct wg_peer;
+
+/* Time as the daemon reads it: monotonic for every timer, wall clock only for TAI64N. */
+struct wg_time {
+	uint64_t mono_ns;
+	uint64_t real_sec;
+	uint32_t real_nsec;
+};
+
+/* A peer's outer address. `local` is the sticky source address (IP_PKTINFO / IPV6_PKTINFO) the
+ * datagram arrived on, so replies leave from it; a zero local means "let the kernel choose". */
+struct wg_endpoint {
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in4;
+		struct sockaddr_in6 in6;
+	} addr;
+	union {
+		struct in_addr in4;
+		struct in6_addr in6;
+	} local;
+	int local_ifindex;
+};
+
+struct wg_io {
+	void *ctx;
+	/* Send one UDP datagram. The buffer is only valid during the call. */
+	void (*send)(void *ctx, const struct wg_endpoint *to, const uint8_t *packet, size_t len);
+	/* Hand one decrypted, source-checked IP packet to the TUN device. Valid only during the call. */
+	void (*deliver)(void *ctx, const uint8_t *ip_packet, size_t len);
+	/* Fill buf with cryptographically secure random bytes (ephemeral keys, indices, jitter, cookies). */
+	void (*random)(void *ctx, void *buf, size_t len);
+	/* Optional: called after a burst of send()/deliver() calls so the daemon can flush a batch. */
+	void (*flush)(void *ctx);
+	/* Optional: true while the daemon's handshake queue (or the key provider's) is deep; the core
+	 * then demands a valid mac2 and answers with cookie replies (wireguard-reference.md §1.4). */
+	bool (*under_load)(void *ctx);
+};
+
+/* Why the core dropped a packet; counted per reason, never logged with key material. */
+enum wg_drop_reason {
+	WG_DROP_MALFORMED,       /* wrong length for its type, unknown type */
+	WG_DROP_MAC1,            /* mac1 did not verify */
+	WG_DROP_COOKIE_SENT,     /* under load without a valid mac2: answered with a cookie reply */
+	WG_DROP_RATELIMITED,     /* per-source handshake rate limit */
+	WG_DROP_HANDSHAKE,       /* decryption/DH failure, unknown peer, stale timestamp, flood */
+	WG_DROP_NO_KEYPAIR,      /* unknown receiver index or expired keypair */
+	WG_DROP_DECRYPT,         /* transport data failed authentication */
+	WG_DROP_REPLAY,          /* counter replayed or outside the window */
+	WG_DROP_ALLOWED_IPS,     /* inner source not in the sending peer's allowed IPs */
+	WG_DROP_NO_ROUTE,        /* outbound destination matches no peer */
+	WG_DROP_NO_ENDPOINT,     /* peer has no known endpoint yet */
+	WG_DROP_NO_KEY,          /* the interface has no private key */
+	WG_DROP_KEY_PROVIDER,    /* the key provider failed (chip absent, bus error) */
+	WG_DROP_STAGED_OVERFLOW, /* more than 128 packets waiting for a handshake */
+	WG_DROP_REASONS
+};
+
+struct wg_device_stats {
+	uint64_t dropped[WG_DROP_REASONS];
+	uint64_t handshakes_initiated;
+	uint64_t handshakes_completed;
+	uint64_t cookie_replies_sent;
+	uint64_t key_provider_calls; /* static-key DH operations requested from the provider */
+};
+
+struct wg_peer_info {
+	uint8_t public_key[WG_KEY_LEN];
+	uint8_t preshared_key[WG_KEY_LEN]; /* zeros when none */
+	bool has_endpoint;
+	struct wg_endpoint endpoint;
+	uint64_t last_handshake_sec; /* wall clock of the last completed handshake; 0 when none */
+	uint32_t last_handshake_nsec;
+	uint64_t rx_bytes, tx_bytes;
+	uint16_t persistent_keepalive; /* seconds, 0 = off */
+};
+
+/* ---- lifetime ---- */
+
+/* Returns NULL on allocation failure. io is copied. */
+struct wg_device *wg_device_new(const struct wg_io *io);
+/* Wipes all key material and frees everything, including the key provider. */
+void wg_device_free(struct wg_device *dev);
+
+/* ---- configuration (UAPI set) ---- */
+
+/* Installs the interface key (ownership of kp passes to the device; NULL removes the key). As
+ * wireguard-go's SetPrivateKey: recomputes static-static for every peer through the provider,
+ * re-keys the cookie checker, removes a peer whose public key equals the new own public key, and
+ * expires every keypair. Returns 0 or a negative errno. */
+int wg_device_set_key(struct wg_device *dev, struct key_provider *kp, const struct wg_time *now);
+/* The current provider, or NULL. */
+struct key_provider *wg_device_key(struct wg_device *dev);
+
+/* Finds a peer by public key, or NULL. */
+struct wg_peer *wg_device_peer_find(struct wg_device *dev, const uint8_t public_key[WG_KEY_LEN]);
+/* Creates a peer (computes its static-static value when a key is installed). Returns NULL and sets
+ * *err (negative errno) on failure; returns the existing peer if there is one. */
+struct wg_peer *wg_device_peer_add(struct wg_device *dev, const uint8_t public_key[WG_KEY_LEN],
+                                   int *err);
+void wg_device_peer_remove(struct wg_device *dev, struct wg_peer *peer);
+void wg_device_peers_clear(struct wg_device *dev);
+
+void wg_peer_set_preshared_key(struct wg_peer *peer, const uint8_t psk[WG_KEY_LEN]);
+void wg_peer_set_endpoint(struct wg_peer *peer, const struct wg_endpoint *ep);
+/* Turning keepalive on from 0 sends a keepalive at once (when a session or endpoint allows). */
+void wg_peer_set_persistent_keepalive(struct wg_device *dev, struct wg_peer *peer, uint16_t secs,
+                                      const struct wg_time *now);
+/* family is AF_INET or AF_INET6; addr holds 4 or 16 bytes; the prefix is masked on insert and moved
+ * from any other peer. Returns 0 or -EINVAL. */
+int wg_peer_allowed_ip_add(struct wg_device *dev, struct wg_peer *peer, int family,
+                           const void *addr, uint8_t cidr);
+void wg_peer_allowed_ips_clear(struct wg_device *dev, struct wg_peer *peer);
+/* Called after a peer's UAPI block ends: flushes staged packets, sends a pending keepalive. */
+void wg_peer_config_done(struct wg_device *dev, struct wg_peer *peer, const struct wg_time *now);
+
+/* ---- introspection (UAPI get) ---- */
+
+/* Calls fn for each peer in insertion order; stops early when fn returns non-zero. */
+int wg_device_foreach_peer(struct wg_device *dev, int (*fn)(void *ctx, struct wg_peer *peer),
+                           void *ctx);
+void wg_peer_info(const struct wg_peer *peer, struct wg_peer_info *out);
+/* Calls fn for each of the peer's prefixes (family, 4 or 16 address bytes, cidr). */
+int wg_peer_foreach_allowed_ip(const struct wg_device *dev, const struct wg_peer *peer,
+                               int (*fn)(void *ctx, int family, const uint8_t *addr, uint8_t cidr),
+                               void *ctx);
+void wg_device_stats(const struct wg_device *dev, struct wg_device_stats *out);
+
+/* ---- data path ---- */
+
+/* An IP packet read from the TUN device. Routed by destination to a peer; encrypted and sent, or
+ * staged while a handshake is started. */
+void wg_device_tun_input(struct wg_device *dev, const uint8_t *ip_packet, size_t len,
+                         const struct wg_time *now);
+/* A UDP datagram received from `from`. The buffer may be modified in place (decryption). */
+void wg_device_udp_input(struct wg_device *dev, uint8_t *packet, size_t len,
+                         const struct wg_endpoint *from, const struct wg_time *now);
+/* Runs every timer that is due (retransmits, keepalives, rekeys, zeroing of old keys, cookie secret
+ * rotation) and returns the monotonic time in ns at which it next needs to run. */
+uint64_t wg_device_tick(struct wg_device *dev, const struct wg_time *now);
+
+/* Forces a new handshake with the peer (tests and `hwguard-key rotate`). */
+void wg_peer_initiate_handshake(struct wg_device *dev, struct wg_peer *peer,
+                                const struct wg_time *now);
+
+#endif

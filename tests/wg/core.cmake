@@ -1,0 +1,1 @@
+# Tests of the handshake, cookies, keypairs, timers, peers and device.

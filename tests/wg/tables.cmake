@@ -1,0 +1,1 @@
+# Tests of the allowed-IPs trie, replay window and rate limiter.
