@@ -10,7 +10,8 @@
 
 void tai64n_encode(uint8_t out[TAI64N_LEN], uint64_t unix_seconds, uint32_t nanoseconds);
 
-/* memcmp-style ordering of two encoded timestamps (big-endian compare). */
+/* Ordering of two encoded timestamps (big-endian compare): -1, 0 or 1 as a is earlier, equal or
+ * later. */
 int tai64n_compare(const uint8_t a[TAI64N_LEN], const uint8_t b[TAI64N_LEN]);
 
 #endif

@@ -4,6 +4,7 @@
 #include <stddef.h>
 
 #include "crypto/portable/secure.h"
+#include "keys/se050.h"
 #include "keys/soft.h"
 
 bool key_is_se050_handle(const uint8_t key[KEY_LEN], uint32_t *object_id)
@@ -20,13 +21,9 @@ bool key_is_se050_handle(const uint8_t key[KEY_LEN], uint32_t *object_id)
 int key_provider_from_config(const uint8_t key[KEY_LEN], const struct key_config *cfg,
                              struct key_provider **out, const char **err_msg)
 {
-	(void)cfg;
-	if (key_is_se050_handle(key, NULL)) {
-		/* The SE050 provider is linked in by the se050 layer (issue 3). */
-		if (err_msg)
-			*err_msg = "key is an SE050 object handle, but this build has no SE050 provider";
-		return -ENOTSUP;
-	}
+	uint32_t object_id;
+	if (key_is_se050_handle(key, &object_id))
+		return se050_key_provider_new(object_id, cfg ? cfg->se050_bus : NULL, out, err_msg);
 	*out = soft_key_provider_new(key);
 	if (!*out) {
 		if (err_msg)

@@ -21,7 +21,9 @@ struct key_config {
 bool key_is_se050_handle(const uint8_t key[KEY_LEN], uint32_t *object_id);
 
 /* Creates the provider for key. Returns 0 and sets *out, or a negative errno: -ENODEV when the named
- * hardware is absent, -ENOENT when the object does not exist, -EINVAL when it is not an X25519 key.
+ * hardware is absent, -ENOENT when the object does not exist, -EINVAL when it is not an X25519 key
+ * (or the bus spec is malformed), -EBUSY when another process owns the chip, -ENOTSUP when the chip
+ * cannot do X25519. Blocks while it talks to the chip (reading the public key).
  * *err_msg (optional) receives a static human-readable reason. */
 int key_provider_from_config(const uint8_t key[KEY_LEN], const struct key_config *cfg,
                              struct key_provider **out, const char **err_msg);

@@ -16,10 +16,24 @@ struct fe_params {
 /* The report's parameter sets: 8 blocks at 128-bit security, 4 blocks at 64-bit, two layers. */
 extern const struct fe_params FE_PARAMS_128;
 extern const struct fe_params FE_PARAMS_64;
+/* Conservative: 18 blocks, two layers. The textbook code-offset bound 18 * (63 h - 47) >= 128 holds
+ * for a per-bit min-entropy h >= 0.862 (P(1) within 0.45..0.55), where the report's 8 blocks need
+ * h = 1. It needs a response debiased that far (docs/puf.md: cost and what reaches it). */
+extern const struct fe_params FE_PARAMS_128_CONSERVATIVE;
+
+/* Largest blocks value accepted (fixed-size state, no malloc). */
+#define FE_MAX_BLOCKS 18
+/* Iterations of the two-layer decoder before it gives up. */
+#define FE_MAX_ITERATIONS 8
+
+/* 1 when the set is usable: security 64 or 128, 1..FE_MAX_BLOCKS blocks, 1 or 2 layers. */
+int fe_params_valid(const struct fe_params *p);
 
 /* Sizes in bytes for a parameter set. */
 size_t fe_response_len(const struct fe_params *p); /* ceil(blocks * 63 / 8) */
 size_t fe_helper_len(const struct fe_params *p);   /* both sketch layers + extractor seed */
+size_t fe_sketch_len(const struct fe_params *p);   /* one layer: ceil(blocks * 63 / 8) */
+size_t fe_seed_len(const struct fe_params *p);     /* 2 * security_bits / 8 */
 size_t fe_key_len(const struct fe_params *p);      /* security_bits / 8 */
 /* Random bytes that fe_gen consumes: the code-offset codewords' messages and the seed. */
 size_t fe_gen_random_len(const struct fe_params *p);
@@ -31,5 +45,11 @@ int fe_gen(const struct fe_params *p, const uint8_t *response, const uint8_t *ra
 /* Rec(z', hd) -> r. Returns 0, or -1 when decoding did not converge: never a wrong key knowingly
  * (the protocol's tags catch the rest). */
 int fe_rec(const struct fe_params *p, const uint8_t *response, const uint8_t *helper, uint8_t *key);
+
+/* The secure-sketch half of Rec: recovers Gen's response into recovered (fe_response_len bytes)
+ * without running the extractor. Returns the number of decoder iterations used (>= 1), or -1 as
+ * fe_rec. fe_rec is this plus the extractor; fe-sim uses it to count failures quickly. */
+int fe_recover(const struct fe_params *p, const uint8_t *response, const uint8_t *helper,
+	       uint8_t *recovered);
 
 #endif

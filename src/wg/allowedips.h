@@ -16,14 +16,16 @@ void allowedips_free(struct allowedips *t);
  * NULL. Returns 0, -EINVAL for a bad family/cidr, -ENOMEM. */
 int allowedips_insert(struct allowedips *t, int family, const uint8_t *addr, uint8_t cidr,
                       void *owner);
-/* Removes one prefix if owner holds it. Returns 0, or -ENOENT. */
+/* Removes one prefix (masked like insert) if owner holds it. Returns 0, -ENOENT, or -EINVAL for a
+ * bad family/cidr. */
 int allowedips_remove(struct allowedips *t, int family, const uint8_t *addr, uint8_t cidr,
                       const void *owner);
 /* Removes every prefix of owner. */
 void allowedips_remove_owner(struct allowedips *t, const void *owner);
 /* The owner of the longest prefix containing addr, or NULL. */
 void *allowedips_lookup(const struct allowedips *t, int family, const uint8_t *addr);
-/* Calls fn for each prefix of owner (masked address); stops when fn returns non-zero and returns it. */
+/* Calls fn for each prefix of owner (masked address: 4 or 16 bytes), most recently added first;
+ * stops when fn returns non-zero and returns it. fn must not modify the table. */
 int allowedips_foreach(const struct allowedips *t, const void *owner,
                        int (*fn)(void *ctx, int family, const uint8_t *addr, uint8_t cidr),
                        void *ctx);

@@ -1,8 +1,9 @@
 /* The WireGuard protocol core: pure. Bytes and time go in; bytes and actions come out through the
- * callbacks in struct wg_io. No sockets, no TUN, no clocks, no threads in here: the daemon (src/daemon)
- * owns all I/O and calls these functions from one thread.
+ * callbacks in struct wg_io. No sockets, no TUN, no clocks, no threads in here: the daemon
+ * (src/daemon) owns all I/O and calls these functions from one thread.
  *
- * Normative behaviour and constants: shared/specs/wireguard-reference.md §1 (kernel drivers/net/wireguard).
+ * Normative behaviour and constants: shared/specs/wireguard-reference.md §1 (kernel
+ * drivers/net/wireguard).
  */
 #ifndef HWG_WG_H
 #define HWG_WG_H
@@ -20,6 +21,8 @@
 #define WG_MAX_PACKET 65535
 /* Transport header (type, receiver, counter) and the Poly1305 tag. */
 #define WG_DATA_OVERHEAD 32
+/* As the kernel (MAX_PEERS_PER_DEVICE): wg_device_peer_add fails with -ENOSPC beyond this. */
+#define WG_MAX_PEERS (1u << 20)
 
 struct wg_device;
 struct wg_peer;
@@ -50,14 +53,18 @@ struct wg_io {
 	void *ctx;
 	/* Send one UDP datagram. The buffer is only valid during the call. */
 	void (*send)(void *ctx, const struct wg_endpoint *to, const uint8_t *packet, size_t len);
-	/* Hand one decrypted, source-checked IP packet to the TUN device. Valid only during the call. */
+	/* Hand one decrypted, source-checked IP packet to the TUN device. Valid only during the
+	 * call. */
 	void (*deliver)(void *ctx, const uint8_t *ip_packet, size_t len);
-	/* Fill buf with cryptographically secure random bytes (ephemeral keys, indices, jitter, cookies). */
+	/* Fill buf with cryptographically secure random bytes (ephemeral keys, indices, jitter,
+	 * cookies). */
 	void (*random)(void *ctx, void *buf, size_t len);
-	/* Optional: called after a burst of send()/deliver() calls so the daemon can flush a batch. */
+	/* Optional: called after a burst of send()/deliver() calls so the daemon can flush a batch.
+	 */
 	void (*flush)(void *ctx);
-	/* Optional: true while the daemon's handshake queue (or the key provider's) is deep; the core
-	 * then demands a valid mac2 and answers with cookie replies (wireguard-reference.md §1.4). */
+	/* Optional: true while the daemon's handshake queue (or the key provider's) is deep; the
+	 * core then demands a valid mac2 and answers with cookie replies (wireguard-reference.md
+	 * §1.4). */
 	bool (*under_load)(void *ctx);
 };
 
@@ -77,6 +84,8 @@ enum wg_drop_reason {
 	WG_DROP_NO_KEY,          /* the interface has no private key */
 	WG_DROP_KEY_PROVIDER,    /* the key provider failed (chip absent, bus error) */
 	WG_DROP_STAGED_OVERFLOW, /* more than 128 packets waiting for a handshake */
+	WG_DROP_HANDSHAKE_TIMEOUT, /* gave up after 90 s of retries: staged packets purged (counted
+	                              once) */
 	WG_DROP_REASONS
 };
 
@@ -160,11 +169,25 @@ void wg_device_tun_input(struct wg_device *dev, const uint8_t *ip_packet, size_t
 void wg_device_udp_input(struct wg_device *dev, uint8_t *packet, size_t len,
                          const struct wg_endpoint *from, const struct wg_time *now);
 /* Runs every timer that is due (retransmits, keepalives, rekeys, zeroing of old keys, cookie secret
- * rotation) and returns the monotonic time in ns at which it next needs to run. */
+ * rotation) and returns the monotonic time in ns at which it next needs to run: never later than
+ * now + 10 s, so the answer is always usable as a poll timeout. Calling it early or often is fine.
+ */
 uint64_t wg_device_tick(struct wg_device *dev, const struct wg_time *now);
 
-/* Forces a new handshake with the peer (tests and `hwguard-key rotate`). */
+/* Forces a new handshake with the peer (tests and `hwguard-key rotate`). Like the kernel it sends
+ * at most one initiation per peer every 5 s (REKEY_TIMEOUT). */
 void wg_peer_initiate_handshake(struct wg_device *dev, struct wg_peer *peer,
                                 const struct wg_time *now);
+
+/* ---- extensions ---- */
+
+/* The TUN MTU: data packets are padded to a multiple of 16 but never beyond it. 0 (the default)
+ * means unknown: pad to 16 without bound. */
+void wg_device_set_mtu(struct wg_device *dev, unsigned mtu);
+/* A short lowercase name for a drop reason ("mac1", "replay", ...), for logs and UAPI extensions.
+ */
+const char *wg_drop_reason_name(enum wg_drop_reason why);
+/* How many transport keypairs (previous, current, next) the peer holds now: 0..3. */
+unsigned wg_peer_keypair_count(const struct wg_peer *peer);
 
 #endif

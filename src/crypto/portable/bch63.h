@@ -14,8 +14,10 @@
 uint64_t bch63_encode(uint16_t message);
 
 /* Corrects up to 11 bit errors in *word (in place). Returns the number of corrected errors (0..11),
- * or -1 when more errors are present than the code can correct (the word is then left unchanged).
- * Syndromes, Berlekamp-Massey and Chien search. */
+ * or -1 when no codeword lies within distance 11 (the word is then left unchanged) or when bit 63
+ * is set. A success always yields the unique codeword within distance 11: the result is re-encoded
+ * and checked. Syndromes, Berlekamp-Massey and Chien search, in time independent of the word's
+ * value and error count (docs/puf-crypto.md). */
 int bch63_decode(uint64_t *word);
 
 /* The message bits of a codeword. */

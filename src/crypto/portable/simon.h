@@ -1,6 +1,7 @@
 /* SIMON block ciphers (Beaulieu et al., ePrint 2013/404): 64/96, 64/128, 128/128, 128/192, 128/256.
- * Portable C, no malloc, no OS. Byte convention: the NSA Implementation Guide's (little-endian bytes
- * and words, word 0 = the right word y); see docs/puf.md for the mapping to the paper's word order. */
+ * Portable C, no malloc, no OS. Byte convention: the NSA Implementation Guide's (little-endian
+ * bytes and words, word 0 = the right word y); see docs/puf-crypto.md for the mapping to the
+ * paper's word order. Constant time: no tables, no data-dependent branches. */
 #ifndef HWG_CRYPTO_SIMON_H
 #define HWG_CRYPTO_SIMON_H
 
@@ -16,7 +17,7 @@ enum simon_variant {
 };
 
 #define SIMON_MAX_ROUNDS 72
-#define SIMON_MAX_BLOCK 16
+#define SIMON_MAX_BLOCK  16
 
 /* Expanded key schedule; round keys are stored as 64-bit words for both block sizes. */
 struct simon_ctx {
@@ -26,11 +27,12 @@ struct simon_ctx {
 	uint8_t word_bits; /* 32 or 64 */
 };
 
-/* key holds 12, 16, 24 or 32 bytes as the variant demands. Returns 0, or -1 for an unknown variant. */
+/* key holds 12, 16, 24 or 32 bytes as the variant demands. Returns 0, or -1 for an unknown variant
+ * (ctx is then zeroed: rounds = 0). The block functions accept out == in. */
 int simon_init(struct simon_ctx *ctx, enum simon_variant v, const uint8_t *key);
 void simon_encrypt_block(const struct simon_ctx *ctx, uint8_t *out, const uint8_t *in);
 void simon_decrypt_block(const struct simon_ctx *ctx, uint8_t *out, const uint8_t *in);
-/* Key length in bytes for a variant (12..32), block length (8 or 16). */
+/* Key length in bytes for a variant (12..32), block length (8 or 16); 0 for an unknown variant. */
 size_t simon_key_len(enum simon_variant v);
 size_t simon_block_len(enum simon_variant v);
 /* Wipes the round keys. */

@@ -1,0 +1,81 @@
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "crypto/portable/secure.h"
+#include "crypto/x25519.h"
+#include "keys/se050.h"
+#include "se050/se050.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "Usage: hwguard-key genkey [--se050 ID [--force]] [--bus SPEC]\n"
+	        "Without --se050: prints a new software private key in base64 (like `wg genkey`).\n"
+	        "With --se050 ID: generates an X25519 key pair inside the SE050 at object ID "
+	        "(policy:\n"
+	        "key agreement, read public key, delete) and prints its handle, which goes where "
+	        "a\n"
+	        "private key would (PrivateKey = ..., wg set IF private-key FILE). An existing\n"
+	        "object is never replaced unless --force is given.\n"
+	        "  --bus SPEC  i2c:/dev/i2c-1@0x48 (default; or $HWGUARD_SE050_BUS) or emu:PATH\n");
+}
+
+int cmd_genkey(int argc, char **argv)
+{
+	const char *bus = NULL, *id_s = NULL;
+	bool force = false;
+	char out[B64_KEY_LEN + 1];
+	uint8_t key[KEY_LEN];
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--force")) {
+			force = true;
+		} else if (!strcmp(argv[i], "--se050") && i + 1 < argc) {
+			id_s = argv[++i];
+		} else if (!strcmp(argv[i], "--bus") && i + 1 < argc) {
+			bus = argv[++i];
+		} else {
+			fprintf(stderr, "hwguard-key genkey: unexpected argument '%s'\n", argv[i]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!id_s) {
+		if (force) {
+			fprintf(stderr, "hwguard-key genkey: --force needs --se050 ID\n");
+			return 2;
+		}
+		uint8_t pub[KEY_LEN];
+		if (x25519_generate(key, pub) != 0) {
+			fprintf(stderr, "hwguard-key: key generation failed\n");
+			return 1;
+		}
+		key_to_base64(out, key);
+		printf("%s\n", out);
+		secure_wipe(key, sizeof(key));
+		secure_wipe(out, sizeof(out));
+		return 0;
+	}
+	uint32_t id;
+	if (parse_object_id(id_s, &id))
+		return 2;
+	struct se050 *se = open_chip(bus);
+	if (!se)
+		return 1;
+	int r = se050_generate_x25519(se, id, force);
+	se050_close(se);
+	if (r) {
+		char what[64];
+		snprintf(what, sizeof(what), "cannot generate a key at 0x%08X", id);
+		report(what, r);
+		return 1;
+	}
+	se050_handle_encode(id, key);
+	key_to_base64(out, key);
+	printf("%s\n", out);
+	return 0;
+}

@@ -1,0 +1,189 @@
+/* pufauth auth: one device authenticates to a server: HELLO, CHALLENGE, RESPONSE, CONFIRM. On an
+ * accepted CONFIRM the state file is replaced atomically (sk := t5, y := y2); on anything else it
+ * is left alone, and the server still knows the old key as "previous". */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "crypto/portable/secure.h"
+#include "puf/proto/device.h"
+#include "puf/proto/device_source.h"
+#include "puf/proto/state_file.h"
+#include "puf/proto/wire.h"
+#include "pufserver/udp.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "Usage: pufauth auth --state FILE --server HOST:PORT [--timeout MS] [--tries N]\n\n"
+	        "Authenticates the device of FILE (made by 'pufauth enroll') to a server.\n"
+	        "Exit status 0: mutual authentication succeeded and the state file was\n"
+	        "updated; 1: the server did not authenticate the device (or vice versa);\n"
+	        "3: no usable answer from the server; 2: bad usage or input.\n\n"
+	        "  --state FILE        device state file\n"
+	        "  --server HOST:PORT  the server\n"
+	        "  --timeout MS        wait per message (default 5000)\n"
+	        "  --tries N           HELLO attempts before giving up (default 3)\n");
+}
+
+/* Sends msg and waits for a datagram that parses as want; retries on silence or foreign
+ * datagrams until the deadline. Returns its length, 0 on timeout, -1 on error. */
+static long request(int fd, const uint8_t *msg, size_t len, uint8_t want, uint8_t *reply,
+                    size_t cap, int timeout_ms, char *err, size_t err_len)
+{
+	long n = pufudp_exchange(fd, msg, len, reply, cap, timeout_ms, err, err_len);
+	struct pufproto_header h;
+
+	if (n > 0 && (pufproto_parse_header(reply, (size_t)n, &h) || h.type != want)) {
+		snprintf(err, err_len, "unexpected answer from the server");
+		return -1;
+	}
+	return n;
+}
+
+int cmd_auth(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	        {"state", required_argument, NULL, 's'},
+	        {"server", required_argument, NULL, 'S'},
+	        {"timeout", required_argument, NULL, 't'},
+	        {"tries", required_argument, NULL, 'n'},
+	        {"help", no_argument, NULL, 'h'},
+	        {"version", no_argument, NULL, 'V'},
+	        {NULL, 0, NULL, 0},
+	};
+	const char *state = NULL, *server = NULL;
+	struct pufproto_file_store fs;
+	struct pufproto_device dev;
+	struct pufproto_device_config cfg;
+	struct pufproto_device_nv nv;
+	struct pufproto_suite suite;
+	struct device_source_desc desc;
+	struct device_source src;
+	uint8_t a[PUFPROTO_MAX_MESSAGE], b[PUFPROTO_MAX_MESSAGE];
+	char err[512];
+	int timeout = 5000, tries = 3, c, ret = 2, fd = -1, v;
+	long n, m = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			state = optarg;
+			break;
+		case 'S':
+			server = optarg;
+			break;
+		case 't':
+			timeout = atoi(optarg);
+			if (timeout < 1 || timeout > 600000) {
+				fprintf(stderr, "pufauth auth: --timeout must be 1..600000 ms\n");
+				return 2;
+			}
+			break;
+		case 'n':
+			tries = atoi(optarg);
+			if (tries < 1 || tries > 100) {
+				fprintf(stderr, "pufauth auth: --tries must be 1..100\n");
+				return 2;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("pufauth %s\n", HWGUARD_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc || !state || !server) {
+		fprintf(stderr, "pufauth auth: need --state and --server\n");
+		usage(stderr);
+		return 2;
+	}
+	if (pufproto_file_store_load(&fs, state, &nv, err, sizeof(err)) ||
+	    device_source_parse(fs.source, fs.source_len, &desc, err, sizeof(err))) {
+		fprintf(stderr, "pufauth auth: %s\n", err);
+		return 2;
+	}
+	if (device_source_open(&src, &desc, err, sizeof(err))) {
+		fprintf(stderr, "pufauth auth: %s\n", err);
+		return 2;
+	}
+	pufproto_suite_get(nv.suite, &suite);
+	cfg.challenge_space = device_source_challenges(&src, &suite);
+	cfg.reference_readings = desc.kind == DEVICE_SOURCE_SIM ? 5 : 1;
+	if (pufproto_device_init(&dev, &nv) || cfg.challenge_space == 0) {
+		fprintf(stderr, "pufauth auth: %s: unusable device state\n", state);
+		goto out;
+	}
+	fd = pufudp_connect(server, err, sizeof(err));
+	if (fd < 0) {
+		fprintf(stderr, "pufauth auth: %s\n", err);
+		goto out;
+	}
+	n = pufproto_device_hello(&dev, a, sizeof(a));
+	for (int t = 0; t < tries && m == 0; t++)
+		m = request(fd, a, (size_t)n, PUFPROTO_MSG_CHALLENGE, b, sizeof(b), timeout, err,
+		            sizeof(err));
+	if (m <= 0) {
+		fprintf(stderr, "pufauth auth: %s: %s\n", server, m == 0 ? "no answer" : err);
+		ret = 3;
+		goto out;
+	}
+	n = pufproto_device_begin(&dev, &cfg, b, (size_t)m, &device_os_rng, device_source_puf(&src),
+	                          a, sizeof(a));
+	if (n < 0) {
+		fprintf(stderr, "pufauth auth: %s\n", pufproto_device_strerror((int)n));
+		ret = 1;
+		goto out;
+	}
+	m = request(fd, a, (size_t)n, PUFPROTO_MSG_CONFIRM, b, sizeof(b), timeout, err,
+	            sizeof(err));
+	if (m <= 0) {
+		fprintf(stderr,
+		        "pufauth auth: %s: %s; the device keeps its state (the server still "
+		        "accepts it as 'previous')\n",
+		        server, m == 0 ? "no confirmation" : err);
+		ret = 3;
+		goto out;
+	}
+	v = pufproto_device_finish(&dev, b, (size_t)m);
+	if (v < 0) {
+		fprintf(stderr, "pufauth auth: bad confirmation: %s\n",
+		        pufproto_device_strerror(v));
+		ret = 1;
+		goto out;
+	}
+	if (v != PUFPROTO_DEVICE_ACCEPT) {
+		fprintf(stderr, "pufauth auth: authentication failed (the server did not recognise "
+		                "this device, or its answer did not verify)\n");
+		ret = 1;
+		goto out;
+	}
+	if (pufproto_device_commit(&dev, &fs.base)) {
+		fprintf(stderr,
+		        "pufauth auth: authenticated, but %s could not be updated; the old state "
+		        "stays valid\n",
+		        state);
+		ret = 1;
+		goto out;
+	}
+	printf("authenticated\n");
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	device_source_close(&src);
+	pufproto_device_abort(&dev);
+	secure_wipe(&dev, sizeof(dev));
+	secure_wipe(&nv, sizeof(nv));
+	secure_wipe(&fs, sizeof(fs));
+	return ret;
+}

@@ -1,0 +1,216 @@
+/* pufauth enroll: the trusted enrolment of one device. The server side picks sk and the challenge
+ * y1, the device answers z1 = f(x, y1) as the majority of several readings; the server row
+ * (sk, z1) goes to the SQLite store and the device state (sk, y1, which PUF) to the state file. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "crypto/portable/secure.h"
+#include "crypto/random.h"
+#include "puf/proto/device.h"
+#include "puf/proto/device_source.h"
+#include "puf/proto/state_file.h"
+#include "pufserver/store.h"
+
+#define ENROLL_READINGS 11
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "Usage: pufauth enroll --db PATH --state FILE (--sim-seed S | --dump FILE)\n"
+	        "                      [--security 128|64] [--name NAME] [--sim-model "
+	        "prototype|mcu]\n"
+	        "                      [--force]\n\n"
+	        "Enrols a device: writes its state file (key and challenge; no secret derivable\n"
+	        "without the PUF) and the server's row (key and reference response) in the "
+	        "store.\n\n"
+	        "  --db PATH          server store (SQLite; created if missing)\n"
+	        "  --state FILE       device state file to create\n"
+	        "  --sim-seed S       the device is the simulated SRAM PUF with this seed\n"
+	        "  --dump FILE        the device is a recorded SRAM power-up dump (one chip)\n"
+	        "  --security BITS    128 (SIMON-128/128, default) or 64 (SIMON-64/128)\n"
+	        "  --name NAME        device name in the store (default: the state file's name)\n"
+	        "  --sim-model MODEL  simulator calibration (default prototype: 10 %% noise)\n"
+	        "  --force            overwrite an existing state file\n");
+}
+
+static int parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (!*s || *s == '-')
+		return -1;
+	*v = strtoull(s, &end, 0);
+	return *end ? -1 : 0;
+}
+
+int cmd_enroll(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	        {"db", required_argument, NULL, 'd'},
+	        {"state", required_argument, NULL, 's'},
+	        {"sim-seed", required_argument, NULL, 'S'},
+	        {"dump", required_argument, NULL, 'D'},
+	        {"security", required_argument, NULL, 'b'},
+	        {"name", required_argument, NULL, 'n'},
+	        {"sim-model", required_argument, NULL, 'm'},
+	        {"force", no_argument, NULL, 'f'},
+	        {"help", no_argument, NULL, 'h'},
+	        {"version", no_argument, NULL, 'V'},
+	        {NULL, 0, NULL, 0},
+	};
+	const char *db = NULL, *state = NULL, *name = NULL, *model = "prototype";
+	struct device_source_desc desc;
+	struct device_source src;
+	struct pufproto_suite suite;
+	struct pufproto_device_nv nv;
+	struct pufproto_file_store fs;
+	struct pufstore *st = NULL;
+	uint8_t blob[PUFPROTO_STATE_MAX_SOURCE], ref[PUFPROTO_MAX_RESPONSE];
+	char err[512], namebuf[PUFSTORE_NAME_MAX + 1];
+	int security = 128, force = 0, have_source = 0, c, ret = 1;
+	uint32_t challenges;
+	int64_t id;
+	long blob_len;
+
+	memset(&desc, 0, sizeof(desc));
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			db = optarg;
+			break;
+		case 's':
+			state = optarg;
+			break;
+		case 'S':
+			desc.kind = DEVICE_SOURCE_SIM;
+			if (parse_u64(optarg, &desc.seed)) {
+				fprintf(stderr,
+				        "pufauth enroll: --sim-seed: '%s' is not a number\n",
+				        optarg);
+				return 2;
+			}
+			have_source++;
+			break;
+		case 'D':
+			desc.kind = DEVICE_SOURCE_DUMP;
+			if (strlen(optarg) >= sizeof(desc.path)) {
+				fprintf(stderr, "pufauth enroll: --dump: path too long\n");
+				return 2;
+			}
+			strcpy(desc.path, optarg);
+			have_source++;
+			break;
+		case 'b':
+			security = atoi(optarg);
+			if (security != 128 && security != 64) {
+				fprintf(stderr, "pufauth enroll: --security must be 128 or 64\n");
+				return 2;
+			}
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		case 'm':
+			model = optarg;
+			break;
+		case 'f':
+			force = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("pufauth %s\n", HWGUARD_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc || !db || !state || have_source != 1) {
+		fprintf(stderr,
+		        "pufauth enroll: need --db, --state and one of --sim-seed/--dump\n");
+		usage(stderr);
+		return 2;
+	}
+	if (desc.kind == DEVICE_SOURCE_SIM) {
+		if (!sram_sim_params_by_name(model) || strlen(model) >= sizeof(desc.model)) {
+			fprintf(stderr,
+			        "pufauth enroll: unknown --sim-model '%s' (prototype, mcu)\n",
+			        model);
+			return 2;
+		}
+		strcpy(desc.model, model);
+		desc.sram_bytes = DEVICE_SOURCE_SIM_BYTES;
+	}
+	if (!name) {
+		snprintf(err, sizeof(err), "%s", state);
+		snprintf(namebuf, sizeof(namebuf), "%s", basename(err));
+		name = namebuf;
+	}
+	pufproto_suite_get(security == 128 ? PUFPROTO_SUITE_128 : PUFPROTO_SUITE_64, &suite);
+	if (device_source_open(&src, &desc, err, sizeof(err))) {
+		fprintf(stderr, "pufauth enroll: %s\n", err);
+		return 1;
+	}
+	challenges = device_source_challenges(&src, &suite);
+	if (challenges == 0) {
+		fprintf(stderr, "pufauth enroll: the PUF is too small for a %d-bit response\n",
+		        (int)suite.response_len * 8);
+		goto out;
+	}
+	blob_len = device_source_encode(&desc, blob, sizeof(blob));
+	if (blob_len < 0) {
+		fprintf(stderr, "pufauth enroll: cannot describe the PUF source\n");
+		goto out;
+	}
+
+	/* the server's choices: sk and y1 */
+	nv.suite = suite.id;
+	random_bytes(nv.sk, sizeof(nv.sk));
+	random_bytes(&nv.challenge, sizeof(nv.challenge));
+	nv.challenge %= challenges;
+	/* the device's answer: z1 */
+	if (pufproto_read_reference(device_source_puf(&src), &suite, nv.challenge, ENROLL_READINGS,
+	                            ref)) {
+		fprintf(stderr, "pufauth enroll: reading the PUF failed\n");
+		goto out;
+	}
+	if (pufstore_open(&st, db, 1, err, sizeof(err))) {
+		fprintf(stderr, "pufauth enroll: %s\n", err);
+		goto out;
+	}
+	/* The row is committed only once the state file is durable: a failure leaves neither. */
+	if (pufstore_begin(st) ||
+	    pufstore_enroll(st, name, suite.id, nv.sk, ref, suite.response_len, &id)) {
+		fprintf(stderr, "pufauth enroll: %s: %s\n", db, pufstore_error(st));
+		goto out;
+	}
+	if (pufproto_file_store_create(&fs, state, &nv, blob, (size_t)blob_len, force, err,
+	                               sizeof(err))) {
+		fprintf(stderr, "pufauth enroll: %s\n", err);
+		goto out;
+	}
+	if (pufstore_commit(st)) {
+		fprintf(stderr, "pufauth enroll: %s: %s\n", db, pufstore_error(st));
+		unlink(state);
+		goto out;
+	}
+	printf("enrolled '%s' (id %" PRId64 ", %d-bit security) -> %s\n", name, id, security,
+	       state);
+	ret = 0;
+out:
+	pufstore_close(st);
+	device_source_close(&src);
+	secure_wipe(&nv, sizeof(nv));
+	secure_wipe(ref, sizeof(ref));
+	secure_wipe(&fs, sizeof(fs));
+	return ret;
+}

@@ -1,0 +1,88 @@
+/* pufauth list: the enrolled devices (never their keys or references). */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "commands.h"
+#include "pufserver/store.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: pufauth list --db PATH\n\n"
+	             "Lists enrolled devices: id, name, security level, state, number of\n"
+	             "authentications, last authentication (UTC).\n");
+}
+
+static void fmt_time(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t == 0 || !gmtime_r(&tt, &tm))
+		snprintf(buf, len, "-");
+	else
+		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int print_device(void *arg, const struct pufstore_device *d)
+{
+	char last[32];
+
+	(void)arg;
+	fmt_time(d->last_auth_at, last, sizeof(last));
+	printf("%-6" PRId64 " %-24s %-4s %-8s %8" PRId64 "  %s\n", d->id, d->name,
+	       d->suite == PUFPROTO_SUITE_128  ? "128"
+	       : d->suite == PUFPROTO_SUITE_64 ? "64"
+	                                       : "?",
+	       d->revoked ? "revoked" : "active", d->auth_count, last);
+	return 0;
+}
+
+int cmd_list(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	        {"db", required_argument, NULL, 'd'},
+	        {"help", no_argument, NULL, 'h'},
+	        {"version", no_argument, NULL, 'V'},
+	        {NULL, 0, NULL, 0},
+	};
+	const char *db = NULL;
+	struct pufstore *st;
+	char err[512];
+	int c, ret;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			db = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("pufauth %s\n", HWGUARD_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc || !db) {
+		fprintf(stderr, "pufauth list: need --db\n");
+		usage(stderr);
+		return 2;
+	}
+	if (pufstore_open(&st, db, 0, err, sizeof(err))) {
+		fprintf(stderr, "pufauth list: %s\n", err);
+		return 1;
+	}
+	printf("%-6s %-24s %-4s %-8s %8s  %s\n", "ID", "NAME", "BITS", "STATE", "AUTHS", "LAST");
+	ret = pufstore_foreach(st, print_device, NULL);
+	if (ret)
+		fprintf(stderr, "pufauth list: %s\n", pufstore_error(st));
+	pufstore_close(st);
+	return ret ? 1 : 0;
+}

@@ -1,0 +1,64 @@
+/* pufauth revoke: a revoked device never matches again (a running server notices at its next
+ * request). */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "pufserver/store.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: pufauth revoke --db PATH NAME|#ID\n\n"
+	             "Revokes an enrolled device, by name or by id ('#12').\n");
+}
+
+int cmd_revoke(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	        {"db", required_argument, NULL, 'd'},
+	        {"help", no_argument, NULL, 'h'},
+	        {"version", no_argument, NULL, 'V'},
+	        {NULL, 0, NULL, 0},
+	};
+	const char *db = NULL;
+	struct pufstore *st;
+	char err[512];
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			db = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("pufauth %s\n", HWGUARD_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc - 1 || !db) {
+		fprintf(stderr, "pufauth revoke: need --db and one device name\n");
+		usage(stderr);
+		return 2;
+	}
+	if (pufstore_open(&st, db, 0, err, sizeof(err))) {
+		fprintf(stderr, "pufauth revoke: %s\n", err);
+		return 1;
+	}
+	rc = pufstore_revoke(st, argv[optind]);
+	if (rc < 0)
+		fprintf(stderr, "pufauth revoke: %s\n", pufstore_error(st));
+	else if (rc == 0)
+		fprintf(stderr, "pufauth revoke: no active device '%s' in %s\n", argv[optind], db);
+	else
+		printf("revoked '%s'\n", argv[optind]);
+	pufstore_close(st);
+	return rc == 1 ? 0 : 1;
+}

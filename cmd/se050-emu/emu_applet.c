@@ -1,0 +1,284 @@
+#include "emu_applet.h"
+
+#include <string.h>
+
+#include "crypto/portable/secure.h"
+#include "crypto/x25519.h"
+#include "se050/apdu.h"
+#include "se050/se050.h"
+
+#define EMU_CURVE_NIST_P256 0x03
+
+void emu_applet_init(struct emu_applet *a, struct emu_store *store)
+{
+	memset(a, 0, sizeof(*a));
+	a->store = store;
+	a->config = EMU_APPLET_CONFIG;
+}
+
+void emu_applet_reset(struct emu_applet *a)
+{
+	a->selected = false;
+}
+
+static size_t sw(uint8_t *rsp, size_t n, uint16_t status)
+{
+	rsp[n++] = (uint8_t)(status >> 8);
+	rsp[n++] = (uint8_t)status;
+	return n;
+}
+
+static size_t tlv(uint8_t *rsp, size_t n, uint8_t tag, const uint8_t *val, size_t len)
+{
+	rsp[n++] = tag;
+	if (len > 0xFF) {
+		rsp[n++] = 0x82;
+		rsp[n++] = (uint8_t)(len >> 8);
+	} else if (len > 0x7F) {
+		rsp[n++] = 0x81;
+	}
+	rsp[n++] = (uint8_t)len;
+	memcpy(rsp + n, val, len);
+	return n + len;
+}
+
+static void reverse32(uint8_t *out, const uint8_t *in)
+{
+	for (int i = 0; i < 32; i++)
+		out[i] = in[31 - i];
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Without a policy the applet's default (everything allowed) applies. */
+static bool allowed(const struct emu_object *o, uint32_t rule)
+{
+	return !o->has_policy || (o->rules & rule);
+}
+
+struct args {
+	struct se05x_tlv t[SE05X_MAX_TLVS];
+	unsigned n;
+};
+
+static const struct se05x_tlv *arg(const struct args *a, uint8_t tag, size_t len)
+{
+	for (unsigned i = 0; i < a->n; i++)
+		if (a->t[i].tag == tag)
+			return (len == 0 || a->t[i].len == len) ? &a->t[i] : NULL;
+	return NULL;
+}
+
+static size_t cmd_generate(struct emu_applet *a, const struct args *args, uint8_t *rsp)
+{
+	const struct se05x_tlv *id_t = arg(args, SE05X_TAG_1, 4);
+	const struct se05x_tlv *curve_t = arg(args, SE05X_TAG_2, 1);
+	const struct se05x_tlv *policy_t = arg(args, SE05X_TAG_POLICY, 0);
+	if (!id_t || arg(args, SE05X_TAG_3, 0) || arg(args, SE05X_TAG_4, 0))
+		return sw(rsp, 0, SE05X_SW_WRONG_DATA); /* key import is not emulated */
+	uint32_t id = get32(id_t->val);
+	bool has_policy = false;
+	uint32_t rules = 0;
+	if (policy_t) {
+		/* Entries: len(1)=8 | auth object id(4) | rules(4); only auth object 0 is emulated.
+		 */
+		if (policy_t->len == 0 || policy_t->len % 9)
+			return sw(rsp, 0, SE05X_SW_WRONG_DATA);
+		for (size_t off = 0; off < policy_t->len; off += 9) {
+			const uint8_t *e = policy_t->val + off;
+			if (e[0] != 8)
+				return sw(rsp, 0, SE05X_SW_WRONG_DATA);
+			if (get32(e + 1) == 0)
+				rules = get32(e + 5);
+		}
+		has_policy = true;
+	}
+	struct emu_object *o = emu_store_find(a->store, id);
+	if (o) {
+		/* Regenerating in place destroys the old key: the object's policy must allow it. */
+		if (!allowed(o, SE05X_POLICY_ALLOW_GEN))
+			return sw(rsp, 0, SE05X_SW_NOT_ALLOWED);
+		if (o->curve != SE05X_CURVE_MONT_DH_25519)
+			return sw(rsp, 0, SE05X_SW_CONDITIONS);
+	} else {
+		if (!curve_t || curve_t->val[0] != SE05X_CURVE_MONT_DH_25519 || id == 0 ||
+		    id > SE050_ID_MAX)
+			return sw(rsp, 0, SE05X_SW_WRONG_DATA);
+		o = emu_store_add(a->store, id);
+		if (!o)
+			return sw(rsp, 0, SE05X_SW_CONDITIONS); /* NVM full */
+		o->type = SE05X_TYPE_EC_KEY_PAIR;
+		o->curve = SE05X_CURVE_MONT_DH_25519;
+		o->has_policy = has_policy;
+		o->rules = rules;
+	}
+	if (x25519_generate(o->priv, o->pub) != 0) {
+		emu_store_remove(a->store, id);
+		return sw(rsp, 0, SE05X_SW_CONDITIONS);
+	}
+	a->store->nvm_writes++;
+	if (emu_store_save(a->store) != 0)
+		return sw(rsp, 0, SE05X_SW_CONDITIONS);
+	return sw(rsp, 0, SE05X_SW_OK);
+}
+
+static size_t cmd_ecdh(struct emu_applet *a, const struct args *args, uint8_t *rsp)
+{
+	const struct se05x_tlv *id_t = arg(args, SE05X_TAG_1, 4);
+	const struct se05x_tlv *peer_t = arg(args, SE05X_TAG_2, SE05X_X25519_LEN);
+	if (!id_t || !peer_t)
+		return sw(rsp, 0, SE05X_SW_WRONG_DATA);
+	struct emu_object *o = emu_store_find(a->store, get32(id_t->val));
+	if (!o)
+		return sw(rsp, 0, SE05X_SW_WRONG_DATA);
+	if (!allowed(o, SE05X_POLICY_ALLOW_KA))
+		return sw(rsp, 0, SE05X_SW_NOT_ALLOWED);
+	if (o->curve != SE05X_CURVE_MONT_DH_25519)
+		return sw(rsp, 0, SE05X_SW_CONDITIONS);
+	uint8_t peer[32], shared[32], be[32];
+	reverse32(peer, peer_t->val);
+	/* A real chip is not known to refuse low-order points: answer the all-zero value and let
+	 * the host reject it, which is what the host must be tested for. */
+	if (x25519(shared, o->priv, peer) != 0)
+		memset(shared, 0, sizeof(shared));
+	reverse32(be, shared);
+	a->store->nvm_writes++; /* ECDH on Montgomery curves writes NVM on the SE050 */
+	a->ecdh_count++;
+	size_t n = tlv(rsp, 0, SE05X_TAG_1, be, sizeof(be));
+	secure_wipe(shared, sizeof(shared));
+	secure_wipe(be, sizeof(be));
+	return sw(rsp, n, SE05X_SW_OK);
+}
+
+static size_t cmd_list(struct emu_applet *a, const struct args *args, uint8_t *rsp)
+{
+	const struct se05x_tlv *off_t = arg(args, SE05X_TAG_1, 2);
+	const struct se05x_tlv *filter_t = arg(args, SE05X_TAG_2, 1);
+	if (!off_t || !filter_t)
+		return sw(rsp, 0, SE05X_SW_WRONG_DATA);
+	size_t off = (size_t)off_t->val[0] << 8 | off_t->val[1];
+	uint8_t filter = filter_t->val[0];
+	uint8_t ids[EMU_LIST_PAGE * 4];
+	size_t count = 0, seen = 0;
+	bool more = false;
+	for (size_t i = 0; i < a->store->n; i++) {
+		const struct emu_object *o = &a->store->obj[i];
+		if (filter != 0xFF && o->type != filter)
+			continue;
+		if (seen++ < off)
+			continue;
+		if (count == EMU_LIST_PAGE) {
+			more = true;
+			break;
+		}
+		ids[4 * count] = (uint8_t)(o->id >> 24);
+		ids[4 * count + 1] = (uint8_t)(o->id >> 16);
+		ids[4 * count + 2] = (uint8_t)(o->id >> 8);
+		ids[4 * count + 3] = (uint8_t)o->id;
+		count++;
+	}
+	uint8_t m = more ? SE05X_MORE_YES : SE05X_MORE_NO;
+	size_t n = tlv(rsp, 0, SE05X_TAG_1, &m, 1);
+	if (count)
+		n = tlv(rsp, n, SE05X_TAG_2, ids, count * 4);
+	return sw(rsp, n, SE05X_SW_OK);
+}
+
+static size_t cmd_object(struct emu_applet *a, const struct se05x_cmd *c, const struct args *args,
+                         uint8_t *rsp)
+{
+	const struct se05x_tlv *id_t = arg(args, SE05X_TAG_1, 4);
+	if (!id_t)
+		return sw(rsp, 0, SE05X_SW_WRONG_DATA);
+	uint32_t id = get32(id_t->val);
+	struct emu_object *o = emu_store_find(a->store, id);
+	if (c->ins == SE05X_INS_MGMT && c->p2 == SE05X_P2_EXIST) {
+		uint8_t v = o ? SE05X_RESULT_SUCCESS : SE05X_RESULT_FAILURE;
+		return sw(rsp, tlv(rsp, 0, SE05X_TAG_1, &v, 1), SE05X_SW_OK);
+	}
+	if (!o)
+		return sw(rsp, 0, SE05X_SW_WRONG_DATA);
+	if (c->ins == SE05X_INS_MGMT && c->p2 == SE05X_P2_DELETE_OBJECT) {
+		if (!allowed(o, SE05X_POLICY_ALLOW_DELETE))
+			return sw(rsp, 0, SE05X_SW_NOT_ALLOWED);
+		emu_store_remove(a->store, id);
+		a->store->nvm_writes++;
+		return sw(rsp, 0,
+		          emu_store_save(a->store) == 0 ? SE05X_SW_OK : SE05X_SW_CONDITIONS);
+	}
+	if (c->ins == SE05X_INS_READ && c->p1 == SE05X_P1_DEFAULT && c->p2 == SE05X_P2_TYPE) {
+		uint8_t transient = 0;
+		size_t n = tlv(rsp, 0, SE05X_TAG_1, &o->type, 1);
+		n = tlv(rsp, n, SE05X_TAG_2, &transient, 1);
+		return sw(rsp, n, SE05X_SW_OK);
+	}
+	if (c->ins == SE05X_INS_READ && c->p1 == SE05X_P1_CURVE && c->p2 == SE05X_P2_ID)
+		return sw(rsp, tlv(rsp, 0, SE05X_TAG_1, &o->curve, 1), SE05X_SW_OK);
+	if (c->ins == SE05X_INS_READ && c->p1 == SE05X_P1_DEFAULT && c->p2 == SE05X_P2_DEFAULT) {
+		/* ReadObject on a key pair gives the public key only. */
+		if (!allowed(o, SE05X_POLICY_ALLOW_READ))
+			return sw(rsp, 0, SE05X_SW_NOT_ALLOWED);
+		uint8_t be[32];
+		if (o->curve == SE05X_CURVE_MONT_DH_25519)
+			reverse32(be, o->pub);
+		else
+			memcpy(be, o->pub, sizeof(be));
+		return sw(rsp, tlv(rsp, 0, SE05X_TAG_1, be, sizeof(be)), SE05X_SW_OK);
+	}
+	return sw(rsp, 0, SE05X_SW_INS_UNKNOWN);
+}
+
+static size_t process(struct emu_applet *a, const uint8_t *cmd, size_t n, uint8_t *rsp,
+                      unsigned *latency_ms)
+{
+	struct se05x_cmd c;
+	struct args args;
+	if (se05x_cmd_parse(&c, cmd, n) != 0)
+		return sw(rsp, 0, SE05X_SW_WRONG_LENGTH);
+	if (c.cla == 0x00 && c.ins == 0xA4) {
+		if (c.p1 != 0x04 || c.p2 != 0x00 || c.lc != sizeof(se05x_applet_aid) ||
+		    memcmp(c.data, se05x_applet_aid, c.lc) != 0) {
+			a->selected = false;
+			return sw(rsp, 0, 0x6A82); /* file (applet) not found */
+		}
+		a->selected = true;
+		uint8_t v[7] = {3, 1, 0, (uint8_t)(a->config >> 8), (uint8_t)a->config, 0x01, 0x0B};
+		memcpy(rsp, v, sizeof(v));
+		return sw(rsp, sizeof(v), SE05X_SW_OK);
+	}
+	/* Without the applet selected the card manager answers, and it knows no CLA 0x80. */
+	if (!a->selected || c.cla != SE05X_CLA)
+		return sw(rsp, 0, SE05X_SW_CLA_UNKNOWN);
+	if (se05x_tlv_split(c.data, c.lc, args.t, SE05X_MAX_TLVS, &args.n) != 0)
+		return sw(rsp, 0, SE05X_SW_WRONG_DATA);
+	switch (c.ins & ~SE05X_INS_TRANSIENT) {
+	case SE05X_INS_WRITE:
+		if (c.ins & SE05X_INS_TRANSIENT || c.p1 != (SE05X_P1_KEY_PAIR | SE05X_P1_EC))
+			return sw(rsp, 0, SE05X_SW_CONDITIONS);
+		*latency_ms += a->latency.generate_ms;
+		return cmd_generate(a, &args, rsp);
+	case SE05X_INS_CRYPTO:
+		if (c.p1 != SE05X_P1_EC || c.p2 != SE05X_P2_DH)
+			return sw(rsp, 0, SE05X_SW_INS_UNKNOWN);
+		*latency_ms += a->latency.ecdh_ms;
+		return cmd_ecdh(a, &args, rsp);
+	case SE05X_INS_READ:
+		if (c.p1 == SE05X_P1_DEFAULT && c.p2 == SE05X_P2_LIST)
+			return cmd_list(a, &args, rsp);
+		return cmd_object(a, &c, &args, rsp);
+	case SE05X_INS_MGMT:
+		return cmd_object(a, &c, &args, rsp);
+	default:
+		return sw(rsp, 0, SE05X_SW_INS_UNKNOWN);
+	}
+}
+
+size_t emu_applet_process(struct emu_applet *a, const uint8_t *cmd, size_t n, uint8_t *rsp,
+                          unsigned *latency_ms)
+{
+	*latency_ms = a->latency.base_ms;
+	return process(a, cmd, n, rsp, latency_ms);
+}

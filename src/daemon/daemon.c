@@ -1,0 +1,461 @@
+#include "daemon/daemon.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "crypto/random.h"
+#include "daemon/log.h"
+#include "daemon/netwatch.h"
+#include "daemon/uapi_format.h"
+#include "daemon/udp.h"
+#include "daemon/uapi_apply.h"
+#include "daemon/uapi_get.h"
+#include "wg/wg.h"
+
+#define TUN_READS_PER_WAKEUP 64
+#define MAX_EVENTS           32
+#define NSEC_PER_SEC         1000000000ull
+/* wireguard-go: under load while the handshake queue holds >= 4096/8 messages, and for 1 s after.
+ */
+#define UNDER_LOAD_HANDSHAKES_PER_SEC 512
+#define UNDER_LOAD_PROVIDER_QUEUE     8
+
+enum source_kind {
+	SRC_TUN,
+	SRC_UDP,
+	SRC_UAPI_LISTEN,
+	SRC_UAPI_CONN,
+	SRC_LINK,
+	SRC_PATH,
+	SRC_SIGNAL
+};
+
+struct source {
+	enum source_kind kind;
+};
+
+struct conn_source {
+	struct source src; /* first */
+	struct uapi_conn conn;
+	bool registered_out;
+};
+
+struct daemon {
+	struct wg_device *dev;
+	struct daemon_params *p;
+	int epfd;
+	int ifindex;
+	struct udp_sock udp;
+	struct udp_rx_batch *rx;
+	struct udp_tx_batch *tx;
+	uint8_t *tun_buf;
+	struct wg_time now;
+	uint64_t next_tick;
+	uint64_t last_tick;
+	uint64_t load_window_start;
+	unsigned load_window_handshakes;
+	uint64_t under_load_until;
+	struct source tun_src, udp_src, listen_src, link_src, path_src, signal_src;
+	int link_fd, path_fd, signal_fd;
+	bool stop;
+	int exit_status;
+};
+
+static void clock_now(struct wg_time *t)
+{
+	struct timespec m, r;
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	clock_gettime(CLOCK_REALTIME, &r);
+	t->mono_ns = (uint64_t)m.tv_sec * NSEC_PER_SEC + (uint64_t)m.tv_nsec;
+	t->real_sec = (uint64_t)r.tv_sec;
+	t->real_nsec = (uint32_t)r.tv_nsec;
+}
+
+/* ---- core callbacks ---- */
+
+static void io_send(void *ctx, const struct wg_endpoint *to, const uint8_t *packet, size_t len)
+{
+	struct daemon *d = ctx;
+	udp_tx_add(&d->udp, d->tx, to, packet, len);
+}
+
+static void io_deliver(void *ctx, const uint8_t *ip_packet, size_t len)
+{
+	struct daemon *d = ctx;
+	/* A full TUN queue drops the packet, as a congested link would. */
+	while (write(d->p->tun_fd, ip_packet, len) < 0 && errno == EINTR)
+		;
+}
+
+static void io_random(void *ctx, void *buf, size_t len)
+{
+	random_bytes(buf, len);
+}
+
+static void io_flush(void *ctx)
+{
+	struct daemon *d = ctx;
+	udp_tx_flush(&d->udp, d->tx);
+}
+
+static bool io_under_load(void *ctx)
+{
+	struct daemon *d = ctx;
+	struct key_provider *kp = wg_device_key(d->dev);
+	if (kp && kp->queue_depth >= UNDER_LOAD_PROVIDER_QUEUE)
+		d->under_load_until = d->now.mono_ns + NSEC_PER_SEC;
+	return d->now.mono_ns < d->under_load_until;
+}
+
+/* Counts handshake messages per second; a burst above the threshold marks the device under load. */
+static void note_datagram(struct daemon *d, const uint8_t *pkt, size_t len)
+{
+	if (len == 0 || (pkt[0] != 1 && pkt[0] != 2))
+		return;
+	if (d->now.mono_ns - d->load_window_start >= NSEC_PER_SEC) {
+		d->load_window_start = d->now.mono_ns;
+		d->load_window_handshakes = 0;
+	}
+	if (++d->load_window_handshakes >= UNDER_LOAD_HANDSHAKES_PER_SEC)
+		d->under_load_until = d->now.mono_ns + NSEC_PER_SEC;
+}
+
+/* ---- UAPI ---- */
+
+static int set_listen_port(void *ctx, uint16_t port)
+{
+	struct daemon *d = ctx;
+	if (port != 0 && port == d->udp.port)
+		return 0;
+	struct udp_sock n;
+	int err = udp_open(&n, port, d->udp.fwmark);
+	if (err)
+		return err;
+	udp_tx_flush(&d->udp, d->tx);
+	epoll_ctl(d->epfd, EPOLL_CTL_DEL, d->udp.fd, NULL);
+	udp_close(&d->udp);
+	d->udp = n;
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &d->udp_src};
+	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->udp.fd, &ev) < 0)
+		return -errno;
+	log_verbose("UDP bind has been updated: port %u", d->udp.port);
+	return 0;
+}
+
+static int set_fwmark(void *ctx, uint32_t mark)
+{
+	struct daemon *d = ctx;
+	if (mark == d->udp.fwmark)
+		return 0;
+	return udp_set_fwmark(&d->udp, mark);
+}
+
+static void handle_request(void *ctx, enum uapi_frame_kind kind, const char *body, size_t len,
+                           struct strbuf *reply)
+{
+	struct daemon *d = ctx;
+	clock_now(&d->now);
+	if (kind == UAPI_FRAME_GET) {
+		uapi_get(reply, d->dev, d->udp.port, d->udp.fwmark);
+		return;
+	}
+	struct uapi_set set;
+	size_t line = 0;
+	const char *why = NULL;
+	int err = uapi_parse_set(body, len, &set, &line, &why);
+	if (err) {
+		log_error("UAPI set: line %zu: %s (errno %d)", line, why ? why : "invalid", err);
+		uapi_format_errno(reply, err);
+		return;
+	}
+	struct uapi_target t = {
+	        .dev = d->dev,
+	        .key_config = &d->p->keys,
+	        .ctx = d,
+	        .set_listen_port = set_listen_port,
+	        .set_fwmark = set_fwmark,
+	};
+	err = uapi_apply(&t, &set, &d->now, &why);
+	uapi_set_free(&set);
+	if (err)
+		log_error("UAPI set: %s: %s", why ? why : "failed", strerror(-err));
+	else
+		log_verbose("UAPI set: applied");
+	udp_tx_flush(&d->udp, d->tx);
+	d->next_tick = 0; /* configuration may have started timers */
+	uapi_format_errno(reply, err);
+}
+
+static void conn_update_events(struct daemon *d, struct conn_source *cs)
+{
+	bool want = uapi_conn_wants_write(&cs->conn);
+	if (want == cs->registered_out)
+		return;
+	struct epoll_event ev = {.events = EPOLLIN | (want ? EPOLLOUT : 0), .data.ptr = cs};
+	epoll_ctl(d->epfd, EPOLL_CTL_MOD, cs->conn.fd, &ev);
+	cs->registered_out = want;
+}
+
+static void conn_close(struct daemon *d, struct conn_source *cs)
+{
+	epoll_ctl(d->epfd, EPOLL_CTL_DEL, cs->conn.fd, NULL);
+	uapi_conn_close(&cs->conn);
+	free(cs);
+}
+
+static void on_uapi_accept(struct daemon *d)
+{
+	for (;;) {
+		int fd = accept4(d->p->uapi.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		struct conn_source *cs = calloc(1, sizeof(*cs));
+		if (!cs) {
+			close(fd);
+			continue;
+		}
+		cs->src.kind = SRC_UAPI_CONN;
+		uapi_conn_init(&cs->conn, fd);
+		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = cs};
+		if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+			uapi_conn_close(&cs->conn);
+			free(cs);
+		}
+	}
+}
+
+static void on_uapi_conn(struct daemon *d, struct conn_source *cs, uint32_t events)
+{
+	bool keep = true;
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		keep = uapi_conn_on_readable(&cs->conn, handle_request, d);
+	if (keep && (events & EPOLLOUT))
+		keep = uapi_conn_on_writable(&cs->conn);
+	if (!keep) {
+		conn_close(d, cs);
+		return;
+	}
+	conn_update_events(d, cs);
+}
+
+/* ---- data path ---- */
+
+static void on_tun(struct daemon *d)
+{
+	for (int i = 0; i < TUN_READS_PER_WAKEUP; i++) {
+		ssize_t n = read(d->p->tun_fd, d->tun_buf, WG_MAX_PACKET);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK) {
+				log_error("TUN read failed: %s", strerror(errno));
+				d->stop = true;
+			}
+			break;
+		}
+		if (n == 0)
+			break;
+		wg_device_tun_input(d->dev, d->tun_buf, (size_t)n, &d->now);
+	}
+	udp_tx_flush(&d->udp, d->tx);
+}
+
+static void on_udp(struct daemon *d)
+{
+	for (int round = 0; round < 4; round++) {
+		int n = udp_recv_batch(&d->udp, d->rx);
+		if (n <= 0)
+			break;
+		for (int i = 0; i < n; i++) {
+			struct wg_endpoint from;
+			size_t len = d->rx->msgs[i].msg_len;
+			if (d->rx->msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
+				continue;
+			udp_rx_endpoint(d->rx, i, &from);
+			note_datagram(d, d->rx->bufs[i], len);
+			wg_device_udp_input(d->dev, d->rx->bufs[i], len, &from, &d->now);
+		}
+		udp_tx_flush(&d->udp, d->tx);
+		if (n < UDP_BATCH)
+			break;
+	}
+}
+
+/* ---- lifecycle ---- */
+
+static int add_source(struct daemon *d, int fd, struct source *src, enum source_kind kind)
+{
+	src->kind = kind;
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = src};
+	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+static int daemon_setup(struct daemon *d)
+{
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	d->ifindex = (int)if_nametoindex(d->p->ifname);
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	d->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	d->link_fd = netwatch_link_open();
+	d->path_fd = netwatch_path_open(d->p->uapi.path);
+	d->rx = malloc(sizeof(*d->rx));
+	d->tx = calloc(1, sizeof(*d->tx));
+	d->tun_buf = malloc(WG_MAX_PACKET);
+	if (d->epfd < 0 || d->signal_fd < 0 || !d->rx || !d->tx || !d->tun_buf) {
+		log_error("cannot set up the event loop: %s", strerror(errno));
+		return -1;
+	}
+	if (d->link_fd < 0)
+		log_error("cannot watch link events (%s): deleting the interface will not stop the "
+		          "daemon",
+		          strerror(-d->link_fd));
+	if (d->path_fd < 0)
+		log_error("cannot watch %s (%s)", d->p->uapi.path, strerror(-d->path_fd));
+
+	int err = udp_open(&d->udp, 0, 0);
+	if (err) {
+		log_error("cannot open the UDP socket: %s", strerror(-err));
+		return -1;
+	}
+	struct wg_io io = {
+	        .ctx = d,
+	        .send = io_send,
+	        .deliver = io_deliver,
+	        .random = io_random,
+	        .flush = io_flush,
+	        .under_load = io_under_load,
+	};
+	d->dev = wg_device_new(&io);
+	if (!d->dev) {
+		log_error("out of memory");
+		return -1;
+	}
+	if (add_source(d, d->p->tun_fd, &d->tun_src, SRC_TUN) ||
+	    add_source(d, d->udp.fd, &d->udp_src, SRC_UDP) ||
+	    add_source(d, d->p->uapi.fd, &d->listen_src, SRC_UAPI_LISTEN) ||
+	    add_source(d, d->signal_fd, &d->signal_src, SRC_SIGNAL) ||
+	    (d->link_fd >= 0 && add_source(d, d->link_fd, &d->link_src, SRC_LINK)) ||
+	    (d->path_fd >= 0 && add_source(d, d->path_fd, &d->path_src, SRC_PATH))) {
+		log_error("epoll_ctl: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void dispatch(struct daemon *d, struct source *src, uint32_t events)
+{
+	switch (src->kind) {
+	case SRC_TUN:
+		on_tun(d);
+		break;
+	case SRC_UDP:
+		on_udp(d);
+		break;
+	case SRC_UAPI_LISTEN:
+		on_uapi_accept(d);
+		break;
+	case SRC_UAPI_CONN:
+		on_uapi_conn(d, (struct conn_source *)src, events);
+		break;
+	case SRC_LINK:
+		if (netwatch_link_gone(d->link_fd, d->ifindex) ||
+		    !if_indextoname((unsigned)d->ifindex, (char[IFNAMSIZ]){0})) {
+			log_verbose("interface deleted: shutting down");
+			d->stop = true;
+		}
+		break;
+	case SRC_PATH:
+		netwatch_path_drain(d->path_fd);
+		if (!uapi_listener_path_is_ours(&d->p->uapi)) {
+			log_verbose("UAPI socket deleted: shutting down");
+			d->stop = true;
+		}
+		break;
+	case SRC_SIGNAL: {
+		struct signalfd_siginfo si;
+		if (read(d->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+			log_verbose("received signal %u: shutting down", si.ssi_signo);
+			d->stop = true;
+		}
+		break;
+	}
+	}
+}
+
+static int tick_timeout_ms(struct daemon *d)
+{
+	/* Timers run at most once per millisecond; configuration and traffic may have scheduled new
+	 * ones, so the core is asked again after every wakeup. */
+	if (d->now.mono_ns - d->last_tick >= 1000000 || d->now.mono_ns >= d->next_tick) {
+		d->next_tick = wg_device_tick(d->dev, &d->now);
+		d->last_tick = d->now.mono_ns;
+		udp_tx_flush(&d->udp, d->tx);
+	}
+	if (d->next_tick <= d->now.mono_ns)
+		return 1;
+	uint64_t ms = (d->next_tick - d->now.mono_ns + 999999) / 1000000;
+	return ms > 1000 ? 1000 : (int)ms;
+}
+
+static void daemon_teardown(struct daemon *d)
+{
+	if (d->dev)
+		wg_device_free(d->dev);
+	if (d->udp.fd >= 0)
+		udp_close(&d->udp);
+	uapi_listener_close(&d->p->uapi);
+	if (d->p->tun_fd >= 0)
+		close(d->p->tun_fd);
+	int fds[] = {d->epfd, d->signal_fd, d->link_fd, d->path_fd};
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(d->rx);
+	free(d->tx);
+	free(d->tun_buf);
+}
+
+int daemon_run(struct daemon_params *p)
+{
+	struct daemon d;
+	memset(&d, 0, sizeof(d));
+	d.p = p;
+	d.udp.fd = d.epfd = d.signal_fd = d.link_fd = d.path_fd = -1;
+	d.exit_status = 0;
+	if (daemon_setup(&d) != 0) {
+		daemon_teardown(&d);
+		return 1;
+	}
+	log_verbose("device started: UDP port %u", d.udp.port);
+	struct epoll_event events[MAX_EVENTS];
+	clock_now(&d.now);
+	while (!d.stop) {
+		int timeout = tick_timeout_ms(&d);
+		int n = epoll_wait(d.epfd, events, MAX_EVENTS, timeout);
+		if (n < 0 && errno != EINTR) {
+			log_error("epoll_wait: %s", strerror(errno));
+			d.exit_status = 1;
+			break;
+		}
+		clock_now(&d.now);
+		for (int i = 0; i < n && !d.stop; i++)
+			dispatch(&d, events[i].data.ptr, events[i].events);
+		udp_tx_flush(&d.udp, d.tx);
+	}
+	log_verbose("device closing");
+	daemon_teardown(&d);
+	return d.exit_status;
+}

@@ -1,0 +1,23 @@
+/* The running daemon: one thread, one epoll loop over the TUN fd, the UDP socket, the UAPI socket
+ * and its connections, rtnetlink link events, an inotify watch on the socket path and a signalfd.
+ * Timers come from wg_device_tick. */
+#ifndef HWG_DAEMON_DAEMON_H
+#define HWG_DAEMON_DAEMON_H
+
+#include <net/if.h>
+
+#include "daemon/uapi_server.h"
+#include "keys/select.h"
+
+struct daemon_params {
+	char ifname[IFNAMSIZ];
+	int tun_fd;                /* from tun_open, non-blocking */
+	struct uapi_listener uapi; /* from uapi_listen */
+	struct key_config keys;
+};
+
+/* Runs until SIGINT/SIGTERM, deletion of the interface or of the socket file. Takes ownership of
+ * the fds; unlinks the socket on the way out. Returns a process exit status. */
+int daemon_run(struct daemon_params *p);
+
+#endif

@@ -1,0 +1,66 @@
+#include "daemon/log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static enum log_level current = LOG_LEVEL_ERROR;
+static char ifname_tag[32] = "hwguard";
+
+int log_level_parse(const char *s, enum log_level *out)
+{
+	if (!strcmp(s, "verbose") || !strcmp(s, "debug"))
+		*out = LOG_LEVEL_VERBOSE;
+	else if (!strcmp(s, "error"))
+		*out = LOG_LEVEL_ERROR;
+	else if (!strcmp(s, "silent"))
+		*out = LOG_LEVEL_SILENT;
+	else
+		return -1;
+	return 0;
+}
+
+void log_setup(const char *ifname, enum log_level level)
+{
+	snprintf(ifname_tag, sizeof(ifname_tag), "%s", ifname);
+	current = level;
+}
+
+enum log_level log_current_level(void)
+{
+	return current;
+}
+
+static void emit(const char *prefix, const char *fmt, va_list ap)
+{
+	char when[32] = "";
+	time_t t = time(NULL);
+	struct tm tm;
+	if (localtime_r(&t, &tm))
+		strftime(when, sizeof(when), "%Y/%m/%d %H:%M:%S", &tm);
+	fprintf(stderr, "%s: (%s) %s ", prefix, ifname_tag, when);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	fflush(stderr);
+}
+
+void log_error(const char *fmt, ...)
+{
+	if (current < LOG_LEVEL_ERROR)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	emit("ERROR", fmt, ap);
+	va_end(ap);
+}
+
+void log_verbose(const char *fmt, ...)
+{
+	if (current < LOG_LEVEL_VERBOSE)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	emit("DEBUG", fmt, ap);
+	va_end(ap);
+}

@@ -1,0 +1,20 @@
+/* Daemon logging, as wireguard-go does it: LOG_LEVEL=verbose|debug|error|silent (default error),
+ * lines "LEVEL: (IFNAME) YYYY/MM/DD hh:mm:ss message" on stderr. Never pass key material here. */
+#ifndef HWG_DAEMON_LOG_H
+#define HWG_DAEMON_LOG_H
+
+enum log_level {
+	LOG_LEVEL_SILENT,
+	LOG_LEVEL_ERROR,
+	LOG_LEVEL_VERBOSE,
+};
+
+/* Parses a LOG_LEVEL value ("debug" is an alias of "verbose"). Returns 0 or -1. */
+int log_level_parse(const char *s, enum log_level *out);
+void log_setup(const char *ifname, enum log_level level);
+enum log_level log_current_level(void);
+
+void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

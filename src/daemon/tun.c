@@ -1,0 +1,61 @@
+#include "daemon/tun.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static int set_mtu(const char *name, int mtu)
+{
+	struct ifreq ifr;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ifr.ifr_mtu = mtu;
+	int err = ioctl(s, SIOCSIFMTU, &ifr) < 0 ? -errno : 0;
+	close(s);
+	return err;
+}
+
+int tun_open(const char *name, int mtu, char actual[IFNAMSIZ], const char **why)
+{
+	struct ifreq ifr;
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		int err = -errno;
+		*why = err == -ENOENT ? "/dev/net/tun does not exist (is the tun module loaded?)"
+		       : err == -EACCES || err == -EPERM
+		               ? "cannot open /dev/net/tun: permission denied (run as root)"
+		               : "cannot open /dev/net/tun";
+		return err;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		int err = -errno;
+		*why = err == -EPERM    ? "creating a TUN interface needs root (CAP_NET_ADMIN)"
+		       : err == -EBUSY  ? "the interface exists and is in use by another program"
+		       : err == -EINVAL ? "an interface of another type already has this name"
+		                        : "TUNSETIFF failed";
+		close(fd);
+		return err;
+	}
+	memcpy(actual, ifr.ifr_name, IFNAMSIZ);
+	actual[IFNAMSIZ - 1] = '\0';
+	int err = set_mtu(actual, mtu);
+	if (err) {
+		*why = "cannot set the interface MTU";
+		close(fd);
+		return err;
+	}
+	return fd;
+}

@@ -1,0 +1,206 @@
+#include "daemon/uapi_apply.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/portable/secure.h"
+
+struct peer_cursor {
+	struct wg_peer *peer; /* NULL for a dummy (ignored) peer or before the first public_key */
+	bool created;
+};
+
+static void finish_peer(const struct uapi_target *t, struct peer_cursor *c,
+                        const struct wg_time *now)
+{
+	if (c->peer)
+		wg_peer_config_done(t->dev, c->peer, now);
+	c->peer = NULL;
+	c->created = false;
+}
+
+static int set_private_key(const struct uapi_target *t, const uint8_t key[WG_KEY_LEN],
+                           const struct wg_time *now, const char **why)
+{
+	struct key_provider *cur = wg_device_key(t->dev);
+	if (ct_is_zero(key, WG_KEY_LEN))
+		return cur ? wg_device_set_key(t->dev, NULL, now) : 0;
+
+	struct key_provider *kp = NULL;
+	int err = key_provider_from_config(key, t->key_config, &kp, why);
+	if (err)
+		return err;
+	/* Setting the same key again (every `wg setconf` does) must not expire the sessions. */
+	if (cur && ct_equal(cur->config_key, kp->config_key, KEY_LEN)) {
+		key_provider_destroy(kp);
+		return 0;
+	}
+	err = wg_device_set_key(t->dev, kp, now);
+	if (err && why)
+		*why = "the WireGuard core refused the key";
+	return err;
+}
+
+static int select_peer(const struct uapi_target *t, struct peer_cursor *c,
+                       const uint8_t public_key[WG_KEY_LEN], const struct wg_time *now)
+{
+	finish_peer(t, c, now);
+	struct key_provider *own = wg_device_key(t->dev);
+	if (own && ct_equal(own->public_key, public_key, WG_KEY_LEN))
+		return 0; /* our own key: a dummy peer, as wireguard-go */
+	c->peer = wg_device_peer_find(t->dev, public_key);
+	if (c->peer)
+		return 0;
+	int err = -ENOMEM;
+	c->peer = wg_device_peer_add(t->dev, public_key, &err);
+	if (!c->peer)
+		return err ? err : -ENOMEM;
+	c->created = true;
+	return 0;
+}
+
+struct prefix_list {
+	struct text_prefix *items;
+	size_t n, cap;
+	bool failed;
+};
+
+static int collect_prefix(void *ctx, int family, const uint8_t *addr, uint8_t cidr)
+{
+	struct prefix_list *l = ctx;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		struct text_prefix *n = realloc(l->items, cap * sizeof(*n));
+		if (!n) {
+			l->failed = true;
+			return 1;
+		}
+		l->items = n;
+		l->cap = cap;
+	}
+	struct text_prefix *p = &l->items[l->n++];
+	memset(p, 0, sizeof(*p));
+	p->family = family;
+	memcpy(p->addr, addr, family == AF_INET ? 4 : 16);
+	p->cidr = cidr;
+	return 0;
+}
+
+static bool same_prefix(const struct text_prefix *a, const struct text_prefix *b)
+{
+	return a->family == b->family && a->cidr == b->cidr &&
+	       memcmp(a->addr, b->addr, a->family == AF_INET ? 4 : 16) == 0;
+}
+
+/* "allowed_ip=-CIDR": the core's API has no single-prefix removal, so the peer's list is rebuilt
+ * without it. A prefix the peer does not hold is not an error (wireguard-go ignores it too). */
+static int remove_prefix(const struct uapi_target *t, struct wg_peer *peer,
+                         const struct text_prefix *gone)
+{
+	struct prefix_list l = {0};
+	wg_peer_foreach_allowed_ip(t->dev, peer, collect_prefix, &l);
+	if (l.failed) {
+		free(l.items);
+		return -ENOMEM;
+	}
+	bool found = false;
+	for (size_t i = 0; i < l.n && !found; i++)
+		found = same_prefix(&l.items[i], gone);
+	int err = 0;
+	if (found) {
+		wg_peer_allowed_ips_clear(t->dev, peer);
+		for (size_t i = 0; i < l.n && !err; i++)
+			if (!same_prefix(&l.items[i], gone))
+				err = wg_peer_allowed_ip_add(t->dev, peer, l.items[i].family,
+				                             l.items[i].addr, l.items[i].cidr);
+	}
+	free(l.items);
+	return err;
+}
+
+static int apply_peer_op(const struct uapi_target *t, struct peer_cursor *c,
+                         const struct uapi_op *op, const struct wg_time *now)
+{
+	struct wg_peer *peer = c->peer;
+	switch (op->kind) {
+	case UAPI_OP_UPDATE_ONLY:
+		if (peer && c->created) {
+			wg_device_peer_remove(t->dev, peer);
+			c->peer = NULL;
+			c->created = false;
+		}
+		return 0;
+	case UAPI_OP_REMOVE:
+		if (peer)
+			wg_device_peer_remove(t->dev, peer);
+		c->peer = NULL;
+		c->created = false;
+		return 0;
+	default:
+		break;
+	}
+	if (!peer)
+		return 0;
+	switch (op->kind) {
+	case UAPI_OP_PRESHARED_KEY:
+		wg_peer_set_preshared_key(peer, op->u.key);
+		return 0;
+	case UAPI_OP_ENDPOINT:
+		wg_peer_set_endpoint(peer, &op->u.endpoint);
+		return 0;
+	case UAPI_OP_KEEPALIVE:
+		wg_peer_set_persistent_keepalive(t->dev, peer, (uint16_t)op->u.num, now);
+		return 0;
+	case UAPI_OP_REPLACE_ALLOWED_IPS:
+		wg_peer_allowed_ips_clear(t->dev, peer);
+		return 0;
+	case UAPI_OP_ALLOWED_IP_ADD:
+		return wg_peer_allowed_ip_add(t->dev, peer, op->u.prefix.family, op->u.prefix.addr,
+		                              op->u.prefix.cidr);
+	case UAPI_OP_ALLOWED_IP_REMOVE:
+		return remove_prefix(t, peer, &op->u.prefix);
+	default:
+		return -EINVAL;
+	}
+}
+
+int uapi_apply(const struct uapi_target *t, const struct uapi_set *set, const struct wg_time *now,
+               const char **why)
+{
+	struct peer_cursor c = {0};
+	const char *reason = NULL;
+	int err = 0;
+	for (size_t i = 0; i < set->n && !err; i++) {
+		const struct uapi_op *op = &set->ops[i];
+		switch (op->kind) {
+		case UAPI_OP_PRIVATE_KEY:
+			err = set_private_key(t, op->u.key, now, &reason);
+			break;
+		case UAPI_OP_LISTEN_PORT:
+			err = t->set_listen_port(t->ctx, (uint16_t)op->u.num);
+			reason = "cannot bind the listen port";
+			break;
+		case UAPI_OP_FWMARK:
+			err = t->set_fwmark(t->ctx, (uint32_t)op->u.num);
+			reason = "cannot set the fwmark";
+			break;
+		case UAPI_OP_REPLACE_PEERS:
+			wg_device_peers_clear(t->dev);
+			break;
+		case UAPI_OP_PEER:
+			err = select_peer(t, &c, op->u.key, now);
+			reason = "cannot create the peer";
+			break;
+		default:
+			err = apply_peer_op(t, &c, op, now);
+			reason = "cannot apply a peer setting";
+			break;
+		}
+	}
+	finish_peer(t, &c, now);
+	if (err && why)
+		*why = reason ? reason : "failed";
+	return err;
+}

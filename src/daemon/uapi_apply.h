@@ -1,0 +1,30 @@
+/* Applies a parsed `set=1` request to the WireGuard core and to the daemon's socket, with
+ * wireguard-go's semantics (device/uapi.go): a public_key equal to the interface's own key selects
+ * a dummy peer whose lines are ignored; update_only drops a peer that the block just created;
+ * remove deletes the peer; each peer block ends with wg_peer_config_done. */
+#ifndef HWG_DAEMON_UAPI_APPLY_H
+#define HWG_DAEMON_UAPI_APPLY_H
+
+#include <stdint.h>
+
+#include "daemon/uapi_set.h"
+#include "keys/select.h"
+#include "wg/wg.h"
+
+struct uapi_target {
+	struct wg_device *dev;
+	const struct key_config *key_config;
+	void *ctx;
+	/* Rebinds the UDP socket (0 = random port). Returns 0 or a negative errno (-EADDRINUSE). */
+	int (*set_listen_port)(void *ctx, uint16_t port);
+	/* Applies SO_MARK (0 removes it). Returns 0 or a negative errno. */
+	int (*set_fwmark)(void *ctx, uint32_t mark);
+};
+
+/* Returns 0 or the negative errno for the reply; *why (optional) gets a static reason. Operations
+ * before a failing one stay applied (only a port, mark or key-provider failure can stop it midway:
+ * every syntax error was caught by the parser). */
+int uapi_apply(const struct uapi_target *t, const struct uapi_set *set, const struct wg_time *now,
+               const char **why);
+
+#endif

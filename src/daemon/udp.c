@@ -1,0 +1,255 @@
+#include "daemon/udp.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <unistd.h>
+
+/* 7 MB as wireguard-go; the kernel caps it at rmem_max/wmem_max unless SO_*BUFFORCE is allowed. */
+#define UDP_SOCKET_BUFFER (7 << 20)
+
+static void set_buffers(int fd)
+{
+	int size = UDP_SOCKET_BUFFER;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+}
+
+static int open_family(struct udp_sock *sock, int family, uint16_t port)
+{
+	int one = 1, zero = 0;
+	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in4;
+		struct sockaddr_in6 in6;
+	} addr;
+	socklen_t alen;
+	memset(&addr, 0, sizeof(addr));
+	if (family == AF_INET6) {
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
+		addr.in6.sin6_family = AF_INET6;
+		addr.in6.sin6_port = htons(port);
+		alen = sizeof(addr.in6);
+	} else {
+		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+		addr.in4.sin_family = AF_INET;
+		addr.in4.sin_port = htons(port);
+		alen = sizeof(addr.in4);
+	}
+	if (bind(fd, &addr.sa, alen) < 0) {
+		int err = -errno;
+		close(fd);
+		return err;
+	}
+	if (getsockname(fd, &addr.sa, &alen) < 0) {
+		int err = -errno;
+		close(fd);
+		return err;
+	}
+	set_buffers(fd);
+	sock->fd = fd;
+	sock->family = family;
+	sock->port = ntohs(family == AF_INET6 ? addr.in6.sin6_port : addr.in4.sin_port);
+	return 0;
+}
+
+int udp_open(struct udp_sock *sock, uint16_t port, uint32_t fwmark)
+{
+	int err = open_family(sock, AF_INET6, port);
+	if (err == -EAFNOSUPPORT || err == -EADDRNOTAVAIL)
+		err = open_family(sock, AF_INET, port);
+	if (err)
+		return err;
+	sock->fwmark = 0;
+	if (fwmark && (err = udp_set_fwmark(sock, fwmark)) != 0) {
+		udp_close(sock);
+		return err;
+	}
+	return 0;
+}
+
+void udp_close(struct udp_sock *sock)
+{
+	if (sock->fd >= 0)
+		close(sock->fd);
+	sock->fd = -1;
+}
+
+int udp_set_fwmark(struct udp_sock *sock, uint32_t fwmark)
+{
+	if (setsockopt(sock->fd, SOL_SOCKET, SO_MARK, &fwmark, sizeof(fwmark)) < 0)
+		return -errno;
+	sock->fwmark = fwmark;
+	return 0;
+}
+
+int udp_recv_batch(struct udp_sock *sock, struct udp_rx_batch *b)
+{
+	for (int i = 0; i < UDP_BATCH; i++) {
+		b->iov[i].iov_base = b->bufs[i];
+		b->iov[i].iov_len = sizeof(b->bufs[i]);
+		memset(&b->msgs[i].msg_hdr, 0, sizeof(b->msgs[i].msg_hdr));
+		b->msgs[i].msg_hdr.msg_name = &b->names[i];
+		b->msgs[i].msg_hdr.msg_namelen = sizeof(b->names[i]);
+		b->msgs[i].msg_hdr.msg_iov = &b->iov[i];
+		b->msgs[i].msg_hdr.msg_iovlen = 1;
+		b->msgs[i].msg_hdr.msg_control = b->control[i];
+		b->msgs[i].msg_hdr.msg_controllen = sizeof(b->control[i]);
+	}
+	int n = recvmmsg(sock->fd, b->msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -errno;
+	return n;
+}
+
+void udp_rx_endpoint(const struct udp_rx_batch *b, int i, struct wg_endpoint *from)
+{
+	const struct msghdr *h = &b->msgs[i].msg_hdr;
+	const struct sockaddr_in6 *name = &b->names[i];
+	memset(from, 0, sizeof(*from));
+
+	if (name->sin6_family == AF_INET6 && !IN6_IS_ADDR_V4MAPPED(&name->sin6_addr)) {
+		from->addr.in6 = *name;
+	} else if (name->sin6_family == AF_INET6) {
+		from->addr.in4.sin_family = AF_INET;
+		from->addr.in4.sin_port = name->sin6_port;
+		memcpy(&from->addr.in4.sin_addr, &name->sin6_addr.s6_addr[12], 4);
+	} else {
+		memcpy(&from->addr.in4, name, sizeof(from->addr.in4));
+	}
+
+	for (struct cmsghdr *c = CMSG_FIRSTHDR((struct msghdr *)h); c;
+	     c = CMSG_NXTHDR((struct msghdr *)h, c)) {
+		if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi;
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			if (from->addr.sa.sa_family == AF_INET)
+				memcpy(&from->local.in4, &pi.ipi6_addr.s6_addr[12], 4);
+			else
+				from->local.in6 = pi.ipi6_addr;
+			from->local_ifindex = (int)pi.ipi6_ifindex;
+		} else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			from->local.in4 = pi.ipi_addr;
+			from->local_ifindex = pi.ipi_ifindex;
+		}
+	}
+}
+
+static bool local_is_set(const struct wg_endpoint *ep)
+{
+	static const struct in6_addr any6;
+	if (ep->addr.sa.sa_family == AF_INET)
+		return ep->local.in4.s_addr != 0;
+	return memcmp(&ep->local.in6, &any6, sizeof(any6)) != 0;
+}
+
+/* Fills the destination and, when known, the sticky source of slot i. */
+static void prepare(struct udp_sock *sock, struct udp_tx_batch *b, unsigned i,
+                    const struct wg_endpoint *to, bool with_source)
+{
+	struct msghdr *h = &b->msgs[i].msg_hdr;
+	struct sockaddr_in6 *name = &b->names[i];
+	memset(h, 0, sizeof(*h));
+	memset(name, 0, sizeof(*name));
+	if (sock->family == AF_INET6) {
+		if (to->addr.sa.sa_family == AF_INET) {
+			name->sin6_family = AF_INET6;
+			name->sin6_port = to->addr.in4.sin_port;
+			name->sin6_addr.s6_addr[10] = 0xff;
+			name->sin6_addr.s6_addr[11] = 0xff;
+			memcpy(&name->sin6_addr.s6_addr[12], &to->addr.in4.sin_addr, 4);
+		} else {
+			*name = to->addr.in6;
+		}
+		h->msg_namelen = sizeof(struct sockaddr_in6);
+	} else {
+		memcpy(name, &to->addr.in4, sizeof(to->addr.in4));
+		h->msg_namelen = sizeof(struct sockaddr_in);
+	}
+	h->msg_name = name;
+	h->msg_iov = &b->iov[i];
+	h->msg_iovlen = 1;
+	if (!with_source || !local_is_set(to))
+		return;
+
+	h->msg_control = b->control[i];
+	if (sock->family == AF_INET6) {
+		struct in6_pktinfo pi;
+		memset(&pi, 0, sizeof(pi));
+		if (to->addr.sa.sa_family == AF_INET) {
+			pi.ipi6_addr.s6_addr[10] = 0xff;
+			pi.ipi6_addr.s6_addr[11] = 0xff;
+			memcpy(&pi.ipi6_addr.s6_addr[12], &to->local.in4, 4);
+		} else {
+			pi.ipi6_addr = to->local.in6;
+			pi.ipi6_ifindex = (unsigned)to->local_ifindex;
+		}
+		h->msg_controllen = CMSG_SPACE(sizeof(pi));
+		struct cmsghdr *c = CMSG_FIRSTHDR(h);
+		c->cmsg_level = IPPROTO_IPV6;
+		c->cmsg_type = IPV6_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+	} else {
+		struct in_pktinfo pi;
+		memset(&pi, 0, sizeof(pi));
+		pi.ipi_spec_dst = to->local.in4;
+		h->msg_controllen = CMSG_SPACE(sizeof(pi));
+		struct cmsghdr *c = CMSG_FIRSTHDR(h);
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+	}
+}
+
+void udp_tx_add(struct udp_sock *sock, struct udp_tx_batch *b, const struct wg_endpoint *to,
+                const uint8_t *data, size_t len)
+{
+	if (len > UDP_MAX_DATAGRAM)
+		return;
+	if (b->n == UDP_BATCH)
+		udp_tx_flush(sock, b);
+	unsigned i = b->n++;
+	memcpy(b->bufs[i], data, len);
+	b->iov[i].iov_base = b->bufs[i];
+	b->iov[i].iov_len = len;
+	b->to[i] = *to;
+	prepare(sock, b, i, to, true);
+}
+
+void udp_tx_flush(struct udp_sock *sock, struct udp_tx_batch *b)
+{
+	unsigned done = 0;
+	while (done < b->n) {
+		int r = sendmmsg(sock->fd, b->msgs + done, b->n - done, MSG_DONTWAIT);
+		if (r > 0) {
+			done += (unsigned)r;
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		/* The head datagram failed. A vanished sticky source (EINVAL, EADDRNOTAVAIL,
+		 * ENETUNREACH) gets one retry from a kernel-chosen address; anything else (a full
+		 * queue, an unreachable peer) drops just that datagram, as a lossy link would. */
+		if (b->msgs[done].msg_hdr.msg_control) {
+			prepare(sock, b, done, &b->to[done], false);
+			if (sendmsg(sock->fd, &b->msgs[done].msg_hdr, MSG_DONTWAIT) >= 0) {
+				done++;
+				continue;
+			}
+		}
+		b->send_errors++;
+		done++;
+	}
+	b->n = 0;
+}

@@ -1,0 +1,182 @@
+#include "keys/se050.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "crypto/portable/secure.h"
+#include "se050/budget.h"
+#include "se050/se050.h"
+
+/* One open chip per bus, shared by every provider of this process: the flock makes a second
+ * session on the same bus impossible, and the wear budget belongs to the chip, not to a key. */
+struct chip_ref {
+	struct chip_ref *next;
+	char bus[256];
+	struct se050 *se;
+	unsigned refs;
+	pthread_mutex_t budget_mu;
+	struct nvm_budget budget;
+};
+
+static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct chip_ref *registry;
+
+struct se050_key_provider {
+	struct key_provider base; /* first: the core sees only the base */
+	struct chip_ref *chip;
+	uint32_t object_id;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+const char *se050_default_bus(void)
+{
+	const char *env = getenv(SE050_BUS_ENV);
+	return env && env[0] ? env : SE050_DEFAULT_BUS;
+}
+
+void se050_handle_encode(uint32_t object_id, uint8_t handle[KEY_LEN])
+{
+	memset(handle, 0, KEY_LEN);
+	handle[0] = (uint8_t)object_id;
+	handle[1] = (uint8_t)(object_id >> 8);
+	handle[2] = (uint8_t)(object_id >> 16);
+	handle[3] = (uint8_t)(object_id >> 24);
+}
+
+static int chip_get(const char *bus, struct chip_ref **out, const char **err_msg)
+{
+	uint32_t per_minute = NVM_BUDGET_DEFAULT_PER_MINUTE, burst = NVM_BUDGET_DEFAULT_BURST;
+	const char *rate = getenv(SE050_RATE_ENV);
+	if (rate && rate[0] && nvm_budget_parse(rate, &per_minute, &burst) != 0) {
+		*err_msg = "bad " SE050_RATE_ENV ": expected PER_MINUTE[,BURST], e.g. 30,32";
+		return -EINVAL;
+	}
+	if (strlen(bus) >= sizeof(registry->bus)) {
+		*err_msg = "SE050 bus name too long";
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&registry_mu);
+	for (struct chip_ref *c = registry; c; c = c->next) {
+		if (strcmp(c->bus, bus) == 0) {
+			c->refs++;
+			*out = c;
+			pthread_mutex_unlock(&registry_mu);
+			return 0;
+		}
+	}
+	int r = -ENOMEM;
+	struct chip_ref *c = calloc(1, sizeof(*c));
+	if (!c) {
+		*err_msg = "out of memory";
+		goto out;
+	}
+	r = se050_open(bus, &c->se, err_msg);
+	if (r) {
+		free(c);
+		goto out;
+	}
+	strcpy(c->bus, bus);
+	c->refs = 1;
+	pthread_mutex_init(&c->budget_mu, NULL);
+	nvm_budget_init(&c->budget, burst, per_minute, now_ms());
+	c->next = registry;
+	registry = c;
+	*out = c;
+out:
+	pthread_mutex_unlock(&registry_mu);
+	return r;
+}
+
+static void chip_put(struct chip_ref *chip)
+{
+	pthread_mutex_lock(&registry_mu);
+	if (--chip->refs == 0) {
+		for (struct chip_ref **p = &registry; *p; p = &(*p)->next) {
+			if (*p == chip) {
+				*p = chip->next;
+				break;
+			}
+		}
+		se050_close(chip->se);
+		pthread_mutex_destroy(&chip->budget_mu);
+		free(chip);
+	}
+	pthread_mutex_unlock(&registry_mu);
+}
+
+static int se050_dh(struct key_provider *kp, uint8_t shared[KEY_LEN],
+                    const uint8_t peer_public[KEY_LEN])
+{
+	struct se050_key_provider *p = (struct se050_key_provider *)kp;
+	__atomic_add_fetch(&kp->queue_depth, 1, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&p->chip->budget_mu);
+	bool allowed = nvm_budget_take(&p->chip->budget, now_ms());
+	pthread_mutex_unlock(&p->chip->budget_mu);
+	int r = allowed ? se050_x25519(p->chip->se, p->object_id, peer_public, shared) : -EBUSY;
+	__atomic_sub_fetch(&kp->queue_depth, 1, __ATOMIC_RELAXED);
+	if (r == 0 || r == -EINVAL || r == -EBUSY || r == -ENODEV)
+		return r;
+	return -EIO; /* chip refused or the link failed: the handshake is dropped */
+}
+
+static void se050_destroy(struct key_provider *kp)
+{
+	struct se050_key_provider *p = (struct se050_key_provider *)kp;
+	chip_put(p->chip);
+	secure_wipe(p, sizeof(*p));
+	free(p);
+}
+
+static const struct key_provider_ops se050_ops = {
+        .name = "se050",
+        .dh = se050_dh,
+        .destroy = se050_destroy,
+};
+
+int se050_key_provider_new(uint32_t object_id, const char *bus, struct key_provider **out,
+                           const char **err_msg)
+{
+	const char *dummy;
+	if (!err_msg)
+		err_msg = &dummy;
+	*out = NULL;
+	if (!bus)
+		bus = se050_default_bus();
+	struct se050_key_provider *p = calloc(1, sizeof(*p));
+	if (!p) {
+		*err_msg = "out of memory";
+		return -ENOMEM;
+	}
+	int r = chip_get(bus, &p->chip, err_msg);
+	if (r) {
+		free(p);
+		return r;
+	}
+	r = se050_x25519_public(p->chip->se, object_id, p->base.public_key);
+	if (r) {
+		*err_msg = r == -ENOENT   ? "no object with this id in the SE050"
+		           : r == -EINVAL ? "the SE050 object is not an X25519 key pair"
+		           : r == -EACCES
+		                   ? "the SE050 object's policy forbids reading its public key"
+		           : r == -ENODEV ? "the SE050 stopped answering"
+		                          : "reading the public key from the SE050 failed";
+		chip_put(p->chip);
+		free(p);
+		return r == -ENOENT || r == -EINVAL || r == -ENODEV || r == -EACCES ? r : -EIO;
+	}
+	p->object_id = object_id;
+	p->base.ops = &se050_ops;
+	se050_handle_encode(object_id, p->base.config_key);
+	p->base.config_key_is_private = false;
+	*out = &p->base;
+	return 0;
+}

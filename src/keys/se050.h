@@ -1,0 +1,31 @@
+/* The SE050 key provider: the static private key is an X25519 key pair inside an NXP SE050, named
+ * by a handle (object id little-endian in bytes 0..3, bytes 4..31 zero). The public key is read
+ * from the chip at creation; every dh() is one ECDH command on the chip. Providers on the same bus
+ * share one session (the process owns the chip) and one NVM-wear budget (docs/se050.md). */
+#ifndef HWG_KEYS_SE050_H
+#define HWG_KEYS_SE050_H
+
+#include <stdint.h>
+
+#include "keys/provider.h"
+
+#define SE050_DEFAULT_BUS "i2c:/dev/i2c-1@0x48"
+#define SE050_BUS_ENV     "HWGUARD_SE050_BUS"
+/* "PER_MINUTE[,BURST]": chip ECDHs allowed per minute sustained, and in a burst (default 30,32). */
+#define SE050_RATE_ENV "HWGUARD_SE050_DH_RATE"
+
+/* $HWGUARD_SE050_BUS, else SE050_DEFAULT_BUS. */
+const char *se050_default_bus(void);
+
+/* Creates the provider for object_id on bus (NULL = se050_default_bus()). Returns 0, -ENODEV (no
+ * chip), -ENOENT (no such object), -EINVAL (not an X25519 key pair, or a bad rate setting), -EBUSY
+ * (another process owns the chip) or another negative errno; *err_msg gets a static reason.
+ * dh() returns -EBUSY when the wear budget is spent (the handshake is dropped, the peer retries).
+ */
+int se050_key_provider_new(uint32_t object_id, const char *bus, struct key_provider **out,
+                           const char **err_msg);
+
+/* Builds the 32-byte handle for object_id. */
+void se050_handle_encode(uint32_t object_id, uint8_t handle[KEY_LEN]);
+
+#endif

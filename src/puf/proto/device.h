@@ -1,0 +1,94 @@
+/* Device side of the PUF authentication protocol v1 (shared/specs/puf-auth-protocol.md §6): a pure
+ * state machine. pufproto_device_begin() turns the server's CHALLENGE into the RESPONSE message;
+ * pufproto_device_finish() checks the server's CONFIRM in constant time and says whether to commit
+ * the next state (sk := t5, y := y2). Committing goes through a pufproto_nv_store, whose commit
+ * must be atomic (old or new state, never a mix). Portable C, no malloc, no OS. */
+#ifndef HWG_PUF_PROTO_DEVICE_H
+#define HWG_PUF_PROTO_DEVICE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "puf/proto/suite.h"
+#include "puf/puf.h"
+
+/* What the device keeps in non-volatile memory: no secret derivable without the PUF, only the
+ * current key sk and the challenge y whose response reproduces r. */
+struct pufproto_device_nv {
+	uint8_t suite;
+	uint8_t sk[PUFPROTO_KEY_LEN];
+	uint32_t challenge;
+};
+
+struct pufproto_device_config {
+	/* y2 is drawn uniformly from [0, challenge_space); 0 means all 2^32 values. */
+	uint32_t challenge_space;
+	/* The next reference z2 is the bitwise majority of this many readings of f(x, y2)
+	 * (odd, 1..15): it becomes the server's reference, so its noise adds to every later
+	 * reading's (docs/pufauth-protocol.md [D5]). 1 on an MCU with a single power-up reading. */
+	uint8_t reference_readings;
+};
+
+/* Atomic non-volatile storage of the device state. */
+struct pufproto_nv_store {
+	/* Returns 0 once the new state is durable, -1 if it is not (the old state is then intact).
+	 */
+	int (*commit)(struct pufproto_nv_store *st, const struct pufproto_device_nv *nv);
+};
+
+struct pufproto_device {
+	struct pufproto_device_nv nv;   /* the committed state */
+	struct pufproto_device_nv next; /* what an accepted CONFIRM commits */
+	uint8_t session[PUFPROTO_SESSION_LEN];
+	uint8_t t4[PUFPROTO_MAX_NONCE];
+	uint8_t pending;  /* a RESPONSE was sent and no CONFIRM judged yet */
+	uint8_t accepted; /* the last CONFIRM verified; next awaits commit */
+};
+
+enum pufproto_device_error {
+	PUFPROTO_DEV_BAD_STATE = -20,     /* unknown suite in the stored state, or no run pending */
+	PUFPROTO_DEV_WRONG_SUITE = -21,   /* the challenge names another suite than the device's */
+	PUFPROTO_DEV_PUF_FAILED = -22,    /* the PUF source could not be read */
+	PUFPROTO_DEV_RNG_FAILED = -23,    /* the TRNG failed its health test */
+	PUFPROTO_DEV_FE_FAILED = -24,     /* FE.Gen refused its parameters */
+	PUFPROTO_DEV_WRONG_SESSION = -25, /* a CONFIRM for another session: ignore it */
+	PUFPROTO_DEV_BAD_CONFIG = -26,    /* reference_readings not odd in 1..15 */
+};
+
+enum pufproto_device_verdict {
+	PUFPROTO_DEVICE_ACCEPT = 1, /* server authenticated: commit d->next */
+	PUFPROTO_DEVICE_REJECT = 0, /* wrong tag: keep the old state */
+};
+
+/* z = bitwise majority of `readings` readings (odd, 1..15) of f(x, y): response_len bytes, read
+ * as read_len. Enrolment uses it for z1, the device for z2. Returns 0 or -1. */
+int pufproto_read_reference(struct puf_source *puf, const struct pufproto_suite *s, uint32_t y,
+                            unsigned readings, uint8_t *z);
+
+/* Text for a device error (or a wire error). */
+const char *pufproto_device_strerror(int err);
+
+/* Sets up a device from its stored state. Returns 0, or PUFPROTO_DEV_BAD_STATE. */
+int pufproto_device_init(struct pufproto_device *d, const struct pufproto_device_nv *nv);
+
+/* HELLO for this device's suite. Returns the message length or a negative error. */
+long pufproto_device_hello(const struct pufproto_device *d, uint8_t *out, size_t cap);
+
+/* CHALLENGE in, RESPONSE out. Returns the RESPONSE length or a negative error (wire or device). */
+long pufproto_device_begin(struct pufproto_device *d, const struct pufproto_device_config *cfg,
+                           const uint8_t *challenge, size_t len, struct rng_source *rng,
+                           struct puf_source *puf, uint8_t *out, size_t cap);
+
+/* CONFIRM in. Returns PUFPROTO_DEVICE_ACCEPT or PUFPROTO_DEVICE_REJECT (the run is over either
+ * way), or a negative error for a message that is not this run's CONFIRM (the run stays pending, so
+ * a forged datagram cannot cancel it). */
+int pufproto_device_finish(struct pufproto_device *d, const uint8_t *msg, size_t len);
+
+/* After ACCEPT: commits d->next through st; on success it becomes d->nv. Returns 0 or -1 (the old
+ * state stays in force, and the server's "previous" entry still matches it). */
+int pufproto_device_commit(struct pufproto_device *d, struct pufproto_nv_store *st);
+
+/* Wipes the run's secrets (t4, pending next key). */
+void pufproto_device_abort(struct pufproto_device *d);
+
+#endif

@@ -1,0 +1,119 @@
+/* Device state record: encoding, strict parsing, CRC-32. */
+#include <string.h>
+
+#include "puf/proto/device_state.h"
+
+const char *pufproto_state_strerror(int err)
+{
+	switch (err) {
+	case PUFPROTO_STATE_OK:
+		return "ok";
+	case PUFPROTO_STATE_TRUNCATED:
+		return "state is truncated";
+	case PUFPROTO_STATE_BAD_MAGIC:
+		return "not a pufauth device state (bad magic)";
+	case PUFPROTO_STATE_BAD_VERSION:
+		return "unsupported device state version";
+	case PUFPROTO_STATE_BAD_SUITE:
+		return "device state names an unknown security level";
+	case PUFPROTO_STATE_BAD_LENGTH:
+		return "device state has a bad length field or trailing bytes";
+	case PUFPROTO_STATE_BAD_CHECKSUM:
+		return "device state is corrupt (checksum mismatch)";
+	case PUFPROTO_STATE_NO_SPACE:
+		return "device state does not fit";
+	default:
+		return "unknown error";
+	}
+}
+
+uint32_t pufproto_crc32(const uint8_t *p, size_t n)
+{
+	uint32_t crc = 0xffffffffu;
+
+	for (size_t i = 0; i < n; i++) {
+		crc ^= p[i];
+		for (int k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1)));
+	}
+	return ~crc;
+}
+
+static void put_u32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static uint32_t get_u32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+long pufproto_state_encode(const struct pufproto_device_nv *nv, const uint8_t *source,
+                           size_t source_len, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+	struct pufproto_suite s;
+
+	if (pufproto_suite_get(nv->suite, &s))
+		return PUFPROTO_STATE_BAD_SUITE;
+	if (source_len > PUFPROTO_STATE_MAX_SOURCE)
+		return PUFPROTO_STATE_BAD_LENGTH;
+	if (cap < PUFPROTO_STATE_FIXED_LEN + source_len)
+		return PUFPROTO_STATE_NO_SPACE;
+	memcpy(out, "PFDS", 4);
+	n = 4;
+	out[n++] = PUFPROTO_STATE_VERSION;
+	out[n++] = nv->suite;
+	out[n++] = 0;
+	out[n++] = 0;
+	memcpy(out + n, nv->sk, PUFPROTO_KEY_LEN);
+	n += PUFPROTO_KEY_LEN;
+	put_u32(out + n, nv->challenge);
+	n += 4;
+	out[n++] = (uint8_t)(source_len >> 8);
+	out[n++] = (uint8_t)source_len;
+	if (source_len)
+		memcpy(out + n, source, source_len);
+	n += source_len;
+	put_u32(out + n, pufproto_crc32(out, n));
+	return (long)(n + 4);
+}
+
+int pufproto_state_parse(const uint8_t *buf, size_t len, struct pufproto_device_nv *nv,
+                         const uint8_t **source, size_t *source_len)
+{
+	struct pufproto_suite s;
+	size_t src_len;
+
+	if (len < 5)
+		return PUFPROTO_STATE_TRUNCATED;
+	if (memcmp(buf, "PFDS", 4) != 0)
+		return PUFPROTO_STATE_BAD_MAGIC;
+	if (buf[4] != PUFPROTO_STATE_VERSION)
+		return PUFPROTO_STATE_BAD_VERSION;
+	if (len < PUFPROTO_STATE_FIXED_LEN)
+		return PUFPROTO_STATE_TRUNCATED;
+	src_len = (size_t)buf[28] << 8 | buf[29];
+	if (src_len > PUFPROTO_STATE_MAX_SOURCE)
+		return PUFPROTO_STATE_BAD_LENGTH;
+	if (len < PUFPROTO_STATE_FIXED_LEN + src_len)
+		return PUFPROTO_STATE_TRUNCATED;
+	if (len > PUFPROTO_STATE_FIXED_LEN + src_len)
+		return PUFPROTO_STATE_BAD_LENGTH;
+	if (get_u32(buf + len - 4) != pufproto_crc32(buf, len - 4))
+		return PUFPROTO_STATE_BAD_CHECKSUM;
+	if (buf[6] != 0 || buf[7] != 0)
+		return PUFPROTO_STATE_BAD_LENGTH;
+	if (pufproto_suite_get(buf[5], &s))
+		return PUFPROTO_STATE_BAD_SUITE;
+	nv->suite = buf[5];
+	memcpy(nv->sk, buf + 8, PUFPROTO_KEY_LEN);
+	nv->challenge = get_u32(buf + 24);
+	*source = buf + 30;
+	*source_len = src_len;
+	return PUFPROTO_STATE_OK;
+}

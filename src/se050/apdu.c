@@ -1,0 +1,380 @@
+#include "se050/apdu.h"
+
+#include <errno.h>
+#include <string.h>
+
+const uint8_t se05x_applet_aid[16] = {0xA0, 0x00, 0x00, 0x03, 0x96, 0x54, 0x53, 0x00,
+                                      0x00, 0x00, 0x01, 0x03, 0x00, 0x00, 0x00, 0x00};
+
+/* Command bodies are small here (at most ~60 bytes), so fixed buffers need no overflow plumbing. */
+struct body {
+	uint8_t b[128];
+	size_t n;
+};
+
+static void put_tlv(struct body *b, uint8_t tag, const uint8_t *val, size_t len)
+{
+	b->b[b->n++] = tag;
+	b->b[b->n++] = (uint8_t)len; /* all values here are < 0x80 bytes */
+	memcpy(b->b + b->n, val, len);
+	b->n += len;
+}
+
+static void put_u32(struct body *b, uint8_t tag, uint32_t v)
+{
+	uint8_t be[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
+	put_tlv(b, tag, be, 4);
+}
+
+/* Lc is one byte when the body is < 255 bytes and no Le follows, otherwise extended (00 HH LL);
+ * "ext" commands (those answering with data) end with Le 00 00; no body means a single Le 00. */
+static size_t build(uint8_t *out, uint8_t cla, uint8_t ins, uint8_t p1, uint8_t p2,
+                    const struct body *b, bool ext)
+{
+	size_t n = 0;
+	out[n++] = cla;
+	out[n++] = ins;
+	out[n++] = p1;
+	out[n++] = p2;
+	if (!b || b->n == 0) {
+		out[n++] = 0x00;
+		return n;
+	}
+	if (!ext && b->n < 255) {
+		out[n++] = (uint8_t)b->n;
+	} else {
+		out[n++] = 0x00;
+		out[n++] = (uint8_t)(b->n >> 8);
+		out[n++] = (uint8_t)b->n;
+	}
+	memcpy(out + n, b->b, b->n);
+	n += b->n;
+	if (ext) {
+		out[n++] = 0x00;
+		out[n++] = 0x00;
+	}
+	return n;
+}
+
+size_t se05x_cmd_select(uint8_t *out)
+{
+	size_t n = 0;
+	out[n++] = 0x00;
+	out[n++] = 0xA4;
+	out[n++] = 0x04;
+	out[n++] = 0x00;
+	out[n++] = sizeof(se05x_applet_aid);
+	memcpy(out + n, se05x_applet_aid, sizeof(se05x_applet_aid));
+	n += sizeof(se05x_applet_aid);
+	out[n++] = 0x00;
+	return n;
+}
+
+size_t se05x_cmd_generate_x25519(uint8_t *out, uint32_t id, uint32_t policy_rules, bool with_curve)
+{
+	struct body b = {.n = 0};
+	/* One policy entry: length 8 | auth object id 0 (any session) | access rules. */
+	uint8_t policy[9] = {8,
+	                     0,
+	                     0,
+	                     0,
+	                     0,
+	                     (uint8_t)(policy_rules >> 24),
+	                     (uint8_t)(policy_rules >> 16),
+	                     (uint8_t)(policy_rules >> 8),
+	                     (uint8_t)policy_rules};
+	uint8_t curve = SE05X_CURVE_MONT_DH_25519;
+	put_tlv(&b, SE05X_TAG_POLICY, policy, sizeof(policy));
+	put_u32(&b, SE05X_TAG_1, id);
+	if (with_curve)
+		put_tlv(&b, SE05X_TAG_2, &curve, 1);
+	return build(out, SE05X_CLA, SE05X_INS_WRITE, SE05X_P1_KEY_PAIR | SE05X_P1_EC,
+	             SE05X_P2_DEFAULT, &b, false);
+}
+
+static size_t id_only(uint8_t *out, uint8_t ins, uint8_t p1, uint8_t p2, uint32_t id, bool ext)
+{
+	struct body b = {.n = 0};
+	put_u32(&b, SE05X_TAG_1, id);
+	return build(out, SE05X_CLA, ins, p1, p2, &b, ext);
+}
+
+size_t se05x_cmd_read_object(uint8_t *out, uint32_t id)
+{
+	return id_only(out, SE05X_INS_READ, SE05X_P1_DEFAULT, SE05X_P2_DEFAULT, id, true);
+}
+
+size_t se05x_cmd_read_type(uint8_t *out, uint32_t id)
+{
+	return id_only(out, SE05X_INS_READ, SE05X_P1_DEFAULT, SE05X_P2_TYPE, id, false);
+}
+
+size_t se05x_cmd_curve_id(uint8_t *out, uint32_t id)
+{
+	return id_only(out, SE05X_INS_READ, SE05X_P1_CURVE, SE05X_P2_ID, id, false);
+}
+
+size_t se05x_cmd_exists(uint8_t *out, uint32_t id)
+{
+	return id_only(out, SE05X_INS_MGMT, SE05X_P1_DEFAULT, SE05X_P2_EXIST, id, false);
+}
+
+size_t se05x_cmd_delete(uint8_t *out, uint32_t id)
+{
+	return id_only(out, SE05X_INS_MGMT, SE05X_P1_DEFAULT, SE05X_P2_DELETE_OBJECT, id, false);
+}
+
+size_t se05x_cmd_list(uint8_t *out, uint16_t offset)
+{
+	struct body b = {.n = 0};
+	uint8_t off[2] = {(uint8_t)(offset >> 8), (uint8_t)offset};
+	uint8_t filter = 0xFF; /* every object type */
+	put_tlv(&b, SE05X_TAG_1, off, 2);
+	put_tlv(&b, SE05X_TAG_2, &filter, 1);
+	return build(out, SE05X_CLA, SE05X_INS_READ, SE05X_P1_DEFAULT, SE05X_P2_LIST, &b, true);
+}
+
+size_t se05x_cmd_ecdh(uint8_t *out, uint32_t id, const uint8_t peer_be[SE05X_X25519_LEN])
+{
+	struct body b = {.n = 0};
+	put_u32(&b, SE05X_TAG_1, id);
+	put_tlv(&b, SE05X_TAG_2, peer_be, SE05X_X25519_LEN);
+	return build(out, SE05X_CLA, SE05X_INS_CRYPTO, SE05X_P1_EC, SE05X_P2_DH, &b, true);
+}
+
+int se05x_tlv_split(const uint8_t *body, size_t n, struct se05x_tlv *tlv, unsigned max,
+                    unsigned *count)
+{
+	size_t off = 0;
+	unsigned k = 0;
+	while (off < n) {
+		if (k == max || n - off < 2)
+			return -EBADMSG;
+		uint8_t tag = body[off++];
+		size_t len = body[off++];
+		if (len == 0x81) {
+			if (n - off < 1)
+				return -EBADMSG;
+			len = body[off++];
+		} else if (len == 0x82) {
+			if (n - off < 2)
+				return -EBADMSG;
+			len = (size_t)body[off] << 8 | body[off + 1];
+			off += 2;
+		} else if (len > 0x7F) {
+			return -EBADMSG;
+		}
+		if (len > n - off)
+			return -EBADMSG;
+		for (unsigned i = 0; i < k; i++)
+			if (tlv[i].tag == tag)
+				return -EBADMSG;
+		tlv[k].tag = tag;
+		tlv[k].len = (uint16_t)len;
+		tlv[k].val = body + off;
+		k++;
+		off += len;
+	}
+	*count = k;
+	return 0;
+}
+
+int se05x_rsp_parse(struct se05x_rsp *rsp, const uint8_t *buf, size_t n)
+{
+	memset(rsp, 0, sizeof(*rsp));
+	if (n < 2 || n > SE05X_MAX_RSP)
+		return -EBADMSG;
+	rsp->sw = (uint16_t)(buf[n - 2] << 8 | buf[n - 1]);
+	if (rsp->sw != SE05X_SW_OK)
+		return n == 2 ? 0 : -EBADMSG;
+	return se05x_tlv_split(buf, n - 2, rsp->tlv, SE05X_MAX_TLVS, &rsp->n);
+}
+
+const uint8_t *se05x_rsp_get(const struct se05x_rsp *rsp, uint8_t tag, size_t len,
+                             uint16_t *out_len)
+{
+	for (unsigned i = 0; i < rsp->n; i++) {
+		if (rsp->tlv[i].tag != tag)
+			continue;
+		if (len && rsp->tlv[i].len != len)
+			return NULL;
+		if (out_len)
+			*out_len = rsp->tlv[i].len;
+		return rsp->tlv[i].val;
+	}
+	return NULL;
+}
+
+int se05x_sw_errno(uint16_t sw)
+{
+	switch (sw) {
+	case SE05X_SW_OK:
+		return 0;
+	case SE05X_SW_NOT_ALLOWED:
+	case SE05X_SW_SECURITY_STATUS:
+		return -EACCES;
+	case SE05X_SW_WRONG_DATA:
+	case SE05X_SW_DATA_INVALID:
+	case SE05X_SW_WRONG_LENGTH:
+		return -EINVAL;
+	case SE05X_SW_CONDITIONS:
+		return -EPERM;
+	case SE05X_SW_INS_UNKNOWN:
+	case SE05X_SW_CLA_UNKNOWN:
+		return -ENOTSUP;
+	default:
+		return -EIO;
+	}
+}
+
+/* Parses and checks the SW; on success the TLVs are in rsp. */
+static int parse_ok(struct se05x_rsp *rsp, const uint8_t *buf, size_t n)
+{
+	int r = se05x_rsp_parse(rsp, buf, n);
+	if (r)
+		return r;
+	return se05x_sw_errno(rsp->sw);
+}
+
+int se05x_parse_select(const uint8_t *buf, size_t n, uint8_t version[3], uint16_t *config)
+{
+	/* Plain bytes, not TLVs: major minor patch | config(2) | secure box version(2). Older
+	 * applets send only the first 4 or 5 bytes. */
+	if (n < 2)
+		return -EBADMSG;
+	uint16_t sw = (uint16_t)(buf[n - 2] << 8 | buf[n - 1]);
+	if (sw != SE05X_SW_OK)
+		return n == 2 ? se05x_sw_errno(sw) : -EBADMSG;
+	size_t len = n - 2;
+	if (len != 7 && len != 5)
+		return -EBADMSG;
+	memcpy(version, buf, 3);
+	*config = (uint16_t)(buf[3] << 8 | buf[4]);
+	return 0;
+}
+
+int se05x_parse_status(const uint8_t *buf, size_t n)
+{
+	struct se05x_rsp rsp;
+	int r = parse_ok(&rsp, buf, n);
+	if (r)
+		return r;
+	return rsp.n == 0 ? 0 : -EBADMSG;
+}
+
+int se05x_parse_x25519(const uint8_t *buf, size_t n, uint8_t out_be[SE05X_X25519_LEN])
+{
+	struct se05x_rsp rsp;
+	int r = parse_ok(&rsp, buf, n);
+	if (r)
+		return r;
+	const uint8_t *v = se05x_rsp_get(&rsp, SE05X_TAG_1, SE05X_X25519_LEN, NULL);
+	if (!v || rsp.n != 1)
+		return -EBADMSG;
+	memcpy(out_be, v, SE05X_X25519_LEN);
+	return 0;
+}
+
+int se05x_parse_u8(const uint8_t *buf, size_t n, uint8_t *value)
+{
+	struct se05x_rsp rsp;
+	int r = parse_ok(&rsp, buf, n);
+	if (r)
+		return r;
+	const uint8_t *v = se05x_rsp_get(&rsp, SE05X_TAG_1, 1, NULL);
+	if (!v || rsp.n != 1)
+		return -EBADMSG;
+	*value = v[0];
+	return 0;
+}
+
+int se05x_parse_type(const uint8_t *buf, size_t n, uint8_t *type)
+{
+	struct se05x_rsp rsp;
+	int r = parse_ok(&rsp, buf, n);
+	if (r)
+		return r;
+	const uint8_t *t = se05x_rsp_get(&rsp, SE05X_TAG_1, 1, NULL);
+	const uint8_t *transient = se05x_rsp_get(&rsp, SE05X_TAG_2, 1, NULL);
+	if (!t || !transient || rsp.n != 2)
+		return -EBADMSG;
+	*type = t[0];
+	return 0;
+}
+
+int se05x_parse_list(const uint8_t *buf, size_t n, uint32_t *ids, size_t cap, size_t *count,
+                     bool *more)
+{
+	struct se05x_rsp rsp;
+	uint16_t len;
+	int r = parse_ok(&rsp, buf, n);
+	if (r)
+		return r;
+	const uint8_t *m = se05x_rsp_get(&rsp, SE05X_TAG_1, 1, NULL);
+	const uint8_t *list = se05x_rsp_get(&rsp, SE05X_TAG_2, 0, &len);
+	if (!m || (m[0] != SE05X_MORE_NO && m[0] != SE05X_MORE_YES))
+		return -EBADMSG;
+	if (rsp.n != (list ? 2u : 1u))
+		return -EBADMSG;
+	if (!list)
+		len = 0;
+	if (len % 4 || len / 4 > cap)
+		return -EBADMSG;
+	for (size_t i = 0; i < len / 4u; i++)
+		ids[i] = (uint32_t)list[4 * i] << 24 | (uint32_t)list[4 * i + 1] << 16 |
+		         (uint32_t)list[4 * i + 2] << 8 | list[4 * i + 3];
+	*count = len / 4u;
+	*more = m[0] == SE05X_MORE_YES;
+	return 0;
+}
+
+int se05x_cmd_parse(struct se05x_cmd *cmd, const uint8_t *buf, size_t n)
+{
+	memset(cmd, 0, sizeof(*cmd));
+	if (n < 4 || n > SE05X_MAX_APDU)
+		return -EBADMSG;
+	cmd->cla = buf[0];
+	cmd->ins = buf[1];
+	cmd->p1 = buf[2];
+	cmd->p2 = buf[3];
+	size_t rest = n - 4;
+	const uint8_t *p = buf + 4;
+	if (rest == 0)
+		return 0; /* case 1 */
+	if (rest == 1) {
+		cmd->has_le = true; /* case 2, short Le */
+		return 0;
+	}
+	if (p[0] != 0) { /* short Lc */
+		size_t lc = p[0];
+		if (rest == 1 + lc) {
+			cmd->lc = lc;
+		} else if (rest == 2 + lc) {
+			cmd->lc = lc;
+			cmd->has_le = true;
+		} else {
+			return -EBADMSG;
+		}
+		cmd->data = p + 1;
+		return 0;
+	}
+	if (rest < 3)
+		return -EBADMSG;
+	if (rest == 3) { /* case 2 extended: 00 Le Le */
+		cmd->has_le = true;
+		return 0;
+	}
+	size_t lc = (size_t)p[1] << 8 | p[2];
+	if (lc == 0)
+		return -EBADMSG;
+	if (rest == 3 + lc) {
+		cmd->lc = lc;
+	} else if (rest == 5 + lc) {
+		cmd->lc = lc;
+		cmd->has_le = true;
+	} else {
+		return -EBADMSG;
+	}
+	cmd->data = p + 3;
+	return 0;
+}

@@ -1,0 +1,48 @@
+/* The device state behind the opaque struct wg_device. Internal to src/wg. */
+#ifndef HWG_WG_DEVICE_H
+#define HWG_WG_DEVICE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "wg/allowedips.h"
+#include "wg/cookie.h"
+#include "wg/index.h"
+#include "wg/noise.h"
+#include "wg/ratelimiter.h"
+#include "wg/wg.h"
+
+/* Room for the largest sealed packet: header, plaintext padded to 16, tag. */
+#define WG_SCRATCH_LEN (MSG_DATA_HEADER_LEN + WG_MAX_PACKET + MSG_PADDING_MULTIPLE + AEAD_TAG_LEN)
+
+struct wg_device {
+	struct wg_io io;
+	struct wg_time now; /* the time of the API call being served */
+	struct key_provider *key;
+	struct noise_constants noise;
+	struct cookie_checker cookie_checker;
+	struct index_table index;
+	struct allowedips *allowedips;
+	struct ratelimiter *ratelimiter;
+	struct wg_peer *first_peer, *last_peer;
+	unsigned peer_count;
+	struct wg_device_stats stats;
+	uint64_t last_under_load_ns;
+	bool was_under_load;
+	unsigned mtu; /* 0 = unknown: pad to 16 without bound */
+	uint8_t *scratch;
+};
+
+static inline void device_drop(struct wg_device *dev, enum wg_drop_reason why)
+{
+	dev->stats.dropped[why]++;
+}
+
+/* Static-key DH through the provider, counted. Returns 0 or a negative errno; never all zeros. */
+int device_static_dh(struct wg_device *dev, uint8_t shared[NOISE_KEY_LEN],
+                     const uint8_t peer_public[NOISE_KEY_LEN]);
+/* Sends a datagram to the peer's endpoint and counts it in tx_bytes. */
+void device_send_to_peer(struct wg_device *dev, struct wg_peer *peer, const uint8_t *buf,
+                         size_t len);
+
+#endif

@@ -1,0 +1,53 @@
+/* A peer as the core keeps it: identity, handshake, keypairs, cookie, endpoint, staged packets,
+ * timers and counters. Internal to src/wg; the daemon sees only the opaque struct wg_peer. */
+#ifndef HWG_WG_PEER_H
+#define HWG_WG_PEER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wg/cookie.h"
+#include "wg/keypair.h"
+#include "wg/noise.h"
+#include "wg/timers.h"
+#include "wg/wg.h"
+
+/* Packets waiting for a keypair, oldest first (a ring; the oldest is dropped on overflow). */
+struct staged_queue {
+	uint8_t *packet[MAX_STAGED_PACKETS];
+	uint16_t len[MAX_STAGED_PACKETS];
+	unsigned head;
+	unsigned count;
+};
+
+struct wg_peer {
+	struct wg_device *dev;
+	struct wg_peer *prev_peer, *next_peer; /* insertion order */
+	uint8_t public_key[WG_KEY_LEN];
+	struct noise_handshake handshake;
+	struct keypair_slots keypairs;
+	struct peer_cookie cookie;
+	bool has_endpoint;
+	struct wg_endpoint endpoint;
+	struct staged_queue staged;
+	struct wg_timers timers;
+	uint64_t last_sent_handshake_ns;
+	bool has_sent_handshake;
+	bool keepalive_pending; /* persistent keepalive switched on; send once an endpoint is known
+	                         */
+	uint64_t last_handshake_sec;
+	uint32_t last_handshake_nsec;
+	uint64_t rx_bytes, tx_bytes;
+	uint16_t persistent_keepalive;
+};
+
+struct wg_peer *peer_new(struct wg_device *dev, const uint8_t public_key[WG_KEY_LEN]);
+/* Wipes and frees; the caller has unlinked it from the device. */
+void peer_free(struct wg_peer *peer);
+
+/* Stages a copy of an IP packet (len 0 = a keepalive). */
+void peer_stage_packet(struct wg_peer *peer, const uint8_t *packet, size_t len);
+void peer_purge_staged(struct wg_peer *peer);
+
+#endif

@@ -1,0 +1,233 @@
+/* ChaCha20-Poly1305: RFC 8439 §2.8.2 (seal) and Appendix A.5 (open), WireGuard's nonce layout,
+ * in-place operation, key reuse across packets, and rejection of anything tampered with. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "crypto/aead.h"
+
+static void unhex(uint8_t *out, const char *hex, size_t len)
+{
+	assert_int_equal(strlen(hex), 2 * len);
+	for (size_t i = 0; i < len; i++) {
+		unsigned v;
+		assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
+		out[i] = (uint8_t)v;
+	}
+}
+
+static const char sunscreen[] = "Ladies and Gentlemen of the class of '99: If I could offer you "
+                                "only one tip for the future, sunscreen would be it.";
+#define SUNSCREEN_LEN 114
+static const char rfc_2_8_2_ct[] =
+        "d31a8d34648e60db7b86afbc53ef7ec2a4aded51296e08fea9e2b5a736ee62d6"
+        "3dbea45e8ca9671282fafb69da92728b1a71de0a9e060b2905d6a5b67ecd3b36"
+        "92ddbd7f2d778b8c9803aee328091b58fab324e4fad675945585808b4831d7bc"
+        "3ff4def08e4b7a9de576d26586cec64b6116"
+        "1ae10b594f09e26a7e902ecbd0600691";
+
+static void fill_key_80(uint8_t key[32])
+{
+	for (int i = 0; i < 32; i++)
+		key[i] = (uint8_t)(0x80 + i);
+}
+
+static void rfc8439_2_8_2_seal(void **state)
+{
+	(void)state;
+	uint8_t key[32], nonce[12], ad[12], expect[SUNSCREEN_LEN + 16], out[SUNSCREEN_LEN + 16];
+	fill_key_80(key);
+	unhex(nonce, "070000004041424344454647", 12);
+	unhex(ad, "50515253c0c1c2c3c4c5c6c7", 12);
+	unhex(expect, rfc_2_8_2_ct, sizeof(expect));
+	assert_int_equal(strlen(sunscreen), SUNSCREEN_LEN);
+
+	assert_int_equal(aead_seal_ietf(key, nonce, out, (const uint8_t *)sunscreen, SUNSCREEN_LEN,
+	                                ad, sizeof(ad)),
+	                 0);
+	assert_memory_equal(out, expect, sizeof(expect));
+
+	uint8_t back[SUNSCREEN_LEN];
+	assert_int_equal(aead_open_ietf(key, nonce, back, out, sizeof(out), ad, sizeof(ad)), 0);
+	assert_memory_equal(back, sunscreen, SUNSCREEN_LEN);
+}
+
+/* RFC 8439 Appendix A.5: its nonce starts with 4 zero bytes, so it is also a WireGuard nonce with
+ * counter 0x0807060504030201. */
+#define A5_LEN 265
+static const char a5_ct[] = "64a0861575861af460f062c79be643bd5e805cfd345cf389f108670ac76c8cb2"
+                            "4c6cfc18755d43eea09ee94e382d26b0bdb7b73c321b0100d4f03b7f355894cf"
+                            "332f830e710b97ce98c8a84abd0b948114ad176e008d33bd60f982b1ff37c855"
+                            "9797a06ef4f0ef61c186324e2b3506383606907b6a7c02b0f9f6157b53c867e4"
+                            "b9166c767b804d46a59b5216cde7a4e99040c5a40433225ee282a1b0a06c523e"
+                            "af4534d7f83fa1155b0047718cbc546a0d072b04b3564eea1b422273f548271a"
+                            "0bb2316053fa76991955ebd63159434ecebb4e466dae5a1073a6727627097a10"
+                            "49e617d91d361094fa68f0ff77987130305beaba2eda04df997b714d6c6f2c29"
+                            "a6ad5cb4022b02709b"
+                            "eead9d67890cbb22392336fea1851f38";
+static const char a5_pt[] =
+        "Internet-Drafts are draft documents valid for a maximum of six months and may be "
+        "updated, replaced, or obsoleted by other documents at any time. It is inappropriate to "
+        "use Internet-Drafts as reference material or to cite them other than as "
+        "/\xe2\x80\x9cwork in progress./\xe2\x80\x9d";
+#define A5_COUNTER 0x0807060504030201ULL
+
+static void load_a5(uint8_t key[32], uint8_t ad[12], uint8_t ct[A5_LEN + 16])
+{
+	unhex(key, "1c9240a5eb55d38af333888604f6b5f0473917c1402b80099dca5cbc207075c0", 32);
+	unhex(ad, "f33388860000000000004e91", 12);
+	unhex(ct, a5_ct, A5_LEN + 16);
+	assert_int_equal(strlen(a5_pt), A5_LEN);
+}
+
+static void rfc8439_a5_open(void **state)
+{
+	(void)state;
+	uint8_t key[32], ad[12], ct[A5_LEN + 16], pt[A5_LEN], nonce[12];
+	load_a5(key, ad, ct);
+
+	unhex(nonce, "000000000102030405060708", 12);
+	assert_int_equal(aead_open_ietf(key, nonce, pt, ct, sizeof(ct), ad, sizeof(ad)), 0);
+	assert_memory_equal(pt, a5_pt, A5_LEN);
+
+	memset(pt, 0, sizeof(pt));
+	assert_int_equal(aead_open_once(key, A5_COUNTER, pt, ct, sizeof(ct), ad, sizeof(ad)), 0);
+	assert_memory_equal(pt, a5_pt, A5_LEN);
+
+	struct aead_key k;
+	assert_int_equal(aead_key_init(&k, key), 0);
+	memset(pt, 0, sizeof(pt));
+	assert_int_equal(aead_open(&k, A5_COUNTER, pt, ct, sizeof(ct), ad, sizeof(ad)), 0);
+	assert_memory_equal(pt, a5_pt, A5_LEN);
+
+	/* The sealing direction reproduces the published ciphertext from the plaintext. */
+	uint8_t again[A5_LEN + 16];
+	assert_int_equal(aead_seal(&k, A5_COUNTER, again, pt, A5_LEN, ad, sizeof(ad)), 0);
+	assert_memory_equal(again, ct, sizeof(ct));
+	aead_key_clear(&k);
+	assert_null(k.enc);
+	assert_null(k.dec);
+}
+
+static void in_place(void **state)
+{
+	(void)state;
+	uint8_t key[32], ad[12], ct[A5_LEN + 16], buf[A5_LEN + 16];
+	load_a5(key, ad, ct);
+	struct aead_key k;
+	assert_int_equal(aead_key_init(&k, key), 0);
+
+	memcpy(buf, ct, sizeof(ct));
+	assert_int_equal(aead_open(&k, A5_COUNTER, buf, buf, sizeof(buf), ad, sizeof(ad)), 0);
+	assert_memory_equal(buf, a5_pt, A5_LEN);
+	assert_int_equal(aead_seal(&k, A5_COUNTER, buf, buf, A5_LEN, ad, sizeof(ad)), 0);
+	assert_memory_equal(buf, ct, sizeof(ct));
+
+	memcpy(buf, ct, sizeof(ct));
+	assert_int_equal(aead_open_once(key, A5_COUNTER, buf, buf, sizeof(buf), ad, sizeof(ad)), 0);
+	assert_memory_equal(buf, a5_pt, A5_LEN);
+	assert_int_equal(aead_seal_once(key, A5_COUNTER, buf, buf, A5_LEN, ad, sizeof(ad)), 0);
+	assert_memory_equal(buf, ct, sizeof(ct));
+	aead_key_clear(&k);
+}
+
+static void tampering_rejected(void **state)
+{
+	(void)state;
+	uint8_t key[32], ad[12], ct[A5_LEN + 16], pt[A5_LEN];
+	load_a5(key, ad, ct);
+	struct aead_key k;
+	assert_int_equal(aead_key_init(&k, key), 0);
+
+	/* Flip one bit in the tag, in the ciphertext, in the AD; use the wrong counter. */
+	size_t positions[] = {A5_LEN + 15, A5_LEN, 0, 100};
+	for (size_t i = 0; i < sizeof(positions) / sizeof(positions[0]); i++) {
+		ct[positions[i]] ^= 0x01;
+		memset(pt, 0x55, sizeof(pt));
+		assert_int_equal(aead_open(&k, A5_COUNTER, pt, ct, sizeof(ct), ad, sizeof(ad)), -1);
+		/* No unauthenticated plaintext is released: pt is wiped or untouched. */
+		size_t zeros = 0, untouched = 0;
+		for (size_t j = 0; j < sizeof(pt); j++) {
+			zeros += pt[j] == 0;
+			untouched += pt[j] == 0x55;
+		}
+		assert_true(zeros == sizeof(pt) || untouched == sizeof(pt));
+		assert_int_equal(
+		        aead_open_once(key, A5_COUNTER, pt, ct, sizeof(ct), ad, sizeof(ad)), -1);
+		ct[positions[i]] ^= 0x01;
+	}
+	ad[3] ^= 0x80;
+	assert_int_equal(aead_open(&k, A5_COUNTER, pt, ct, sizeof(ct), ad, sizeof(ad)), -1);
+	ad[3] ^= 0x80;
+	assert_int_equal(aead_open(&k, A5_COUNTER + 1, pt, ct, sizeof(ct), ad, sizeof(ad)), -1);
+	assert_int_equal(aead_open(&k, A5_COUNTER, pt, ct, sizeof(ct), ad, sizeof(ad) - 1), -1);
+	/* Truncation and inputs shorter than a tag. */
+	assert_int_equal(aead_open(&k, A5_COUNTER, pt, ct, sizeof(ct) - 1, ad, sizeof(ad)), -1);
+	assert_int_equal(aead_open(&k, A5_COUNTER, pt, ct, AEAD_TAG_LEN - 1, ad, sizeof(ad)), -1);
+	assert_int_equal(aead_open(&k, A5_COUNTER, pt, ct, 0, ad, sizeof(ad)), -1);
+	/* After all those failures the same key still opens the genuine packet. */
+	assert_int_equal(aead_open(&k, A5_COUNTER, pt, ct, sizeof(ct), ad, sizeof(ad)), 0);
+	assert_memory_equal(pt, a5_pt, A5_LEN);
+	aead_key_clear(&k);
+}
+
+/* The per-packet path resets only the nonce; make sure no state leaks between packets. */
+static void key_reuse_matches_one_shot(void **state)
+{
+	(void)state;
+	uint8_t key[32];
+	fill_key_80(key);
+	struct aead_key k;
+	assert_int_equal(aead_key_init(&k, key), 0);
+
+	uint8_t msg[1500], a[1516], b[1516], back[1500];
+	for (size_t i = 0; i < sizeof(msg); i++)
+		msg[i] = (uint8_t)(i * 7 + 3);
+	const size_t lens[] = {0, 1, 15, 16, 17, 63, 64, 65, 1420, 1500, 32, 0};
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		uint64_t counter = i * 0x0101010101ULL;
+		size_t ad_len = i % 3 == 0 ? 0 : i;
+		assert_int_equal(aead_seal(&k, counter, a, msg, lens[i], msg + 1, ad_len), 0);
+		assert_int_equal(aead_seal_once(key, counter, b, msg, lens[i], msg + 1, ad_len), 0);
+		assert_memory_equal(a, b, lens[i] + AEAD_TAG_LEN);
+		assert_int_equal(
+		        aead_open(&k, counter, back, a, lens[i] + AEAD_TAG_LEN, msg + 1, ad_len),
+		        0);
+		if (lens[i] > 0)
+			assert_memory_equal(back, msg, lens[i]);
+	}
+	/* Counter bytes land little-endian after 4 zero bytes: compare with the IETF form. */
+	uint8_t nonce[12] = {0, 0, 0, 0, 0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01};
+	assert_int_equal(aead_seal(&k, 0x0102030405060708ULL, a, msg, 64, NULL, 0), 0);
+	assert_int_equal(aead_seal_ietf(key, nonce, b, msg, 64, NULL, 0), 0);
+	assert_memory_equal(a, b, 64 + AEAD_TAG_LEN);
+	aead_key_clear(&k);
+	aead_key_clear(&k); /* clearing twice is harmless */
+}
+
+static void cleared_key_fails(void **state)
+{
+	(void)state;
+	struct aead_key k = {0};
+	uint8_t buf[32] = {0};
+	assert_int_equal(aead_seal(&k, 0, buf, buf, 0, NULL, 0), -1);
+	assert_int_equal(aead_open(&k, 0, buf, buf, 16, NULL, 0), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(rfc8439_2_8_2_seal),
+	        cmocka_unit_test(rfc8439_a5_open),
+	        cmocka_unit_test(in_place),
+	        cmocka_unit_test(tampering_rejected),
+	        cmocka_unit_test(key_reuse_matches_one_shot),
+	        cmocka_unit_test(cleared_key_fails),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,187 @@
+/* UAPI value syntax, checked against what Debian's wireguard-go 0.0.20220316 accepts and prints
+ * (wireguard-reference.md §2.3/§2.4 and captures of its replies). */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+#include <cmocka.h>
+
+#include "daemon/text.h"
+
+#define S(x) x, strlen(x)
+
+static void key_hex_either_case(void **state)
+{
+	uint8_t key[WG_KEY_LEN], expect[WG_KEY_LEN];
+	memset(expect, 0xab, sizeof(expect));
+	assert_int_equal(
+	        text_parse_key(
+	                S("abababababababababababababababababababababababababababababababab"), key),
+	        0);
+	assert_memory_equal(key, expect, WG_KEY_LEN);
+	assert_int_equal(
+	        text_parse_key(
+	                S("ABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABAB"), key),
+	        0);
+	assert_memory_equal(key, expect, WG_KEY_LEN);
+
+	struct strbuf sb;
+	strbuf_init(&sb);
+	text_format_key(&sb, key);
+	assert_string_equal(sb.data,
+	                    "abababababababababababababababababababababababababababababababab");
+	strbuf_free(&sb);
+}
+
+static void key_rejects_bad_input(void **state)
+{
+	uint8_t key[WG_KEY_LEN];
+	memset(key, 0x5a, sizeof(key));
+	assert_int_equal(text_parse_key(S("xx"), key), -EINVAL);
+	assert_int_equal(
+	        text_parse_key(S("ababababababababababababababababababababababababababababababab"),
+	                       key),
+	        -EINVAL);
+	assert_int_equal(
+	        text_parse_key(
+	                S("abababababababababababababababababababababababababababababababab00"),
+	                key),
+	        -EINVAL);
+	assert_int_equal(
+	        text_parse_key(
+	                S("gbababababababababababababababababababababababababababababababab"), key),
+	        -EINVAL);
+	/* base64 is what wg's config files hold; the socket speaks hex only */
+	assert_int_equal(text_parse_key(S("yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk="), key),
+	                 -EINVAL);
+	for (size_t i = 0; i < WG_KEY_LEN; i++)
+		assert_int_equal(key[i], 0x5a); /* untouched on failure */
+}
+
+static void uint_like_strconv_parseuint(void **state)
+{
+	uint64_t v;
+	assert_int_equal(text_parse_uint(S("0"), 65535, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(text_parse_uint(S("65535"), 65535, &v), 0);
+	assert_int_equal(v, 65535);
+	assert_int_equal(text_parse_uint(S("4294967295"), UINT32_MAX, &v), 0);
+	assert_int_equal(v, UINT32_MAX);
+	assert_int_equal(text_parse_uint(S("18446744073709551615"), UINT64_MAX, &v), 0);
+	assert_true(v == UINT64_MAX);
+	assert_int_equal(text_parse_uint(S("18446744073709551616"), UINT64_MAX, &v), -EINVAL);
+	assert_int_equal(text_parse_uint(S("65536"), 65535, &v), -EINVAL);
+	assert_int_equal(text_parse_uint(S("4294967296"), UINT32_MAX, &v), -EINVAL);
+	assert_int_equal(text_parse_uint(S("+1"), 65535, &v), -EINVAL);
+	assert_int_equal(text_parse_uint(S("-1"), 65535, &v), -EINVAL);
+	assert_int_equal(text_parse_uint(S(" 1"), 65535, &v), -EINVAL);
+	assert_int_equal(text_parse_uint(S("1 "), 65535, &v), -EINVAL);
+	assert_int_equal(text_parse_uint(S(""), 65535, &v), -EINVAL);
+	assert_int_equal(text_parse_uint(S("abc"), 65535, &v), -EINVAL);
+}
+
+static char *fmt_endpoint(struct strbuf *sb, const struct wg_endpoint *ep)
+{
+	strbuf_consume(sb, sb->len);
+	text_format_endpoint(sb, ep);
+	return sb->data;
+}
+
+static void endpoints(void **state)
+{
+	struct wg_endpoint ep;
+	struct strbuf sb;
+	strbuf_init(&sb);
+
+	assert_int_equal(text_parse_endpoint(S("1.2.3.4:5"), &ep), 0);
+	assert_int_equal(ep.addr.sa.sa_family, AF_INET);
+	assert_int_equal(ntohs(ep.addr.in4.sin_port), 5);
+	assert_string_equal(fmt_endpoint(&sb, &ep), "1.2.3.4:5");
+
+	assert_int_equal(text_parse_endpoint(S("[2001:db8::1]:51820"), &ep), 0);
+	assert_int_equal(ep.addr.sa.sa_family, AF_INET6);
+	assert_string_equal(fmt_endpoint(&sb, &ep), "[2001:db8::1]:51820");
+
+	assert_int_equal(text_parse_endpoint(S("[fe80::1%7]:1"), &ep), 0);
+	assert_int_equal(ep.addr.in6.sin6_scope_id, 7);
+	assert_string_equal(fmt_endpoint(&sb, &ep), "[fe80::1%7]:1");
+
+	/* the daemon keeps IPv4-mapped endpoints as IPv4 (its socket is dual-stack) */
+	assert_int_equal(text_parse_endpoint(S("[::ffff:1.2.3.4]:5"), &ep), 0);
+	assert_int_equal(ep.addr.sa.sa_family, AF_INET);
+	assert_string_equal(fmt_endpoint(&sb, &ep), "1.2.3.4:5");
+
+	assert_int_equal(text_parse_endpoint(S("1.2.3.4"), &ep), -EINVAL);
+	assert_int_equal(text_parse_endpoint(S("1.2.3.4:"), &ep), -EINVAL);
+	assert_int_equal(text_parse_endpoint(S("1.2.3.4:65536"), &ep), -EINVAL);
+	assert_int_equal(text_parse_endpoint(S("1.2.3:5"), &ep), -EINVAL);
+	assert_int_equal(text_parse_endpoint(S("2001:db8::1:5"), &ep), -EINVAL);
+	assert_int_equal(text_parse_endpoint(S("[2001:db8::1]"), &ep), -EINVAL);
+	assert_int_equal(text_parse_endpoint(S("[2001:db8::1]5"), &ep), -EINVAL);
+	assert_int_equal(text_parse_endpoint(S("[1.2.3.4]:5"), &ep), -EINVAL);
+	assert_int_equal(text_parse_endpoint(S("[fe80::1%no-such-if0]:5"), &ep), -EINVAL);
+	assert_int_equal(text_parse_endpoint(S("example.com:5"), &ep), -EINVAL);
+	assert_int_equal(text_parse_endpoint(S(""), &ep), -EINVAL);
+	assert_int_equal(text_parse_endpoint("1.2.3.4\0:5", 10, &ep), -EINVAL);
+	strbuf_free(&sb);
+}
+
+static void prefixes_are_masked(void **state)
+{
+	struct text_prefix p;
+	struct strbuf sb;
+	strbuf_init(&sb);
+
+	/* wireguard-go printed allowed_ip=10.0.0.0/8 for 10.1.2.3/8 and fd00::/64 for fd00::1/64 */
+	assert_int_equal(text_parse_prefix(S("10.1.2.3/8"), &p), 0);
+	assert_int_equal(p.family, AF_INET);
+	assert_int_equal(p.cidr, 8);
+	text_format_prefix(&sb, p.family, p.addr, p.cidr);
+	assert_string_equal(sb.data, "10.0.0.0/8");
+	strbuf_consume(&sb, sb.len);
+
+	assert_int_equal(text_parse_prefix(S("fd00::1/64"), &p), 0);
+	assert_int_equal(p.family, AF_INET6);
+	text_format_prefix(&sb, p.family, p.addr, p.cidr);
+	assert_string_equal(sb.data, "fd00::/64");
+	strbuf_consume(&sb, sb.len);
+
+	assert_int_equal(text_parse_prefix(S("192.168.255.255/20"), &p), 0);
+	text_format_prefix(&sb, p.family, p.addr, p.cidr);
+	assert_string_equal(sb.data, "192.168.240.0/20");
+	strbuf_consume(&sb, sb.len);
+
+	assert_int_equal(text_parse_prefix(S("255.255.255.255/0"), &p), 0);
+	text_format_prefix(&sb, p.family, p.addr, p.cidr);
+	assert_string_equal(sb.data, "0.0.0.0/0");
+	strbuf_consume(&sb, sb.len);
+
+	assert_int_equal(text_parse_prefix(S("2001:db8:ffff::ffff/127"), &p), 0);
+	text_format_prefix(&sb, p.family, p.addr, p.cidr);
+	assert_string_equal(sb.data, "2001:db8:ffff::fffe/127");
+
+	assert_int_equal(text_parse_prefix(S("10.0.0.0/33"), &p), -EINVAL);
+	assert_int_equal(text_parse_prefix(S("fd00::/129"), &p), -EINVAL);
+	assert_int_equal(text_parse_prefix(S("10.0.0.0"), &p), -EINVAL);
+	assert_int_equal(text_parse_prefix(S("10.0.0.0/"), &p), -EINVAL);
+	assert_int_equal(text_parse_prefix(S("/8"), &p), -EINVAL);
+	assert_int_equal(text_parse_prefix(S("10.0.0.0/-1"), &p), -EINVAL);
+	assert_int_equal(text_parse_prefix(S("[fd00::]/8"), &p), -EINVAL);
+	strbuf_free(&sb);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(key_hex_either_case),
+	        cmocka_unit_test(key_rejects_bad_input),
+	        cmocka_unit_test(uint_like_strconv_parseuint),
+	        cmocka_unit_test(endpoints),
+	        cmocka_unit_test(prefixes_are_masked),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,340 @@
+# Shared helpers for the interop tests: two network namespaces joined by a veth pair, a WireGuard
+# implementation in each, and a trap that removes everything even when a test fails.
+#
+# Usage (in a test script):
+#   . "$(dirname "$0")/lib.sh"
+#   wgt_init TAG            # TAG: 2-4 lowercase letters, unique per test (names stay <= 15 chars)
+#   wgt_start a IMPL        # IMPL: a path, "hwguard" or "wireguard-go"
+#   wgt_start b IMPL
+#   wgt_config_pair         # keys, endpoints, allowed IPs, addresses, links up
+#   wgt_ping a b            # inner IPv4 ping from a to b
+#   wgt_pass                # exit 0
+#
+# Names: namespaces "${WGT_PREFIX}TAG-a"/"-b", veths "${WGT_PREFIX}TAGva"/"vb", WireGuard interfaces
+# "${WGT_PREFIX}TAGa"/"b" (the UAPI socket lives in the shared /var/run/wireguard, so the two ends must
+# have different names). WGT_PREFIX defaults to "dm" (the parallel-work prefix of the author).
+#
+# Addresses: outer 192.0.2.1-2/24 and 2001:db8:77::1-2/64 on the veth; inner 10.77.0.1-2/24 and
+# fd77::1-2/64 on the WireGuard interfaces.
+
+set -u
+
+WGT_PREFIX=${WGT_PREFIX:-dm}
+WGT_SKIP=77
+WGT_WAIT_S=${WGT_WAIT_S:-10}
+
+wgt_log()
+{
+	printf '[%s %s] %s\n' "$(date +%H:%M:%S)" "${WGT_TAG:-?}" "$*" >&2
+}
+
+wgt_fail()
+{
+	wgt_log "FAIL: $*"
+	wgt_dump
+	exit 1
+}
+
+wgt_skip()
+{
+	wgt_log "SKIP: $*"
+	exit "$WGT_SKIP"
+}
+
+# Resolves an implementation name to a command. "hwguard" is taken from $HWG_BIN (CTest sets it),
+# then from PATH.
+wgt_impl_path()
+{
+	case "$1" in
+	hwguard)
+		if [ -n "${HWG_BIN:-}" ] && [ -x "$HWG_BIN/hwguard" ]; then
+			echo "$HWG_BIN/hwguard"
+		else
+			command -v hwguard || true
+		fi
+		;;
+	wireguard-go) command -v wireguard-go || true ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# Skips (exit 77) unless we are root, have ip netns, wg, /dev/net/tun and every named implementation.
+wgt_require()
+{
+	[ "$(id -u)" = 0 ] || wgt_skip "needs root"
+	command -v ip >/dev/null || wgt_skip "needs iproute2"
+	command -v wg >/dev/null || wgt_skip "needs wg (wireguard-tools)"
+	[ -c /dev/net/tun ] || wgt_skip "needs /dev/net/tun"
+	ip netns list >/dev/null 2>&1 || wgt_skip "ip netns unavailable"
+	local impl p
+	for impl in "$@"; do
+		p=$(wgt_impl_path "$impl")
+		[ -n "$p" ] && [ -x "$p" ] || wgt_skip "implementation '$impl' not found"
+	done
+}
+
+wgt_ns()
+{
+	echo "${WGT_PREFIX}${WGT_TAG}-$1"
+}
+
+wgt_if()
+{
+	echo "${WGT_PREFIX}${WGT_TAG}$1"
+}
+
+# Runs a command inside side $1's namespace.
+wgt_in()
+{
+	local side=$1
+	shift
+	ip netns exec "$(wgt_ns "$side")" "$@"
+}
+
+wgt_outer4()
+{
+	case "$1" in a) echo 192.0.2.1 ;; b) echo 192.0.2.2 ;; esac
+}
+
+wgt_outer6()
+{
+	case "$1" in a) echo 2001:db8:77::1 ;; b) echo 2001:db8:77::2 ;; esac
+}
+
+wgt_inner4()
+{
+	case "$1" in a) echo 10.77.0.1 ;; b) echo 10.77.0.2 ;; esac
+}
+
+wgt_inner6()
+{
+	case "$1" in a) echo fd77::1 ;; b) echo fd77::2 ;; esac
+}
+
+wgt_other()
+{
+	case "$1" in a) echo b ;; b) echo a ;; esac
+}
+
+# Stops everything wgt_init and wgt_start created (without exiting).
+wgt_teardown()
+{
+	local side pid
+	for side in a b; do
+		pid=$(cat "$WGT_DIR/$side.pid" 2>/dev/null)
+		[ -n "$pid" ] && kill "$pid" 2>/dev/null
+		# Daemonised implementations: end what still runs inside our namespaces, by process id.
+		for pid in $(ip netns pids "$(wgt_ns "$side")" 2>/dev/null); do
+			kill "$pid" 2>/dev/null
+		done
+	done
+	# Give them time to exit on their own (a sanitizer build reports leaks at exit).
+	local deadline=$((SECONDS + 5))
+	for side in a b; do
+		while [ -n "$(ip netns pids "$(wgt_ns "$side")" 2>/dev/null)" ] && [ "$SECONDS" -lt "$deadline" ]; do
+			sleep 0.1
+		done
+	done
+	for side in a b; do
+		for pid in $(ip netns pids "$(wgt_ns "$side")" 2>/dev/null); do
+			kill -9 "$pid" 2>/dev/null
+		done
+		ip netns del "$(wgt_ns "$side")" 2>/dev/null
+		rm -f "/var/run/wireguard/$(wgt_if "$side").sock"
+	done
+}
+
+wgt_cleanup()
+{
+	local rc=$?
+	set +e
+	wgt_teardown
+	# A sanitizer report from a daemon fails the test even when the traffic got through.
+	if [ "$rc" = 0 ] && grep -lE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' \
+		"$WGT_DIR"/*.log >/dev/null 2>&1; then
+		wgt_log "FAIL: sanitizer report in a daemon log"
+		rc=1
+	fi
+	if [ "$rc" != 0 ] && [ "$rc" != "$WGT_SKIP" ] && [ -d "$WGT_DIR" ]; then
+		for f in "$WGT_DIR"/*.log; do
+			[ -f "$f" ] || continue
+			echo "---- $f (last 30 lines)" >&2
+			tail -n 30 "$f" >&2
+		done
+	fi
+	rm -rf "$WGT_DIR"
+	exit "$rc"
+}
+
+# Creates the namespaces and the veth pair, and installs the cleanup trap.
+wgt_init()
+{
+	WGT_TAG=$1
+	WGT_DIR=$(mktemp -d "/tmp/${WGT_PREFIX}-interop-${WGT_TAG}.XXXXXX")
+	trap wgt_cleanup EXIT
+	trap 'exit 130' INT TERM
+	local side
+	for side in a b; do
+		ip netns del "$(wgt_ns "$side")" 2>/dev/null
+		ip netns add "$(wgt_ns "$side")" || wgt_fail "ip netns add"
+		wgt_in "$side" ip link set lo up
+	done
+	ip link add "${WGT_PREFIX}${WGT_TAG}va" netns "$(wgt_ns a)" type veth \
+		peer name "${WGT_PREFIX}${WGT_TAG}vb" netns "$(wgt_ns b)" || wgt_fail "veth"
+	for side in a b; do
+		local veth="${WGT_PREFIX}${WGT_TAG}v$side"
+		wgt_in "$side" ip addr add "$(wgt_outer4 "$side")/24" dev "$veth"
+		wgt_in "$side" ip addr add "$(wgt_outer6 "$side")/64" dev "$veth" nodad
+		wgt_in "$side" ip link set "$veth" up
+	done
+}
+
+# Waits up to WGT_WAIT_S seconds for a command to succeed.
+wgt_wait_for()
+{
+	local deadline=$((SECONDS + WGT_WAIT_S))
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.1
+	done
+}
+
+wgt_socket_ready()
+{
+	[ -S "/var/run/wireguard/$1.sock" ] && wg show "$1" >/dev/null 2>&1
+}
+
+# Starts implementation $2 on side $1 in the foreground (so we hold its pid); its output goes to
+# $WGT_DIR/$1.log. LOG_LEVEL defaults to verbose.
+wgt_start()
+{
+	local side=$1 impl=$2 path ifname
+	path=$(wgt_impl_path "$impl")
+	ifname=$(wgt_if "$side")
+	eval "WGT_IMPL_$side=\$impl"
+	# exec, so that $! is the daemon itself and not a subshell around it
+	(exec ip netns exec "$(wgt_ns "$side")" env LOG_LEVEL="${LOG_LEVEL:-verbose}" "$path" -f \
+		"$ifname" >>"$WGT_DIR/$side.log" 2>&1) &
+	echo $! >"$WGT_DIR/$side.pid"
+	wgt_wait_for wgt_socket_ready "$ifname" || wgt_fail "$impl on side $side did not create its socket"
+}
+
+# Stops side $1's daemon and waits until its socket and interface are gone.
+wgt_stop()
+{
+	local side=$1 pid
+	pid=$(cat "$WGT_DIR/$side.pid" 2>/dev/null)
+	[ -n "$pid" ] || return 0
+	kill "$pid" 2>/dev/null
+	wgt_wait_for wgt_gone "$pid" || wgt_fail "daemon on side $side did not exit on SIGTERM"
+	rm -f "$WGT_DIR/$side.pid"
+}
+
+wgt_gone()
+{
+	! kill -0 "$1" 2>/dev/null
+}
+
+# Generates (once) and prints side $1's private key file path.
+wgt_key()
+{
+	local f="$WGT_DIR/$1.key"
+	[ -f "$f" ] || (umask 077 && wg genkey >"$f")
+	echo "$f"
+}
+
+wgt_pub()
+{
+	wg pubkey <"$(wgt_key "$1")"
+}
+
+# Configures side $1 (key, port 51820+index, peer = other side with endpoint over outer family $2
+# (4 or 6, default 4)), addresses, link up.
+wgt_config_side()
+{
+	local side=$1 fam=${2:-4} other port oport ep
+	other=$(wgt_other "$side")
+	case "$side" in a) port=51821 oport=51822 ;; b) port=51822 oport=51821 ;; esac
+	if [ "$fam" = 6 ]; then
+		ep="[$(wgt_outer6 "$other")]:$oport"
+	else
+		ep="$(wgt_outer4 "$other"):$oport"
+	fi
+	wgt_in "$side" wg set "$(wgt_if "$side")" private-key "$(wgt_key "$side")" listen-port "$port" \
+		peer "$(wgt_pub "$other")" endpoint "$ep" \
+		allowed-ips "$(wgt_inner4 "$other")/32,$(wgt_inner6 "$other")/128" ||
+		wgt_fail "wg set on side $side"
+	wgt_in "$side" ip addr add "$(wgt_inner4 "$side")/24" dev "$(wgt_if "$side")"
+	wgt_in "$side" ip addr add "$(wgt_inner6 "$side")/64" dev "$(wgt_if "$side")" nodad
+	wgt_in "$side" ip link set "$(wgt_if "$side")" up
+}
+
+wgt_config_pair()
+{
+	wgt_config_side a "${1:-4}"
+	wgt_config_side b "${1:-4}"
+}
+
+# wgt_ping FROM TO [4|6]: a few pings over the tunnel; the first may wait for the handshake.
+wgt_ping()
+{
+	local from=$1 to=$2 fam=${3:-4} dst
+	if [ "$fam" = 6 ]; then dst=$(wgt_inner6 "$to"); else dst=$(wgt_inner4 "$to"); fi
+	wgt_in "$from" ping -"$fam" -c 3 -i 0.2 -W 5 -w 10 "$dst" >"$WGT_DIR/ping.out" 2>&1 ||
+		{
+			cat "$WGT_DIR/ping.out" >&2
+			return 1
+		}
+	return 0
+}
+
+# wgt_no_ping FROM TO: succeeds when no ping gets through within a few seconds.
+wgt_no_ping()
+{
+	! wgt_in "$1" ping -4 -c 2 -i 0.5 -W 1 -w 3 "$(wgt_inner4 "$2")" >/dev/null 2>&1
+}
+
+wgt_handshake_time()
+{
+	wgt_in "$1" wg show "$(wgt_if "$1")" latest-handshakes | awk '{print $2}'
+}
+
+wgt_dump()
+{
+	local side
+	for side in a b; do
+		echo "---- side $side: wg show" >&2
+		wgt_in "$side" wg show "$(wgt_if "$side")" >&2 2>&1
+	done
+}
+
+wgt_pass()
+{
+	wgt_log "PASS"
+	exit 0
+}
+
+# wgt_uapi IFNAME: sends stdin (a raw UAPI request) to the daemon's socket and prints the reply.
+# Needs python3 (wgt_have_python says whether it is there).
+wgt_have_python()
+{
+	command -v python3 >/dev/null
+}
+
+wgt_uapi()
+{
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(5)
+s.connect("/var/run/wireguard/%s.sock" % sys.argv[1])
+s.sendall(sys.stdin.buffer.read())
+out = b""
+while not out.endswith(b"\n\n"):
+    d = s.recv(65536)
+    if not d:
+        break
+    out += d
+sys.stdout.write(out.decode())
+' "$1"
+}

@@ -1,0 +1,44 @@
+#!/bin/bash
+# pufauth analyze / fe-sim: help, option errors, and the figures they must reproduce on small runs.
+set -u
+bin=${HWG_BIN:-build/bin}/pufauth
+fail() { echo "FAIL: $*" >&2; exit 1; }
+tmp=$(mktemp -d /tmp/pb-tools.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+"$bin" fe-sim --help | grep -q "failures F of N" || fail "fe-sim --help"
+"$bin" analyze --help | grep -q -- "--dump" || fail "analyze --help"
+"$bin" fe-sim --noise 0.6 --trials 10 2>"$tmp/err"; [ $? -eq 2 ] || fail "fe-sim accepted noise 0.6"
+grep -q "noise needs a number" "$tmp/err" || fail "fe-sim error message"
+"$bin" fe-sim --noise 0.1 2>/dev/null; [ $? -eq 2 ] || fail "fe-sim without --trials"
+"$bin" fe-sim --noise 0.1 --trials 10 --bogus 1 2>/dev/null; [ $? -eq 2 ] || fail "unknown option"
+"$bin" fe-sim --noise 0.1 --trials -5 2>/dev/null; [ $? -eq 2 ] || fail "negative trials"
+"$bin" analyze --sim nope 2>/dev/null; [ $? -eq 2 ] || fail "unknown model"
+"$bin" analyze --size 100 2>/dev/null; [ $? -eq 2 ] || fail "size not a multiple of 128"
+"$bin" analyze --dump 2>/dev/null; [ $? -eq 2 ] || fail "--dump without files"
+printf 'garbage' >"$tmp/bad.bin"
+"$bin" analyze --dump "$tmp/bad.bin" 2>"$tmp/err"; [ $? -ne 0 ] || fail "bad dump accepted"
+grep -q "record 0" "$tmp/err" || fail "bad dump message"
+
+# single layer at 10 %: near the exact binomial 84.3 % success; ends with the failures line
+out=$("$bin" fe-sim --layers 1 --noise 0.1 --trials 20000 --fast --seed 3) || fail "fe-sim run"
+last=$(echo "$out" | tail -1)
+echo "$last" | grep -Eq '^failures [0-9]+ of 20000$' || fail "last line: $last"
+f=$(echo "$last" | cut -d' ' -f2)
+[ "$f" -gt 2800 ] && [ "$f" -lt 3500 ] || fail "single-layer failures $f of 20000"
+# full Gen/Rec and the fast model agree trial by trial (same seed, same error patterns)
+a=$("$bin" fe-sim --layers 2 --noise 0.2 --trials 3000 --seed 4 | tail -1)
+b=$("$bin" fe-sim --layers 2 --noise 0.2 --trials 3000 --seed 4 --fast | tail -1)
+[ "$a" = "$b" ] || fail "full '$a' vs fast '$b'"
+
+# analyze on a small simulated prototype, then on dumps written from the same kind of data
+"$bin" analyze --devices 8 --readings 3 --size 4096 --fe-trials 5 --save-dump "$tmp/d.bin" \
+	>"$tmp/a.txt" || fail "analyze sim"
+grep -q "XOR of halves" "$tmp/a.txt" || fail "analyze output"
+grep -q "longest run of ones" "$tmp/a.txt" || fail "analyze TRNG tests"
+"$bin" analyze --dump "$tmp/d.bin" >"$tmp/b.txt" || fail "analyze dump"
+grep -q "8 devices x 3 readings x 4096 raw bytes" "$tmp/b.txt" || fail "dump shape"
+# the entropy and distance lines come from the same readings, so they are identical
+diff <(grep -A2 "XOR of halves (k=2)" "$tmp/a.txt") <(grep -A2 "XOR of halves (k=2)" "$tmp/b.txt") >/dev/null ||
+	fail "dump statistics differ from the simulation's"
+echo "ok"

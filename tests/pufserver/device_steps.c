@@ -1,0 +1,110 @@
+/* Driver for bench/pufauth-device.sh: one enrolment and one authentication at a given security
+ * level, with a PUF source that costs almost nothing (a stored response plus 10 % bit flips), so
+ * that callgrind's inclusive counts of pufproto_device_begin, fe_gen, pufproto_derive,
+ * ske_encrypt, pufproto_mac, pufproto_device_finish, pufproto_candidate_quick/full, fe_rec are
+ * the protocol's own instruction counts per step. Not a test: it only checks that the run
+ * authenticated. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "puf/proto/device.h"
+#include "puf/proto/server_core.h"
+#include "puf/proto/wire.h"
+#include "puf/xoshiro.h"
+
+struct cheap_puf {
+	struct puf_source base;
+	struct xoshiro x;
+};
+
+static int cheap_read(struct puf_source *src, uint32_t challenge, uint8_t *out, size_t len)
+{
+	struct cheap_puf *p = (struct cheap_puf *)src;
+	struct xoshiro fixed;
+
+	xoshiro_seed(&fixed, 0x1234 + challenge);
+	for (size_t i = 0; i < len; i++) {
+		uint8_t flips = 0;
+
+		for (int b = 0; b < 8; b++)
+			flips |= (uint8_t)((xoshiro_next(&p->x) % 10 == 0) << b);
+		out[i] = (uint8_t)(xoshiro_next(&fixed) ^ flips);
+	}
+	return 0;
+}
+
+static int rng_fill(struct rng_source *src, uint8_t *out, size_t len)
+{
+	static struct xoshiro x = {{1, 2, 3, 4}};
+
+	(void)src;
+	for (size_t i = 0; i < len; i++)
+		out[i] = (uint8_t)(xoshiro_next(&x) >> 56);
+	return 0;
+}
+
+struct one_row {
+	uint8_t suite, key[PUFPROTO_KEY_LEN], ref[PUFPROTO_MAX_RESPONSE];
+};
+
+static int row(const struct pufproto_store_view *v, size_t i, uint8_t *suite, const uint8_t **sk,
+               const uint8_t **z)
+{
+	const struct one_row *r = v->ctx;
+
+	(void)i;
+	*suite = r->suite;
+	*sk = r->key;
+	*z = r->ref;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct cheap_puf puf;
+	struct rng_source rng = {rng_fill};
+	struct pufproto_suite s;
+	struct pufproto_device_nv nv;
+	struct pufproto_device dev;
+	struct pufproto_device_config cfg = {1024, 1};
+	struct pufproto_challenge ch;
+	struct pufproto_server_result res;
+	struct one_row r;
+	struct pufproto_store_view view = {1, row, &r};
+	uint8_t a[PUFPROTO_MAX_MESSAGE], b[PUFPROTO_MAX_MESSAGE];
+	int bits = argc > 1 ? atoi(argv[1]) : 128;
+	long n, m;
+
+	if (bits != 128 && bits != 64) {
+		fprintf(stderr, "usage: %s [128|64]\n", argv[0]);
+		return 2;
+	}
+	pufproto_suite_get(bits == 128 ? PUFPROTO_SUITE_128 : PUFPROTO_SUITE_64, &s);
+	puf.base.read = cheap_read;
+	xoshiro_seed(&puf.x, 99);
+	nv.suite = s.id;
+	rng.fill(&rng, nv.sk, sizeof(nv.sk));
+	nv.challenge = 7;
+	r.suite = s.id;
+	memcpy(r.key, nv.sk, sizeof(r.key));
+	pufproto_read_reference(&puf.base, &s, nv.challenge, 15, r.ref);
+	pufproto_device_init(&dev, &nv);
+
+	memset(&ch, 0, sizeof(ch));
+	ch.suite = s.id;
+	n = pufproto_encode_challenge(&ch, a, sizeof(a));
+	n = pufproto_device_begin(&dev, &cfg, a, (size_t)n, &rng, &puf.base, b, sizeof(b));
+	if (n < 0)
+		return 1;
+	m = pufproto_server_process(&view, ch.session, ch.n_s, b, (size_t)n, &rng, &res, a,
+	                            sizeof(a));
+	if (m < 0 || !res.matched ||
+	    pufproto_device_finish(&dev, a, (size_t)m) != PUFPROTO_DEVICE_ACCEPT) {
+		fprintf(stderr, "authentication failed\n");
+		return 1;
+	}
+	printf("suite %d: response %zu B, helper %zu B, RESPONSE message %ld B, CONFIRM %ld B\n",
+	       bits, s.response_len, s.helper_len, n, m);
+	return 0;
+}

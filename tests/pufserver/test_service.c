@@ -1,0 +1,256 @@
+/* The server over SQLite: enrolment, the HELLO/CHALLENGE/RESPONSE/CONFIRM exchange through
+ * pufservice_handle, single-use challenges, revocation, persistence across reopen, a commit that
+ * fails, and the parallel search agreeing with the sequential one. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "puf/proto/wire.h"
+#include "pufserver/service.h"
+#include "pufserver/store.h"
+#include "sim_device.h"
+
+#define NDEV 12
+
+static char dir[64], db_path[128];
+static struct sim_device devs[NDEV];
+static struct mem_nv nvs[NDEV];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/pp-test-service-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(db_path, sizeof(db_path), "%s/store.db", dir);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[160];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static struct pufstore *open_store(void)
+{
+	struct pufstore *st;
+	char err[256];
+
+	if (pufstore_open(&st, db_path, 1, err, sizeof(err)))
+		fail_msg("%s", err);
+	return st;
+}
+
+static void enroll_all(struct pufstore *st, uint8_t suite)
+{
+	for (int i = 0; i < NDEV; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "dev%d", i);
+		sim_device_enroll(&devs[i], suite, 7000 + (uint64_t)i);
+		mem_nv_init(&nvs[i]);
+		assert_int_equal(pufstore_enroll(st, name, suite, devs[i].enrolled_key,
+		                                 devs[i].enrolled_ref, devs[i].suite.response_len,
+		                                 NULL),
+		                 0);
+	}
+}
+
+/* HELLO -> CHALLENGE -> RESPONSE -> CONFIRM. Returns the verdict, or -1 when the server sent no
+ * CONFIRM. resp/resp_len keep the RESPONSE for replay tests. */
+static int exchange(struct pufservice *svc, struct sim_device *d, struct mem_nv *nv, int deliver,
+                    uint8_t *resp, long *resp_len)
+{
+	uint8_t a[PUFPROTO_MAX_MESSAGE], b[PUFPROTO_MAX_MESSAGE];
+	long n, m;
+	int v;
+
+	n = pufproto_device_hello(&d->dev, a, sizeof(a));
+	assert_true(n > 0);
+	m = pufservice_handle(svc, a, (size_t)n, 1000, b, sizeof(b));
+	assert_true(m > 0);
+	n = pufproto_device_begin(&d->dev, &d->cfg, b, (size_t)m, &d->rng.base, &d->sim.base, a,
+	                          sizeof(a));
+	assert_true(n > 0);
+	if (resp) {
+		memcpy(resp, a, (size_t)n);
+		*resp_len = n;
+	}
+	m = pufservice_handle(svc, a, (size_t)n, 1000, b, sizeof(b));
+	if (m <= 0)
+		return -1;
+	assert_int_equal(m, (long)pufproto_confirm_len(&d->suite));
+	if (!deliver) {
+		pufproto_device_abort(&d->dev);
+		return -2;
+	}
+	v = pufproto_device_finish(&d->dev, b, (size_t)m);
+	if (v == PUFPROTO_DEVICE_ACCEPT)
+		assert_int_equal(pufproto_device_commit(&d->dev, &nv->base), 0);
+	return v;
+}
+
+static void authenticate_and_persist(void **state)
+{
+	struct pufstore *st = open_store();
+	struct pufservice *svc = malloc(sizeof(*svc));
+	char err[256];
+	int ok = 0;
+
+	(void)state;
+	enroll_all(st, PUFPROTO_SUITE_128);
+	assert_int_equal(pufservice_init(svc, st, 2, err, sizeof(err)), 0);
+	for (int r = 0; r < 4; r++)
+		for (int i = 0; i < NDEV; i++)
+			ok += exchange(svc, &devs[i], &nvs[i], 1, NULL, NULL) ==
+			      PUFPROTO_DEVICE_ACCEPT;
+	assert_true(ok >= 4 * NDEV - 2);
+	assert_int_equal(svc->stats.matches, (uint64_t)ok);
+	pufservice_free(svc);
+	pufstore_close(st);
+
+	/* reopened: the keys the devices hold now are the store's current ones */
+	st = open_store();
+	assert_int_equal(pufservice_init(svc, st, 1, err, sizeof(err)), 0);
+	ok = 0;
+	for (int i = 0; i < NDEV; i++)
+		ok += exchange(svc, &devs[i], &nvs[i], 1, NULL, NULL) == PUFPROTO_DEVICE_ACCEPT;
+	assert_true(ok >= NDEV - 1);
+	pufservice_free(svc);
+	pufstore_close(st);
+	free(svc);
+}
+
+static void replay_unknown_session_and_revoke(void **state)
+{
+	struct pufstore *st = open_store();
+	struct pufservice *svc = malloc(sizeof(*svc));
+	uint8_t resp[PUFPROTO_MAX_MESSAGE], out[PUFPROTO_MAX_MESSAGE];
+	long resp_len;
+	char err[256];
+
+	(void)state;
+	enroll_all(st, PUFPROTO_SUITE_64);
+	assert_int_equal(pufservice_init(svc, st, 1, err, sizeof(err)), 0);
+	assert_int_equal(exchange(svc, &devs[0], &nvs[0], 1, resp, &resp_len),
+	                 PUFPROTO_DEVICE_ACCEPT);
+	/* the same RESPONSE again: its challenge was used up, no reply at all */
+	assert_int_equal(pufservice_handle(svc, resp, (size_t)resp_len, 1000, out, sizeof(out)), 0);
+	/* an expired challenge gets no reply either */
+	{
+		uint8_t a[PUFPROTO_MAX_MESSAGE], b[PUFPROTO_MAX_MESSAGE];
+		long n = pufproto_device_hello(&devs[1].dev, a, sizeof(a));
+		long m = pufservice_handle(svc, a, (size_t)n, 1000, b, sizeof(b));
+
+		n = pufproto_device_begin(&devs[1].dev, &devs[1].cfg, b, (size_t)m,
+		                          &devs[1].rng.base, &devs[1].sim.base, a, sizeof(a));
+		assert_true(n > 0);
+		assert_int_equal(pufservice_handle(svc, a, (size_t)n,
+		                                   1000 + PUFSERVICE_CHALLENGE_MS + 1, b,
+		                                   sizeof(b)),
+		                 0);
+		pufproto_device_abort(&devs[1].dev);
+	}
+	/* garbage and truncated datagrams are dropped */
+	assert_int_equal(
+	        pufservice_handle(svc, (const uint8_t *)"hello", 5, 1000, out, sizeof(out)), 0);
+	assert_int_equal(pufservice_handle(svc, resp, 10, 1000, out, sizeof(out)), 0);
+
+	/* revoked from another connection (as `pufauth revoke` does while the server runs) */
+	{
+		struct pufstore *other = open_store();
+
+		assert_int_equal(pufstore_revoke(other, "dev2"), 1);
+		assert_int_equal(pufstore_revoke(other, "dev2"), 0);
+		assert_int_equal(pufstore_revoke(other, "nosuch"), 0);
+		pufstore_close(other);
+	}
+	for (int r = 0; r < 3; r++)
+		assert_int_equal(exchange(svc, &devs[2], &nvs[2], 1, NULL, NULL),
+		                 PUFPROTO_DEVICE_REJECT);
+	assert_int_equal(exchange(svc, &devs[3], &nvs[3], 1, NULL, NULL), PUFPROTO_DEVICE_ACCEPT);
+	pufservice_free(svc);
+	pufstore_close(st);
+	free(svc);
+}
+
+static void lost_confirm_across_restart(void **state)
+{
+	struct pufstore *st = open_store();
+	struct pufservice *svc = malloc(sizeof(*svc));
+	char err[256];
+
+	(void)state;
+	enroll_all(st, PUFPROTO_SUITE_128);
+	assert_int_equal(pufservice_init(svc, st, 1, err, sizeof(err)), 0);
+	assert_int_equal(exchange(svc, &devs[5], &nvs[5], 0, NULL, NULL), -2);
+	assert_int_equal(exchange(svc, &devs[5], &nvs[5], 0, NULL, NULL), -2);
+	pufservice_free(svc);
+	pufstore_close(st);
+	/* after a restart the device (still on its enrolment key) matches "previous" */
+	st = open_store();
+	assert_int_equal(pufservice_init(svc, st, 1, err, sizeof(err)), 0);
+	assert_int_equal(exchange(svc, &devs[5], &nvs[5], 1, NULL, NULL), PUFPROTO_DEVICE_ACCEPT);
+	assert_int_equal(exchange(svc, &devs[5], &nvs[5], 1, NULL, NULL), PUFPROTO_DEVICE_ACCEPT);
+	pufservice_free(svc);
+	pufstore_close(st);
+	free(svc);
+}
+
+static void store_rejects_bad_input(void **state)
+{
+	struct pufstore *st = open_store();
+	uint8_t key[16] = {0}, ref[64] = {0};
+	char err[256];
+
+	(void)state;
+	assert_int_equal(pufstore_enroll(st, "a", PUFPROTO_SUITE_128, key, ref, 63, NULL), 0);
+	assert_int_equal(pufstore_enroll(st, "a", PUFPROTO_SUITE_128, key, ref, 63, NULL), -1);
+	assert_non_null(strstr(pufstore_error(st), "already enrolled"));
+	assert_int_equal(pufstore_enroll(st, "b", PUFPROTO_SUITE_128, key, ref, 62, NULL), -1);
+	assert_int_equal(pufstore_enroll(st, "c", 9, key, ref, 63, NULL), -1);
+	assert_int_equal(pufstore_enroll(st, "", PUFPROTO_SUITE_128, key, ref, 63, NULL), -1);
+	assert_int_equal(pufstore_enroll(st, "#1", PUFPROTO_SUITE_128, key, ref, 63, NULL), -1);
+	assert_int_equal(pufstore_count(st), 1);
+	pufstore_close(st);
+	/* a file that is not a database */
+	{
+		char bad[160];
+		FILE *f;
+
+		snprintf(bad, sizeof(bad), "%s/not-a-db", dir);
+		f = fopen(bad, "w");
+		fputs("this is not sqlite, just some text that is long enough to look like a "
+		      "header",
+		      f);
+		fclose(f);
+		assert_int_equal(pufstore_open(&st, bad, 0, err, sizeof(err)), -1);
+		assert_non_null(strstr(err, bad));
+	}
+	/* a missing file without create */
+	{
+		char missing[160];
+
+		snprintf(missing, sizeof(missing), "%s/missing.db", dir);
+		assert_int_equal(pufstore_open(&st, missing, 0, err, sizeof(err)), -1);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test_setup_teardown(authenticate_and_persist, setup, teardown),
+	        cmocka_unit_test_setup_teardown(replay_unknown_session_and_revoke, setup, teardown),
+	        cmocka_unit_test_setup_teardown(lost_confirm_across_restart, setup, teardown),
+	        cmocka_unit_test_setup_teardown(store_rejects_bad_input, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,216 @@
+/* The emulated SE05x applet driven with the host's own APDU encoders: RFC 7748 vectors in the
+ * chip's big-endian order, object policies, paging, and the crash-safe store. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "crypto/x25519.h"
+#include "emu_applet.h"
+#include "rfc7748.h"
+#include "se050/apdu.h"
+#include "se050/se050.h"
+
+struct fixture {
+	struct emu_store store;
+	struct emu_applet applet;
+	uint8_t rsp[SE05X_MAX_RSP];
+	size_t rlen;
+};
+
+static int setup(void **state)
+{
+	static struct fixture fx;
+	memset(&fx, 0, sizeof(fx));
+	assert_int_equal(emu_store_load(&fx.store, NULL), 0);
+	emu_applet_init(&fx.applet, &fx.store);
+	*state = &fx;
+	return 0;
+}
+
+static uint16_t run(struct fixture *fx, const uint8_t *cmd, size_t n)
+{
+	unsigned latency;
+	fx->rlen = emu_applet_process(&fx->applet, cmd, n, fx->rsp, &latency);
+	assert_true(fx->rlen >= 2);
+	return (uint16_t)(fx->rsp[fx->rlen - 2] << 8 | fx->rsp[fx->rlen - 1]);
+}
+
+static void select_applet(struct fixture *fx)
+{
+	uint8_t cmd[SE05X_MAX_APDU], v[3];
+	uint16_t config;
+	assert_int_equal(run(fx, cmd, se05x_cmd_select(cmd)), SE05X_SW_OK);
+	assert_int_equal(se05x_parse_select(fx->rsp, fx->rlen, v, &config), 0);
+	assert_true(config & SE05X_CONFIG_DH_MONT);
+}
+
+static void add_alice(struct fixture *fx, uint32_t id, bool has_policy, uint32_t rules)
+{
+	struct emu_object *o = emu_store_add(&fx->store, id);
+	assert_non_null(o);
+	o->type = SE05X_TYPE_EC_KEY_PAIR;
+	o->curve = SE05X_CURVE_MONT_DH_25519;
+	o->has_policy = has_policy;
+	o->rules = rules;
+	memcpy(o->priv, rfc_alice_priv, 32);
+	assert_int_equal(x25519_public_key(o->pub, o->priv), 0);
+}
+
+static void test_needs_select(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t cmd[SE05X_MAX_APDU];
+	assert_int_equal(run(fx, cmd, se05x_cmd_exists(cmd, 1)), SE05X_SW_CLA_UNKNOWN);
+	select_applet(fx);
+	assert_int_equal(run(fx, cmd, se05x_cmd_exists(cmd, 1)), SE05X_SW_OK);
+	emu_applet_reset(&fx->applet);
+	assert_int_equal(run(fx, cmd, se05x_cmd_exists(cmd, 1)), SE05X_SW_CLA_UNKNOWN);
+}
+
+static void test_rfc7748_big_endian(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t cmd[SE05X_MAX_APDU], be[32], expect[32];
+	select_applet(fx);
+	add_alice(fx, 0x10000009, false, 0);
+	/* ReadObject returns Alice's public key byte-reversed. */
+	assert_int_equal(run(fx, cmd, se05x_cmd_read_object(cmd, 0x10000009)), SE05X_SW_OK);
+	assert_int_equal(se05x_parse_x25519(fx->rsp, fx->rlen, be), 0);
+	rfc_reverse(expect, rfc_alice_pub);
+	assert_memory_equal(be, expect, 32);
+	/* ECDH takes Bob's key reversed and returns the shared secret reversed. */
+	uint8_t bob_be[32];
+	rfc_reverse(bob_be, rfc_bob_pub);
+	assert_int_equal(run(fx, cmd, se05x_cmd_ecdh(cmd, 0x10000009, bob_be)), SE05X_SW_OK);
+	assert_int_equal(se05x_parse_x25519(fx->rsp, fx->rlen, be), 0);
+	rfc_reverse(expect, rfc_shared);
+	assert_memory_equal(be, expect, 32);
+	/* Sent in RFC order by mistake, the same bytes give a different result. */
+	assert_int_equal(run(fx, cmd, se05x_cmd_ecdh(cmd, 0x10000009, rfc_bob_pub)), SE05X_SW_OK);
+	assert_int_equal(se05x_parse_x25519(fx->rsp, fx->rlen, be), 0);
+	assert_memory_not_equal(be, expect, 32);
+	assert_int_equal(fx->applet.ecdh_count, 2);
+	assert_int_equal(fx->store.nvm_writes, 2);
+}
+
+static void test_low_order_peer_gives_zero(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t cmd[SE05X_MAX_APDU], zero[32] = {0}, be[32];
+	select_applet(fx);
+	add_alice(fx, 7, false, 0);
+	assert_int_equal(run(fx, cmd, se05x_cmd_ecdh(cmd, 7, zero)), SE05X_SW_OK);
+	assert_int_equal(se05x_parse_x25519(fx->rsp, fx->rlen, be), 0);
+	assert_memory_equal(be, zero, 32);
+}
+
+static void test_policies(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t cmd[SE05X_MAX_APDU], peer[32] = {9};
+	select_applet(fx);
+	/* Generated with hwguard's policy: no regeneration in place. */
+	assert_int_equal(run(fx, cmd, se05x_cmd_generate_x25519(cmd, 5, SE050_KEY_POLICY, true)),
+	                 SE05X_SW_OK);
+	struct emu_object *o = emu_store_find(&fx->store, 5);
+	assert_non_null(o);
+	assert_true(o->has_policy);
+	assert_int_equal(o->rules, SE050_KEY_POLICY);
+	assert_int_equal(run(fx, cmd, se05x_cmd_generate_x25519(cmd, 5, SE050_KEY_POLICY, false)),
+	                 SE05X_SW_NOT_ALLOWED);
+	assert_int_equal(run(fx, cmd, se05x_cmd_ecdh(cmd, 5, peer)), SE05X_SW_OK);
+	/* Read-only key: ECDH refused, reading allowed, deletion refused. */
+	add_alice(fx, 6, true, SE05X_POLICY_ALLOW_READ);
+	assert_int_equal(run(fx, cmd, se05x_cmd_ecdh(cmd, 6, peer)), SE05X_SW_NOT_ALLOWED);
+	assert_int_equal(run(fx, cmd, se05x_cmd_read_object(cmd, 6)), SE05X_SW_OK);
+	assert_int_equal(run(fx, cmd, se05x_cmd_delete(cmd, 6)), SE05X_SW_NOT_ALLOWED);
+	/* Deletion with ALLOW_DELETE. */
+	assert_int_equal(run(fx, cmd, se05x_cmd_delete(cmd, 5)), SE05X_SW_OK);
+	uint8_t v;
+	assert_int_equal(run(fx, cmd, se05x_cmd_exists(cmd, 5)), SE05X_SW_OK);
+	assert_int_equal(se05x_parse_u8(fx->rsp, fx->rlen, &v), 0);
+	assert_int_equal(v, SE05X_RESULT_FAILURE);
+	/* Missing objects. */
+	assert_int_equal(run(fx, cmd, se05x_cmd_ecdh(cmd, 5, peer)), SE05X_SW_WRONG_DATA);
+	assert_int_equal(run(fx, cmd, se05x_cmd_read_type(cmd, 5)), SE05X_SW_WRONG_DATA);
+}
+
+static void test_list_pages(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t cmd[SE05X_MAX_APDU];
+	uint32_t ids[EMU_LIST_PAGE];
+	size_t count;
+	bool more;
+	select_applet(fx);
+	for (uint32_t i = 1; i <= 70; i++)
+		add_alice(fx, 0x100 + i, false, 0);
+	assert_int_equal(run(fx, cmd, se05x_cmd_list(cmd, 0)), SE05X_SW_OK);
+	assert_true(fx->rlen > 254); /* a response that needs T=1 chaining */
+	assert_int_equal(se05x_parse_list(fx->rsp, fx->rlen, ids, EMU_LIST_PAGE, &count, &more), 0);
+	assert_int_equal(count, EMU_LIST_PAGE);
+	assert_true(more);
+	assert_int_equal(ids[0], 0x101);
+	assert_int_equal(run(fx, cmd, se05x_cmd_list(cmd, EMU_LIST_PAGE)), SE05X_SW_OK);
+	assert_int_equal(se05x_parse_list(fx->rsp, fx->rlen, ids, EMU_LIST_PAGE, &count, &more), 0);
+	assert_int_equal(count, 6);
+	assert_false(more);
+	assert_int_equal(ids[5], 0x100 + 70);
+}
+
+static void test_store_persists_and_detects_damage(void **state)
+{
+	struct fixture *fx = *state;
+	char dir[] = "/tmp/se-store-XXXXXX";
+	char path[64];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/store", dir);
+	assert_int_equal(emu_store_load(&fx->store, path), 0); /* missing: empty */
+	assert_int_equal(fx->store.n, 0);
+	add_alice(fx, 42, true, SE050_KEY_POLICY);
+	assert_int_equal(emu_store_save(&fx->store), 0);
+
+	static struct emu_store again;
+	assert_int_equal(emu_store_load(&again, path), 0);
+	assert_int_equal(again.n, 1);
+	assert_int_equal(again.obj[0].id, 42);
+	assert_int_equal(again.obj[0].rules, SE050_KEY_POLICY);
+	assert_memory_equal(again.obj[0].priv, rfc_alice_priv, 32);
+	assert_memory_equal(again.obj[0].pub, rfc_alice_pub, 32);
+
+	/* One flipped byte is detected. */
+	FILE *f = fopen(path, "r+b");
+	assert_non_null(f);
+	fseek(f, 20, SEEK_SET);
+	int c = fgetc(f);
+	fseek(f, 20, SEEK_SET);
+	fputc(c ^ 1, f);
+	fclose(f);
+	assert_int_equal(emu_store_load(&again, path), -EBADMSG);
+	/* No temporary file is left behind. */
+	char tmp[80];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	assert_int_not_equal(access(tmp, F_OK), 0);
+	unlink(path);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test_setup(test_needs_select, setup),
+	        cmocka_unit_test_setup(test_rfc7748_big_endian, setup),
+	        cmocka_unit_test_setup(test_low_order_peer_gives_zero, setup),
+	        cmocka_unit_test_setup(test_policies, setup),
+	        cmocka_unit_test_setup(test_list_pages, setup),
+	        cmocka_unit_test_setup(test_store_persists_and_detects_damage, setup),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

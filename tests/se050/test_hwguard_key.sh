@@ -1,0 +1,183 @@
+#!/bin/bash
+# hwguard-key's command line against se050-emu: genkey/pubkey/list/delete/show, and the error
+# messages for no chip, a wrong bus, a missing object and an object that is not an X25519 key.
+set -u
+BIN=${HWG_BIN:?HWG_BIN must point at build/bin}
+KEY="$BIN/hwguard-key"
+EMU="$BIN/se050-emu"
+DIR=$(mktemp -d /tmp/se-cli.XXXXXX)
+SOCK="$DIR/emu.sock"
+BUS="emu:$SOCK"
+EMU_PID=
+FAKE_PID=
+
+cleanup()
+{
+	[ -n "$EMU_PID" ] && kill "$EMU_PID" 2>/dev/null && wait "$EMU_PID" 2>/dev/null
+	[ -n "$FAKE_PID" ] && kill "$FAKE_PID" 2>/dev/null && wait "$FAKE_PID" 2>/dev/null
+	rm -rf "$DIR"
+}
+trap cleanup EXIT
+
+fail()
+{
+	echo "FAIL: $*" >&2
+	[ -f "$DIR/err" ] && { echo "--- stderr of the last command:" >&2; cat "$DIR/err" >&2; }
+	exit 1
+}
+
+# expect STATUS PATTERN CMD...: runs CMD, checks its exit status and that stderr matches PATTERN.
+expect()
+{
+	local want=$1 pattern=$2
+	shift 2
+	"$@" >"$DIR/out" 2>"$DIR/err" </dev/null
+	local got=$?
+	[ "$got" = "$want" ] || fail "'$*' exited $got, expected $want"
+	[ -z "$pattern" ] || grep -q -- "$pattern" "$DIR/err" || fail "'$*': stderr lacks '$pattern'"
+}
+
+start_emu()
+{
+	"$EMU" --socket "$SOCK" --store "$DIR/store" --bwt 50 "$@" 2>>"$DIR/emu.log" &
+	EMU_PID=$!
+	for _ in $(seq 100); do
+		[ -S "$SOCK" ] && return 0
+		sleep 0.05
+	done
+	fail "se050-emu did not start"
+}
+
+# RFC 7748 §6.1 Alice, as an emulator import, and her public key in base64.
+ALICE_HEX=77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a
+ALICE_PUB=hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=
+# The handle of object 0x10000009 as published with the original SE050 work.
+HANDLE_10000009=CQAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=
+
+# --- program basics
+expect 0 "" "$KEY" --help
+grep -q "genkey" "$DIR/out" || fail "--help lists no commands"
+expect 0 "" "$KEY" --version
+grep -q "^hwguard-key [0-9]" "$DIR/out" || fail "--version output: $(cat "$DIR/out")"
+expect 2 "unknown command" "$KEY" frobnicate
+expect 2 "" "$KEY"
+for c in genkey pubkey list delete show; do
+	expect 0 "" "$KEY" "$c" --help
+	grep -q "Usage: hwguard-key $c" "$DIR/out" || fail "$c --help"
+done
+
+# --- software keys behave like wg genkey / wg pubkey
+soft=$("$KEY" genkey) || fail "genkey"
+[ ${#soft} = 44 ] || fail "genkey printed '$soft'"
+pub=$(echo "$soft" | "$KEY" pubkey) || fail "pubkey of a software key"
+if command -v wg >/dev/null; then
+	[ "$pub" = "$(echo "$soft" | wg pubkey)" ] || fail "pubkey differs from wg pubkey"
+fi
+echo "not base64" | "$KEY" pubkey 2>"$DIR/err" && fail "pubkey accepted garbage"
+grep -q "not a base64 key" "$DIR/err" || fail "pubkey garbage message"
+
+# --- no chip, wrong bus
+expect 1 "no SE050 emulator listening" "$KEY" genkey --se050 0x10000009 --bus "$BUS"
+expect 1 "unknown SE050 bus" "$KEY" list --bus spi:/dev/spidev0.0
+expect 1 "malformed SE050 bus" "$KEY" list --bus "i2c:/dev/i2c-1@0x99"
+expect 1 "no such I2C bus device" "$KEY" list --bus i2c:/dev/se-no-such-i2c-bus
+echo "$HANDLE_10000009" | HWGUARD_SE050_BUS="$BUS" "$KEY" pubkey 2>"$DIR/err" &&
+	fail "pubkey of a handle without a chip"
+grep -q "no SE050 emulator" "$DIR/err" || fail "pubkey without chip: $(cat "$DIR/err")"
+
+# --- object ids
+expect 2 "customer range" "$KEY" genkey --se050 0x7FFF0206 --bus "$BUS"
+expect 2 "customer range" "$KEY" genkey --se050 0 --bus "$BUS"
+expect 2 "not an object id" "$KEY" genkey --se050 twelve --bus "$BUS"
+expect 2 "needs --se050" "$KEY" genkey --force
+
+start_emu --import "0x10000001:$ALICE_HEX" --add-foreign 0x20
+
+# --- genkey in the chip prints the handle; pubkey reads the chip
+expect 0 "" "$KEY" genkey --se050 0x10000009 --bus "$BUS"
+[ "$(cat "$DIR/out")" = "$HANDLE_10000009" ] || fail "handle: $(cat "$DIR/out")"
+chip_pub=$(echo "$HANDLE_10000009" | HWGUARD_SE050_BUS="$BUS" "$KEY" pubkey) || fail "pubkey of handle"
+[ ${#chip_pub} = 44 ] || fail "chip pubkey '$chip_pub'"
+# A handle naming an id that does not exist (0x01000010, byte order swapped by mistake).
+echo "EAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" | "$KEY" pubkey --bus "$BUS" 2>"$DIR/err" &&
+	fail "pubkey of a missing object"
+grep -q "no object with this id" "$DIR/err" || fail "missing object message: $(cat "$DIR/err")"
+# Imported RFC 7748 key: the chip's byte order is undone correctly.
+alice=$(echo "AQAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" | "$KEY" pubkey --bus "$BUS") ||
+	fail "pubkey of 0x10000001"
+[ "$alice" = "$ALICE_PUB" ] || fail "RFC 7748 public key through the chip: $alice"
+
+# --- refusing to overwrite; --force replaces
+expect 1 "already exists" "$KEY" genkey --se050 0x10000009 --bus "$BUS"
+again=$(echo "$HANDLE_10000009" | "$KEY" pubkey --bus "$BUS")
+[ "$again" = "$chip_pub" ] || fail "a refused genkey changed the key"
+expect 0 "" "$KEY" genkey --se050 0x10000009 --force --bus "$BUS"
+forced=$(echo "$HANDLE_10000009" | "$KEY" pubkey --bus "$BUS")
+[ "$forced" != "$chip_pub" ] || fail "--force did not replace the key"
+
+# --- list
+expect 0 "" "$KEY" list --bus "$BUS"
+grep -q "^0x10000009  x25519  public $forced  handle $HANDLE_10000009" "$DIR/out" || fail "list: $(cat "$DIR/out")"
+grep -q "^0x10000001  x25519  public $ALICE_PUB" "$DIR/out" || fail "list lacks the imported key"
+grep -q "^0x00000020  other" "$DIR/out" || fail "list lacks the foreign object"
+
+# --- wrong object kinds
+echo "IAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" | "$KEY" pubkey --bus "$BUS" 2>"$DIR/err" &&
+	fail "pubkey of a P-256 object"
+grep -q "not an X25519 key pair" "$DIR/err" || fail "foreign object message: $(cat "$DIR/err")"
+
+# --- delete
+expect 0 "" "$KEY" delete 0x10000009 --bus "$BUS"
+expect 1 "no such object" "$KEY" delete 0x10000009 --bus "$BUS"
+echo "$HANDLE_10000009" | "$KEY" pubkey --bus "$BUS" 2>"$DIR/err" && fail "pubkey of a deleted key"
+grep -q "no object with this id" "$DIR/err" || fail "deleted object message: $(cat "$DIR/err")"
+expect 2 "" "$KEY" delete --bus "$BUS"
+
+# --- keys survive an emulator restart
+kill "$EMU_PID"
+wait "$EMU_PID"
+EMU_PID=
+start_emu
+again=$(echo "AQAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" | "$KEY" pubkey --bus "$BUS") || fail "after restart"
+[ "$again" = "$ALICE_PUB" ] || fail "key lost across a restart"
+
+# --- show: the daemon's extension lines, from a stand-in control socket
+if command -v python3 >/dev/null; then
+	mkdir -p "$DIR/run"
+	hex=$(python3 -c 'import base64,sys; print(base64.b64decode(sys.argv[1]).hex())' "$ALICE_PUB")
+	python3 - "$DIR/run/se0.sock" "$hex" <<'PY' &
+import os, socket, sys
+path, hexkey = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(path)
+s.listen(1)
+c, _ = s.accept()
+req = b""
+while not req.endswith(b"\n\n"):
+    d = c.recv(4096)
+    if not d:
+        break
+    req += d
+if req == b"get=1\n\n":
+    c.sendall(("private_key=" + "00" * 32 + "\nlisten_port=51820\nhwguard_public_key=" + hexkey +
+               "\nhwguard_key_provider=se050\nerrno=0\n\n").encode())
+else:
+    c.sendall(b"errno=22\n\n")
+c.close()
+PY
+	FAKE_PID=$!
+	for _ in $(seq 100); do
+		[ -S "$DIR/run/se0.sock" ] && break
+		sleep 0.05
+	done
+	HWGUARD_RUN_DIR="$DIR/run" "$KEY" show se0 >"$DIR/out" 2>"$DIR/err" || fail "show"
+	grep -q "public key: $ALICE_PUB" "$DIR/out" || fail "show output: $(cat "$DIR/out")"
+	grep -q "key provider: se050" "$DIR/out" || fail "show provider: $(cat "$DIR/out")"
+	wait "$FAKE_PID"
+	FAKE_PID=
+fi
+HWGUARD_RUN_DIR="$DIR/run" "$KEY" show se9 2>"$DIR/err" && fail "show of a missing interface"
+grep -q "no interface se9" "$DIR/err" || fail "show missing message: $(cat "$DIR/err")"
+expect 2 "not an interface name" "$KEY" show ../etc
+
+echo PASS

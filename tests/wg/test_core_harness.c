@@ -1,0 +1,219 @@
+#include "test_core_harness.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/x25519.h"
+#include "keys/soft.h"
+
+static uint64_t splitmix(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static void h_random(void *ctx, void *buf, size_t len)
+{
+	struct h_node *n = ctx;
+	uint8_t *p = buf;
+	for (size_t i = 0; i < len; i++) {
+		if (n->script_pos < n->script_len)
+			p[i] = n->script[n->script_pos++];
+		else
+			p[i] = (uint8_t)splitmix(&n->rng);
+	}
+}
+
+static bool same_endpoint(const struct wg_endpoint *a, const struct wg_endpoint *b)
+{
+	return a->addr.in4.sin_family == b->addr.in4.sin_family &&
+	       a->addr.in4.sin_port == b->addr.in4.sin_port &&
+	       a->addr.in4.sin_addr.s_addr == b->addr.in4.sin_addr.s_addr;
+}
+
+static void h_send(void *ctx, const struct wg_endpoint *to, const uint8_t *packet, size_t len)
+{
+	struct h_node *n = ctx;
+	struct h_net *net = n->net;
+
+	if (len >= 4 && packet[0] >= 1 && packet[0] <= 4)
+		n->sent[packet[0]]++;
+	if (len == 32 && packet[0] == 4)
+		n->keepalives++;
+	int target = -1;
+	for (int i = 0; i < net->nodes; i++)
+		if (same_endpoint(to, &net->node[i].addr))
+			target = i;
+	struct h_datagram d = {.to = target, .from = n->addr, .dst = *to, .len = len};
+	if (len > sizeof(d.data))
+		return;
+	memcpy(d.data, packet, len);
+	if (net->captured < H_MAX_CAPTURE) {
+		struct h_capture *c = &net->capture[net->captured++];
+		c->from_node = n->idx;
+		c->at_ns = net->now.mono_ns;
+		c->d = d;
+	}
+	if (target < 0 || net->blackhole[target] || net->q_count == H_MAX_QUEUE)
+		return;
+	net->queue[(net->q_head + net->q_count) % H_MAX_QUEUE] = d;
+	net->q_count++;
+}
+
+static void h_deliver(void *ctx, const uint8_t *ip, size_t len)
+{
+	struct h_node *n = ctx;
+	n->delivered++;
+	n->last_delivered_len = len < H_MAX_PACKET ? len : H_MAX_PACKET;
+	memcpy(n->last_delivered, ip, n->last_delivered_len);
+}
+
+static bool h_under_load(void *ctx)
+{
+	return ((struct h_node *)ctx)->under_load;
+}
+
+static void make_endpoint(struct wg_endpoint *ep, int i)
+{
+	memset(ep, 0, sizeof(*ep));
+	ep->addr.in4.sin_family = AF_INET;
+	ep->addr.in4.sin_port = htons((uint16_t)(51820 + i));
+	ep->addr.in4.sin_addr.s_addr = htonl(0x0a000001u + (uint32_t)i);
+}
+
+void h_init(struct h_net *net, int n, uint8_t seed)
+{
+	memset(net, 0, sizeof(*net));
+	net->nodes = n;
+	net->now.mono_ns = 1000 * 1000000000ull;
+	net->now.real_sec = 1700000000;
+	net->capture = calloc(H_MAX_CAPTURE, sizeof(*net->capture));
+	for (int i = 0; i < n; i++) {
+		struct h_node *node = &net->node[i];
+		node->net = net;
+		node->idx = i;
+		node->rng = (uint64_t)seed << 8 | (uint64_t)i;
+		make_endpoint(&node->addr, i);
+		for (int j = 0; j < 32; j++)
+			node->private_key[j] = (uint8_t)(seed * 31 + i * 17 + j * 3 + 1);
+		x25519_clamp(node->private_key);
+		x25519_public_key(node->public_key, node->private_key);
+		struct wg_io io = {
+		        .ctx = node,
+		        .send = h_send,
+		        .deliver = h_deliver,
+		        .random = h_random,
+		        .under_load = h_under_load,
+		};
+		node->dev = wg_device_new(&io);
+		wg_device_set_key(node->dev, soft_key_provider_new(node->private_key), &net->now);
+	}
+}
+
+void h_set_key(struct h_net *net, int i, const uint8_t private_key[32])
+{
+	struct h_node *node = &net->node[i];
+	memcpy(node->private_key, private_key, 32);
+	x25519_clamp(node->private_key);
+	x25519_public_key(node->public_key, node->private_key);
+	wg_device_set_key(node->dev, soft_key_provider_new(node->private_key), &net->now);
+}
+
+void h_free(struct h_net *net)
+{
+	for (int i = 0; i < net->nodes; i++)
+		wg_device_free(net->node[i].dev);
+	free(net->capture);
+}
+
+void h_pair(struct h_net *net, int a, int b)
+{
+	int err = 0;
+	for (int k = 0; k < 2; k++) {
+		struct h_node *self = &net->node[k ? b : a], *other = &net->node[k ? a : b];
+		struct wg_peer *p = wg_device_peer_add(self->dev, other->public_key, &err);
+		wg_peer_set_endpoint(p, &other->addr);
+		uint8_t tun[4] = {192, 168, 0, (uint8_t)(other->idx + 1)};
+		wg_peer_allowed_ip_add(self->dev, p, AF_INET, tun, 32);
+		wg_peer_config_done(self->dev, p, &net->now);
+	}
+}
+
+struct wg_peer *h_peer(struct h_net *net, int a, int b)
+{
+	return wg_device_peer_find(net->node[a].dev, net->node[b].public_key);
+}
+
+unsigned h_pump(struct h_net *net)
+{
+	unsigned n = 0;
+	while (net->q_count) {
+		struct h_datagram d = net->queue[net->q_head];
+		net->q_head = (net->q_head + 1) % H_MAX_QUEUE;
+		net->q_count--;
+		wg_device_udp_input(net->node[d.to].dev, d.data, d.len, &d.from, &net->now);
+		n++;
+	}
+	return n;
+}
+
+void h_advance(struct h_net *net, uint64_t ns)
+{
+	uint64_t end = net->now.mono_ns + ns;
+	for (;;) {
+		uint64_t next = end;
+		for (int i = 0; i < net->nodes; i++) {
+			uint64_t t = wg_device_tick(net->node[i].dev, &net->now);
+			if (t < next)
+				next = t;
+		}
+		h_pump(net);
+		if (net->now.mono_ns >= end)
+			break;
+		if (next <= net->now.mono_ns)
+			next = net->now.mono_ns + 1;
+		uint64_t step = next - net->now.mono_ns;
+		net->now.mono_ns += step;
+		net->now.real_nsec += (uint32_t)(step % 1000000000ull);
+		net->now.real_sec += step / 1000000000ull + net->now.real_nsec / 1000000000u;
+		net->now.real_nsec %= 1000000000u;
+	}
+}
+
+size_t h_ip4(uint8_t *buf, uint8_t src_host, uint8_t dst_host, size_t n)
+{
+	size_t len = 20 + n;
+	memset(buf, 0, len);
+	buf[0] = 0x45;
+	buf[2] = (uint8_t)(len >> 8);
+	buf[3] = (uint8_t)len;
+	buf[8] = 64;
+	buf[9] = 17;
+	buf[12] = 192, buf[13] = 168, buf[15] = src_host;
+	buf[16] = 192, buf[17] = 168, buf[19] = dst_host;
+	for (size_t i = 0; i < n; i++)
+		buf[20 + i] = (uint8_t)(i * 7 + dst_host);
+	return len;
+}
+
+void h_send_ip(struct h_net *net, int a, int b, size_t payload)
+{
+	uint8_t buf[H_MAX_PACKET];
+	size_t len = h_ip4(buf, (uint8_t)(a + 1), (uint8_t)(b + 1), payload);
+	wg_device_tun_input(net->node[a].dev, buf, len, &net->now);
+}
+
+void h_stats(struct h_net *net, int a, struct wg_device_stats *st)
+{
+	wg_device_stats(net->node[a].dev, st);
+}
+
+const struct h_capture *h_last_sent(struct h_net *net, int node, uint8_t type)
+{
+	for (unsigned i = net->captured; i-- > 0;)
+		if (net->capture[i].from_node == node && net->capture[i].d.data[0] == type)
+			return &net->capture[i];
+	return NULL;
+}

@@ -1,0 +1,87 @@
+/* An in-memory network of wg_device instances for the core's tests: a fake clock, a deterministic
+ * (optionally scripted) random source, and a FIFO of datagrams that the test pumps, so no device
+ * is ever re-entered from inside its own send callback. */
+#ifndef HWG_TEST_CORE_HARNESS_H
+#define HWG_TEST_CORE_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wg/wg.h"
+
+#define H_MAX_NODES   3
+#define H_MAX_QUEUE   512
+#define H_MAX_PACKET  2048
+#define H_MAX_CAPTURE 4096
+
+struct h_datagram {
+	int to; /* node index, or -1 for an address no node owns */
+	struct wg_endpoint from;
+	struct wg_endpoint dst;
+	uint8_t data[H_MAX_PACKET];
+	size_t len;
+};
+
+struct h_net;
+
+struct h_node {
+	struct h_net *net;
+	int idx;
+	struct wg_device *dev;
+	struct wg_endpoint addr; /* where the others reach it; also its source address */
+	uint8_t private_key[32];
+	uint8_t public_key[32];
+	uint64_t rng;
+	const uint8_t *script;
+	size_t script_len, script_pos;
+	bool under_load;
+	/* what reached its TUN side */
+	unsigned delivered;
+	uint8_t last_delivered[H_MAX_PACKET];
+	size_t last_delivered_len;
+	/* what it sent, by message type (1..4), and keepalives (32-byte data) separately */
+	unsigned sent[5];
+	unsigned keepalives;
+};
+
+struct h_capture {
+	int from_node;
+	uint64_t at_ns;
+	struct h_datagram d;
+};
+
+struct h_net {
+	struct h_node node[H_MAX_NODES];
+	int nodes;
+	struct wg_time now;
+	struct h_datagram queue[H_MAX_QUEUE];
+	unsigned q_head, q_count;
+	bool blackhole[H_MAX_NODES]; /* drop everything addressed to this node */
+	/* every datagram sent, in order (for inspecting or replaying) */
+	struct h_capture *capture;
+	unsigned captured;
+};
+
+/* Nodes 0..n-1 with keys derived from seed; no peers yet. Node i is 10.0.0.(i+1):(51820+i), with
+ * tunnel address 192.168.0.(i+1). */
+void h_init(struct h_net *net, int n, uint8_t seed);
+void h_free(struct h_net *net);
+/* Replaces node i's interface key (before h_pair). */
+void h_set_key(struct h_net *net, int i, const uint8_t private_key[32]);
+/* Makes a and b peers of each other (endpoints, /32 tunnel allowed-IPs) and applies psks. */
+void h_pair(struct h_net *net, int a, int b);
+struct wg_peer *h_peer(struct h_net *net, int a, int b);
+/* Delivers queued datagrams until none is left; returns how many. */
+unsigned h_pump(struct h_net *net);
+/* Advances the clock by ns, running every due timer exactly at its deadline (and pumping). */
+void h_advance(struct h_net *net, uint64_t ns);
+/* Builds an IPv4/UDP-like packet from tunnel address src to dst with n payload bytes. */
+size_t h_ip4(uint8_t *buf, uint8_t src_host, uint8_t dst_host, size_t n);
+/* Sends an IP packet into node a's TUN side toward node b's tunnel address. */
+void h_send_ip(struct h_net *net, int a, int b, size_t payload);
+void h_stats(struct h_net *net, int a, struct wg_device_stats *st);
+/* The last captured datagram of the given type sent by node, or NULL. */
+const struct h_capture *h_last_sent(struct h_net *net, int node, uint8_t type);
+
+#endif

@@ -1,0 +1,273 @@
+/* Transport data between two in-memory devices: padding, replay, allowed-IPs source check,
+ * roaming, staging, routing and endpoint errors, tampering. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "test_core_harness.h"
+
+static struct h_net net;
+
+static int setup(void **state)
+{
+	h_init(&net, 3, 11);
+	h_pair(&net, 0, 1);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	h_free(&net);
+	return 0;
+}
+
+static uint64_t dropped(int node, enum wg_drop_reason why)
+{
+	struct wg_device_stats st;
+	h_stats(&net, node, &st);
+	return st.dropped[why];
+}
+
+/* Establishes a session 0 -> 1. */
+static void establish(void)
+{
+	h_send_ip(&net, 0, 1, 1);
+	h_pump(&net);
+	assert_int_equal(net.node[1].delivered, 1);
+}
+
+static void send_and_check(size_t payload, size_t wire_len)
+{
+	uint8_t buf[H_MAX_PACKET];
+	size_t len = h_ip4(buf, 1, 2, payload);
+	unsigned before = net.node[1].delivered;
+	wg_device_tun_input(net.node[0].dev, buf, len, &net.now);
+	const struct h_capture *c = h_last_sent(&net, 0, 4);
+	assert_int_equal(c->d.len, wire_len);
+	h_pump(&net);
+	assert_int_equal(net.node[1].delivered, before + 1);
+	assert_int_equal(net.node[1].last_delivered_len, len);
+	assert_memory_equal(net.node[1].last_delivered, buf, len);
+}
+
+static void test_round_trip_padding(void **state)
+{
+	establish();
+	send_and_check(0, 32 + 32);  /* 20 bytes -> 32 */
+	send_and_check(12, 32 + 32); /* 32 bytes stay 32 */
+	send_and_check(13, 32 + 48); /* 33 -> 48 */
+	send_and_check(1380, 32 + 1408);
+	/* The MTU bounds the padding: 1419 bytes would pad to 1424, but not beyond a 1420 MTU. */
+	wg_device_set_mtu(net.node[0].dev, 1420);
+	send_and_check(1399, 32 + 1420);
+	send_and_check(1400, 32 + 1420);
+	/* Every data packet carried a fresh, increasing counter. */
+	const struct h_capture *c = h_last_sent(&net, 0, 4);
+	assert_int_equal(c->d.data[8], 6);
+}
+
+static void test_keepalive_is_32_bytes(void **state)
+{
+	establish();
+	/* The initiator's key confirmation was a data packet here; ask for a keepalive explicitly.
+	 */
+	wg_peer_set_persistent_keepalive(net.node[0].dev, h_peer(&net, 0, 1), 25, &net.now);
+	const struct h_capture *c = h_last_sent(&net, 0, 4);
+	assert_int_equal(c->d.len, 32);
+	unsigned before = net.node[1].delivered;
+	h_pump(&net);
+	assert_int_equal(net.node[1].delivered, before);
+	assert_int_equal(dropped(1, WG_DROP_MALFORMED), 0);
+}
+
+static void test_replayed_data_rejected(void **state)
+{
+	establish();
+	h_send_ip(&net, 0, 1, 40);
+	struct h_datagram d = h_last_sent(&net, 0, 4)->d;
+	h_pump(&net);
+	assert_int_equal(net.node[1].delivered, 2);
+	wg_device_udp_input(net.node[1].dev, d.data, d.len, &d.from, &net.now);
+	assert_int_equal(net.node[1].delivered, 2);
+	assert_int_equal(dropped(1, WG_DROP_REPLAY), 1);
+}
+
+static void test_tampered_data_rejected(void **state)
+{
+	establish();
+	h_send_ip(&net, 0, 1, 40);
+	struct h_datagram d = h_last_sent(&net, 0, 4)->d;
+	net.q_count = 0;
+	d.data[20] ^= 0x80;
+	wg_device_udp_input(net.node[1].dev, d.data, d.len, &d.from, &net.now);
+	assert_int_equal(dropped(1, WG_DROP_DECRYPT), 1);
+	/* A failed packet must not have moved the window: the genuine one still goes through. */
+	h_send_ip(&net, 0, 1, 40);
+	h_pump(&net);
+	assert_int_equal(net.node[1].delivered, 2);
+	/* An unknown receiver index. */
+	d.data[4] ^= 0xff;
+	wg_device_udp_input(net.node[1].dev, d.data, d.len, &d.from, &net.now);
+	assert_int_equal(dropped(1, WG_DROP_NO_KEYPAIR), 1);
+}
+
+static void test_inner_source_checked(void **state)
+{
+	establish();
+	uint8_t buf[H_MAX_PACKET];
+	/* Node 0 claims to be 192.168.0.3, which node 1 allows only for node 2. */
+	size_t len = h_ip4(buf, 3, 2, 10);
+	wg_device_tun_input(net.node[0].dev, buf, len, &net.now);
+	h_pump(&net);
+	assert_int_equal(net.node[1].delivered, 1);
+	assert_int_equal(dropped(1, WG_DROP_ALLOWED_IPS), 1);
+	/* A garbage inner header is dropped too. */
+	buf[0] = 0x15;
+	wg_device_tun_input(net.node[0].dev, buf, len, &net.now);
+	assert_int_equal(dropped(0, WG_DROP_MALFORMED), 1);
+}
+
+static void test_roaming_follows_source(void **state)
+{
+	establish();
+	/* Node 0 moves to a new address and port (NAT rebinding, new network). */
+	net.node[0].addr.addr.in4.sin_port = htons(40000);
+	net.node[0].addr.addr.in4.sin_addr.s_addr = htonl(0x0a000063);
+	h_send_ip(&net, 0, 1, 10);
+	h_pump(&net);
+	assert_int_equal(net.node[1].delivered, 2);
+	struct wg_peer_info info;
+	wg_peer_info(h_peer(&net, 1, 0), &info);
+	assert_int_equal(ntohs(info.endpoint.addr.in4.sin_port), 40000);
+	assert_int_equal(ntohl(info.endpoint.addr.in4.sin_addr.s_addr), 0x0a000063);
+	/* Replies go to the new address. */
+	h_send_ip(&net, 1, 0, 10);
+	const struct h_capture *c = h_last_sent(&net, 1, 4);
+	assert_int_equal(ntohs(c->d.dst.addr.in4.sin_port), 40000);
+	h_pump(&net);
+	assert_int_equal(net.node[0].delivered, 1);
+}
+
+static void test_forged_source_does_not_roam(void **state)
+{
+	establish();
+	h_send_ip(&net, 0, 1, 10);
+	struct h_datagram d = h_last_sent(&net, 0, 4)->d;
+	net.q_count = 0;
+	d.data[40] ^= 1;
+	d.from.addr.in4.sin_port = htons(666);
+	wg_device_udp_input(net.node[1].dev, d.data, d.len, &d.from, &net.now);
+	struct wg_peer_info info;
+	wg_peer_info(h_peer(&net, 1, 0), &info);
+	assert_int_equal(ntohs(info.endpoint.addr.in4.sin_port), 51820);
+}
+
+static void test_staging_while_handshaking(void **state)
+{
+	net.blackhole[1] = true;
+	for (int i = 0; i < 130; i++)
+		h_send_ip(&net, 0, 1, (size_t)i);
+	/* 128 wait, the two oldest made room; a single initiation went out. */
+	assert_int_equal(dropped(0, WG_DROP_STAGED_OVERFLOW), 2);
+	assert_int_equal(net.node[0].sent[1], 1);
+	net.blackhole[1] = false;
+	h_advance(&net, 6 * 1000000000ull);
+	assert_int_equal(net.node[1].delivered, 128);
+	/* Oldest first: the last delivered is the last sent. */
+	assert_int_equal(net.node[1].last_delivered_len, 20 + 129);
+}
+
+static void test_routing_errors(void **state)
+{
+	/* No peer for 192.168.0.3. */
+	h_send_ip(&net, 0, 2, 10);
+	assert_int_equal(dropped(0, WG_DROP_NO_ROUTE), 1);
+	/* A peer without endpoint. */
+	int err;
+	struct wg_peer *p = wg_device_peer_add(net.node[0].dev, net.node[2].public_key, &err);
+	uint8_t tun[4] = {192, 168, 0, 3};
+	assert_int_equal(wg_peer_allowed_ip_add(net.node[0].dev, p, AF_INET, tun, 32), 0);
+	h_send_ip(&net, 0, 2, 10);
+	assert_int_equal(dropped(0, WG_DROP_NO_ENDPOINT), 1);
+	/* Too short for any IP header. */
+	uint8_t tiny[4] = {0x45};
+	wg_device_tun_input(net.node[0].dev, tiny, sizeof(tiny), &net.now);
+	assert_int_equal(dropped(0, WG_DROP_MALFORMED), 1);
+	/* No interface key. */
+	wg_device_set_key(net.node[0].dev, NULL, &net.now);
+	h_send_ip(&net, 0, 1, 10);
+	assert_int_equal(dropped(0, WG_DROP_NO_KEY), 1);
+}
+
+static void test_malformed_datagrams(void **state)
+{
+	uint8_t buf[200];
+	static const size_t bad[][2] = {{1, 147}, {1, 149}, {2, 91}, {2, 93}, {3, 63},
+	                                {3, 65},  {4, 31},  {5, 64}, {0, 64}};
+	memset(buf, 0, sizeof(buf));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		buf[0] = (uint8_t)bad[i][0];
+		wg_device_udp_input(net.node[1].dev, buf, bad[i][1], &net.node[0].addr, &net.now);
+	}
+	wg_device_udp_input(net.node[1].dev, buf, 3, &net.node[0].addr, &net.now);
+	/* Non-zero reserved bytes make an unknown type. */
+	buf[0] = 1;
+	buf[1] = 1;
+	wg_device_udp_input(net.node[1].dev, buf, 148, &net.node[0].addr, &net.now);
+	assert_int_equal(dropped(1, WG_DROP_MALFORMED), 11);
+	assert_int_equal(dropped(1, WG_DROP_MAC1), 0);
+	assert_string_equal(wg_drop_reason_name(WG_DROP_REPLAY), "replay");
+}
+
+static int count_ips(void *ctx, int family, const uint8_t *addr, uint8_t cidr)
+{
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static void test_peer_removal(void **state)
+{
+	establish();
+	struct wg_peer *p = h_peer(&net, 1, 0);
+	int n = 0;
+	wg_peer_foreach_allowed_ip(net.node[1].dev, p, count_ips, &n);
+	assert_int_equal(n, 1);
+	wg_device_peer_remove(net.node[1].dev, p);
+	assert_null(h_peer(&net, 1, 0));
+	/* Its keypair's index is gone with it. */
+	h_send_ip(&net, 0, 1, 10);
+	h_pump(&net);
+	assert_int_equal(dropped(1, WG_DROP_NO_KEYPAIR), 1);
+	/* Adding it again starts from scratch (and returns the existing peer when repeated). */
+	int err = 0;
+	struct wg_peer *again = wg_device_peer_add(net.node[1].dev, net.node[0].public_key, &err);
+	assert_non_null(again);
+	assert_ptr_equal(wg_device_peer_add(net.node[1].dev, net.node[0].public_key, &err), again);
+	assert_int_equal(wg_peer_keypair_count(again), 0);
+	/* Our own public key is not a valid peer. */
+	assert_null(wg_device_peer_add(net.node[1].dev, net.node[1].public_key, &err));
+	assert_int_equal(err, -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test_setup_teardown(test_round_trip_padding, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_keepalive_is_32_bytes, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_replayed_data_rejected, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_tampered_data_rejected, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_inner_source_checked, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_roaming_follows_source, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_forged_source_does_not_roam, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_staging_while_handshaking, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_routing_errors, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_malformed_datagrams, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_peer_removal, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
