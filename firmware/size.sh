@@ -13,7 +13,8 @@ if ! command -v "$CC" >/dev/null 2>&1; then
 	exit 1
 fi
 
-puf="fe debias majority health trng sram_dump sram_mcu xoshiro"
+# what a device links (the simulator PRNG and the dump-file parser are host tools)
+puf="fe debias majority health trng sram_mcu"
 portable="secure simon simon_modes bch63"
 sources=""
 for f in $puf; do sources="$sources src/puf/$f.c"; done

@@ -78,7 +78,10 @@ if [ $fuzz -eq 1 ]; then
 		[ -x "$target" ] || continue
 		name=$(basename "$target")
 		corpus=$(mktemp -d)
-		[ -d "fuzz/corpus/$name" ] && cp -r "fuzz/corpus/$name/." "$corpus/"
+		# Seeds live beside each layer's targets: fuzz/<layer>/corpus/<target>/.
+		for seeds in fuzz/*/corpus/"$name"; do
+			if [ -d "$seeds" ]; then cp -r "$seeds/." "$corpus/"; fi
+		done
 		echo "-- $name (${fuzz_seconds}s)"
 		if "$target" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 -print_final_stats=0 "$corpus" \
 			>"build-fuzz/$name.log" 2>&1; then

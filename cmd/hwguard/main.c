@@ -33,6 +33,8 @@ static void usage(FILE *out)
 	        "  HWGUARD_SE050_BUS=i2c:/dev/i2c-1@0x48|emu:PATH\n"
 	        "                                        where SE050 key handles are served\n"
 	        "  WG_PROCESS_FOREGROUND=1               same as -f\n"
+	        "  HWGUARD_NO_TUN_OFFLOAD=1              no TUN vnet headers / TSO\n"
+	        "  HWGUARD_NO_UDP_GSO=1                  no UDP GSO/GRO\n"
 	        "\n"
 	        "See docs/daemon.md.\n");
 }
@@ -128,10 +130,13 @@ int main(int argc, char **argv)
 	struct uapi_listener probe;
 	int err = uapi_listen(ifname, &probe, &why);
 	if (err) {
-		fprintf(stderr, "hwguard: %s: %s (%s)\n", ifname, why, strerror(-err));
+		fprintf(stderr, "hwguard: %s: %s (%s)%s\n", ifname, why, strerror(-err),
+		        err == -EACCES || err == -EPERM ? ": hwguard must run as root" : "");
 		return 1;
 	}
-	p.tun_fd = tun_open(ifname, TUN_DEFAULT_MTU, p.ifname, &why);
+	const char *no_offload = getenv("HWGUARD_NO_TUN_OFFLOAD");
+	bool offload = !(no_offload && !strcmp(no_offload, "1"));
+	p.tun_fd = tun_open(ifname, TUN_DEFAULT_MTU, offload, p.ifname, &p.tun_vnet, &why);
 	if (p.tun_fd < 0) {
 		uapi_listener_close(&probe);
 		fprintf(stderr, "hwguard: %s: %s (%s)\n", ifname, why, strerror(-p.tun_fd));

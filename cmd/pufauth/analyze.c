@@ -38,35 +38,41 @@ static uint8_t *reading(const struct data *d, size_t dev, size_t k)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: pufauth analyze [--sim prototype|mcu] [--devices N] [--readings K] [--seed S]\n"
-		"                       [--size BYTES] [--fe-trials T] [--plots DIR]\n"
-		"       pufauth analyze --dump FILE... [--fe-trials T] [--plots DIR]\n\n"
-		"SRAM PUF statistics of simulated devices (default: prototype, 90 devices, 11 readings,\n"
-		"8192 raw bytes each) or of power-up dump files (format: src/puf/sram_dump.h).\n\n"
-		"  --sim MODEL     prototype (the report's SASEBO-GII SRAM) or mcu (ATmega2560-like)\n"
-		"  --devices N     simulated devices (2 .. 1000)\n"
-		"  --readings K    power-ups per device (2 .. 101)\n"
-		"  --seed S        seed of the simulated population (default 1)\n"
-		"  --size BYTES    raw SRAM bytes per reading, a multiple of 128 (128 .. 1048576)\n"
-		"  --lambda1 L     override the model's noise parameter (calibration), keeping the\n"
-		"                  per-reading bias\n"
-		"  --fe-trials T   fresh readings per simulated device for the FE failure rate (default 200)\n"
-		"  --dump FILE...  analyse these dump files instead (every following argument not\n"
-		"                  starting with -- is a file)\n"
-		"  --save-dump F   also write the simulated readings to dump file F (for --dump)\n"
-		"  --plots DIR     write PNG histograms with gnuplot into DIR (skipped without gnuplot)\n"
-		"  --help          this text\n");
+	        "Usage: pufauth analyze [--sim prototype|mcu] [--devices N] [--readings K] [--seed "
+	        "S]\n"
+	        "                       [--size BYTES] [--fe-trials T] [--plots DIR]\n"
+	        "       pufauth analyze --dump FILE... [--fe-trials T] [--plots DIR]\n\n"
+	        "SRAM PUF statistics of simulated devices (default: prototype, 90 devices, 11 "
+	        "readings,\n"
+	        "8192 raw bytes each) or of power-up dump files (format: src/puf/sram_dump.h).\n\n"
+	        "  --sim MODEL     prototype (the report's SASEBO-GII SRAM) or mcu "
+	        "(ATmega2560-like)\n"
+	        "  --devices N     simulated devices (2 .. 1000)\n"
+	        "  --readings K    power-ups per device (2 .. 101)\n"
+	        "  --seed S        seed of the simulated population (default 1)\n"
+	        "  --size BYTES    raw SRAM bytes per reading, a multiple of 128 (128 .. 1048576)\n"
+	        "  --lambda1 L     override the model's noise parameter (calibration), keeping "
+	        "the\n"
+	        "                  per-reading bias\n"
+	        "  --fe-trials T   fresh readings per simulated device for the FE failure rate "
+	        "(default 200)\n"
+	        "  --dump FILE...  analyse these dump files instead (every following argument not\n"
+	        "                  starting with -- is a file)\n"
+	        "  --save-dump F   also write the simulated readings to dump file F (for --dump)\n"
+	        "  --plots DIR     write PNG histograms with gnuplot into DIR (skipped without "
+	        "gnuplot)\n"
+	        "  --help          this text\n");
 }
 
 static int parse_ull(const char *opt, const char *s, unsigned long long lo, unsigned long long hi,
-		     unsigned long long *out)
+                     unsigned long long *out)
 {
 	char *end;
 	errno = 0;
 	unsigned long long v = (*s == '-' || *s == '+') ? 0 : strtoull(s, &end, 0);
 	if (*s == '-' || *s == '+' || errno || end == s || *end || v < lo || v > hi) {
-		fprintf(stderr, "pufauth analyze: %s needs an integer in [%llu, %llu], got '%s'\n", opt, lo,
-			hi, s);
+		fprintf(stderr, "pufauth analyze: %s needs an integer in [%llu, %llu], got '%s'\n",
+		        opt, lo, hi, s);
 		return -1;
 	}
 	*out = v;
@@ -86,11 +92,13 @@ static int load_sim(struct data *d, const struct sram_sim_params *params, uint64
 		return -1;
 	}
 	for (size_t dev = 0; dev < d->devices; dev++) {
-		sram_sim_init(&d->sims[dev], params, mix64(seed * 1000003 + dev), (uint32_t)d->size);
+		sram_sim_init(&d->sims[dev], params, mix64(seed * 1000003 + dev),
+		              (uint32_t)d->size);
 		for (size_t c = 0; c < d->size * 8; c++)
 			p1[c] = sram_sim_cell_p1(&d->sims[dev], (uint32_t)c);
 		for (size_t k = 0; k < d->readings; k++)
-			sram_sim_powerup_cached(&d->sims[dev], k, 0, p1, reading(d, dev, k), d->size);
+			sram_sim_powerup_cached(&d->sims[dev], k, 0, p1, reading(d, dev, k),
+			                        d->size);
 	}
 	free(p1);
 	return 0;
@@ -126,11 +134,13 @@ static int load_dumps(struct data *d, struct sram_dump_set *set, char **files, s
 	if (!ids || !count)
 		fprintf(stderr, "pufauth analyze: out of memory\n");
 	else if (ndev < 2 || minread < 2)
-		fprintf(stderr, "pufauth analyze: need at least 2 devices with 2 readings each (got %zu "
-				"devices, fewest readings %zu)\n",
-			ndev, ndev ? minread : 0);
+		fprintf(stderr,
+		        "pufauth analyze: need at least 2 devices with 2 readings each (got %zu "
+		        "devices, fewest readings %zu)\n",
+		        ndev, ndev ? minread : 0);
 	else if (minsize < FE_RAW_LEN)
-		fprintf(stderr, "pufauth analyze: dumps need at least %d bytes of data\n", FE_RAW_LEN);
+		fprintf(stderr, "pufauth analyze: dumps need at least %d bytes of data\n",
+		        FE_RAW_LEN);
 	else {
 		d->devices = ndev;
 		d->readings = minread;
@@ -143,7 +153,8 @@ static int load_dumps(struct data *d, struct sram_dump_set *set, char **files, s
 				size_t k = 0;
 				for (size_t r = 0; r < set->nrecords && k < minread; r++)
 					if (set->records[r].device_id == ids[j])
-						memcpy(reading(d, j, k++), set->records[r].data, d->size);
+						memcpy(reading(d, j, k++), set->records[r].data,
+						       d->size);
 			}
 			rc = 0;
 		}
@@ -187,16 +198,16 @@ static void xor_k(const uint8_t *raw, size_t len, uint8_t *out, unsigned k)
 }
 
 struct variant_stats {
-	double byte_h_min, byte_h_mean, byte_h_max;    /* per-board byte Shannon / 8 */
-	double byte_m_min, byte_m_mean, byte_m_max;    /* per-board byte min-entropy / 8 */
-	double hw_mean;                                /* fractional Hamming weight */
-	double bit_h, bit_m;                           /* per-position across devices */
-	double intra_ref, intra_pair, inter;           /* fractions */
+	double byte_h_min, byte_h_mean, byte_h_max; /* per-board byte Shannon / 8 */
+	double byte_m_min, byte_m_mean, byte_m_max; /* per-board byte min-entropy / 8 */
+	double hw_mean;                             /* fractional Hamming weight */
+	double bit_h, bit_m;                        /* per-position across devices */
+	double intra_ref, intra_pair, inter;        /* fractions */
 	double inter_min, inter_max;
 };
 
 static void majority(const struct data *d, const uint8_t *processed, size_t plen, size_t dev,
-		     uint8_t *ref)
+                     uint8_t *ref)
 {
 	memset(ref, 0, plen);
 	for (size_t i = 0; i < plen * 8; i++) {
@@ -209,7 +220,7 @@ static void majority(const struct data *d, const uint8_t *processed, size_t plen
 }
 
 static int variant(const struct data *d, unsigned k, struct variant_stats *st, uint8_t **refs_out,
-		   size_t *plen_out, FILE *inter_hist)
+                   size_t *plen_out, FILE *inter_hist, FILE *intra_hist)
 {
 	size_t plen = d->size / k;
 	uint8_t *proc = malloc(d->devices * d->readings * plen);
@@ -223,7 +234,8 @@ static int variant(const struct data *d, unsigned k, struct variant_stats *st, u
 	st->byte_h_min = st->byte_m_min = 1e9;
 	for (size_t dev = 0; dev < d->devices; dev++)
 		for (size_t r = 0; r < d->readings; r++)
-			xor_k(reading(d, dev, r), d->size, proc + (dev * d->readings + r) * plen, k);
+			xor_k(reading(d, dev, r), d->size, proc + (dev * d->readings + r) * plen,
+			      k);
 	double intra_ref = 0, intra_pair = 0, hw = 0;
 	for (size_t dev = 0; dev < d->devices; dev++) {
 		const uint8_t *r0 = proc + dev * d->readings * plen;
@@ -240,7 +252,11 @@ static int variant(const struct data *d, unsigned k, struct variant_stats *st, u
 		majority(d, proc, plen, dev, refs + dev * plen);
 		for (size_t r = 0; r < d->readings; r++) {
 			const uint8_t *rr = proc + (dev * d->readings + r) * plen;
-			intra_ref += (double)stats_distance(rr, refs + dev * plen, plen);
+			size_t dist = stats_distance(rr, refs + dev * plen, plen);
+			intra_ref += (double)dist;
+			if (intra_hist)
+				fprintf(intra_hist, "%.5f\n",
+				        64.0 * (double)dist / (double)(plen * 8));
 			if (r + 1 < d->readings)
 				intra_pair += (double)stats_distance(rr, rr + plen, plen);
 		}
@@ -267,7 +283,7 @@ static int variant(const struct data *d, unsigned k, struct variant_stats *st, u
 	for (size_t a = 0; a < d->devices; a++)
 		for (size_t b = a + 1; b < d->devices; b++) {
 			double f = (double)stats_distance(refs + a * plen, refs + b * plen, plen) /
-				   (double)(plen * 8);
+			           (double)(plen * 8);
 			inter += f;
 			pairs++;
 			st->inter_min = fmin(st->inter_min, f);
@@ -288,11 +304,13 @@ static int variant(const struct data *d, unsigned k, struct variant_stats *st, u
 
 static void print_variant(const char *name, const struct variant_stats *s)
 {
-	printf("  %-22s byte Shannon %5.1f %% (%5.1f..%5.1f)  byte min-entropy %5.1f %% (%5.1f..%5.1f)\n",
-	       name, 100 * s->byte_h_mean, 100 * s->byte_h_min, 100 * s->byte_h_max, 100 * s->byte_m_mean,
-	       100 * s->byte_m_min, 100 * s->byte_m_max);
-	printf("  %-22s HW %5.1f %%  per-bit across devices: Shannon %5.1f %%, min-entropy %5.1f %%\n", "",
-	       100 * s->hw_mean, 100 * s->bit_h, 100 * s->bit_m);
+	printf("  %-22s byte Shannon %5.1f %% (%5.1f..%5.1f)  byte min-entropy %5.1f %% "
+	       "(%5.1f..%5.1f)\n",
+	       name, 100 * s->byte_h_mean, 100 * s->byte_h_min, 100 * s->byte_h_max,
+	       100 * s->byte_m_mean, 100 * s->byte_m_min, 100 * s->byte_m_max);
+	printf("  %-22s HW %5.1f %%  per-bit across devices: Shannon %5.1f %%, min-entropy %5.1f "
+	       "%%\n",
+	       "", 100 * s->hw_mean, 100 * s->bit_h, 100 * s->bit_m);
 	printf("  %-22s intra-HD vs reference %5.2f %% (%.1f of 64), reading to reading %5.2f %%; "
 	       "inter-HD %5.2f %% (%.1f of 64, range %.1f..%.1f)\n",
 	       "", 100 * s->intra_ref, 64 * s->intra_ref, 100 * s->intra_pair, 100 * s->inter,
@@ -302,9 +320,10 @@ static void print_variant(const char *name, const struct variant_stats *s)
 /* ---- fuzzy extractor on real readings ---- */
 
 static void fe_failures(const struct data *d, const uint8_t *refs, size_t plen, unsigned trials,
-			const struct fe_params *p, unsigned long *fail, unsigned long *total)
+                        const struct fe_params *p, unsigned long *fail, unsigned long *total)
 {
-	uint8_t fresh_raw[FE_RAW_LEN], resp[FE_RAW_LEN / 2], rnd[128], helper[256], key[16], key2[16];
+	uint8_t fresh_raw[FE_RAW_LEN], resp[FE_RAW_LEN / 2], rnd[128], helper[256], key[16],
+	        key2[16];
 	struct xoshiro x;
 	xoshiro_seed(&x, 42);
 	*fail = *total = 0;
@@ -312,15 +331,18 @@ static void fe_failures(const struct data *d, const uint8_t *refs, size_t plen, 
 		size_t n = d->sims ? trials : d->readings;
 		for (size_t t = 0; t < n; t++) {
 			if (d->sims)
-				sram_sim_powerup(&d->sims[dev], d->readings + t, 0, fresh_raw, FE_RAW_LEN);
+				sram_sim_powerup(&d->sims[dev], d->readings + t, 0, fresh_raw,
+				                 FE_RAW_LEN);
 			else
 				memcpy(fresh_raw, reading(d, dev, t), FE_RAW_LEN);
 			debias_xor_halves(fresh_raw, FE_RAW_LEN, resp);
 			for (size_t i = 0; i < fe_gen_random_len(p); i++)
 				rnd[i] = (uint8_t)xoshiro_next(&x);
-			/* the device runs Gen on its fresh reading, the server Rec on the reference */
+			/* the device runs Gen on its fresh reading, the server Rec on the reference
+			 */
 			fe_gen(p, resp, rnd, key, helper);
-			int bad = fe_rec(p, refs + dev * plen, helper, key2) || memcmp(key, key2, fe_key_len(p));
+			int bad = fe_rec(p, refs + dev * plen, helper, key2) ||
+			          memcmp(key, key2, fe_key_len(p));
 			*fail += (unsigned long)bad;
 			(*total)++;
 		}
@@ -330,8 +352,8 @@ static void fe_failures(const struct data *d, const uint8_t *refs, size_t plen, 
 /* ---- TRNG ---- */
 
 /* SP 800-22 §4.2.1: each test on m sequences; the proportion passing (P >= 0.01) should be at least
- * 0.99 - 3 sqrt(0.99 * 0.01 / m) (0.960 for m = 100). A single sequence's P < 0.01 happens to 1 % of
- * random sequences, so one P-value alone proves little. */
+ * 0.99 - 3 sqrt(0.99 * 0.01 / m) (0.960 for m = 100). A single sequence's P < 0.01 happens to 1 %
+ * of random sequences, so one P-value alone proves little. */
 static void sp800_22_report(const uint8_t *out, size_t n, uint8_t *bits)
 {
 	enum { SEQ_BITS = 100000, MAX_SEQ = 100 };
@@ -341,27 +363,30 @@ static void sp800_22_report(const uint8_t *out, size_t n, uint8_t *bits)
 	if (m > MAX_SEQ)
 		m = MAX_SEQ;
 	if (m == 0) {
-		printf("    too little output for SP 800-22 (%zu bits; %d per sequence)\n", n * 8, SEQ_BITS);
+		printf("    too little output for SP 800-22 (%zu bits; %d per sequence)\n", n * 8,
+		       SEQ_BITS);
 		return;
 	}
 	double need = 0.99 - 3 * sqrt(0.99 * 0.01 / (double)m);
-	printf("    SP 800-22 on %zu sequences of %d bits (pass: proportion >= %.3f):\n", m, SEQ_BITS, need);
-	const char *names[4] = {"monobit", "block frequency (M=128)", "runs", "longest run of ones"};
+	printf("    SP 800-22 on %zu sequences of %d bits (pass: proportion >= %.3f):\n", m,
+	       SEQ_BITS, need);
+	const char *names[4] = {"monobit", "block frequency (M=128)", "runs",
+	                        "longest run of ones"};
 	for (int t = 0; t < 4; t++) {
 		size_t pass = 0;
 		double first = 0;
 		for (size_t q = 0; q < m; q++) {
 			const uint8_t *b = bits + q * SEQ_BITS;
 			double pv = t == 0   ? sp800_22_monobit(b, SEQ_BITS)
-				    : t == 1 ? sp800_22_block_frequency(b, SEQ_BITS, 128)
-				    : t == 2 ? sp800_22_runs(b, SEQ_BITS)
-					     : sp800_22_longest_run(b, SEQ_BITS);
+			            : t == 1 ? sp800_22_block_frequency(b, SEQ_BITS, 128)
+			            : t == 2 ? sp800_22_runs(b, SEQ_BITS)
+			                     : sp800_22_longest_run(b, SEQ_BITS);
 			pass += pv >= 0.01;
 			if (q == 0)
 				first = pv;
 		}
-		printf("      %-26s %3zu/%zu pass  (first sequence P = %.6f)  %s\n", names[t], pass, m, first,
-		       (double)pass / (double)m >= need ? "pass" : "FAIL");
+		printf("      %-26s %3zu/%zu pass  (first sequence P = %.6f)  %s\n", names[t], pass,
+		       m, first, (double)pass / (double)m >= need ? "pass" : "FAIL");
 	}
 }
 
@@ -374,16 +399,18 @@ static void trng_report(const struct data *d)
 		free(bits);
 		return;
 	}
-	printf("\nTRNG (output bit = XOR of bit b of 8 words; SP 800-90B health tests at H = 0.25/sample):\n");
+	printf("\nTRNG (output bit = XOR of bit b of 8 words; SP 800-90B health tests at H = "
+	       "0.25/sample):\n");
 	for (int cond = 0; cond < 2; cond++) {
 		size_t refused = 0, runs = 0, n = 0;
 		for (size_t dev = 0; dev < d->devices; dev++)
 			for (size_t k = 0; k < d->readings; k++) {
 				struct sram_trng t;
-				(cond ? sram_trng_init_conditioned : sram_trng_init)(&t, reading(d, dev, k), d->size,
-										     &HEALTH_CONFIG_H025);
+				(cond ? sram_trng_init_conditioned : sram_trng_init)(
+				        &t, reading(d, dev, k), d->size, &HEALTH_CONFIG_H025);
 				/* what is left after the 1,024 start-up samples */
-				size_t len = (d->size - 1024 / 32 * 32) / (cond ? 512 / 16 : 32 / 4);
+				size_t len =
+				        (d->size - 1024 / 32 * 32) / (cond ? 512 / 16 : 32 / 4);
 				len -= len % 16;
 				runs++;
 				if (t.base.fill(&t.base, out + n, len)) {
@@ -393,7 +420,8 @@ static void trng_report(const struct data *d)
 				n += len;
 			}
 		printf("  %s: %zu power-ups, %zu refused by the health tests, %zu output bytes\n",
-		       cond ? "conditioned (512 samples -> 128 bits via SIMON-PRF)" : "plain XOR-of-8 (the report's)",
+		       cond ? "conditioned (512 samples -> 128 bits via SIMON-PRF)"
+		            : "plain XOR-of-8 (the report's)",
 		       runs, refused, n);
 		sp800_22_report(out, n, bits);
 	}
@@ -412,8 +440,8 @@ static void trng_report(const struct data *d)
 			}
 			hm += stats_bit_min_entropy((double)ones / (double)d->readings);
 		}
-	printf("  noise min-entropy per output bit (within a device, %zu readings): %.3f\n", d->readings,
-	       hm / (double)(d->devices * positions));
+	printf("  noise min-entropy per output bit (within a device, %zu readings): %.3f\n",
+	       d->readings, hm / (double)(d->devices * positions));
 	free(out);
 	free(bits);
 }
@@ -426,14 +454,16 @@ static int have_gnuplot(void)
 }
 
 static void plot(const char *dir, const char *name, const char *title, const char *xlabel,
-		 const char *data, double binwidth)
+                 const char *data, double binwidth)
 {
 	char cmd[4096];
 	snprintf(cmd, sizeof(cmd),
-		 "gnuplot -e \"set terminal png size 800,500; set output '%s/%s.png'; set title '%s'; "
-		 "set xlabel '%s'; set ylabel 'count'; binwidth=%g; bin(x)=binwidth*floor(x/binwidth); "
-		 "plot '%s' using (bin(\\$1)):(1.0) smooth freq with boxes notitle\" 2>/dev/null",
-		 dir, name, title, xlabel, binwidth, data);
+	         "gnuplot -e \"set terminal png size 800,500; set output '%s/%s.png'; set title "
+	         "'%s'; "
+	         "set xlabel '%s'; set ylabel 'count'; binwidth=%g; "
+	         "bin(x)=binwidth*floor(x/binwidth); "
+	         "plot '%s' using (bin(\\$1)):(1.0) smooth freq with boxes notitle\" 2>/dev/null",
+	         dir, name, title, xlabel, binwidth, data);
 	if (system(cmd) == 0)
 		printf("  plot: %s/%s.png\n", dir, name);
 	else
@@ -454,7 +484,7 @@ int cmd_analyze(int argc, char **argv)
 	struct sram_dump_set set = {0};
 	uint8_t *refs = NULL;
 	size_t plen = 0;
-	FILE *inter_hist = NULL;
+	FILE *inter_hist = NULL, *intra_hist = NULL;
 	char path[4096];
 	int plotting = 0;
 	struct variant_stats st;
@@ -472,13 +502,15 @@ int cmd_analyze(int argc, char **argv)
 				nfiles++;
 			}
 			if (!nfiles) {
-				fprintf(stderr, "pufauth analyze: --dump needs at least one file\n");
+				fprintf(stderr,
+				        "pufauth analyze: --dump needs at least one file\n");
 				return 2;
 			}
 			continue;
 		}
 		if (i + 1 >= argc) {
-			fprintf(stderr, "pufauth analyze: unknown option or missing value: '%s'\n", a);
+			fprintf(stderr, "pufauth analyze: unknown option or missing value: '%s'\n",
+			        a);
 			usage(stderr);
 			return 2;
 		}
@@ -487,7 +519,9 @@ int cmd_analyze(int argc, char **argv)
 		if (!strcmp(a, "--sim")) {
 			params = sram_sim_params_by_name(v);
 			if (!params) {
-				fprintf(stderr, "pufauth analyze: unknown model '%s' (prototype or mcu)\n", v);
+				fprintf(stderr,
+				        "pufauth analyze: unknown model '%s' (prototype or mcu)\n",
+				        v);
 				return 2;
 			}
 		} else if (!strcmp(a, "--devices"))
@@ -498,16 +532,18 @@ int cmd_analyze(int argc, char **argv)
 			bad = parse_ull(a, v, 0, UINT64_MAX, &seed);
 		else if (!strcmp(a, "--size"))
 			bad = parse_ull(a, v, FE_RAW_LEN, 1 << 20, &size) ||
-			      (size % FE_RAW_LEN ? (fprintf(stderr, "pufauth analyze: --size must be a "
-								    "multiple of %d\n",
-							    FE_RAW_LEN),
-						     1)
-						  : 0);
+			      (size % FE_RAW_LEN ? (fprintf(stderr,
+			                                    "pufauth analyze: --size must be a "
+			                                    "multiple of %d\n",
+			                                    FE_RAW_LEN),
+			                            1)
+			                         : 0);
 		else if (!strcmp(a, "--lambda1")) {
 			char *end;
 			lambda1 = strtod(v, &end);
 			if (*end || end == v || !(lambda1 > 0 && lambda1 < 10)) {
-				fprintf(stderr, "pufauth analyze: --lambda1 needs a number in (0, 10)\n");
+				fprintf(stderr,
+				        "pufauth analyze: --lambda1 needs a number in (0, 10)\n");
 				return 2;
 			}
 		} else if (!strcmp(a, "--fe-trials"))
@@ -531,8 +567,10 @@ int cmd_analyze(int argc, char **argv)
 		d.source = "dump files";
 	} else {
 		d.devices = devices, d.readings = readings, d.size = size;
-		if (lambda1 > 0) { /* keep the per-reading bias: scale the means with sqrt(1 + lambda1^2) */
-			double f = sqrt(1 + lambda1 * lambda1) / sqrt(1 + params->lambda1 * params->lambda1);
+		if (lambda1 >
+		    0) { /* keep the per-reading bias: scale the means with sqrt(1 + lambda1^2) */
+			double f = sqrt(1 + lambda1 * lambda1) /
+			           sqrt(1 + params->lambda1 * params->lambda1);
 			tuned = *params;
 			tuned.lambda1 = lambda1;
 			tuned.lambda2 *= f;
@@ -547,38 +585,46 @@ int cmd_analyze(int argc, char **argv)
 		if (save && save_dump(&d, save))
 			goto out;
 	}
-	printf("pufauth analyze: %s, %zu devices x %zu readings x %zu raw bytes%s\n", d.source, d.devices,
-	       d.readings, d.size, nfiles ? "" : " (simulated)");
+	printf("pufauth analyze: %s, %zu devices x %zu readings x %zu raw bytes%s\n", d.source,
+	       d.devices, d.readings, d.size, nfiles ? "" : " (simulated)");
 	if (!nfiles)
-		printf("  model: lambda1 %.3f, lambda2 %.3f, pattern shift %.3f, word bias %.3f..%.3f, seed "
+		printf("  model: lambda1 %.3f, lambda2 %.3f, pattern shift %.3f, word bias "
+		       "%.3f..%.3f, seed "
 		       "%llu\n",
-		       params->lambda1, params->lambda2, params->pattern_shift, params->word_bias_min,
-		       params->word_bias_max, seed);
+		       params->lambda1, params->lambda2, params->pattern_shift,
+		       params->word_bias_min, params->word_bias_max, seed);
 
 	if (plots) {
 		if (!have_gnuplot()) {
 			printf("  gnuplot not found: no plots\n");
 		} else if (mkdir(plots, 0755) && errno != EEXIST) {
-			fprintf(stderr, "pufauth analyze: cannot create %s: %s\n", plots, strerror(errno));
+			fprintf(stderr, "pufauth analyze: cannot create %s: %s\n", plots,
+			        strerror(errno));
 			goto out;
 		} else {
 			plotting = 1;
 			snprintf(path, sizeof(path), "%s/inter_hd.dat", plots);
 			inter_hist = fopen(path, "w");
+			snprintf(path, sizeof(path), "%s/intra_hd.dat", plots);
+			intra_hist = fopen(path, "w");
 		}
 	}
 
-	printf("\nEntropy and Hamming distances (byte entropies per board; per-bit across devices):\n");
+	printf("\nEntropy and Hamming distances (byte entropies per board; per-bit across "
+	       "devices):\n");
 	static const struct {
 		unsigned k;
 		const char *name;
-	} variants[] = {{1, "raw"}, {2, "XOR of halves (k=2)"}, {4, "XOR of 4 halves"},
-			{8, "XOR of 8 halves"}};
+	} variants[] = {{1, "raw"},
+	                {2, "XOR of halves (k=2)"},
+	                {4, "XOR of 4 halves"},
+	                {8, "XOR of 8 halves"}};
 	for (size_t v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
 		if (d.size % (2 * variants[v].k))
 			continue;
 		if (variant(&d, variants[v].k, &st, variants[v].k == 2 ? &refs : NULL, &plen,
-			    variants[v].k == 2 ? inter_hist : NULL)) {
+		            variants[v].k == 2 ? inter_hist : NULL,
+		            variants[v].k == 2 ? intra_hist : NULL)) {
 			fprintf(stderr, "pufauth analyze: out of memory\n");
 			goto out;
 		}
@@ -586,19 +632,23 @@ int cmd_analyze(int argc, char **argv)
 		if (variants[v].k == 2) {
 			/* the textbook code-offset bound for 8 blocks at this rate */
 			double h = fmin(st.byte_m_min, st.bit_m);
-			printf("  %-22s code-offset bound: 504 x %.3f - 8 x 47 = %.1f bits (needs >= 128)\n", "",
-			       h, 504 * h - 376);
+			printf("  %-22s code-offset bound: 504 x %.3f - 8 x 47 = %.1f bits (needs "
+			       ">= 128)\n",
+			       "", h, 504 * h - 376);
 		}
 	}
 	if (inter_hist)
 		fclose(inter_hist);
+	if (intra_hist)
+		fclose(intra_hist);
 	/* von Neumann: per-board only (which bits survive differs per reading) */
 	{
 		uint64_t hist[256];
 		double mmin = 1e9, hmin = 1e9, rate = 0;
 		uint8_t *vn = malloc(d.size);
 		for (size_t dev = 0; vn && dev < d.devices; dev++) {
-			size_t nbits = debias_von_neumann(reading(&d, dev, 0), d.size, vn, d.size * 8);
+			size_t nbits =
+			        debias_von_neumann(reading(&d, dev, 0), d.size, vn, d.size * 8);
 			memset(hist, 0, sizeof(hist));
 			stats_byte_histogram(vn, nbits / 8, hist);
 			mmin = fmin(mmin, stats_min_entropy(hist, 256) / 8);
@@ -606,28 +656,32 @@ int cmd_analyze(int argc, char **argv)
 			rate += (double)nbits / (double)(d.size * 8) / (double)d.devices;
 		}
 		free(vn);
-		printf("  %-22s byte Shannon >= %5.1f %%, byte min-entropy >= %5.1f %% (worst board); "
+		printf("  %-22s byte Shannon >= %5.1f %%, byte min-entropy >= %5.1f %% (worst "
+		       "board); "
 		       "%.3f output bits per raw bit\n",
 		       "von Neumann (pairs)", 100 * hmin, 100 * mmin, rate);
 	}
 
-	printf("\nFuzzy extractor (504-bit response = XOR of halves of raw bytes 0..127; Gen on a fresh "
+	printf("\nFuzzy extractor (504-bit response = XOR of halves of raw bytes 0..127; Gen on a "
+	       "fresh "
 	       "reading, Rec on the server's reference):\n");
 	{
 		const struct fe_params one = {128, 8, 1};
 		unsigned long fail, total;
 		uint8_t *single = malloc(d.devices * (FE_RAW_LEN / 2));
 		for (size_t dev = 0; single && dev < d.devices; dev++)
-			debias_xor_halves(reading(&d, dev, 0), FE_RAW_LEN, single + dev * (FE_RAW_LEN / 2));
+			debias_xor_halves(reading(&d, dev, 0), FE_RAW_LEN,
+			                  single + dev * (FE_RAW_LEN / 2));
 		for (int ref = 0; ref < 2 && single; ref++) {
 			const uint8_t *r = ref ? single : refs;
 			size_t stride = ref ? FE_RAW_LEN / 2 : plen;
-			printf("  reference = %s:\n", ref ? "one reading (reading 0)"
-							 : "majority of the readings");
+			printf("  reference = %s:\n",
+			       ref ? "one reading (reading 0)" : "majority of the readings");
 			fe_failures(&d, r, stride, (unsigned)fe_trials, &one, &fail, &total);
 			printf("    1 layer : %lu failures of %lu (%.3f %%)\n", fail, total,
 			       100.0 * fail / total);
-			fe_failures(&d, r, stride, (unsigned)fe_trials, &FE_PARAMS_128, &fail, &total);
+			fe_failures(&d, r, stride, (unsigned)fe_trials, &FE_PARAMS_128, &fail,
+			            &total);
 			printf("    2 layers: %lu failures of %lu (%.3g %%)\n", fail, total,
 			       100.0 * fail / total);
 		}
@@ -639,15 +693,20 @@ int cmd_analyze(int argc, char **argv)
 	if (plotting) {
 		printf("\nPlots:\n");
 		snprintf(path, sizeof(path), "%s/inter_hd.dat", plots);
-		plot(plots, "inter_hd", "Inter-device Hamming distance (XOR of halves)", "bits of 64", path,
-		     0.05);
+		plot(plots, "inter_hd", "Inter-device Hamming distance (XOR of halves)",
+		     "bits of 64", path, 0.05);
+		snprintf(path, sizeof(path), "%s/intra_hd.dat", plots);
+		plot(plots, "intra_hd",
+		     "Intra-device distance to the majority reference (XOR of halves)",
+		     "bits of 64", path, 0.05);
 		snprintf(path, sizeof(path), "%s/bytes.dat", plots);
 		FILE *f = fopen(path, "w");
 		if (f) {
 			for (size_t i = 0; i < d.size; i++)
 				fprintf(f, "%u\n", reading(&d, 0, 0)[i]);
 			fclose(f);
-			plot(plots, "raw_bytes", "Raw byte values, device 0", "byte value", path, 1);
+			plot(plots, "raw_bytes", "Raw byte values, device 0", "byte value", path,
+			     1);
 		}
 	}
 	rc = 0;

@@ -29,19 +29,27 @@ static void usage(FILE *out)
 	        "  --tries N           HELLO attempts before giving up (default 3)\n");
 }
 
-/* Sends msg and waits for a datagram that parses as want; retries on silence or foreign
- * datagrams until the deadline. Returns its length, 0 on timeout, -1 on error. */
+/* Sends msg and waits for a datagram of type want, skipping others (a late answer to an earlier
+ * HELLO, stray traffic) until the deadline. Returns its length, 0 on timeout, -1 on error. */
 static long request(int fd, const uint8_t *msg, size_t len, uint8_t want, uint8_t *reply,
                     size_t cap, int timeout_ms, char *err, size_t err_len)
 {
+	uint64_t deadline = pufudp_now_ms() + (uint64_t)timeout_ms;
 	long n = pufudp_exchange(fd, msg, len, reply, cap, timeout_ms, err, err_len);
-	struct pufproto_header h;
 
-	if (n > 0 && (pufproto_parse_header(reply, (size_t)n, &h) || h.type != want)) {
-		snprintf(err, err_len, "unexpected answer from the server");
-		return -1;
+	for (;;) {
+		struct pufproto_header h;
+		uint64_t now;
+
+		if (n <= 0)
+			return n;
+		if (pufproto_parse_header(reply, (size_t)n, &h) == 0 && h.type == want)
+			return n;
+		now = pufudp_now_ms();
+		if (now >= deadline)
+			return 0;
+		n = pufudp_receive(fd, reply, cap, (int)(deadline - now), err, err_len);
 	}
-	return n;
 }
 
 int cmd_auth(int argc, char **argv)
@@ -155,6 +163,13 @@ int cmd_auth(int argc, char **argv)
 		goto out;
 	}
 	v = pufproto_device_finish(&dev, b, (size_t)m);
+	/* a CONFIRM of another run (stale, or forged) does not end ours: wait for the real one */
+	for (int stray = 0; v == PUFPROTO_DEV_WRONG_SESSION && stray < 8; stray++) {
+		m = pufudp_receive(fd, b, sizeof(b), timeout, err, sizeof(err));
+		if (m <= 0)
+			break;
+		v = pufproto_device_finish(&dev, b, (size_t)m);
+	}
 	if (v < 0) {
 		fprintf(stderr, "pufauth auth: bad confirmation: %s\n",
 		        pufproto_device_strerror(v));

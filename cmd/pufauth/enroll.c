@@ -1,7 +1,9 @@
 /* pufauth enroll: the trusted enrolment of one device. The server side picks sk and the challenge
  * y1, the device answers z1 = f(x, y1) as the majority of several readings; the server row
  * (sk, z1) goes to the SQLite store and the device state (sk, y1, which PUF) to the state file. */
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -72,7 +74,7 @@ int cmd_enroll(int argc, char **argv)
 	struct pufproto_file_store fs;
 	struct pufstore *st = NULL;
 	uint8_t blob[PUFPROTO_STATE_MAX_SOURCE], ref[PUFPROTO_MAX_RESPONSE];
-	char err[512], namebuf[PUFSTORE_NAME_MAX + 1];
+	char err[512], namebuf[PUFSTORE_NAME_MAX + 1], resolved[PATH_MAX];
 	int security = 128, force = 0, have_source = 0, c, ret = 1;
 	uint32_t challenges;
 	int64_t id;
@@ -100,11 +102,13 @@ int cmd_enroll(int argc, char **argv)
 			break;
 		case 'D':
 			desc.kind = DEVICE_SOURCE_DUMP;
-			if (strlen(optarg) >= sizeof(desc.path)) {
-				fprintf(stderr, "pufauth enroll: --dump: path too long\n");
-				return 2;
+			/* absolute, so that `auth` finds it from any directory */
+			if (!realpath(optarg, resolved) || strlen(resolved) >= sizeof(desc.path)) {
+				fprintf(stderr, "pufauth enroll: --dump %s: cannot open: %s\n",
+				        optarg, strerror(errno));
+				return 1;
 			}
-			strcpy(desc.path, optarg);
+			strcpy(desc.path, resolved);
 			have_source++;
 			break;
 		case 'b':

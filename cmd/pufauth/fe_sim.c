@@ -1,10 +1,11 @@
 /* pufauth fe-sim: Monte-Carlo failure rate of the fuzzy extractor at an i.i.d. bit-error rate.
  * Each trial draws a fresh response, runs FE.Gen on it, flips every bit with probability P (the
  * server's reference versus the device's fresh reading) and runs FE.Rec; a trial fails when Rec
- * reports failure or returns another key. --fast runs puf/fe_model.h (the same decoding schedule on the
- * error pattern alone; identical outcome per trial, as the same seed draws the same errors in both
- * modes) instead of the real Gen/Rec with the extractor. With --tilt Q the errors are drawn at rate Q and every
- * trial weighted by the likelihood ratio, an unbiased importance-sampling estimate of rare rates. */
+ * reports failure or returns another key. --fast runs puf/fe_model.h (the same decoding schedule on
+ * the error pattern alone; identical outcome per trial, as the same seed draws the same errors in
+ * both modes) instead of the real Gen/Rec with the extractor. With --tilt Q the errors are drawn at
+ * rate Q and every trial weighted by the likelihood ratio, an unbiased importance-sampling estimate
+ * of rare rates. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -20,21 +21,25 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: pufauth fe-sim --noise P --trials N [--layers 1|2] [--seed S]\n"
-		"                      [--security 128|64] [--blocks B] [--tilt Q] [--fast]\n\n"
-		"Simulates FE.Gen/FE.Rec on fresh random responses with i.i.d. bit errors at rate P\n"
-		"and ends with the line 'failures F of N'.\n\n"
-		"  --noise P       bit-error rate between Gen's and Rec's reading, 0 <= P < 0.5\n"
-		"  --trials N      number of Gen/Rec pairs (1 .. 10^10)\n"
-		"  --layers L      1: code-offset only; 2 (default): plus the interleaved layer\n"
-		"  --seed S        PRNG seed (default 1)\n"
-		"  --security K    128 (default, 8 blocks) or 64 (4 blocks)\n"
-		"  --blocks B      override the number of 63-bit blocks (1 .. %d)\n"
-		"  --tilt Q        importance sampling: draw errors at rate Q > P, weight each trial\n"
-		"  --fast          decode the error pattern only (puf/fe_model.h): same outcome per\n"
-		"                  trial as the full Gen/Rec, without the extractor; for 10^7+ trials\n"
-		"  --help          this text\n",
-		FE_MAX_BLOCKS);
+	        "Usage: pufauth fe-sim --noise P --trials N [--layers 1|2] [--seed S]\n"
+	        "                      [--security 128|64] [--blocks B] [--tilt Q] [--fast]\n\n"
+	        "Simulates FE.Gen/FE.Rec on fresh random responses with i.i.d. bit errors at rate "
+	        "P\n"
+	        "and ends with the line 'failures F of N'.\n\n"
+	        "  --noise P       bit-error rate between Gen's and Rec's reading, 0 <= P < 0.5\n"
+	        "  --trials N      number of Gen/Rec pairs (1 .. 10^10)\n"
+	        "  --layers L      1: code-offset only; 2 (default): plus the interleaved layer\n"
+	        "  --seed S        PRNG seed (default 1)\n"
+	        "  --security K    128 (default, 8 blocks) or 64 (4 blocks)\n"
+	        "  --blocks B      override the number of 63-bit blocks (1 .. %d)\n"
+	        "  --tilt Q        importance sampling: draw errors at rate Q > P, weight each "
+	        "trial\n"
+	        "  --fast          decode the error pattern only (puf/fe_model.h): same outcome "
+	        "per\n"
+	        "                  trial as the full Gen/Rec, without the extractor; for 10^7+ "
+	        "trials\n"
+	        "  --help          this text\n",
+	        FE_MAX_BLOCKS);
 }
 
 static int parse_double(const char *opt, const char *s, double lo, double hi, double *out)
@@ -43,7 +48,8 @@ static int parse_double(const char *opt, const char *s, double lo, double hi, do
 	errno = 0;
 	double v = strtod(s, &end);
 	if (errno || end == s || *end || !(v >= lo && v < hi)) {
-		fprintf(stderr, "pufauth fe-sim: %s needs a number in [%g, %g), got '%s'\n", opt, lo, hi, s);
+		fprintf(stderr, "pufauth fe-sim: %s needs a number in [%g, %g), got '%s'\n", opt,
+		        lo, hi, s);
 		return -1;
 	}
 	*out = v;
@@ -51,7 +57,7 @@ static int parse_double(const char *opt, const char *s, double lo, double hi, do
 }
 
 static int parse_u64(const char *opt, const char *s, unsigned long long lo, unsigned long long hi,
-		     unsigned long long *out)
+                     unsigned long long *out)
 {
 	char *end;
 	errno = 0;
@@ -61,8 +67,8 @@ static int parse_u64(const char *opt, const char *s, unsigned long long lo, unsi
 	}
 	unsigned long long v = strtoull(s, &end, 0);
 	if (errno || end == s || *end || v < lo || v > hi) {
-		fprintf(stderr, "pufauth fe-sim: %s needs an integer in [%llu, %llu], got '%s'\n", opt, lo, hi,
-			s);
+		fprintf(stderr, "pufauth fe-sim: %s needs an integer in [%llu, %llu], got '%s'\n",
+		        opt, lo, hi, s);
 		return -1;
 	}
 	*out = v;
@@ -75,7 +81,7 @@ static double binomial_tail(int n, double p, int t)
 	double sum = 0;
 	for (int k = t + 1; k <= n; k++)
 		sum += exp(lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1) + k * log(p) +
-			   (n - k) * log1p(-p));
+		           (n - k) * log1p(-p));
 	return sum;
 }
 
@@ -123,7 +129,8 @@ int cmd_fe_sim(int argc, char **argv)
 			continue;
 		}
 		if (i + 1 >= argc) {
-			fprintf(stderr, "pufauth fe-sim: unknown option or missing value: '%s'\n", a);
+			fprintf(stderr, "pufauth fe-sim: unknown option or missing value: '%s'\n",
+			        a);
 			usage(stderr);
 			return 2;
 		}
@@ -194,7 +201,8 @@ int cmd_fe_sim(int argc, char **argv)
 		if (p.layers == 1) /* per-block statistics for the single layer */
 			for (unsigned b = 0; b < p.blocks; b++) {
 				uint64_t y = e[b];
-				block_fail += __builtin_popcountll(y) > BCH63_T && bch63_decode(&y) < 0;
+				block_fail +=
+				        __builtin_popcountll(y) > BCH63_T && bch63_decode(&y) < 0;
 			}
 		int fail;
 		if (fast) {
@@ -227,21 +235,24 @@ int cmd_fe_sim(int argc, char **argv)
 
 	double n = (double)trials;
 	double pb = binomial_tail(63, noise, BCH63_T);
-	printf("fe-sim: %u-bit security, %u blocks x 63 bits, %u layer%s, i.i.d. BER %.4f, seed %llu, %s\n",
+	printf("fe-sim: %u-bit security, %u blocks x 63 bits, %u layer%s, i.i.d. BER %.4f, seed "
+	       "%llu, %s\n",
 	       p.security_bits, p.blocks, p.layers, p.layers == 2 ? "s" : "", noise, seed,
 	       fast ? "error-pattern model (--fast)" : "full Gen/Rec");
-	printf("exact binomial: P(block > 11 errors) = %.4g, all %u blocks decode = %.4f%%\n", pb, p.blocks,
-	       100 * pow(1 - pb, p.blocks));
+	printf("exact binomial: P(block > 11 errors) = %.4g, all %u blocks decode = %.4f%%\n", pb,
+	       p.blocks, 100 * pow(1 - pb, p.blocks));
 	if (p.layers == 1)
 		printf("measured: block failure rate %.4g (%llu of %llu blocks)\n",
 		       block_fail / (n * p.blocks), block_fail, trials * p.blocks);
 	if (tilt >= 0) {
 		double mean = wsum / n, var = wsum2 / n - mean * mean;
-		printf("importance sampling at rate %.4f: failure probability %.4g (standard error %.2g)\n",
+		printf("importance sampling at rate %.4f: failure probability %.4g (standard error "
+		       "%.2g)\n",
 		       tilt, mean, sqrt(var > 0 ? var / n : 0));
 	} else {
 		/* Wilson-free summary: the rule of three when nothing failed */
-		printf("measured: success %.6f%%, failure rate %.4g", 100 * (1 - failures / n), failures / n);
+		printf("measured: success %.6f%%, failure rate %.4g", 100 * (1 - failures / n),
+		       failures / n);
 		if (failures == 0)
 			printf(" (< %.2g at 95 %% confidence)", 3 / n);
 		printf("\n");

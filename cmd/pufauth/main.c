@@ -11,30 +11,14 @@ struct command {
 };
 
 static const struct command commands[] = {
-#ifdef HAVE_CMD_enroll
 	{"enroll", cmd_enroll, "enrol a device: write its state file and the server's row"},
-#endif
-#ifdef HAVE_CMD_serve
 	{"serve", cmd_serve, "run the authentication server over UDP on an SQLite store"},
-#endif
-#ifdef HAVE_CMD_auth
 	{"auth", cmd_auth, "authenticate a device against a server"},
-#endif
-#ifdef HAVE_CMD_list
 	{"list", cmd_list, "list enrolled devices"},
-#endif
-#ifdef HAVE_CMD_revoke
 	{"revoke", cmd_revoke, "revoke an enrolled device"},
-#endif
-#ifdef HAVE_CMD_bench
 	{"bench", cmd_bench, "time authentications against a store of N devices"},
-#endif
-#ifdef HAVE_CMD_analyze
 	{"analyze", cmd_analyze, "entropy, Hamming distances, FE failure rate, TRNG tests"},
-#endif
-#ifdef HAVE_CMD_fe_sim
 	{"fe-sim", cmd_fe_sim, "simulate fuzzy-extractor Gen/Rec at a bit-error rate"},
-#endif
 	{NULL, NULL, NULL},
 };
 

@@ -36,10 +36,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		return 0;
 	}
-	const struct fe_params sets[] = {FE_PARAMS_128, FE_PARAMS_64, FE_PARAMS_128_CONSERVATIVE,
-					 {128, 8, 1}, {(uint16_t)(sel << 4), (uint8_t)(sel >> 2), (uint8_t)(sel >> 6)}};
+	const struct fe_params sets[] = {
+	        FE_PARAMS_128,
+	        FE_PARAMS_64,
+	        FE_PARAMS_128_CONSERVATIVE,
+	        {128, 8, 1},
+	        {(uint16_t)(sel << 4), (uint8_t)(sel >> 2), (uint8_t)(sel >> 6)}};
 	const struct fe_params *p = &sets[(sel >> 1) % 5];
-	uint8_t response[(FE_MAX_BLOCKS * 63 + 7) / 8] = {0}, helper[2 * sizeof(response) + 32] = {0};
+	uint8_t response[(FE_MAX_BLOCKS * 63 + 7) / 8] = {0},
+	                                            helper[2 * sizeof(response) + 32] = {0};
 	uint8_t key[16], recovered[sizeof(response)];
 	if (!fe_params_valid(p)) {
 		fe_rec(p, response, helper, key);

@@ -7,12 +7,16 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "crypto/random.h"
 #include "daemon/log.h"
 #include "daemon/netwatch.h"
+#include "daemon/tun.h"
+#include "daemon/tun_gro.h"
+#include "daemon/tun_offload.h"
 #include "daemon/uapi_format.h"
 #include "daemon/udp.h"
 #include "daemon/uapi_apply.h"
@@ -52,10 +56,14 @@ struct daemon {
 	struct daemon_params *p;
 	int epfd;
 	int ifindex;
+	unsigned mtu;
 	struct udp_sock udp;
 	struct udp_rx_batch *rx;
 	struct udp_tx_batch *tx;
 	uint8_t *tun_buf;
+	uint8_t *seg_buf;    /* one TCP segment cut from a TSO packet */
+	struct tun_gro *gro; /* decrypted TCP segments waiting to be merged into one write */
+	uint64_t tun_dropped;
 	struct wg_time now;
 	uint64_t next_tick;
 	uint64_t last_tick;
@@ -86,10 +94,21 @@ static void io_send(void *ctx, const struct wg_endpoint *to, const uint8_t *pack
 	udp_tx_add(&d->udp, d->tx, to, packet, len);
 }
 
+static void tun_write_frame(void *ctx, const uint8_t *frame, size_t len)
+{
+	struct daemon *d = ctx;
+	while (write(d->p->tun_fd, frame, len) < 0 && errno == EINTR)
+		;
+}
+
 static void io_deliver(void *ctx, const uint8_t *ip_packet, size_t len)
 {
 	struct daemon *d = ctx;
 	/* A full TUN queue drops the packet, as a congested link would. */
+	if (d->p->tun_vnet) {
+		tun_gro_add(d->gro, ip_packet, len, tun_write_frame, d);
+		return;
+	}
 	while (write(d->p->tun_fd, ip_packet, len) < 0 && errno == EINTR)
 		;
 }
@@ -247,22 +266,35 @@ static void on_uapi_conn(struct daemon *d, struct conn_source *cs, uint32_t even
 
 /* ---- data path ---- */
 
+static void tun_packet(void *ctx, uint8_t *ip_packet, size_t len)
+{
+	struct daemon *d = ctx;
+	wg_device_tun_input(d->dev, ip_packet, len, &d->now);
+}
+
 static void on_tun(struct daemon *d)
 {
 	for (int i = 0; i < TUN_READS_PER_WAKEUP; i++) {
-		ssize_t n = read(d->p->tun_fd, d->tun_buf, WG_MAX_PACKET);
+		ssize_t n = read(d->p->tun_fd, d->tun_buf, TUN_VNET_HDR_LEN + WG_MAX_PACKET);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK) {
-				log_error("TUN read failed: %s", strerror(errno));
+			/* EBADFD: the interface is gone (netlink says so too); anything else is
+			 * transient, and the loop must not spin on it. */
+			if (errno == EBADFD) {
+				log_error("TUN device detached: shutting down");
 				d->stop = true;
+			} else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+				log_error("TUN read failed: %s", strerror(errno));
 			}
 			break;
 		}
 		if (n == 0)
 			break;
-		wg_device_tun_input(d->dev, d->tun_buf, (size_t)n, &d->now);
+		if (!d->p->tun_vnet)
+			wg_device_tun_input(d->dev, d->tun_buf, (size_t)n, &d->now);
+		else if (tun_offload_split(d->tun_buf, (size_t)n, d->seg_buf, tun_packet, d) != 0)
+			d->tun_dropped++;
 	}
 	udp_tx_flush(&d->udp, d->tx);
 }
@@ -275,14 +307,21 @@ static void on_udp(struct daemon *d)
 			break;
 		for (int i = 0; i < n; i++) {
 			struct wg_endpoint from;
-			size_t len = d->rx->msgs[i].msg_len;
+			size_t len = d->rx->msgs[i].msg_len, segment;
 			if (d->rx->msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
 				continue;
-			udp_rx_endpoint(d->rx, i, &from);
-			note_datagram(d, d->rx->bufs[i], len);
-			wg_device_udp_input(d->dev, d->rx->bufs[i], len, &from, &d->now);
+			udp_rx_info(d->rx, i, &from, &segment);
+			/* A GRO message holds several datagrams of `segment` bytes back to back. */
+			for (size_t off = 0; off < len; off += segment) {
+				uint8_t *pkt = d->rx->bufs[i] + off;
+				size_t plen = len - off < segment ? len - off : segment;
+				note_datagram(d, pkt, plen);
+				wg_device_udp_input(d->dev, pkt, plen, &from, &d->now);
+			}
 		}
 		udp_tx_flush(&d->udp, d->tx);
+		if (d->p->tun_vnet)
+			tun_gro_flush(d->gro, tun_write_frame, d);
 		if (n < UDP_BATCH)
 			break;
 	}
@@ -313,8 +352,13 @@ static int daemon_setup(struct daemon *d)
 	d->path_fd = netwatch_path_open(d->p->uapi.path);
 	d->rx = malloc(sizeof(*d->rx));
 	d->tx = calloc(1, sizeof(*d->tx));
-	d->tun_buf = malloc(WG_MAX_PACKET);
-	if (d->epfd < 0 || d->signal_fd < 0 || !d->rx || !d->tx || !d->tun_buf) {
+	d->tun_buf = malloc(TUN_VNET_HDR_LEN + WG_MAX_PACKET);
+	d->seg_buf = malloc(WG_MAX_PACKET);
+	d->gro = malloc(sizeof(*d->gro));
+	if (d->gro)
+		tun_gro_init(d->gro);
+	if (d->epfd < 0 || d->signal_fd < 0 || !d->rx || !d->tx || !d->tun_buf || !d->seg_buf ||
+	    !d->gro) {
 		log_error("cannot set up the event loop: %s", strerror(errno));
 		return -1;
 	}
@@ -343,6 +387,8 @@ static int daemon_setup(struct daemon *d)
 		log_error("out of memory");
 		return -1;
 	}
+	d->mtu = TUN_DEFAULT_MTU;
+	wg_device_set_mtu(d->dev, d->mtu);
 	if (add_source(d, d->p->tun_fd, &d->tun_src, SRC_TUN) ||
 	    add_source(d, d->udp.fd, &d->udp_src, SRC_UDP) ||
 	    add_source(d, d->p->uapi.fd, &d->listen_src, SRC_UAPI_LISTEN) ||
@@ -370,13 +416,21 @@ static void dispatch(struct daemon *d, struct source *src, uint32_t events)
 	case SRC_UAPI_CONN:
 		on_uapi_conn(d, (struct conn_source *)src, events);
 		break;
-	case SRC_LINK:
-		if (netwatch_link_gone(d->link_fd, d->ifindex) ||
+	case SRC_LINK: {
+		unsigned mtu = d->mtu;
+		if (netwatch_link_events(d->link_fd, d->ifindex, &mtu) ||
 		    !if_indextoname((unsigned)d->ifindex, (char[IFNAMSIZ]){0})) {
 			log_verbose("interface deleted: shutting down");
 			d->stop = true;
+		} else if (mtu != d->mtu) {
+			/* padding must not push a full-size packet past the MTU (wg-quick sets it)
+			 */
+			d->mtu = mtu;
+			wg_device_set_mtu(d->dev, mtu);
+			log_verbose("MTU updated: %u", mtu);
 		}
 		break;
+	}
 	case SRC_PATH:
 		netwatch_path_drain(d->path_fd);
 		if (!uapi_listener_path_is_ours(&d->p->uapi)) {
@@ -426,6 +480,8 @@ static void daemon_teardown(struct daemon *d)
 	free(d->rx);
 	free(d->tx);
 	free(d->tun_buf);
+	free(d->seg_buf);
+	free(d->gro);
 }
 
 int daemon_run(struct daemon_params *p)
@@ -454,6 +510,8 @@ int daemon_run(struct daemon_params *p)
 		for (int i = 0; i < n && !d.stop; i++)
 			dispatch(&d, events[i].data.ptr, events[i].events);
 		udp_tx_flush(&d.udp, d.tx);
+		if (p->tun_vnet)
+			tun_gro_flush(d.gro, tun_write_frame, &d);
 	}
 	log_verbose("device closing");
 	daemon_teardown(&d);

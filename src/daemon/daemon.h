@@ -5,6 +5,7 @@
 #define HWG_DAEMON_DAEMON_H
 
 #include <net/if.h>
+#include <stdbool.h>
 
 #include "daemon/uapi_server.h"
 #include "keys/select.h"
@@ -12,6 +13,7 @@
 struct daemon_params {
 	char ifname[IFNAMSIZ];
 	int tun_fd;                /* from tun_open, non-blocking */
+	bool tun_vnet;             /* packets on tun_fd carry a virtio_net_hdr */
 	struct uapi_listener uapi; /* from uapi_listen */
 	struct key_config keys;
 };

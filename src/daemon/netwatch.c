@@ -25,7 +25,19 @@ int netwatch_link_open(void)
 	return fd;
 }
 
-bool netwatch_link_gone(int fd, int ifindex)
+static void read_mtu(const struct nlmsghdr *h, unsigned *mtu)
+{
+	const struct ifinfomsg *ifi = NLMSG_DATA(h);
+	int len = (int)h->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*ifi));
+	for (const struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, len); a = RTA_NEXT(a, len))
+		if (a->rta_type == IFLA_MTU && RTA_PAYLOAD(a) >= sizeof(uint32_t)) {
+			uint32_t v;
+			memcpy(&v, RTA_DATA(a), sizeof(v));
+			*mtu = v;
+		}
+}
+
+bool netwatch_link_events(int fd, int ifindex, unsigned *mtu)
 {
 	uint64_t buf[8192 / sizeof(uint64_t)];
 	bool gone = false;
@@ -42,12 +54,16 @@ bool netwatch_link_gone(int fd, int ifindex)
 		size_t len = (size_t)n;
 		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, len);
 		     h = NLMSG_NEXT(h, len)) {
-			if (h->nlmsg_type != RTM_DELLINK ||
+			if ((h->nlmsg_type != RTM_DELLINK && h->nlmsg_type != RTM_NEWLINK) ||
 			    h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
 				continue;
 			const struct ifinfomsg *ifi = NLMSG_DATA(h);
-			if (ifi->ifi_index == ifindex)
+			if (ifi->ifi_index != ifindex)
+				continue;
+			if (h->nlmsg_type == RTM_DELLINK)
 				gone = true;
+			else
+				read_mtu(h, mtu);
 		}
 	}
 	return gone;

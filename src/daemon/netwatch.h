@@ -8,8 +8,9 @@
 
 /* A netlink socket subscribed to link events. Returns the fd or a negative errno. */
 int netwatch_link_open(void);
-/* Drains the socket. Returns true when our interface was deleted. */
-bool netwatch_link_gone(int fd, int ifindex);
+/* Drains the socket. Returns true when our interface was deleted; *mtu receives the interface's
+ * MTU when an event reported it (left alone otherwise). */
+bool netwatch_link_events(int fd, int ifindex, unsigned *mtu);
 
 /* An inotify fd watching path (its attributes change on unlink; delete_self once it is freed).
  * Returns the fd or a negative errno. */

@@ -25,7 +25,8 @@ static int set_mtu(const char *name, int mtu)
 	return err;
 }
 
-int tun_open(const char *name, int mtu, char actual[IFNAMSIZ], const char **why)
+int tun_open(const char *name, int mtu, bool offload, char actual[IFNAMSIZ], bool *vnet,
+             const char **why)
 {
 	struct ifreq ifr;
 	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
@@ -38,9 +39,16 @@ int tun_open(const char *name, int mtu, char actual[IFNAMSIZ], const char **why)
 		return err;
 	}
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (offload ? IFF_VNET_HDR : 0);
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+	int r = ioctl(fd, TUNSETIFF, &ifr);
+	if (r < 0 && offload && errno == EINVAL) {
+		/* an existing persistent interface without vnet headers: attach as it is */
+		offload = false;
+		ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+		r = ioctl(fd, TUNSETIFF, &ifr);
+	}
+	if (r < 0) {
 		int err = -errno;
 		*why = err == -EPERM    ? "creating a TUN interface needs root (CAP_NET_ADMIN)"
 		       : err == -EBUSY  ? "the interface exists and is in use by another program"
@@ -48,6 +56,14 @@ int tun_open(const char *name, int mtu, char actual[IFNAMSIZ], const char **why)
 		                        : "TUNSETIFF failed";
 		close(fd);
 		return err;
+	}
+	*vnet = offload;
+	if (offload) {
+		/* Without these the kernel simply sends no GSO packets; the header stays either
+		 * way. */
+		unsigned long features = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+		if (ioctl(fd, TUNSETOFFLOAD, features) < 0)
+			ioctl(fd, TUNSETOFFLOAD, 0ul);
 	}
 	memcpy(actual, ifr.ifr_name, IFNAMSIZ);
 	actual[IFNAMSIZ - 1] = '\0';

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -16,6 +18,19 @@ static void set_buffers(int fd)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+}
+
+/* UDP_SEGMENT is usable when getsockopt knows it; UDP_GRO when setsockopt accepts it. */
+static void probe_offloads(struct udp_sock *sock, int fd)
+{
+	const char *off = getenv("HWGUARD_NO_UDP_GSO");
+	int value = 0, one = 1;
+	socklen_t len = sizeof(value);
+	sock->gso = sock->gro = false;
+	if (off && !strcmp(off, "1"))
+		return;
+	sock->gso = getsockopt(fd, SOL_UDP, UDP_SEGMENT, &value, &len) == 0;
+	sock->gro = setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof(one)) == 0;
 }
 
 static int open_family(struct udp_sock *sock, int family, uint16_t port)
@@ -54,6 +69,7 @@ static int open_family(struct udp_sock *sock, int family, uint16_t port)
 		return err;
 	}
 	set_buffers(fd);
+	probe_offloads(sock, fd);
 	sock->fd = fd;
 	sock->family = family;
 	sock->port = ntohs(family == AF_INET6 ? addr.in6.sin6_port : addr.in4.sin_port);
@@ -109,11 +125,12 @@ int udp_recv_batch(struct udp_sock *sock, struct udp_rx_batch *b)
 	return n;
 }
 
-void udp_rx_endpoint(const struct udp_rx_batch *b, int i, struct wg_endpoint *from)
+void udp_rx_info(const struct udp_rx_batch *b, int i, struct wg_endpoint *from, size_t *segment)
 {
 	const struct msghdr *h = &b->msgs[i].msg_hdr;
 	const struct sockaddr_in6 *name = &b->names[i];
 	memset(from, 0, sizeof(*from));
+	*segment = b->msgs[i].msg_len;
 
 	if (name->sin6_family == AF_INET6 && !IN6_IS_ADDR_V4MAPPED(&name->sin6_addr)) {
 		from->addr.in6 = *name;
@@ -140,6 +157,11 @@ void udp_rx_endpoint(const struct udp_rx_batch *b, int i, struct wg_endpoint *fr
 			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
 			from->local.in4 = pi.ipi_addr;
 			from->local_ifindex = pi.ipi_ifindex;
+		} else if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+			int gso_size;
+			memcpy(&gso_size, CMSG_DATA(c), sizeof(gso_size));
+			if (gso_size > 0)
+				*segment = (size_t)gso_size;
 		}
 	}
 }
@@ -152,10 +174,40 @@ static bool local_is_set(const struct wg_endpoint *ep)
 	return memcmp(&ep->local.in6, &any6, sizeof(any6)) != 0;
 }
 
-/* Fills the destination and, when known, the sticky source of slot i. */
-static void prepare(struct udp_sock *sock, struct udp_tx_batch *b, unsigned i,
-                    const struct wg_endpoint *to, bool with_source)
+static bool same_endpoint(const struct wg_endpoint *a, const struct wg_endpoint *b)
 {
+	if (a->addr.sa.sa_family != b->addr.sa.sa_family)
+		return false;
+	if (a->addr.sa.sa_family == AF_INET)
+		return a->addr.in4.sin_port == b->addr.in4.sin_port &&
+		       a->addr.in4.sin_addr.s_addr == b->addr.in4.sin_addr.s_addr &&
+		       a->local.in4.s_addr == b->local.in4.s_addr;
+	return a->addr.in6.sin6_port == b->addr.in6.sin6_port &&
+	       a->addr.in6.sin6_scope_id == b->addr.in6.sin6_scope_id &&
+	       !memcmp(&a->addr.in6.sin6_addr, &b->addr.in6.sin6_addr, sizeof(struct in6_addr)) &&
+	       !memcmp(&a->local.in6, &b->local.in6, sizeof(struct in6_addr)) &&
+	       a->local_ifindex == b->local_ifindex;
+}
+
+static struct cmsghdr *add_cmsg(struct msghdr *h, int level, int type, const void *data, size_t len)
+{
+	size_t used = h->msg_controllen;
+	struct cmsghdr *c = (struct cmsghdr *)((uint8_t *)h->msg_control + used);
+	memset(c, 0, CMSG_SPACE(len));
+	c->cmsg_level = level;
+	c->cmsg_type = type;
+	c->cmsg_len = CMSG_LEN(len);
+	memcpy(CMSG_DATA(c), data, len);
+	h->msg_controllen = used + CMSG_SPACE(len);
+	return c;
+}
+
+/* Builds message i: destination, the sticky source when asked and known, the GSO segment size. */
+static void prepare(struct udp_sock *sock, struct udp_tx_batch *b, unsigned i, bool with_source,
+                    bool with_gso)
+{
+	const struct udp_tx_slot *s = &b->slot[i];
+	const struct wg_endpoint *to = &s->to;
 	struct msghdr *h = &b->msgs[i].msg_hdr;
 	struct sockaddr_in6 *name = &b->names[i];
 	memset(h, 0, sizeof(*h));
@@ -175,60 +227,95 @@ static void prepare(struct udp_sock *sock, struct udp_tx_batch *b, unsigned i,
 		memcpy(name, &to->addr.in4, sizeof(to->addr.in4));
 		h->msg_namelen = sizeof(struct sockaddr_in);
 	}
+	b->iov[i].iov_base = b->bufs[i];
+	b->iov[i].iov_len = s->len;
 	h->msg_name = name;
 	h->msg_iov = &b->iov[i];
 	h->msg_iovlen = 1;
-	if (!with_source || !local_is_set(to))
-		return;
-
 	h->msg_control = b->control[i];
-	if (sock->family == AF_INET6) {
-		struct in6_pktinfo pi;
-		memset(&pi, 0, sizeof(pi));
-		if (to->addr.sa.sa_family == AF_INET) {
-			pi.ipi6_addr.s6_addr[10] = 0xff;
-			pi.ipi6_addr.s6_addr[11] = 0xff;
-			memcpy(&pi.ipi6_addr.s6_addr[12], &to->local.in4, 4);
+	h->msg_controllen = 0;
+
+	if (with_source && local_is_set(to)) {
+		if (sock->family == AF_INET6) {
+			struct in6_pktinfo pi;
+			memset(&pi, 0, sizeof(pi));
+			if (to->addr.sa.sa_family == AF_INET) {
+				pi.ipi6_addr.s6_addr[10] = 0xff;
+				pi.ipi6_addr.s6_addr[11] = 0xff;
+				memcpy(&pi.ipi6_addr.s6_addr[12], &to->local.in4, 4);
+			} else {
+				pi.ipi6_addr = to->local.in6;
+				pi.ipi6_ifindex = (unsigned)to->local_ifindex;
+			}
+			add_cmsg(h, IPPROTO_IPV6, IPV6_PKTINFO, &pi, sizeof(pi));
 		} else {
-			pi.ipi6_addr = to->local.in6;
-			pi.ipi6_ifindex = (unsigned)to->local_ifindex;
+			struct in_pktinfo pi;
+			memset(&pi, 0, sizeof(pi));
+			pi.ipi_spec_dst = to->local.in4;
+			add_cmsg(h, IPPROTO_IP, IP_PKTINFO, &pi, sizeof(pi));
 		}
-		h->msg_controllen = CMSG_SPACE(sizeof(pi));
-		struct cmsghdr *c = CMSG_FIRSTHDR(h);
-		c->cmsg_level = IPPROTO_IPV6;
-		c->cmsg_type = IPV6_PKTINFO;
-		c->cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-	} else {
-		struct in_pktinfo pi;
-		memset(&pi, 0, sizeof(pi));
-		pi.ipi_spec_dst = to->local.in4;
-		h->msg_controllen = CMSG_SPACE(sizeof(pi));
-		struct cmsghdr *c = CMSG_FIRSTHDR(h);
-		c->cmsg_level = IPPROTO_IP;
-		c->cmsg_type = IP_PKTINFO;
-		c->cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
 	}
+	if (with_gso && s->count > 1) {
+		uint16_t seg = (uint16_t)s->segment;
+		add_cmsg(h, SOL_UDP, UDP_SEGMENT, &seg, sizeof(seg));
+	}
+	if (h->msg_controllen == 0)
+		h->msg_control = NULL;
 }
 
 void udp_tx_add(struct udp_sock *sock, struct udp_tx_batch *b, const struct wg_endpoint *to,
                 const uint8_t *data, size_t len)
 {
-	if (len > UDP_MAX_DATAGRAM)
+	if (len == 0 || len > UDP_MAX_DATAGRAM)
 		return;
+	if (sock->gso && b->n > 0) {
+		struct udp_tx_slot *s = &b->slot[b->n - 1];
+		/* A run continues while every datagram so far has the run's size: only the last one
+		 * of a GSO send may be shorter. */
+		if (s->len == (size_t)s->count * s->segment && len <= s->segment &&
+		    s->count < UDP_GSO_MAX_SEGMENTS && s->len + len <= UDP_GSO_MAX_BYTES &&
+		    same_endpoint(&s->to, to)) {
+			memcpy(b->bufs[b->n - 1] + s->len, data, len);
+			s->len += len;
+			s->count++;
+			return;
+		}
+	}
 	if (b->n == UDP_BATCH)
 		udp_tx_flush(sock, b);
-	unsigned i = b->n++;
-	memcpy(b->bufs[i], data, len);
-	b->iov[i].iov_base = b->bufs[i];
-	b->iov[i].iov_len = len;
-	b->to[i] = *to;
-	prepare(sock, b, i, to, true);
+	struct udp_tx_slot *s = &b->slot[b->n];
+	memcpy(b->bufs[b->n], data, len);
+	s->to = *to;
+	s->len = len;
+	s->segment = len;
+	s->count = 1;
+	b->n++;
+}
+
+/* Sends message i's datagrams one by one (after the kernel refused GSO for it). */
+static void send_unsegmented(struct udp_sock *sock, struct udp_tx_batch *b, unsigned i)
+{
+	const struct udp_tx_slot *s = &b->slot[i];
+	for (size_t off = 0; off < s->len; off += s->segment) {
+		size_t n = s->len - off < s->segment ? s->len - off : s->segment;
+		bool sent = false;
+		for (int with_source = 1; with_source >= 0 && !sent; with_source--) {
+			prepare(sock, b, i, with_source, false);
+			b->iov[i].iov_base = b->bufs[i] + off;
+			b->iov[i].iov_len = n;
+			sent = sendmsg(sock->fd, &b->msgs[i].msg_hdr, MSG_DONTWAIT) >= 0;
+		}
+		if (!sent)
+			b->send_errors++;
+	}
 }
 
 void udp_tx_flush(struct udp_sock *sock, struct udp_tx_batch *b)
 {
+	if (b->n == 0)
+		return;
+	for (unsigned i = 0; i < b->n; i++)
+		prepare(sock, b, i, true, sock->gso);
 	unsigned done = 0;
 	while (done < b->n) {
 		int r = sendmmsg(sock->fd, b->msgs + done, b->n - done, MSG_DONTWAIT);
@@ -238,11 +325,21 @@ void udp_tx_flush(struct udp_sock *sock, struct udp_tx_batch *b)
 		}
 		if (r < 0 && errno == EINTR)
 			continue;
-		/* The head datagram failed. A vanished sticky source (EINVAL, EADDRNOTAVAIL,
-		 * ENETUNREACH) gets one retry from a kernel-chosen address; anything else (a full
-		 * queue, an unreachable peer) drops just that datagram, as a lossy link would. */
-		if (b->msgs[done].msg_hdr.msg_control) {
-			prepare(sock, b, done, &b->to[done], false);
+		int err = r < 0 ? errno : EIO;
+		struct udp_tx_slot *s = &b->slot[done];
+		if (err == EIO && s->count > 1) {
+			/* The egress device cannot checksum GSO segments: as wireguard-go, stop
+			 * using GSO and send this run datagram by datagram. */
+			sock->gso = false;
+			send_unsegmented(sock, b, done);
+			done++;
+			continue;
+		}
+		/* A vanished sticky source (EINVAL, EADDRNOTAVAIL, ENETUNREACH) gets one retry from
+		 * a kernel-chosen address; anything else (a full queue, an unreachable peer) drops
+		 * just this message, as a lossy link would. */
+		if (b->msgs[done].msg_hdr.msg_control && local_is_set(&s->to)) {
+			prepare(sock, b, done, false, sock->gso);
 			if (sendmsg(sock->fd, &b->msgs[done].msg_hdr, MSG_DONTWAIT) >= 0) {
 				done++;
 				continue;

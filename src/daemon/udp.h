@@ -1,7 +1,9 @@
 /* The daemon's UDP socket: one dual-stack IPv6 socket (IPV6_V6ONLY=0; plain IPv4 when the host has
  * no IPv6), with the local address of every datagram (IPV6_RECVPKTINFO / IP_PKTINFO) so that
  * replies leave from the address the peer contacted (sticky source), SO_MARK for wg-quick's fwmark
- * routing, and recvmmsg/sendmmsg batches. */
+ * routing, recvmmsg/sendmmsg batches, and UDP GSO/GRO where the kernel has them: consecutive
+ * equal-size datagrams to one endpoint leave as one UDP_SEGMENT send, and coalesced receives
+ * (UDP_GRO) are split again here (wireguard-reference.md §3.2). */
 #ifndef HWG_DAEMON_UDP_H
 #define HWG_DAEMON_UDP_H
 
@@ -13,18 +15,25 @@
 #include "wg/wg.h"
 
 #define UDP_BATCH 32
-/* Largest datagram: a 65535-byte inner packet plus WireGuard's framing, rounded up. */
+/* Largest datagram, or coalesced run of datagrams: the UDP payload limit, rounded up. */
 #define UDP_MAX_DATAGRAM 65600
+/* One GSO send carries at most this many segments and bytes (kernel UDP_MAX_SEGMENTS is 64 on
+ * older kernels; an IPv4 UDP payload is at most 65507 bytes). */
+#define UDP_GSO_MAX_SEGMENTS 64
+#define UDP_GSO_MAX_BYTES    65000
 
 struct udp_sock {
 	int fd;
 	int family; /* AF_INET6 (dual-stack) or AF_INET */
 	uint16_t port;
 	uint32_t fwmark;
+	bool gso; /* UDP_SEGMENT sends (turned off for good if the kernel answers EIO) */
+	bool gro; /* UDP_GRO receives */
 };
 
-/* Binds a new socket to port (0 = the kernel picks one); *sock->port receives the bound port.
- * Returns 0, -EADDRINUSE when the port is taken, or another negative errno. */
+/* Binds a new socket to port (0 = the kernel picks one); sock->port receives the bound port.
+ * Returns 0, -EADDRINUSE when the port is taken, or another negative errno. HWGUARD_NO_UDP_GSO=1
+ * in the environment turns GSO and GRO off. */
 int udp_open(struct udp_sock *sock, uint16_t port, uint32_t fwmark);
 void udp_close(struct udp_sock *sock);
 /* Applies SO_MARK (0 clears it). Returns 0 or a negative errno. */
@@ -34,32 +43,43 @@ struct udp_rx_batch {
 	struct mmsghdr msgs[UDP_BATCH];
 	struct iovec iov[UDP_BATCH];
 	struct sockaddr_in6 names[UDP_BATCH];
-	uint64_t control[UDP_BATCH][8]; /* aligned room for one pktinfo cmsg */
+	uint64_t control[UDP_BATCH][12]; /* aligned room for pktinfo and UDP_GRO cmsgs */
 	uint8_t bufs[UDP_BATCH][UDP_MAX_DATAGRAM];
 };
 
-/* Receives up to UDP_BATCH datagrams without blocking. Returns the count, 0 when none is waiting,
- * or a negative errno. */
+/* Receives up to UDP_BATCH messages without blocking. Returns the count, 0 when none is waiting, or
+ * a negative errno. */
 int udp_recv_batch(struct udp_sock *sock, struct udp_rx_batch *b);
-/* The sender and the local address of datagram i (IPv4-mapped addresses become plain IPv4). */
-void udp_rx_endpoint(const struct udp_rx_batch *b, int i, struct wg_endpoint *from);
+/* The sender and local address of message i (IPv4-mapped addresses become plain IPv4), and the size
+ * of the datagrams it holds: a GRO message is several datagrams of *segment bytes back to back (the
+ * last may be shorter); otherwise *segment is the message length. */
+void udp_rx_info(const struct udp_rx_batch *b, int i, struct wg_endpoint *from, size_t *segment);
+
+struct udp_tx_slot {
+	struct wg_endpoint to;
+	size_t len;     /* bytes queued in the slot's buffer */
+	size_t segment; /* size of each datagram in it (all but the last are exactly this) */
+	unsigned count; /* datagrams in it */
+};
 
 struct udp_tx_batch {
 	unsigned n;
+	struct udp_tx_slot slot[UDP_BATCH];
 	struct mmsghdr msgs[UDP_BATCH];
 	struct iovec iov[UDP_BATCH];
 	struct sockaddr_in6 names[UDP_BATCH];
-	uint64_t control[UDP_BATCH][8];
-	struct wg_endpoint to[UDP_BATCH]; /* kept to retry without the sticky source */
+	uint64_t control[UDP_BATCH][12];
 	uint8_t bufs[UDP_BATCH][UDP_MAX_DATAGRAM];
 	uint64_t send_errors;
 };
 
-/* Queues a copy of one datagram; flushes first when the batch is full. */
+/* Queues a copy of one datagram (appended to the previous slot as a GSO segment when it can be);
+ * flushes first when the batch is full. */
 void udp_tx_add(struct udp_sock *sock, struct udp_tx_batch *b, const struct wg_endpoint *to,
                 const uint8_t *data, size_t len);
-/* Sends everything queued (sendmmsg); a datagram whose sticky source address is no longer valid is
- * retried once without it. */
+/* Sends everything queued (sendmmsg). A message whose sticky source address is no longer valid is
+ * retried once without it; a GSO message the kernel refuses with EIO is sent datagram by datagram
+ * and GSO is turned off. */
 void udp_tx_flush(struct udp_sock *sock, struct udp_tx_batch *b);
 
 #endif

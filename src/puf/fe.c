@@ -1,11 +1,12 @@
-/* Fuzzy extractor (docs/puf.md "Fuzzy extractor"): code-offset over BCH(63,16,23) blocks, an optional
- * second layer over the interleaved response, and SIMON-PRF as the extractor.
+/* Fuzzy extractor (docs/puf.md "Fuzzy extractor"): code-offset over BCH(63,16,23) blocks, an
+ * optional second layer over the interleaved response, and SIMON-PRF as the extractor.
  *
  * Bit i of a byte string is bit i % 8 of byte i / 8. A response of B blocks is B * 63 bits; layer-1
- * block b holds bits 63b .. 63b + 62 (bit k of the block is codeword bit k); layer-2 block j holds bits
- * j, j + B, j + 2B, ..., j + 62B. Helper data: sketch1 || sketch2 (two layers only) || seed, where
- * sketchL is the B * 63-bit string of layer-L blocks XOR fresh codewords, zero-padded to whole bytes.
- * Key: simon_prf(seed[0..15], seed[16..] || response) with SIMON-128/128 (64/128 at 64-bit security). */
+ * block b holds bits 63b .. 63b + 62 (bit k of the block is codeword bit k); layer-2 block j holds
+ * bits j, j + B, j + 2B, ..., j + 62B. Helper data: sketch1 || sketch2 (two layers only) || seed,
+ * where sketchL is the B * 63-bit string of layer-L blocks XOR fresh codewords, zero-padded to
+ * whole bytes. Key: simon_prf(seed[0..15], seed[16..] || response) with SIMON-128/128 (64/128 at
+ * 64-bit security). */
 #include "puf/fe.h"
 
 #include <string.h>
@@ -14,12 +15,13 @@
 #include "crypto/portable/secure.h"
 #include "crypto/portable/simon_modes.h"
 
-#define BLOCK_MASK ((UINT64_C(1) << BCH63_N) - 1)
+#define BLOCK_MASK  ((UINT64_C(1) << BCH63_N) - 1)
 #define PRF_KEY_LEN 16
 
 const struct fe_params FE_PARAMS_128 = {.security_bits = 128, .blocks = 8, .layers = 2};
 const struct fe_params FE_PARAMS_64 = {.security_bits = 64, .blocks = 4, .layers = 2};
-const struct fe_params FE_PARAMS_128_CONSERVATIVE = {.security_bits = 128, .blocks = 18, .layers = 2};
+const struct fe_params FE_PARAMS_128_CONSERVATIVE = {
+        .security_bits = 128, .blocks = 18, .layers = 1};
 
 int fe_params_valid(const struct fe_params *p)
 {
@@ -125,8 +127,8 @@ static void extract(const struct fe_params *p, const uint8_t *seed, const uint64
 
 	memcpy(in, seed + PRF_KEY_LEN, seed_rest);
 	pack_blocks(w, p->blocks, in + seed_rest, rlen);
-	simon_prf(p->security_bits == 128 ? SIMON_128_128 : SIMON_64_128, seed, in, seed_rest + rlen,
-		  key, fe_key_len(p));
+	simon_prf(p->security_bits == 128 ? SIMON_128_128 : SIMON_64_128, seed, in,
+	          seed_rest + rlen, key, fe_key_len(p));
 	secure_wipe(in, sizeof(in));
 }
 
@@ -136,7 +138,7 @@ static uint16_t message_at(const uint8_t *random, size_t index)
 }
 
 int fe_gen(const struct fe_params *p, const uint8_t *response, const uint8_t *random, uint8_t *key,
-	   uint8_t *helper)
+           uint8_t *helper)
 {
 	uint64_t z[FE_MAX_BLOCKS], s[FE_MAX_BLOCKS];
 
@@ -193,7 +195,7 @@ static int layer_consistent(const uint64_t *w, const uint64_t *s, unsigned block
 
 /* Iterative decoding into w (layer-1 view). Returns iterations used, or -1. */
 static int recover_blocks(const struct fe_params *p, const uint8_t *response, const uint8_t *helper,
-			  uint64_t *w)
+                          uint64_t *w)
 {
 	uint64_t s1[FE_MAX_BLOCKS], s2[FE_MAX_BLOCKS], w2[FE_MAX_BLOCKS];
 	unsigned blocks = p->blocks;
@@ -227,7 +229,7 @@ static int recover_blocks(const struct fe_params *p, const uint8_t *response, co
 }
 
 int fe_recover(const struct fe_params *p, const uint8_t *response, const uint8_t *helper,
-	       uint8_t *recovered)
+               uint8_t *recovered)
 {
 	uint64_t w[FE_MAX_BLOCKS];
 

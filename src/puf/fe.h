@@ -1,6 +1,6 @@
 /* Fuzzy extractor: code-offset secure sketch over BCH(63,16,23) in one or two interleaved layers,
- * plus a PRF-based randomness extractor with a public seed (shared/specs/puf-auth-protocol.md §2, §4).
- * Pure and portable: all randomness comes in as arguments; no malloc, no OS. */
+ * plus a PRF-based randomness extractor with a public seed (shared/specs/puf-auth-protocol.md §2,
+ * §4). Pure and portable: all randomness comes in as arguments; no malloc, no OS. */
 #ifndef HWG_PUF_FE_H
 #define HWG_PUF_FE_H
 
@@ -16,9 +16,13 @@ struct fe_params {
 /* The report's parameter sets: 8 blocks at 128-bit security, 4 blocks at 64-bit, two layers. */
 extern const struct fe_params FE_PARAMS_128;
 extern const struct fe_params FE_PARAMS_64;
-/* Conservative: 18 blocks, two layers. The textbook code-offset bound 18 * (63 h - 47) >= 128 holds
+/* Conservative: 18 blocks, ONE layer. The textbook code-offset bound 18 * (63 h - 47) >= 128 holds
  * for a per-bit min-entropy h >= 0.862 (P(1) within 0.45..0.55), where the report's 8 blocks need
- * h = 1. It needs a response debiased that far (docs/puf.md: cost and what reaches it). */
+ * h = 1. A second layer can never meet the bound: both sketches together leave only
+ * dim(C^8 ∩ pi^-1 C^8) = 16 bits of z unknown (10 for 18 blocks), whatever the PUF's entropy
+ * (docs/puf.md "Helper-data leakage"; tests/puf/test_fe_leakage.c recovers the key from helper
+ * data). Cost: 2.25x the PUF bits, debiasing to h >= 0.862, and a bit-error rate <= ~5 % for <= 1 %
+ * failures. */
 extern const struct fe_params FE_PARAMS_128_CONSERVATIVE;
 
 /* Largest blocks value accepted (fixed-size state, no malloc). */
@@ -50,6 +54,6 @@ int fe_rec(const struct fe_params *p, const uint8_t *response, const uint8_t *he
  * without running the extractor. Returns the number of decoder iterations used (>= 1), or -1 as
  * fe_rec. fe_rec is this plus the extractor; fe-sim uses it to count failures quickly. */
 int fe_recover(const struct fe_params *p, const uint8_t *response, const uint8_t *helper,
-	       uint8_t *recovered);
+               uint8_t *recovered);
 
 #endif

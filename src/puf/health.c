@@ -3,9 +3,9 @@
 #include <string.h>
 
 const struct health_config HEALTH_CONFIG_H025 = {
-	.rct_cutoff = 81, .apt_window = 1024, .apt_cutoff = 915, .startup_samples = 1024};
+        .rct_cutoff = 81, .apt_window = 1024, .apt_cutoff = 915, .startup_samples = 1024};
 const struct health_config HEALTH_CONFIG_H1 = {
-	.rct_cutoff = 21, .apt_window = 1024, .apt_cutoff = 589, .startup_samples = 1024};
+        .rct_cutoff = 21, .apt_window = 1024, .apt_cutoff = 589, .startup_samples = 1024};
 
 void health_init(struct health *h, const struct health_config *cfg)
 {

@@ -3,7 +3,7 @@
 #include <string.h>
 
 int puf_majority(struct puf_source *src, uint32_t challenge, unsigned readings, uint8_t *out,
-		 size_t len, uint8_t *counts)
+                 size_t len, uint8_t *counts)
 {
 	if (readings == 0 || readings > 255 || readings % 2 == 0)
 		return -1;

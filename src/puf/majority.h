@@ -8,9 +8,10 @@
 
 #include "puf/puf.h"
 
-/* Reads challenge `readings` times (odd, 1..255) and writes the majority into out. counts is scratch
- * of len * 8 bytes. Returns 0, or -1 when a reading failed or readings is even or out of range. */
+/* Reads challenge `readings` times (odd, 1..255) and writes the majority into out. counts is
+ * scratch of len * 8 bytes. Returns 0, or -1 when a reading failed or readings is even or out of
+ * range. */
 int puf_majority(struct puf_source *src, uint32_t challenge, unsigned readings, uint8_t *out,
-		 size_t len, uint8_t *counts);
+                 size_t len, uint8_t *counts);
 
 #endif

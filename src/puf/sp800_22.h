@@ -1,7 +1,7 @@
 /* Four NIST SP 800-22 rev. 1a statistical tests (host side, libm): frequency (monobit), frequency
  * within a block, runs, longest run of ones in a block. Input: one bit per byte (0 or 1), in
- * sequence order epsilon_1 .. epsilon_n. Each returns the test's P-value (>= 0.01 passes), or -1 when
- * n is below the test's minimum. Reference P-values: tests/puf/test_stats.c. */
+ * sequence order epsilon_1 .. epsilon_n. Each returns the test's P-value (>= 0.01 passes), or -1
+ * when n is below the test's minimum. Reference P-values: tests/puf/test_stats.c. */
 #ifndef HWG_PUF_SP800_22_H
 #define HWG_PUF_SP800_22_H
 

@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #define SRAM_DUMP_HEADER_LEN 24
-#define SRAM_DUMP_MAX_DATA (16u * 1024 * 1024)
+#define SRAM_DUMP_MAX_DATA   (16u * 1024 * 1024)
 
 struct sram_dump_record {
 	uint32_t device_id;
@@ -29,9 +29,9 @@ struct sram_dump_record {
 };
 
 enum sram_dump_error {
-	SRAM_DUMP_TRUNCATED = -1,   /* fewer bytes than a header, or than its data length */
+	SRAM_DUMP_TRUNCATED = -1, /* fewer bytes than a header, or than its data length */
 	SRAM_DUMP_BAD_MAGIC = -2,
-	SRAM_DUMP_BAD_LENGTH = -3,  /* zero, not a multiple of 4, or too large */
+	SRAM_DUMP_BAD_LENGTH = -3, /* zero, not a multiple of 4, or too large */
 	SRAM_DUMP_BAD_RESERVED = -4,
 };
 

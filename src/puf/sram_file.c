@@ -54,7 +54,7 @@ int sram_dump_set_load(struct sram_dump_set *set, const char *path, char *err, s
 		long r = sram_dump_parse(buf + off, len - off, &rec);
 		if (r < 0) {
 			snprintf(err, errlen, "%s: record %zu at offset %zu: %s", path, count, off,
-				 sram_dump_strerror(r));
+			         sram_dump_strerror(r));
 			free(buf);
 			return -1;
 		}
@@ -65,7 +65,8 @@ int sram_dump_set_load(struct sram_dump_set *set, const char *path, char *err, s
 		free(buf);
 		return -1;
 	}
-	struct sram_dump_record *recs = realloc(set->records, (set->nrecords + count) * sizeof(*recs));
+	struct sram_dump_record *recs =
+	        realloc(set->records, (set->nrecords + count) * sizeof(*recs));
 	uint8_t **bufs = recs ? realloc(set->buffers, (set->nbuffers + 1) * sizeof(*bufs)) : NULL;
 	if (recs)
 		set->records = recs;
@@ -77,7 +78,8 @@ int sram_dump_set_load(struct sram_dump_set *set, const char *path, char *err, s
 	set->buffers = bufs;
 	set->buffers[set->nbuffers++] = buf;
 	for (size_t off = 0; off < len;)
-		off += (size_t)sram_dump_parse(buf + off, len - off, &set->records[set->nrecords++]);
+		off += (size_t)sram_dump_parse(buf + off, len - off,
+		                               &set->records[set->nrecords++]);
 	return 0;
 }
 
@@ -110,7 +112,7 @@ static int file_read(struct puf_source *s, uint32_t challenge, uint8_t *out, siz
 }
 
 void sram_file_source_init(struct sram_file_source *src, const struct sram_dump_set *set,
-			   uint32_t device_id)
+                           uint32_t device_id)
 {
 	src->base.read = file_read;
 	src->set = set;

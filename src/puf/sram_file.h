@@ -22,14 +22,15 @@ int sram_dump_set_load(struct sram_dump_set *set, const char *path, char *err, s
 void sram_dump_set_free(struct sram_dump_set *set);
 
 struct sram_file_source {
-	struct puf_source base; /* read(challenge): XOR-of-halves of block `challenge` of the next
-				 * record of device_id; -1 when none is left or it is out of range */
+	struct puf_source
+	        base; /* read(challenge): XOR-of-halves of block `challenge` of the next
+	               * record of device_id; -1 when none is left or it is out of range */
 	const struct sram_dump_set *set;
 	uint32_t device_id;
 	size_t next; /* index into set->records where the search for the next reading starts */
 };
 
 void sram_file_source_init(struct sram_file_source *src, const struct sram_dump_set *set,
-			   uint32_t device_id);
+                           uint32_t device_id);
 
 #endif

@@ -15,7 +15,8 @@ static int mcu_read(struct puf_source *src, uint32_t challenge, uint8_t *out, si
 	return 0;
 }
 
-void sram_mcu_open(struct sram_mcu *m, uint8_t *region, size_t region_len, volatile uint32_t *canary)
+void sram_mcu_open(struct sram_mcu *m, uint8_t *region, size_t region_len,
+                   volatile uint32_t *canary)
 {
 	m->base.read = mcu_read;
 	m->region = region;

@@ -20,10 +20,10 @@
 
 struct sram_sim_params {
 	const char *name;
-	double lambda1;        /* thermal noise relative to the mismatch spread */
-	double lambda2;        /* threshold */
-	double pattern_shift;  /* mismatch mean of 0xAA-patterned half-words; 0: none */
-	double word_bias_min;  /* per-device range of the ordinary half-words' mismatch mean */
+	double lambda1;       /* thermal noise relative to the mismatch spread */
+	double lambda2;       /* threshold */
+	double pattern_shift; /* mismatch mean of 0xAA-patterned half-words; 0: none */
+	double word_bias_min; /* per-device range of the ordinary half-words' mismatch mean */
 	double word_bias_max;
 };
 
@@ -37,14 +37,14 @@ struct sram_sim {
 	struct puf_source base; /* read(): one fresh power-up per call, XOR-of-halves processing */
 	const struct sram_sim_params *params;
 	uint64_t device_seed;
-	uint64_t next_powerup;  /* index of the power-up the next read() uses */
-	uint32_t size_bytes;    /* simulated SRAM size; challenges address blocks inside it */
-	double word_bias;       /* this device's ordinary half-word mismatch mean */
+	uint64_t next_powerup; /* index of the power-up the next read() uses */
+	uint32_t size_bytes;   /* simulated SRAM size; challenges address blocks inside it */
+	double word_bias;      /* this device's ordinary half-word mismatch mean */
 };
 
 /* size_bytes must be a multiple of 4. */
 void sram_sim_init(struct sram_sim *sim, const struct sram_sim_params *params, uint64_t device_seed,
-		   uint32_t size_bytes);
+                   uint32_t size_bytes);
 
 /* The probability that cell (bit index in SRAM) powers up as 1. */
 double sram_sim_cell_p1(const struct sram_sim *sim, uint32_t cell);
@@ -52,11 +52,11 @@ double sram_sim_cell_p1(const struct sram_sim *sim, uint32_t cell);
 /* Raw content of len bytes at offset after power-up number powerup. Returns 0, or -1 when the range
  * leaves the SRAM. */
 int sram_sim_powerup(const struct sram_sim *sim, uint64_t powerup, uint32_t offset, uint8_t *out,
-		     size_t len);
+                     size_t len);
 
 /* As powerup, with the cells' one-probabilities already computed (p1[i] for cell offset*8 + i):
  * the fast path for statistics over many readings. */
 void sram_sim_powerup_cached(const struct sram_sim *sim, uint64_t powerup, uint32_t offset,
-			     const double *p1, uint8_t *out, size_t len);
+                             const double *p1, uint8_t *out, size_t len);
 
 #endif

@@ -4,9 +4,9 @@
 #include "crypto/portable/simon_modes.h"
 
 /* One health-tested sample, or -1. Every 32 raw bytes (8 words) give 32 samples: sample b is the
- * XOR of bit b of the 8 words, i.e. 8 cells of one bit lane. Lanes rather than the 8 bits of a byte:
- * a byte's parity is fixed by a byte-wide power-up pattern (0xAA has even parity), a lane's cells
- * come from 8 different words. */
+ * XOR of bit b of the 8 words, i.e. 8 cells of one bit lane. Lanes rather than the 8 bits of a
+ * byte: a byte's parity is fixed by a byte-wide power-up pattern (0xAA has even parity), a lane's
+ * cells come from 8 different words. */
 static int next_bit(struct sram_trng *t)
 {
 	if (t->lane == 32) {
@@ -15,7 +15,8 @@ static int next_bit(struct sram_trng *t)
 		uint32_t w = 0;
 		for (int i = 0; i < 32; i += 4) {
 			const uint8_t *p = t->noise + t->pos + i;
-			w ^= (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+			w ^= (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+			     (uint32_t)p[3] << 24;
 		}
 		t->pos += 32;
 		t->lanes = w;
@@ -42,7 +43,7 @@ static int next_byte(struct sram_trng *t)
 static int refill_pool(struct sram_trng *t)
 {
 	static const uint8_t key[16] = {'h', 'w', 'g', 'u', 'a', 'r', 'd', ' ',
-					't', 'r', 'n', 'g', ' ', 'c', 'n', 'd'};
+	                                't', 'r', 'n', 'g', ' ', 'c', 'n', 'd'};
 	uint8_t samples[SRAM_TRNG_COND_SAMPLES / 8];
 	for (size_t i = 0; i < sizeof(samples); i++) {
 		int v = next_byte(t);
@@ -86,7 +87,7 @@ fail:
 }
 
 void sram_trng_init(struct sram_trng *t, const uint8_t *noise, size_t noise_len,
-		    const struct health_config *cfg)
+                    const struct health_config *cfg)
 {
 	t->base.fill = trng_fill;
 	t->noise = noise;
@@ -100,7 +101,7 @@ void sram_trng_init(struct sram_trng *t, const uint8_t *noise, size_t noise_len,
 }
 
 void sram_trng_init_conditioned(struct sram_trng *t, const uint8_t *noise, size_t noise_len,
-				const struct health_config *cfg)
+                                const struct health_config *cfg)
 {
 	sram_trng_init(t, noise, noise_len, cfg);
 	t->conditioned = 1;

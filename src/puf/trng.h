@@ -1,8 +1,7 @@
-/* TRNG from SRAM power-up noise (shared/specs/puf-auth-protocol.md §2): each output bit is the XOR of
- * 8 raw cells, bit b of 8 consecutive 32-bit words (1,024 raw bits -> 128 output bits), checked by the
- * SP 800-90B
- * continuous health tests; on a failure or when the power-up data runs out it refuses to output.
- * For MCUs only: on Linux the rng_source is getrandom() (puf/rng_linux.h).
+/* TRNG from SRAM power-up noise (shared/specs/puf-auth-protocol.md §2): each output bit is the XOR
+ * of 8 raw cells, bit b of 8 consecutive 32-bit words (1,024 raw bits -> 128 output bits), checked
+ * by the SP 800-90B continuous health tests; on a failure or when the power-up data runs out it
+ * refuses to output. For MCUs only: on Linux the rng_source is getrandom() (puf/rng_linux.h).
  * Portable C, no malloc, no OS. */
 #ifndef HWG_PUF_TRNG_H
 #define HWG_PUF_TRNG_H
@@ -15,7 +14,8 @@
 
 struct sram_trng {
 	struct rng_source base;
-	const uint8_t *noise; /* raw power-up bytes reserved for the TRNG (not a PUF challenge block) */
+	const uint8_t
+	        *noise; /* raw power-up bytes reserved for the TRNG (not a PUF challenge block) */
 	size_t noise_len;
 	size_t pos;
 	uint32_t lanes; /* the current 32 samples */
@@ -32,12 +32,12 @@ struct sram_trng {
 
 /* The raw bytes must stay valid while the TRNG is used; they are consumed once, never reused. */
 void sram_trng_init(struct sram_trng *t, const uint8_t *noise, size_t noise_len,
-		    const struct health_config *cfg);
+                    const struct health_config *cfg);
 /* As sram_trng_init, but every 512 health-tested samples are compressed into 16 output bytes with
  * simon_prf (SIMON-128/128 CBC-MAC under a fixed public key: a non-vetted SP 800-90B conditioner).
  * Needed where the power-up pattern shows through the plain XOR-of-8 (the prototype model). */
 void sram_trng_init_conditioned(struct sram_trng *t, const uint8_t *noise, size_t noise_len,
-				const struct health_config *cfg);
+                                const struct health_config *cfg);
 /* Output bytes still available (ignoring the start-up samples). */
 size_t sram_trng_available(const struct sram_trng *t);
 

@@ -33,7 +33,7 @@ static void scan(struct slice *sl)
 	const struct pufsnap *s = sl->snap;
 	const struct pufproto_suite *suite = &sl->m->suite;
 	struct pufproto_match scratch;
-	struct simon_ctx ctx;
+	struct simon_quick_scratch ctx;
 
 	memset(&sl->res, 0, sizeof(sl->res));
 	memset(&ctx, 0, sizeof(ctx));
@@ -53,7 +53,7 @@ static void scan(struct slice *sl)
 			sl->res.match = scratch;
 		}
 	}
-	simon_clear(&ctx);
+	secure_wipe(&ctx, sizeof(ctx));
 	secure_wipe(&scratch, sizeof(scratch));
 }
 

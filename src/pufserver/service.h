@@ -28,8 +28,8 @@ struct pufservice_pending {
 
 struct pufservice_stats {
 	uint64_t challenges, responses, matches, rejects, dropped, store_errors;
-	size_t last_full_runs;  /* candidates that passed the quick stage in the last search */
-	int64_t last_match_id;  /* store id of the last matched device (0: the last search failed) */
+	size_t last_full_runs; /* candidates that passed the quick stage in the last search */
+	int64_t last_match_id; /* store id of the last matched device (0: the last search failed) */
 	uint64_t last_search_ns; /* duration of the last search */
 };
 

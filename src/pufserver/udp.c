@@ -153,15 +153,10 @@ int pufudp_serve(struct pufservice *svc, int fd, volatile sig_atomic_t *stop)
 	return 0;
 }
 
-long pufudp_exchange(int fd, const uint8_t *msg, size_t len, uint8_t *reply, size_t cap,
-                     int timeout_ms, char *err, size_t err_len)
+long pufudp_receive(int fd, uint8_t *reply, size_t cap, int timeout_ms, char *err, size_t err_len)
 {
 	uint64_t deadline = pufudp_now_ms() + (uint64_t)timeout_ms;
 
-	if (send(fd, msg, len, 0) < 0) {
-		snprintf(err, err_len, "cannot send: %s", strerror(errno));
-		return -1;
-	}
 	for (;;) {
 		uint64_t now = pufudp_now_ms();
 		struct pollfd pfd = {fd, POLLIN, 0};
@@ -188,4 +183,14 @@ long pufudp_exchange(int fd, const uint8_t *msg, size_t len, uint8_t *reply, siz
 		}
 		return n;
 	}
+}
+
+long pufudp_exchange(int fd, const uint8_t *msg, size_t len, uint8_t *reply, size_t cap,
+                     int timeout_ms, char *err, size_t err_len)
+{
+	if (send(fd, msg, len, 0) < 0) {
+		snprintf(err, err_len, "cannot send: %s", strerror(errno));
+		return -1;
+	}
+	return pufudp_receive(fd, reply, cap, timeout_ms, err, err_len);
 }

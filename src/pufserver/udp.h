@@ -25,6 +25,10 @@ int pufudp_serve(struct pufservice *svc, int fd, volatile sig_atomic_t *stop);
 long pufudp_exchange(int fd, const uint8_t *msg, size_t len, uint8_t *reply, size_t cap,
                      int timeout_ms, char *err, size_t err_len);
 
+/* Waits up to timeout_ms for one datagram on a connected socket. Returns its length, 0 on timeout,
+ * or -1 with a message in err. */
+long pufudp_receive(int fd, uint8_t *reply, size_t cap, int timeout_ms, char *err, size_t err_len);
+
 /* Milliseconds of CLOCK_MONOTONIC. */
 uint64_t pufudp_now_ms(void);
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for the interop tests: two network namespaces joined by a veth pair, a WireGuard
 # implementation in each, and a trap that removes everything even when a test fails.
 #
@@ -337,4 +338,44 @@ while not out.endswith(b"\n\n"):
     out += d
 sys.stdout.write(out.decode())
 ' "$1"
+}
+
+# wgt_tcp_transfer FROM TO [MB]: sends MB (default 8) megabytes of random data over TCP through the
+# tunnel (inner IPv4) and checks that the receiver got exactly those bytes (SHA-256). Exercises
+# large segments, TSO splitting and checksums on both daemons. Needs python3.
+wgt_tcp_transfer()
+{
+	local from=$1 to=$2 mb=${3:-8} port=7777
+	rm -f "$WGT_DIR/rx.sha" "$WGT_DIR/tx.sha" "$WGT_DIR/rx.ready"
+	wgt_in "$to" timeout 60 python3 -c '
+import hashlib, socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2])))
+s.listen(1)
+open(sys.argv[3] + ".ready", "w").write("1")
+c, _ = s.accept()
+h = hashlib.sha256()
+while True:
+    d = c.recv(1 << 16)
+    if not d:
+        break
+    h.update(d)
+open(sys.argv[3] + ".sha", "w").write(h.hexdigest())
+' "$(wgt_inner4 "$to")" "$port" "$WGT_DIR/rx" &
+	local server=$!
+	wgt_wait_for test -s "$WGT_DIR/rx.ready" || return 1
+	wgt_in "$from" timeout 60 python3 -c '
+import hashlib, os, socket, sys
+c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=30)
+h = hashlib.sha256()
+for _ in range(int(sys.argv[3]) * 16):
+    d = os.urandom(1 << 16)
+    h.update(d)
+    c.sendall(d)
+c.close()
+open(sys.argv[4], "w").write(h.hexdigest())
+' "$(wgt_inner4 "$to")" "$port" "$mb" "$WGT_DIR/tx.sha" || return 1
+	wait "$server" || return 1
+	[ -s "$WGT_DIR/rx.sha" ] && cmp -s "$WGT_DIR/rx.sha" "$WGT_DIR/tx.sha"
 }

@@ -32,12 +32,12 @@ b=$("$bin" fe-sim --layers 2 --noise 0.2 --trials 3000 --seed 4 --fast | tail -1
 [ "$a" = "$b" ] || fail "full '$a' vs fast '$b'"
 
 # analyze on a small simulated prototype, then on dumps written from the same kind of data
-"$bin" analyze --devices 8 --readings 3 --size 4096 --fe-trials 5 --save-dump "$tmp/d.bin" \
+"$bin" analyze --devices 8 --readings 3 --size 16384 --fe-trials 5 --save-dump "$tmp/d.bin" \
 	>"$tmp/a.txt" || fail "analyze sim"
 grep -q "XOR of halves" "$tmp/a.txt" || fail "analyze output"
 grep -q "longest run of ones" "$tmp/a.txt" || fail "analyze TRNG tests"
 "$bin" analyze --dump "$tmp/d.bin" >"$tmp/b.txt" || fail "analyze dump"
-grep -q "8 devices x 3 readings x 4096 raw bytes" "$tmp/b.txt" || fail "dump shape"
+grep -q "8 devices x 3 readings x 16384 raw bytes" "$tmp/b.txt" || fail "dump shape"
 # the entropy and distance lines come from the same readings, so they are identical
 diff <(grep -A2 "XOR of halves (k=2)" "$tmp/a.txt") <(grep -A2 "XOR of halves (k=2)" "$tmp/b.txt") >/dev/null ||
 	fail "dump statistics differ from the simulation's"

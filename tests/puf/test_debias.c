@@ -75,9 +75,9 @@ static void test_measured_effect(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_xor_halves_known),
-		cmocka_unit_test(test_von_neumann_known),
-		cmocka_unit_test(test_measured_effect),
+	        cmocka_unit_test(test_xor_halves_known),
+	        cmocka_unit_test(test_von_neumann_known),
+	        cmocka_unit_test(test_measured_effect),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

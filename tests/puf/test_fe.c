@@ -13,7 +13,7 @@
 #include "puf/fe_model.h"
 #include "puf/xoshiro.h"
 
-#define MAX_RESP ((FE_MAX_BLOCKS * 63 + 7) / 8)
+#define MAX_RESP   ((FE_MAX_BLOCKS * 63 + 7) / 8)
 #define MAX_HELPER (2 * MAX_RESP + 32)
 #define MAX_RANDOM (FE_MAX_BLOCKS * 4 + 32)
 
@@ -50,8 +50,8 @@ static void gen(struct run *r, const struct fe_params *p, struct xoshiro *x)
 }
 
 /* Flips `count` distinct bits among the given string positions of z2. */
-static void flip_distinct(struct run *r, struct xoshiro *x, size_t first, size_t span, size_t stride,
-			  unsigned count)
+static void flip_distinct(struct run *r, struct xoshiro *x, size_t first, size_t span,
+                          size_t stride, unsigned count)
 {
 	uint8_t used[64] = {0};
 	for (unsigned n = 0; n < count;) {
@@ -95,8 +95,8 @@ static void test_bad_params(void **state)
 {
 	(void)state;
 	uint8_t buf[MAX_HELPER] = {0}, key[16];
-	const struct fe_params bad[] = {{100, 8, 2}, {128, 0, 2}, {128, FE_MAX_BLOCKS + 1, 2}, {128, 8, 3},
-					{128, 8, 0}};
+	const struct fe_params bad[] = {
+	        {100, 8, 2}, {128, 0, 2}, {128, FE_MAX_BLOCKS + 1, 2}, {128, 8, 3}, {128, 8, 0}};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_false(fe_params_valid(&bad[i]));
 		assert_int_equal(fe_gen(&bad[i], buf, buf, key, buf), -1);
@@ -108,8 +108,9 @@ static void test_bad_params(void **state)
 static void test_round_trip_no_errors(void **state)
 {
 	(void)state;
-	const struct fe_params *sets[] = {&FE_PARAMS_128, &FE_PARAMS_64, &FE_PARAMS_128_CONSERVATIVE,
-					  &ONE_LAYER_128, &ONE_LAYER_64};
+	const struct fe_params *sets[] = {&FE_PARAMS_128, &FE_PARAMS_64,
+	                                  &FE_PARAMS_128_CONSERVATIVE, &ONE_LAYER_128,
+	                                  &ONE_LAYER_64};
 	struct xoshiro x;
 	struct run r, r2;
 	xoshiro_seed(&x, 1);
@@ -137,7 +138,8 @@ static void test_helper_layout(void **state)
 	const uint8_t *s1 = r.helper, *s2 = r.helper + 63, *seed = r.helper + 126;
 	for (unsigned b = 0; b < 8; b++) {
 		uint64_t c1 = bch63_encode((uint16_t)(r.rnd[2 * b] | r.rnd[2 * b + 1] << 8));
-		uint64_t c2 = bch63_encode((uint16_t)(r.rnd[16 + 2 * b] | r.rnd[16 + 2 * b + 1] << 8));
+		uint64_t c2 =
+		        bch63_encode((uint16_t)(r.rnd[16 + 2 * b] | r.rnd[16 + 2 * b + 1] << 8));
 		for (unsigned k = 0; k < 63; k++) {
 			size_t i = 63 * b + k;
 			assert_int_equal(get(s1, i), get(r.z, i) ^ (int)((c1 >> k) & 1));
@@ -152,7 +154,7 @@ static void test_eleven_errors_per_block(void **state)
 {
 	(void)state;
 	const struct fe_params *sets[] = {&FE_PARAMS_128, &FE_PARAMS_64, &ONE_LAYER_128,
-					  &FE_PARAMS_128_CONSERVATIVE};
+	                                  &FE_PARAMS_128_CONSERVATIVE};
 	struct xoshiro x;
 	struct run r;
 	xoshiro_seed(&x, 3);
@@ -180,8 +182,8 @@ static void test_second_layer_fixes_what_the_first_cannot(void **state)
 	xoshiro_seed(&x, 4);
 	for (int trial = 0; trial < 30; trial++) {
 		gen(&r, &FE_PARAMS_128, &x);
-		/* 3 blocks with 14..20 errors (beyond t = 11); spread over the interleave they give each
-		 * layer-2 block only a few */
+		/* 3 blocks with 14..20 errors (beyond t = 11); spread over the interleave they give
+		 * each layer-2 block only a few */
 		for (unsigned b = 0; b < 3; b++)
 			flip_distinct(&r, &x, 63 * (2 * b + 1), 63, 1, 14 + (unsigned)(trial % 7));
 		struct run one = r;
@@ -190,11 +192,11 @@ static void test_second_layer_fixes_what_the_first_cannot(void **state)
 		assert_int_not_equal(rec_matches(&one), 1); /* a single layer fails */
 		assert_int_equal(rec_matches(&r), 1);       /* two layers recover */
 	}
-	/* a layer-2 block over t whose bits layer 1 then fixes, with another layer-1 block over t: needs
-	 * alternation (layer 1, layer 2, layer 1) */
+	/* a layer-2 block over t whose bits layer 1 then fixes, with another layer-1 block over t:
+	 * needs alternation (layer 1, layer 2, layer 1) */
 	for (int trial = 0; trial < 10; trial++) {
 		gen(&r, &FE_PARAMS_128, &x);
-		flip_distinct(&r, &x, 3, 63, 8, 13);  /* layer-2 block 3: 13 errors across blocks */
+		flip_distinct(&r, &x, 3, 63, 8, 13); /* layer-2 block 3: 13 errors across blocks */
 		flip_distinct(&r, &x, 63 * 5, 63, 1, 16); /* layer-1 block 5: 16 errors */
 		int ret = rec_matches(&r);
 		assert_true(ret == 1 || ret == 0); /* never a wrong key */
@@ -255,9 +257,10 @@ static void test_helper_tampering(void **state)
 	size_t hlen = fe_helper_len(&FE_PARAMS_128);
 	uint8_t saved[MAX_HELPER];
 	memcpy(saved, r.helper, hlen);
-	/* every single-bit flip of the helper: failure or a different key, never the same key silently
-	 * from a sketch that Gen did not write... except that flips of sketch bits are exactly what the
-	 * decoder is built to absorb, so those may still give the right key; seed flips must not. */
+	/* every single-bit flip of the helper: failure or a different key, never the same key
+	 * silently from a sketch that Gen did not write... except that flips of sketch bits are
+	 * exactly what the decoder is built to absorb, so those may still give the right key; seed
+	 * flips must not. */
 	for (size_t bit = 0; bit < hlen * 8; bit++) {
 		flip(r.helper, bit);
 		int ret = rec_matches(&r);
@@ -276,7 +279,8 @@ static void test_helper_tampering(void **state)
 	assert_int_equal(rec_matches(&r), 1);
 }
 
-/* fe-sim's fast model decides every trial exactly as fe_rec does: same failures, same wrong keys. */
+/* fe-sim's fast model decides every trial exactly as fe_rec does: same failures, same wrong keys.
+ */
 static void test_model_matches_fe_rec(void **state)
 {
 	(void)state;
@@ -308,16 +312,16 @@ static void test_model_matches_fe_rec(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sizes),
-		cmocka_unit_test(test_bad_params),
-		cmocka_unit_test(test_round_trip_no_errors),
-		cmocka_unit_test(test_helper_layout),
-		cmocka_unit_test(test_eleven_errors_per_block),
-		cmocka_unit_test(test_second_layer_fixes_what_the_first_cannot),
-		cmocka_unit_test(test_hopeless_inputs_fail),
-		cmocka_unit_test(test_never_a_wrong_key),
-		cmocka_unit_test(test_helper_tampering),
-		cmocka_unit_test(test_model_matches_fe_rec),
+	        cmocka_unit_test(test_sizes),
+	        cmocka_unit_test(test_bad_params),
+	        cmocka_unit_test(test_round_trip_no_errors),
+	        cmocka_unit_test(test_helper_layout),
+	        cmocka_unit_test(test_eleven_errors_per_block),
+	        cmocka_unit_test(test_second_layer_fixes_what_the_first_cannot),
+	        cmocka_unit_test(test_hopeless_inputs_fail),
+	        cmocka_unit_test(test_never_a_wrong_key),
+	        cmocka_unit_test(test_helper_tampering),
+	        cmocka_unit_test(test_model_matches_fe_rec),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

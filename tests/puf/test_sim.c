@@ -50,7 +50,7 @@ static void test_deterministic(void **state)
 
 /* HW, mean bit-error rate against the cell's likely value, and inter-device distance. */
 static void figures(const struct sram_sim_params *p, int processed, double *hw, double *ber,
-		    double *inter)
+                    double *inter)
 {
 	enum { DEV = 6, READS = 4 };
 	static uint8_t r[DEV][READS][SIZE], q[DEV][READS][SIZE / 2];
@@ -106,8 +106,8 @@ static void test_calibrations(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_deterministic),
-		cmocka_unit_test(test_calibrations),
+	        cmocka_unit_test(test_deterministic),
+	        cmocka_unit_test(test_calibrations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

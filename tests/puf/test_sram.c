@@ -31,7 +31,7 @@ static void test_parse_valid(void **state)
 	uint8_t buf[128];
 	size_t n = make_record(buf, 7, 3, 16, 0x10);
 	static const uint8_t header[24] = {'H', 'W', 'G', 'S', 'R', 'A', 'M', '1', 7, 0, 0, 0,
-					   3,   0,   0,   0,   16,  0,   0,   0,   0, 0, 0, 0};
+	                                   3,   0,   0,   0,   16,  0,   0,   0,   0, 0, 0, 0};
 	assert_memory_equal(buf, header, 24);
 	struct sram_dump_record rec;
 	assert_int_equal(sram_dump_parse(buf, n, &rec), (long)n);
@@ -63,7 +63,8 @@ static void test_parse_rejects(void **state)
 	make_record(buf, 1, 0, 16, 0);
 	buf[23] = 1;
 	assert_int_equal(sram_dump_parse(buf, n, &rec), SRAM_DUMP_BAD_RESERVED);
-	assert_string_equal(sram_dump_strerror(SRAM_DUMP_BAD_RESERVED), "reserved header field is not zero");
+	assert_string_equal(sram_dump_strerror(SRAM_DUMP_BAD_RESERVED),
+	                    "reserved header field is not zero");
 }
 
 static void write_file(const char *path, const uint8_t *buf, size_t len)
@@ -177,9 +178,9 @@ static void test_majority(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_valid), cmocka_unit_test(test_parse_rejects),
-		cmocka_unit_test(test_file_source), cmocka_unit_test(test_mcu_hook),
-		cmocka_unit_test(test_majority),
+	        cmocka_unit_test(test_parse_valid), cmocka_unit_test(test_parse_rejects),
+	        cmocka_unit_test(test_file_source), cmocka_unit_test(test_mcu_hook),
+	        cmocka_unit_test(test_majority),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,11 +14,11 @@
 
 /* The 100-bit expansion of pi used throughout SP 800-22 (epsilon_100). */
 static const char *EPS100 = "11001001000011111101101010100010001000010110100011"
-			    "00001000110100110001001100011001100010100010111000";
+                            "00001000110100110001001100011001100010100010111000";
 /* §2.4.8's 128-bit longest-run example. */
 static const char *EPS128 = "11001100000101010110110001001100111000000000001001"
-			    "00110101010001000100111101011010000000110101111100"
-			    "1100111001101101100010110010";
+                            "00110101010001000100111101011010000000110101111100"
+                            "1100111001101101100010110010";
 
 static size_t to_bits(const char *s, uint8_t *bits)
 {
@@ -97,7 +97,8 @@ static void test_entropy(void **state)
 	assert_true(fabs(stats_shannon(uniform, 256) - 8) < 1e-12);
 	assert_true(fabs(stats_min_entropy(uniform, 256) - 8) < 1e-12);
 	assert_true(fabs(stats_min_entropy(skew, 4) - -log2(0.75)) < 1e-12);
-	assert_true(fabs(stats_shannon(skew, 4) - (0.75 * log2(1 / 0.75) + 0.25 * log2(8))) < 1e-12);
+	assert_true(fabs(stats_shannon(skew, 4) - (0.75 * log2(1 / 0.75) + 0.25 * log2(8))) <
+	            1e-12);
 	assert_true(fabs(stats_bit_shannon(0.11) - 0.4999) < 1e-3);
 	assert_true(fabs(stats_bit_min_entropy(0.6) - 0.737) < 1e-3);
 	uint8_t a[3] = {0xff, 0x0f, 0x00}, c[3] = {0x00, 0x0f, 0x01};
@@ -111,9 +112,9 @@ static void test_entropy(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_monobit),      cmocka_unit_test(test_block_frequency),
-		cmocka_unit_test(test_runs),         cmocka_unit_test(test_longest_run),
-		cmocka_unit_test(test_igamc),        cmocka_unit_test(test_entropy),
+	        cmocka_unit_test(test_monobit), cmocka_unit_test(test_block_frequency),
+	        cmocka_unit_test(test_runs),    cmocka_unit_test(test_longest_run),
+	        cmocka_unit_test(test_igamc),   cmocka_unit_test(test_entropy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "puf/health.h"
+#include "puf/rng_linux.h"
 #include "puf/trng.h"
 #include "puf/xoshiro.h"
 
@@ -19,7 +20,7 @@ static unsigned apt_cutoff(unsigned w, double h)
 	double p = pow(2, -h), cdf = 0;
 	for (unsigned k = 0; k <= w; k++) {
 		cdf += exp(lgamma(w + 1.0) - lgamma(k + 1.0) - lgamma(w - k + 1.0) + k * log(p) +
-			   (w - k) * log1p(-p));
+		           (w - k) * log1p(-p));
 		if (cdf >= 1 - pow(2, -20))
 			return k + 1;
 	}
@@ -122,14 +123,25 @@ static void test_trng_conditioned(void **state)
 	assert_int_not_equal(memcmp(a, b, 16), 0);
 }
 
+static void test_linux_rng(void **state)
+{
+	(void)state;
+	struct rng_source *r = rng_linux();
+	uint8_t a[32] = {0}, b[32] = {0};
+	assert_int_equal(r->fill(r, a, sizeof(a)), 0);
+	assert_int_equal(r->fill(r, b, sizeof(b)), 0);
+	assert_memory_not_equal(a, b, sizeof(a));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cutoffs),
-		cmocka_unit_test(test_rct_latches),
-		cmocka_unit_test(test_apt_fails_on_bias),
-		cmocka_unit_test(test_trng_output_and_refusal),
-		cmocka_unit_test(test_trng_conditioned),
+	        cmocka_unit_test(test_cutoffs),
+	        cmocka_unit_test(test_rct_latches),
+	        cmocka_unit_test(test_apt_fails_on_bias),
+	        cmocka_unit_test(test_trng_output_and_refusal),
+	        cmocka_unit_test(test_trng_conditioned),
+	        cmocka_unit_test(test_linux_rng),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,6 +17,8 @@
 
 #include <sqlite3.h>
 
+#include "puf/proto/state_file.h"
+#include "puf/proto/state_file.h"
 #include "puf/proto/wire.h"
 #include "pufserver/service.h"
 #include "pufserver/store.h"
@@ -151,6 +153,8 @@ static int device_slot(int i)
 
 	snprintf(name, sizeof(name), "d%d", i);
 	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+	/* a restarted server may be recovering the WAL or migrating: wait as the server does */
+	sqlite3_busy_timeout(db, 5000);
 	assert_int_equal(sqlite3_prepare_v2(db,
 	                                    "SELECT cur_key, prev_key FROM devices WHERE name = ?1",
 	                                    -1, &q, NULL),
@@ -231,6 +235,7 @@ static void kill9_during_updates(void **state)
 		sqlite3_stmt *q;
 
 		assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+		sqlite3_busy_timeout(db, 5000);
 		assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &q, NULL),
 		                 SQLITE_OK);
 		assert_int_equal(sqlite3_step(q), SQLITE_ROW);
@@ -246,10 +251,80 @@ static void kill9_during_updates(void **state)
 	}
 }
 
+/* The device side: a child commits new states to a state file in a loop and is killed with
+ * SIGKILL at random moments; the file must always load, and hold the last state the child
+ * reported durable or the one after it. */
+static void kill9_during_state_commits(void **state)
+{
+	char path[160], err[256];
+	struct pufproto_file_store fs;
+	struct pufproto_device_nv nv = {PUFPROTO_SUITE_128, {0}, 0}, loaded;
+	const uint8_t src[] = {1, 2, 3};
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/pp-test-nv-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/dev.state", dir);
+	assert_int_equal(
+	        pufproto_file_store_create(&fs, path, &nv, src, sizeof(src), 0, err, sizeof(err)),
+	        0);
+	srand((unsigned)time(NULL) ^ 0x5a5a);
+	for (int round = 0; round < 40; round++) {
+		int sv[2], status;
+		uint32_t durable = 0;
+		pid_t pid;
+
+		assert_int_equal(pufproto_file_store_load(&fs, path, &loaded, err, sizeof(err)), 0);
+		assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			/* commit states y = start+1, start+2, ...; report each once durable */
+			struct pufproto_device_nv next = loaded;
+
+			close(sv[0]);
+			for (;;) {
+				next.challenge++;
+				memset(next.sk, (int)(next.challenge & 0xff), sizeof(next.sk));
+				if (fs.base.commit(&fs.base, &next))
+					_exit(3);
+				if (send(sv[1], &next.challenge, sizeof(next.challenge), 0) < 0)
+					_exit(0);
+			}
+		}
+		close(sv[1]);
+		usleep((useconds_t)(rand() % 3000));
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		/* the last report the child managed to send */
+		for (;;) {
+			uint32_t v;
+
+			if (recv(sv[0], &v, sizeof(v), MSG_DONTWAIT) != sizeof(v))
+				break;
+			durable = v;
+		}
+		close(sv[0]);
+		assert_int_equal(pufproto_file_store_load(&fs, path, &loaded, err, sizeof(err)), 0);
+		if (durable)
+			assert_true(loaded.challenge == durable || loaded.challenge == durable + 1);
+		/* the key always belongs to the same state as the challenge: never a mix */
+		for (size_t i = 0; i < sizeof(loaded.sk); i++)
+			assert_int_equal(loaded.sk[i], (uint8_t)loaded.challenge);
+	}
+	{
+		char cmd[160];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		assert_int_equal(system(cmd), 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(kill9_during_updates),
+	        cmocka_unit_test(kill9_during_state_commits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

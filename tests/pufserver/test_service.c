@@ -10,6 +10,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <sqlite3.h>
+
 #include "puf/proto/wire.h"
 #include "pufserver/service.h"
 #include "pufserver/store.h"
@@ -205,6 +207,40 @@ static void lost_confirm_across_restart(void **state)
 	free(svc);
 }
 
+/* A device enrolled by another connection while the server runs authenticates without a restart;
+ * a database from a newer program is refused. */
+static void enrol_while_serving_and_schema_guard(void **state)
+{
+	struct pufstore *st = open_store(), *other;
+	struct pufservice *svc = malloc(sizeof(*svc));
+	char err[256];
+	sqlite3 *db;
+
+	(void)state;
+	assert_int_equal(pufservice_init(svc, st, 1, err, sizeof(err)), 0);
+	assert_int_equal(svc->snap.devices, 0);
+	other = open_store();
+	sim_device_enroll(&devs[0], PUFPROTO_SUITE_128, 4711);
+	mem_nv_init(&nvs[0]);
+	assert_int_equal(pufstore_enroll(other, "late", PUFPROTO_SUITE_128, devs[0].enrolled_key,
+	                                 devs[0].enrolled_ref, devs[0].suite.response_len, NULL),
+	                 0);
+	pufstore_close(other);
+	assert_int_equal(exchange(svc, &devs[0], &nvs[0], 1, NULL, NULL), PUFPROTO_DEVICE_ACCEPT);
+	assert_int_equal(svc->snap.devices, 1);
+	pufservice_free(svc);
+	pufstore_close(st);
+	free(svc);
+
+	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+	assert_int_equal(
+	        sqlite3_exec(db, "INSERT INTO schema_version VALUES (99)", NULL, NULL, NULL),
+	        SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(pufstore_open(&st, db_path, 0, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "newer than this program"));
+}
+
 static void store_rejects_bad_input(void **state)
 {
 	struct pufstore *st = open_store();
@@ -250,6 +286,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(authenticate_and_persist, setup, teardown),
 	        cmocka_unit_test_setup_teardown(replay_unknown_session_and_revoke, setup, teardown),
 	        cmocka_unit_test_setup_teardown(lost_confirm_across_restart, setup, teardown),
+	        cmocka_unit_test_setup_teardown(enrol_while_serving_and_schema_guard, setup,
+	                                        teardown),
 	        cmocka_unit_test_setup_teardown(store_rejects_bad_input, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -72,7 +72,7 @@ int pufproto_prefilter_init(const struct pufproto_suite *s, struct pufproto_pref
 
 int pufproto_candidate_quick(const struct pufproto_suite *s, const struct pufproto_prefilter *f,
                              const uint8_t *sk, const struct pufproto_response *m,
-                             struct simon_ctx *ctx)
+                             struct simon_quick_scratch *scratch)
 {
 	uint8_t p[SIMON_MAX_BLOCK];
 	size_t b = s->block_len, last = s->ciphertext_len - b;
@@ -80,8 +80,13 @@ int pufproto_candidate_quick(const struct pufproto_suite *s, const struct pufpro
 
 	if (!f->usable || f->pad_bytes == 0)
 		return 1;
-	simon_init(ctx, s->cipher, sk);
-	simon_decrypt_block(ctx, p, m->c + last);
+	if (simon_quick_decrypt(s->cipher, sk, m->c + last, p, scratch)) {
+		struct simon_ctx ctx;
+
+		simon_init(&ctx, s->cipher, sk);
+		simon_decrypt_block(&ctx, p, m->c + last);
+		simon_clear(&ctx);
+	}
 	for (size_t i = 0; i < b; i++)
 		diff |= (uint8_t)((p[i] ^ m->c[last - b + i] ^ f->value[i]) & f->mask[i]);
 	return diff == 0;
@@ -156,7 +161,7 @@ long pufproto_server_process(const struct pufproto_store_view *v, const uint8_t 
 	struct pufproto_response m;
 	struct pufproto_prefilter f;
 	struct pufproto_match scratch;
-	struct simon_ctx ctx;
+	struct simon_quick_scratch ctx;
 	size_t full_runs = 0;
 	int err;
 
@@ -191,7 +196,7 @@ long pufproto_server_process(const struct pufproto_store_view *v, const uint8_t 
 
 		pufproto_candidate_full(&m.suite, &f, zero, zero, n_s, &m, &scratch);
 	}
-	simon_clear(&ctx);
+	secure_wipe(&ctx, sizeof(ctx));
 	secure_wipe(&scratch, sizeof(scratch));
 	return pufproto_server_reply(&m, res, rng, reply, cap);
 }

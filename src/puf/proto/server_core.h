@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "puf/proto/simon_quick.h"
 #include "puf/proto/suite.h"
 #include "puf/proto/wire.h"
 #include "puf/puf.h"
@@ -38,11 +39,11 @@ struct pufproto_match {
 };
 
 /* Quick stage: 1 when sk could have encrypted m->c (padding right), 0 otherwise. The key schedule
- * is expanded into *scratch, which the caller wipes (simon_clear) once after its scan: wiping it
+ * is expanded into *scratch, which the caller wipes (secure_wipe) once after its scan: wiping it
  * per candidate would cost a third of the stage. */
 int pufproto_candidate_quick(const struct pufproto_suite *s, const struct pufproto_prefilter *f,
                              const uint8_t *sk, const struct pufproto_response *m,
-                             struct simon_ctx *scratch);
+                             struct simon_quick_scratch *scratch);
 
 /* Full stage: 1 when (sk, z) is the device that produced m for challenge n_s (out filled), else 0.
  * n_s is the full PUFPROTO_CHALLENGE_LEN challenge as sent. */

@@ -1,0 +1,155 @@
+#include "daemon/tun_offload.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <linux/virtio_net.h>
+#include <string.h>
+
+#define IPPROTO_TCP_NUM 6
+#define TCP_FLAG_FIN    0x01
+#define TCP_FLAG_PSH    0x08
+#define TCP_FLAG_CWR    0x80
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+/* One's-complement sum of big-endian 16-bit words, unfolded. Summing 32-bit words is equivalent
+ * modulo 0xffff, and the 64-bit accumulator cannot overflow for 64 KiB. */
+static uint64_t sum_words(const uint8_t *p, size_t n, uint64_t acc)
+{
+	while (n >= 4) {
+		acc += get32(p);
+		p += 4;
+		n -= 4;
+	}
+	if (n >= 2) {
+		acc += get16(p);
+		p += 2;
+		n -= 2;
+	}
+	if (n)
+		acc += (uint64_t)p[0] << 8;
+	return acc;
+}
+
+static uint16_t fold(uint64_t acc)
+{
+	while (acc >> 16)
+		acc = (acc & 0xffff) + (acc >> 16);
+	return (uint16_t)acc;
+}
+
+uint16_t tun_checksum(const uint8_t *data, size_t len, uint32_t sum)
+{
+	return (uint16_t)~fold(sum_words(data, len, sum));
+}
+
+/* The TCP pseudo-header sum for a segment of tcp_len bytes. */
+static uint64_t pseudo_header(const uint8_t *ip, int version, size_t tcp_len)
+{
+	if (version == 4)
+		return sum_words(ip + 12, 8, 0) + IPPROTO_TCP_NUM + tcp_len;
+	return sum_words(ip + 8, 32, 0) + IPPROTO_TCP_NUM + tcp_len;
+}
+
+static int split_tcp(uint8_t *pkt, size_t plen, const struct virtio_net_hdr *h, uint8_t *scratch,
+                     tun_packet_fn fn, void *ctx)
+{
+	int version = pkt[0] >> 4;
+	size_t ip_len = h->csum_start;
+	size_t mss = h->gso_size;
+	if ((version != 4 && version != 6) || mss == 0 || ip_len < (version == 4 ? 20u : 40u) ||
+	    ip_len + 20 > plen)
+		return -EINVAL;
+	if (version == 4 && ((size_t)(pkt[0] & 15) * 4 != ip_len || pkt[9] != IPPROTO_TCP_NUM))
+		return -EINVAL;
+	uint8_t *tcp = pkt + ip_len;
+	size_t tcp_hdr = (size_t)(tcp[12] >> 4) * 4;
+	size_t hdr = ip_len + tcp_hdr;
+	if (tcp_hdr < 20 || hdr > plen || hdr + mss > 65535)
+		return -EINVAL;
+	size_t payload = plen - hdr;
+	uint32_t seq = get32(tcp + 4);
+	uint16_t id = version == 4 ? get16(pkt + 4) : 0;
+	uint8_t flags = tcp[13];
+
+	size_t off = 0;
+	for (unsigned i = 0;; i++) {
+		size_t seg = payload - off < mss ? payload - off : mss;
+		bool last = off + seg >= payload;
+		size_t total = hdr + seg;
+		memcpy(scratch, pkt, hdr);
+		memcpy(scratch + hdr, pkt + hdr + off, seg);
+		if (version == 4) {
+			put16(scratch + 2, (uint16_t)total);
+			put16(scratch + 4, (uint16_t)(id + i));
+			put16(scratch + 10, 0);
+			put16(scratch + 10, tun_checksum(scratch, ip_len, 0));
+		} else {
+			put16(scratch + 4, (uint16_t)(total - 40));
+		}
+		uint8_t *t = scratch + ip_len;
+		put32(t + 4, seq + (uint32_t)off);
+		uint8_t f = flags;
+		if (!last)
+			f &= (uint8_t) ~(TCP_FLAG_FIN | TCP_FLAG_PSH);
+		if (i > 0)
+			f &= (uint8_t)~TCP_FLAG_CWR;
+		t[13] = f;
+		put16(t + 16, 0);
+		uint64_t sum = pseudo_header(scratch, version, tcp_hdr + seg);
+		put16(t + 16, (uint16_t)~fold(sum_words(t, tcp_hdr + seg, sum)));
+		fn(ctx, scratch, total);
+		off += seg;
+		if (last)
+			break;
+	}
+	return 0;
+}
+
+int tun_offload_split(uint8_t *buf, size_t len, uint8_t *scratch, tun_packet_fn fn, void *ctx)
+{
+	struct virtio_net_hdr h;
+	if (len <= TUN_VNET_HDR_LEN)
+		return -EINVAL;
+	memcpy(&h, buf, sizeof(h));
+	uint8_t *pkt = buf + TUN_VNET_HDR_LEN;
+	size_t plen = len - TUN_VNET_HDR_LEN;
+	switch (h.gso_type & ~VIRTIO_NET_HDR_GSO_ECN) {
+	case VIRTIO_NET_HDR_GSO_NONE:
+		if (h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+			/* The field already holds the pseudo-header sum; finish it over the rest.
+			 */
+			size_t start = h.csum_start, field = (size_t)h.csum_start + h.csum_offset;
+			if (field + 2 > plen || start >= plen)
+				return -EINVAL;
+			put16(pkt + field, tun_checksum(pkt + start, plen - start, 0));
+		}
+		fn(ctx, pkt, plen);
+		return 0;
+	case VIRTIO_NET_HDR_GSO_TCPV4:
+	case VIRTIO_NET_HDR_GSO_TCPV6:
+		return split_tcp(pkt, plen, &h, scratch, fn, ctx);
+	default:
+		return -EINVAL; /* UDP segmentation offload is never enabled */
+	}
+}
