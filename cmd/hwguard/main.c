@@ -13,11 +13,12 @@
 #include "daemon/log.h"
 #include "daemon/tun.h"
 #include "daemon/uapi_server.h"
+#include "keys/select.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-	        "Usage: hwguard [-f|--foreground] INTERFACE-NAME\n"
+	        "Usage: hwguard [-f|--foreground] [--key se050:OBJECT_ID] INTERFACE-NAME\n"
 	        "       hwguard --help | --version\n"
 	        "\n"
 	        "Creates the TUN interface INTERFACE-NAME and serves its WireGuard configuration "
@@ -25,7 +26,18 @@ static void usage(FILE *out)
 	        "at " UAPI_SOCKET_DIR "/INTERFACE-NAME.sock (wg(8), wg-quick(8)). Runs in the\n"
 	        "background unless -f is given.\n"
 	        "\n"
+	        "Options:\n"
+	        "  -f, --foreground         stay in the foreground\n"
+	        "  --key se050:OBJECT_ID    bind the interface key to this SE050 object (id in "
+	        "decimal\n"
+	        "                           or 0x-hex): a config without PrivateKey keeps it, and "
+	        "any\n"
+	        "                           other private key is refused (Operation not "
+	        "permitted)\n"
+	        "\n"
 	        "Environment:\n"
+	        "  HWGUARD_KEY=se050:OBJECT_ID           same as --key (wg-quick passes no "
+	        "flags)\n"
 	        "  LOG_LEVEL=verbose|debug|error|silent  logging to stderr (default: error; "
 	        "without\n"
 	        "                                        LOG_LEVEL the background daemon is "
@@ -70,6 +82,7 @@ int main(int argc, char **argv)
 {
 	bool foreground = false;
 	const char *ifname = NULL;
+	const char *key_spec = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -80,6 +93,14 @@ int main(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(a, "-f") || !strcmp(a, "--foreground")) {
 			foreground = true;
+		} else if (!strcmp(a, "--key")) {
+			if (i + 1 == argc) {
+				fprintf(stderr, "hwguard: --key needs a value (se050:OBJECT_ID)\n");
+				return 2;
+			}
+			key_spec = argv[++i];
+		} else if (!strncmp(a, "--key=", 6)) {
+			key_spec = a + 6;
 		} else if (a[0] == '-' && a[1]) {
 			fprintf(stderr, "hwguard: unknown option '%s'\n", a);
 			usage(stderr);
@@ -103,6 +124,17 @@ int main(int argc, char **argv)
 		        "spaces\n",
 		        ifname, IFNAMSIZ - 1);
 		return 2;
+	}
+	const char *key_env = getenv("HWGUARD_KEY");
+	if (!key_spec && key_env && key_env[0])
+		key_spec = key_env;
+	uint8_t bound_handle[KEY_LEN];
+	if (key_spec) {
+		const char *kwhy = "";
+		if (key_spec_parse(key_spec, bound_handle, &kwhy) != 0) {
+			fprintf(stderr, "hwguard: bad key '%s': %s\n", key_spec, kwhy);
+			return 2;
+		}
 	}
 	const char *fg_env = getenv("WG_PROCESS_FOREGROUND");
 	if (fg_env && !strcmp(fg_env, "1"))
@@ -134,11 +166,23 @@ int main(int argc, char **argv)
 		        err == -EACCES || err == -EPERM ? ": hwguard must run as root" : "");
 		return 1;
 	}
+	if (key_spec) {
+		/* Before daemonising, so that wg-quick sees a missing chip or object as a failure.
+		 */
+		err = key_provider_from_config(bound_handle, &p.keys, &p.bound_key, &why);
+		if (err) {
+			uapi_listener_close(&probe);
+			fprintf(stderr, "hwguard: %s: key %s: %s (%s)\n", ifname, key_spec, why,
+			        strerror(-err));
+			return 1;
+		}
+	}
 	const char *no_offload = getenv("HWGUARD_NO_TUN_OFFLOAD");
 	bool offload = !(no_offload && !strcmp(no_offload, "1"));
 	p.tun_fd = tun_open(ifname, TUN_DEFAULT_MTU, offload, p.ifname, &p.tun_vnet, &why);
 	if (p.tun_fd < 0) {
 		uapi_listener_close(&probe);
+		key_provider_destroy(p.bound_key);
 		fprintf(stderr, "hwguard: %s: %s (%s)\n", ifname, why, strerror(-p.tun_fd));
 		return 1;
 	}
@@ -149,6 +193,7 @@ int main(int argc, char **argv)
 		err = uapi_listen(p.ifname, &probe, &why);
 		if (err) {
 			close(p.tun_fd);
+			key_provider_destroy(p.bound_key);
 			fprintf(stderr, "hwguard: %s: %s (%s)\n", p.ifname, why, strerror(-err));
 			return 1;
 		}
@@ -156,9 +201,13 @@ int main(int argc, char **argv)
 	}
 	p.uapi = probe;
 	log_verbose("starting hwguard %s", HWGUARD_VERSION);
+	if (p.bound_key)
+		log_verbose("interface key bound to %s (provider %s)", key_spec,
+		            p.bound_key->ops->name);
 
 	if (!foreground && daemonise() != 0) {
 		uapi_listener_close(&p.uapi);
+		key_provider_destroy(p.bound_key);
 		close(p.tun_fd);
 		return 1;
 	}

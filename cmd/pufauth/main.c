@@ -1,4 +1,5 @@
-/* pufauth: the PUF-based privacy-preserving mutual authentication protocol, and its analysis tools. */
+/* pufauth: the PUF-based privacy-preserving mutual authentication protocol, and its analysis tools.
+ */
 #include <stdio.h>
 #include <string.h>
 
@@ -11,15 +12,15 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"enroll", cmd_enroll, "enrol a device: write its state file and the server's row"},
-	{"serve", cmd_serve, "run the authentication server over UDP on an SQLite store"},
-	{"auth", cmd_auth, "authenticate a device against a server"},
-	{"list", cmd_list, "list enrolled devices"},
-	{"revoke", cmd_revoke, "revoke an enrolled device"},
-	{"bench", cmd_bench, "time authentications against a store of N devices"},
-	{"analyze", cmd_analyze, "entropy, Hamming distances, FE failure rate, TRNG tests"},
-	{"fe-sim", cmd_fe_sim, "simulate fuzzy-extractor Gen/Rec at a bit-error rate"},
-	{NULL, NULL, NULL},
+        {"enroll", cmd_enroll, "enrol a device: write its state file and the server's row"},
+        {"serve", cmd_serve, "run the authentication server over UDP on an SQLite store"},
+        {"auth", cmd_auth, "authenticate a device against a server"},
+        {"list", cmd_list, "list enrolled devices"},
+        {"revoke", cmd_revoke, "revoke an enrolled device"},
+        {"bench", cmd_bench, "time authentications against a store of N devices"},
+        {"analyze", cmd_analyze, "entropy, Hamming distances, FE failure rate, TRNG tests"},
+        {"fe-sim", cmd_fe_sim, "simulate fuzzy-extractor Gen/Rec at a bit-error rate"},
+        {NULL, NULL, NULL},
 };
 
 static void usage(FILE *out)

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #define BLAKE2S_HASH_LEN 32
-#define BLAKE2S_MAC_LEN 16
+#define BLAKE2S_MAC_LEN  16
 
 /* out = BLAKE2s-256(a || b). Either part may be empty (NULL with length 0). */
 void blake2s_hash(uint8_t out[BLAKE2S_HASH_LEN], const uint8_t *a, size_t a_len, const uint8_t *b,

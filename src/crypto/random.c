@@ -13,7 +13,8 @@ void random_bytes(void *buf, size_t len)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			/* Without randomness no key, nonce or index is safe: stop rather than go on. */
+			/* Without randomness no key, nonce or index is safe: stop rather than go
+			 * on. */
 			perror("hwguard: getrandom");
 			abort();
 		}

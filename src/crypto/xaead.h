@@ -1,6 +1,6 @@
 /* XChaCha20-Poly1305 (draft-irtf-cfrg-xchacha): HChaCha20 derives a subkey from the first 16 nonce
- * bytes, then ChaCha20-Poly1305 runs with nonce 4 zero bytes || the last 8 nonce bytes. WireGuard uses
- * it only for cookie replies. */
+ * bytes, then ChaCha20-Poly1305 runs with nonce 4 zero bytes || the last 8 nonce bytes. WireGuard
+ * uses it only for cookie replies. */
 #ifndef HWG_CRYPTO_XAEAD_H
 #define HWG_CRYPTO_XAEAD_H
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "crypto/random.h"
+#include "daemon/load.h"
 #include "daemon/log.h"
 #include "daemon/netwatch.h"
 #include "daemon/tun.h"
@@ -26,10 +27,6 @@
 #define TUN_READS_PER_WAKEUP 64
 #define MAX_EVENTS           32
 #define NSEC_PER_SEC         1000000000ull
-/* wireguard-go: under load while the handshake queue holds >= 4096/8 messages, and for 1 s after.
- */
-#define UNDER_LOAD_HANDSHAKES_PER_SEC 512
-#define UNDER_LOAD_PROVIDER_QUEUE     8
 
 enum source_kind {
 	SRC_TUN,
@@ -67,9 +64,8 @@ struct daemon {
 	struct wg_time now;
 	uint64_t next_tick;
 	uint64_t last_tick;
-	uint64_t load_window_start;
-	unsigned load_window_handshakes;
-	uint64_t under_load_until;
+	struct load_monitor load;
+	bool key_bound;
 	struct source tun_src, udp_src, listen_src, link_src, path_src, signal_src;
 	int link_fd, path_fd, signal_fd;
 	bool stop;
@@ -127,23 +123,7 @@ static void io_flush(void *ctx)
 static bool io_under_load(void *ctx)
 {
 	struct daemon *d = ctx;
-	struct key_provider *kp = wg_device_key(d->dev);
-	if (kp && kp->queue_depth >= UNDER_LOAD_PROVIDER_QUEUE)
-		d->under_load_until = d->now.mono_ns + NSEC_PER_SEC;
-	return d->now.mono_ns < d->under_load_until;
-}
-
-/* Counts handshake messages per second; a burst above the threshold marks the device under load. */
-static void note_datagram(struct daemon *d, const uint8_t *pkt, size_t len)
-{
-	if (len == 0 || (pkt[0] != 1 && pkt[0] != 2))
-		return;
-	if (d->now.mono_ns - d->load_window_start >= NSEC_PER_SEC) {
-		d->load_window_start = d->now.mono_ns;
-		d->load_window_handshakes = 0;
-	}
-	if (++d->load_window_handshakes >= UNDER_LOAD_HANDSHAKES_PER_SEC)
-		d->under_load_until = d->now.mono_ns + NSEC_PER_SEC;
+	return load_under_load(&d->load, wg_device_key(d->dev), d->now.mono_ns);
 }
 
 /* ---- UAPI ---- */
@@ -200,6 +180,7 @@ static void handle_request(void *ctx, enum uapi_frame_kind kind, const char *bod
 	        .ctx = d,
 	        .set_listen_port = set_listen_port,
 	        .set_fwmark = set_fwmark,
+	        .key_bound = d->key_bound,
 	};
 	err = uapi_apply(&t, &set, &d->now, &why);
 	uapi_set_free(&set);
@@ -315,7 +296,7 @@ static void on_udp(struct daemon *d)
 			for (size_t off = 0; off < len; off += segment) {
 				uint8_t *pkt = d->rx->bufs[i] + off;
 				size_t plen = len - off < segment ? len - off : segment;
-				note_datagram(d, pkt, plen);
+				load_note_datagram(&d->load, pkt, plen, d->now.mono_ns);
 				wg_device_udp_input(d->dev, pkt, plen, &from, &d->now);
 			}
 		}
@@ -389,6 +370,15 @@ static int daemon_setup(struct daemon *d)
 	}
 	d->mtu = TUN_DEFAULT_MTU;
 	wg_device_set_mtu(d->dev, d->mtu);
+	if (d->p->bound_key) {
+		clock_now(&d->now);
+		err = wg_device_set_key(d->dev, d->p->bound_key, &d->now);
+		d->p->bound_key = NULL; /* the device owns it now, as after a UAPI set */
+		if (err) {
+			log_error("the WireGuard core refused the bound key: %s", strerror(-err));
+			return -1;
+		}
+	}
 	if (add_source(d, d->p->tun_fd, &d->tun_src, SRC_TUN) ||
 	    add_source(d, d->udp.fd, &d->udp_src, SRC_UDP) ||
 	    add_source(d, d->p->uapi.fd, &d->listen_src, SRC_UAPI_LISTEN) ||
@@ -482,6 +472,8 @@ static void daemon_teardown(struct daemon *d)
 	free(d->tun_buf);
 	free(d->seg_buf);
 	free(d->gro);
+	key_provider_destroy(d->p->bound_key); /* only when setup failed before handing it over */
+	d->p->bound_key = NULL;
 }
 
 int daemon_run(struct daemon_params *p)
@@ -491,6 +483,7 @@ int daemon_run(struct daemon_params *p)
 	d.p = p;
 	d.udp.fd = d.epfd = d.signal_fd = d.link_fd = d.path_fd = -1;
 	d.exit_status = 0;
+	d.key_bound = p->bound_key != NULL;
 	if (daemon_setup(&d) != 0) {
 		daemon_teardown(&d);
 		return 1;

@@ -16,6 +16,9 @@ struct daemon_params {
 	bool tun_vnet;             /* packets on tun_fd carry a virtio_net_hdr */
 	struct uapi_listener uapi; /* from uapi_listen */
 	struct key_config keys;
+	/* The interface key bound at startup (--key, HWGUARD_KEY), or NULL: UAPI cannot replace it
+	 * (docs/daemon.md "Keys"). daemon_run takes ownership. */
+	struct key_provider *bound_key;
 };
 
 /* Runs until SIGINT/SIGTERM, deletion of the interface or of the socket file. Takes ownership of

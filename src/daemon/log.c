@@ -32,7 +32,8 @@ enum log_level log_current_level(void)
 	return current;
 }
 
-static void emit(const char *prefix, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void emit(const char *prefix, const char *fmt,
+                                                       va_list ap)
 {
 	char when[32] = "";
 	time_t t = time(NULL);

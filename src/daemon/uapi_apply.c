@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "crypto/portable/secure.h"
+#include "daemon/log.h"
 
 struct peer_cursor {
 	struct wg_peer *peer; /* NULL for a dummy (ignored) peer or before the first public_key */
@@ -21,9 +22,45 @@ static void finish_peer(const struct uapi_target *t, struct peer_cursor *c,
 	c->created = false;
 }
 
+/* A software key matches in its clamped form too, as in the unbound case. */
+static bool names_key(const struct key_provider *kp, const uint8_t key[WG_KEY_LEN])
+{
+	if (ct_equal(kp->config_key, key, WG_KEY_LEN))
+		return true;
+	if (!kp->config_key_is_private)
+		return false;
+	uint8_t clamped[WG_KEY_LEN];
+	memcpy(clamped, key, WG_KEY_LEN);
+	clamped[0] &= 248;
+	clamped[31] = (uint8_t)((clamped[31] & 127) | 64);
+	bool same = ct_equal(kp->config_key, clamped, WG_KEY_LEN);
+	secure_wipe(clamped, sizeof(clamped));
+	return same;
+}
+
+/* The bound key stays whatever the request says; nothing here touches the device. */
+static int keep_bound_key(const struct uapi_target *t, const uint8_t key[WG_KEY_LEN],
+                          const char **why)
+{
+	struct key_provider *cur = wg_device_key(t->dev);
+	if (ct_is_zero(key, WG_KEY_LEN)) {
+		log_verbose("UAPI set: private_key=0 (a config without PrivateKey): keeping the "
+		            "bound %s key",
+		            cur ? cur->ops->name : "(missing)");
+		return 0;
+	}
+	if (cur && names_key(cur, key))
+		return 0;
+	if (why)
+		*why = "the interface key is bound (--key/HWGUARD_KEY): private_key cannot change";
+	return -EPERM;
+}
+
 static int set_private_key(const struct uapi_target *t, const uint8_t key[WG_KEY_LEN],
                            const struct wg_time *now, const char **why)
 {
+	if (t->key_bound)
+		return keep_bound_key(t, key, why);
 	struct key_provider *cur = wg_device_key(t->dev);
 	if (ct_is_zero(key, WG_KEY_LEN))
 		return cur ? wg_device_set_key(t->dev, NULL, now) : 0;
@@ -61,63 +98,13 @@ static int select_peer(const struct uapi_target *t, struct peer_cursor *c,
 	return 0;
 }
 
-struct prefix_list {
-	struct text_prefix *items;
-	size_t n, cap;
-	bool failed;
-};
-
-static int collect_prefix(void *ctx, int family, const uint8_t *addr, uint8_t cidr)
-{
-	struct prefix_list *l = ctx;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		struct text_prefix *n = realloc(l->items, cap * sizeof(*n));
-		if (!n) {
-			l->failed = true;
-			return 1;
-		}
-		l->items = n;
-		l->cap = cap;
-	}
-	struct text_prefix *p = &l->items[l->n++];
-	memset(p, 0, sizeof(*p));
-	p->family = family;
-	memcpy(p->addr, addr, family == AF_INET ? 4 : 16);
-	p->cidr = cidr;
-	return 0;
-}
-
-static bool same_prefix(const struct text_prefix *a, const struct text_prefix *b)
-{
-	return a->family == b->family && a->cidr == b->cidr &&
-	       memcmp(a->addr, b->addr, a->family == AF_INET ? 4 : 16) == 0;
-}
-
-/* "allowed_ip=-CIDR": the core's API has no single-prefix removal, so the peer's list is rebuilt
- * without it. A prefix the peer does not hold is not an error (wireguard-go ignores it too). */
+/* "allowed_ip=-CIDR". A prefix the peer does not hold is not an error: wireguard-go ignores it too.
+ */
 static int remove_prefix(const struct uapi_target *t, struct wg_peer *peer,
                          const struct text_prefix *gone)
 {
-	struct prefix_list l = {0};
-	wg_peer_foreach_allowed_ip(t->dev, peer, collect_prefix, &l);
-	if (l.failed) {
-		free(l.items);
-		return -ENOMEM;
-	}
-	bool found = false;
-	for (size_t i = 0; i < l.n && !found; i++)
-		found = same_prefix(&l.items[i], gone);
-	int err = 0;
-	if (found) {
-		wg_peer_allowed_ips_clear(t->dev, peer);
-		for (size_t i = 0; i < l.n && !err; i++)
-			if (!same_prefix(&l.items[i], gone))
-				err = wg_peer_allowed_ip_add(t->dev, peer, l.items[i].family,
-				                             l.items[i].addr, l.items[i].cidr);
-	}
-	free(l.items);
-	return err;
+	int err = wg_peer_allowed_ip_remove(t->dev, peer, gone->family, gone->addr, gone->cidr);
+	return err == -ENOENT ? 0 : err;
 }
 
 static int apply_peer_op(const struct uapi_target *t, struct peer_cursor *c,

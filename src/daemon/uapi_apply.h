@@ -14,6 +14,10 @@
 struct uapi_target {
 	struct wg_device *dev;
 	const struct key_config *key_config;
+	/* The interface key was bound at startup (hwguard --key, HWGUARD_KEY): private_key=0…0
+	 * keeps it (wg setconf and wg-quick send zeros for a config without PrivateKey), the bound
+	 * key's own private_key is a no-op, and any other private_key is refused with -EPERM. */
+	bool key_bound;
 	void *ctx;
 	/* Rebinds the UDP socket (0 = random port). Returns 0 or a negative errno (-EADDRINUSE). */
 	int (*set_listen_port)(void *ctx, uint16_t port);

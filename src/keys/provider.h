@@ -1,8 +1,8 @@
 /* A key provider holds the interface's static X25519 private key and performs the Diffie-Hellman
  * operations that need it. The WireGuard core calls dh() for exactly the static-key operations: the
- * static-static value once per peer (when the peer or the key is configured), `es` when consuming an
- * initiation (responder) and `se` when consuming a response (initiator). For hardware providers the
- * private key never exists in host memory. */
+ * static-static value once per peer (when the peer or the key is configured), `es` when consuming
+ * an initiation (responder) and `se` when consuming a response (initiator). For hardware providers
+ * the private key never exists in host memory. */
 #ifndef HWG_KEYS_PROVIDER_H
 #define HWG_KEYS_PROVIDER_H
 
@@ -17,12 +17,18 @@ struct key_provider;
 struct key_provider_ops {
 	/* "soft", "se050", "pkcs11", "puf": shown in logs and UAPI extension lines. */
 	const char *name;
-	/* shared = X25519(static private, peer_public). Returns 0, -EINVAL when the result is all zeros
-	 * (low-order peer point), or another negative errno when the provider failed (chip absent, bus
-	 * error): the handshake is then dropped, never completed with a wrong value. */
-	int (*dh)(struct key_provider *kp, uint8_t shared[KEY_LEN], const uint8_t peer_public[KEY_LEN]);
+	/* shared = X25519(static private, peer_public). Returns 0, -EINVAL when the result is all
+	 * zeros (low-order peer point), or another negative errno when the provider failed (chip
+	 * absent, bus error): the handshake is then dropped, never completed with a wrong value. */
+	int (*dh)(struct key_provider *kp, uint8_t shared[KEY_LEN],
+	          const uint8_t peer_public[KEY_LEN]);
 	/* Releases the provider and wipes anything secret it held. */
 	void (*destroy)(struct key_provider *kp);
+	/* Optional (NULL = never busy): true while the next dh() would be slow or refused, e.g. an
+	 * SE050 whose wear budget is spent. The daemon then counts itself "under load", so that
+	 * initiations are answered with cookies before they reach the device
+	 * (wireguard-reference.md §2.7). Must be cheap and must not touch the device. */
+	bool (*busy)(struct key_provider *kp);
 };
 
 struct key_provider {
@@ -30,12 +36,13 @@ struct key_provider {
 	/* The static public key, known at creation (derived, or read from the device). */
 	uint8_t public_key[KEY_LEN];
 	/* The 32 bytes that configured this key through UAPI/wg-quick: the private key itself for a
-	 * software key, the object handle for an SE050 key. UAPI `get` reports it as private_key so that
-	 * `wg showconf` round-trips; it is a secret only for software keys. */
+	 * software key, the object handle for an SE050 key. UAPI `get` reports it as private_key so
+	 * that `wg showconf` round-trips; it is a secret only for software keys. */
 	uint8_t config_key[KEY_LEN];
 	/* True when config_key is the private key itself (software provider). */
 	bool config_key_is_private;
-	/* Operations still waiting for the device; lets the daemon treat a deep queue as "under load". */
+	/* Operations still waiting for the device; lets the daemon treat a deep queue as "under
+	 * load". */
 	unsigned queue_depth;
 };
 
@@ -43,6 +50,16 @@ static inline int key_provider_dh(struct key_provider *kp, uint8_t shared[KEY_LE
                                   const uint8_t peer_public[KEY_LEN])
 {
 	return kp->ops->dh(kp, shared, peer_public);
+}
+
+/* True while operations wait for the device or the provider says it is busy. */
+static inline bool key_provider_busy(struct key_provider *kp)
+{
+	if (!kp)
+		return false;
+	if (__atomic_load_n(&kp->queue_depth, __ATOMIC_RELAXED) > 0)
+		return true;
+	return kp->ops->busy && kp->ops->busy(kp);
 }
 
 static inline void key_provider_destroy(struct key_provider *kp)

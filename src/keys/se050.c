@@ -128,6 +128,16 @@ static int se050_dh(struct key_provider *kp, uint8_t shared[KEY_LEN],
 	return -EIO; /* chip refused or the link failed: the handshake is dropped */
 }
 
+/* Asks a copy of the bucket, so that the question costs no token. */
+static bool se050_busy(struct key_provider *kp)
+{
+	struct se050_key_provider *p = (struct se050_key_provider *)kp;
+	pthread_mutex_lock(&p->chip->budget_mu);
+	struct nvm_budget probe = p->chip->budget;
+	pthread_mutex_unlock(&p->chip->budget_mu);
+	return !nvm_budget_take(&probe, now_ms());
+}
+
 static void se050_destroy(struct key_provider *kp)
 {
 	struct se050_key_provider *p = (struct se050_key_provider *)kp;
@@ -140,6 +150,7 @@ static const struct key_provider_ops se050_ops = {
         .name = "se050",
         .dh = se050_dh,
         .destroy = se050_destroy,
+        .busy = se050_busy,
 };
 
 int se050_key_provider_new(uint32_t object_id, const char *bus, struct key_provider **out,

@@ -18,7 +18,7 @@ struct pufstore {
 	char err[512];
 };
 
-static void set_err(struct pufstore *st, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void set_err(struct pufstore *st, const char *fmt, ...)
 {
 	va_list ap;
 

@@ -264,6 +264,11 @@ static int exchange(struct t1_link *l, const uint8_t *apdu, size_t len, uint8_t 
 					return r;
 				continue;
 			}
+			/* An empty link of a chain moves nothing: without this a faulty chip could
+			 * keep the host in this loop for ever; with it every block adds a byte and
+			 * cap bounds the chain. */
+			if (f.more && f.len == 0)
+				return T1_RECOVER;
 			if (f.len > cap - got)
 				return -EMSGSIZE;
 			memcpy(rsp + got, f.inf, f.len);

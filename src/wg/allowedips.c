@@ -18,8 +18,8 @@ struct key {
 struct node {
 	struct node *child[2];
 	struct node *parent;
-	/* Every node of one owner is on one list, so removing a peer costs its prefix count, not a
-	 * walk over the whole table. */
+	/* Every node of one owner is on one list, oldest first, so removing a peer costs its prefix
+	 * count, not a walk over the whole table, and listing follows insertion order. */
 	struct node *owner_prev, *owner_next;
 	void *owner;
 	struct key key; /* masked to cidr */
@@ -32,10 +32,11 @@ struct trie {
 	uint8_t bits;
 };
 
-/* Open-addressing map from owner to the head of its node list (linear probing, no tombstones). */
+/* Open-addressing map from owner to its node list (linear probing, no tombstones). The tail lets
+ * a prefix join at the end in O(1), so the list stays in insertion order. */
 struct owner_slot {
 	const void *owner;
-	struct node *head;
+	struct node *head, *tail;
 };
 
 struct allowedips {
@@ -196,6 +197,7 @@ static void slot_delete(struct allowedips *t, size_t i)
 	}
 	t->slots[i].owner = NULL;
 	t->slots[i].head = NULL;
+	t->slots[i].tail = NULL;
 	t->slot_used--;
 }
 
@@ -204,27 +206,35 @@ static void owner_link(struct allowedips *t, struct node *n, void *owner)
 	size_t i = slot_place(t->slots, t->slot_cap, owner);
 	if (t->slots[i].owner == NULL) {
 		t->slots[i].owner = owner;
-		t->slots[i].head = NULL;
+		t->slots[i].head = t->slots[i].tail = NULL;
 		t->slot_used++;
 	}
 	n->owner = owner;
-	n->owner_prev = NULL;
-	n->owner_next = t->slots[i].head;
-	if (n->owner_next)
-		n->owner_next->owner_prev = n;
-	t->slots[i].head = n;
+	n->owner_next = NULL;
+	n->owner_prev = t->slots[i].tail;
+	if (n->owner_prev)
+		n->owner_prev->owner_next = n;
+	else
+		t->slots[i].head = n;
+	t->slots[i].tail = n;
 }
 
 static void owner_unlink(struct allowedips *t, struct node *n)
 {
-	if (n->owner_next)
-		n->owner_next->owner_prev = n->owner_prev;
-	if (n->owner_prev) {
+	if (n->owner_prev && n->owner_next) {
 		n->owner_prev->owner_next = n->owner_next;
+		n->owner_next->owner_prev = n->owner_prev;
 	} else {
 		size_t i = slot_find(t, n->owner);
-		t->slots[i].head = n->owner_next;
-		if (!n->owner_next)
+		if (n->owner_prev)
+			n->owner_prev->owner_next = NULL;
+		else
+			t->slots[i].head = n->owner_next;
+		if (n->owner_next)
+			n->owner_next->owner_prev = n->owner_prev;
+		else
+			t->slots[i].tail = n->owner_prev;
+		if (!t->slots[i].head)
 			slot_delete(t, i);
 	}
 	n->owner = NULL;
@@ -333,12 +343,11 @@ int allowedips_insert(struct allowedips *t, int family, const uint8_t *addr, uin
 	struct node *parent = NULL, **link = &tr->root, *n = tr->root;
 	while (n && n->cidr <= cidr && node_contains(n, k)) {
 		if (n->cidr == cidr) {
-			/* Same prefix: it moves to the new owner. */
-			if (n->owner != owner) {
-				if (n->owner)
-					owner_unlink(t, n);
-				owner_link(t, n, owner);
-			}
+			/* Same prefix: it moves to the new owner and, as in the kernel and
+			 * wireguard-go, to the end of its list even when the owner stays. */
+			if (n->owner)
+				owner_unlink(t, n);
+			owner_link(t, n, owner);
 			return 0;
 		}
 		parent = n;

@@ -24,8 +24,9 @@ int allowedips_remove(struct allowedips *t, int family, const uint8_t *addr, uin
 void allowedips_remove_owner(struct allowedips *t, const void *owner);
 /* The owner of the longest prefix containing addr, or NULL. */
 void *allowedips_lookup(const struct allowedips *t, int family, const uint8_t *addr);
-/* Calls fn for each prefix of owner (masked address: 4 or 16 bytes), most recently added first;
- * stops when fn returns non-zero and returns it. fn must not modify the table. */
+/* Calls fn for each prefix of owner (masked address: 4 or 16 bytes) in insertion order, oldest
+ * first (inserting a prefix again makes it the newest); stops when fn returns non-zero and returns
+ * it. fn must not modify the table. */
 int allowedips_foreach(const struct allowedips *t, const void *owner,
                        int (*fn)(void *ctx, int family, const uint8_t *addr, uint8_t cidr),
                        void *ctx);

@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/blake2s.h"
 #include "crypto/portable/secure.h"
+#include "crypto/random.h"
 #include "wg/peer.h"
 #include "wg/send.h"
 
@@ -26,6 +28,7 @@ struct wg_device *wg_device_new(const struct wg_io *io)
 		return NULL;
 	}
 	noise_constants_init(&dev->noise);
+	random_bytes(dev->peer_hash_key, sizeof(dev->peer_hash_key));
 	return dev;
 }
 
@@ -34,6 +37,7 @@ void wg_device_free(struct wg_device *dev)
 	if (!dev)
 		return;
 	wg_device_peers_clear(dev);
+	free(dev->peer_table);
 	key_provider_destroy(dev->key);
 	cookie_checker_wipe(&dev->cookie_checker);
 	if (dev->allowedips)
@@ -81,8 +85,50 @@ void device_send_to_peer(struct wg_device *dev, struct wg_peer *peer, const uint
 	dev->io.send(dev->io.ctx, &peer->endpoint, buf, len);
 }
 
+static size_t peer_bucket(const struct wg_device *dev, const uint8_t public_key[WG_KEY_LEN],
+                          size_t cap)
+{
+	uint8_t mac[BLAKE2S_MAC_LEN];
+	uint64_t h = 0;
+
+	blake2s_mac(mac, dev->peer_hash_key, sizeof(dev->peer_hash_key), public_key, WG_KEY_LEN);
+	for (int i = 0; i < 8; i++)
+		h = h << 8 | mac[i];
+	return (size_t)h & (cap - 1);
+}
+
+/* Keeps the table at most one peer per bucket. A failed resize keeps the old table (longer
+ * chains, still correct); only the first allocation can fail the caller. */
+static int peer_table_reserve(struct wg_device *dev)
+{
+	if (dev->peer_count < dev->peer_table_cap)
+		return 0;
+	size_t cap = dev->peer_table_cap ? dev->peer_table_cap * 2 : 16;
+	struct wg_peer **table = calloc(cap, sizeof(*table));
+	if (!table)
+		return dev->peer_table_cap ? 0 : -ENOMEM;
+	for (size_t i = 0; i < dev->peer_table_cap; i++) {
+		for (struct wg_peer *p = dev->peer_table[i], *next; p; p = next) {
+			next = p->hash_next;
+			size_t b = peer_bucket(dev, p->public_key, cap);
+			p->hash_next = table[b];
+			table[b] = p;
+		}
+	}
+	free(dev->peer_table);
+	dev->peer_table = table;
+	dev->peer_table_cap = cap;
+	return 0;
+}
+
 static void unlink_peer(struct wg_device *dev, struct wg_peer *peer)
 {
+	struct wg_peer **link =
+	        &dev->peer_table[peer_bucket(dev, peer->public_key, dev->peer_table_cap)];
+	while (*link != peer)
+		link = &(*link)->hash_next;
+	*link = peer->hash_next;
+	peer->hash_next = NULL;
 	if (peer->prev_peer)
 		peer->prev_peer->next_peer = peer->next_peer;
 	else
@@ -131,7 +177,10 @@ struct key_provider *wg_device_key(struct wg_device *dev)
 
 struct wg_peer *wg_device_peer_find(struct wg_device *dev, const uint8_t public_key[WG_KEY_LEN])
 {
-	for (struct wg_peer *p = dev->first_peer; p; p = p->next_peer)
+	if (!dev->peer_table_cap)
+		return NULL;
+	size_t b = peer_bucket(dev, public_key, dev->peer_table_cap);
+	for (struct wg_peer *p = dev->peer_table[b]; p; p = p->hash_next)
 		if (memcmp(p->public_key, public_key, WG_KEY_LEN) == 0)
 			return p;
 	return NULL;
@@ -151,11 +200,18 @@ struct wg_peer *wg_device_peer_add(struct wg_device *dev, const uint8_t public_k
 		*err = -ENOSPC;
 		return NULL;
 	}
+	if (peer_table_reserve(dev) != 0) {
+		*err = -ENOMEM;
+		return NULL;
+	}
 	peer = peer_new(dev, public_key);
 	if (!peer) {
 		*err = -ENOMEM;
 		return NULL;
 	}
+	size_t b = peer_bucket(dev, public_key, dev->peer_table_cap);
+	peer->hash_next = dev->peer_table[b];
+	dev->peer_table[b] = peer;
 	noise_precompute_ss(dev, &peer->handshake);
 	peer->prev_peer = dev->last_peer;
 	if (dev->last_peer)
@@ -184,6 +240,12 @@ int wg_peer_allowed_ip_add(struct wg_device *dev, struct wg_peer *peer, int fami
                            const void *addr, uint8_t cidr)
 {
 	return allowedips_insert(dev->allowedips, family, addr, cidr, peer);
+}
+
+int wg_peer_allowed_ip_remove(struct wg_device *dev, struct wg_peer *peer, int family,
+                              const void *addr, uint8_t cidr)
+{
+	return allowedips_remove(dev->allowedips, family, addr, cidr, peer);
 }
 
 void wg_peer_allowed_ips_clear(struct wg_device *dev, struct wg_peer *peer)

@@ -26,6 +26,12 @@ struct wg_device {
 	struct ratelimiter *ratelimiter;
 	struct wg_peer *first_peer, *last_peer;
 	unsigned peer_count;
+	/* Peers by public key (chained; at most one peer per bucket on average). Initiations make
+	 * us look up a key the sender chose, so buckets come from a MAC under a random per-device
+	 * key: nobody outside can aim keys at one chain. */
+	struct wg_peer **peer_table;
+	size_t peer_table_cap; /* power of two, or 0 */
+	uint8_t peer_hash_key[16];
 	struct wg_device_stats stats;
 	uint64_t last_under_load_ns;
 	bool was_under_load;

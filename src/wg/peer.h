@@ -24,6 +24,7 @@ struct staged_queue {
 struct wg_peer {
 	struct wg_device *dev;
 	struct wg_peer *prev_peer, *next_peer; /* insertion order */
+	struct wg_peer *hash_next;             /* chain of the device's public-key table */
 	uint8_t public_key[WG_KEY_LEN];
 	struct noise_handshake handshake;
 	struct keypair_slots keypairs;

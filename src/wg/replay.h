@@ -1,14 +1,14 @@
-/* Sliding-window replay protection for transport counters, kernel-sized: 8192 bits minus one machine
- * word (8128 on 64-bit), RFC 6479 style ring of words. Only counters of authenticated packets may be
- * fed in (decrypt first, then check). */
+/* Sliding-window replay protection for transport counters, kernel-sized: 8192 bits minus one
+ * machine word (8128 on 64-bit), RFC 6479 style ring of words. Only counters of authenticated
+ * packets may be fed in (decrypt first, then check). */
 #ifndef HWG_WG_REPLAY_H
 #define HWG_WG_REPLAY_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#define REPLAY_BITS_TOTAL 8192u
-#define REPLAY_WORD_BITS 64u
+#define REPLAY_BITS_TOTAL  8192u
+#define REPLAY_WORD_BITS   64u
 #define REPLAY_WINDOW_SIZE (REPLAY_BITS_TOTAL - REPLAY_WORD_BITS) /* 8128 */
 /* REJECT_AFTER_MESSAGES, kernel form: U64_MAX - COUNTER_WINDOW_SIZE - 1. */
 #define REPLAY_REJECT_AFTER_MESSAGES (UINT64_MAX - REPLAY_WINDOW_SIZE - 1)

@@ -40,6 +40,10 @@ void send_handshake_initiation(struct wg_device *dev, struct wg_peer *peer, bool
 	note_handshake_sent(dev, peer);
 	if (!noise_create_initiation(dev, &peer->handshake, &msg)) {
 		device_drop(dev, WG_DROP_HANDSHAKE);
+		/* A key provider failure (chip busy, bus error) is usually transient: retry on the
+		 * schedule of a lost initiation. Without the timer nothing would retry, and staged
+		 * packets would neither leave nor be purged after REKEY_ATTEMPT_TIME. */
+		timers_handshake_initiated(dev, peer);
 		return;
 	}
 	cookie_add_macs(&peer->cookie, (uint8_t *)&msg, sizeof(msg), dev->now.mono_ns);

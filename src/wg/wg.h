@@ -143,6 +143,10 @@ void wg_peer_set_persistent_keepalive(struct wg_device *dev, struct wg_peer *pee
  * from any other peer. Returns 0 or -EINVAL. */
 int wg_peer_allowed_ip_add(struct wg_device *dev, struct wg_peer *peer, int family,
                            const void *addr, uint8_t cidr);
+/* Removes one prefix (masked like add) if this peer holds it; another peer's prefix is left alone.
+ * Returns 0, -ENOENT (the peer does not hold it), or -EINVAL (bad family or cidr). */
+int wg_peer_allowed_ip_remove(struct wg_device *dev, struct wg_peer *peer, int family,
+                              const void *addr, uint8_t cidr);
 void wg_peer_allowed_ips_clear(struct wg_device *dev, struct wg_peer *peer);
 /* Called after a peer's UAPI block ends: flushes staged packets, sends a pending keepalive. */
 void wg_peer_config_done(struct wg_device *dev, struct wg_peer *peer, const struct wg_time *now);
@@ -153,7 +157,8 @@ void wg_peer_config_done(struct wg_device *dev, struct wg_peer *peer, const stru
 int wg_device_foreach_peer(struct wg_device *dev, int (*fn)(void *ctx, struct wg_peer *peer),
                            void *ctx);
 void wg_peer_info(const struct wg_peer *peer, struct wg_peer_info *out);
-/* Calls fn for each of the peer's prefixes (family, 4 or 16 address bytes, cidr). */
+/* Calls fn for each of the peer's prefixes (family, 4 or 16 address bytes, cidr) in insertion
+ * order, oldest first, as wireguard-go lists them (adding a prefix again makes it the newest). */
 int wg_peer_foreach_allowed_ip(const struct wg_device *dev, const struct wg_peer *peer,
                                int (*fn)(void *ctx, int family, const uint8_t *addr, uint8_t cidr),
                                void *ctx);

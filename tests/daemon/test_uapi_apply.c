@@ -247,6 +247,83 @@ static void private_key_rules(void **state)
 	assert_null(strstr(get(f), "hwguard_public_key="));
 }
 
+#define ZERO_KEY "0000000000000000000000000000000000000000000000000000000000000000"
+/* RFC 7748 §6.1: Bob's private key, a second software key. */
+#define BOB_PRIV "5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb"
+/* An SE050 object handle (object 0x10000009). */
+#define HANDLE "0900001000000000000000000000000000000000000000000000000000000000"
+
+/* The daemon's start with --key: a provider installed before any UAPI request, then bound. The
+ * policy does not depend on the provider, so a software key stands in for the chip here. */
+static struct key_provider *bind_alice(struct fixture *f)
+{
+	assert_int_equal(set(f, "private_key=" ALICE_PRIV "\npublic_key=" BOB_PUB
+	                        "\nendpoint=192.0.2.1:51820\nallowed_ip=10.0.0.2/32\n"),
+	                 0);
+	f->target.key_bound = true;
+	struct key_provider *kp = wg_device_key(f->dev);
+	assert_non_null(kp);
+	return kp;
+}
+
+static void bound_key_survives_zeros(void **state)
+{
+	struct fixture *f = *state;
+	struct key_provider *kp = bind_alice(f);
+	/* what wg setconf sends for a config without PrivateKey, with the rest of the config */
+	assert_int_equal(set(f, "private_key=" ZERO_KEY "\nlisten_port=51820\nreplace_peers=true\n"
+	                        "public_key=" BOB_PUB "\nallowed_ip=10.0.0.2/32\n"),
+	                 0);
+	assert_ptr_equal(wg_device_key(f->dev), kp);
+	assert_int_equal(f->port, 51820); /* the rest of the request was applied */
+	const char *g = get(f);
+	assert_non_null(strstr(g, "\nprivate_key=" ALICE_PRIV_CLAMPED "\n"));
+	assert_non_null(strstr(g, "hwguard_public_key=" ALICE_PUB "\n"));
+	assert_int_equal(count(g, "\npublic_key=" BOB_PUB), 1);
+}
+
+static void bound_key_own_value_is_a_no_op(void **state)
+{
+	struct fixture *f = *state;
+	struct key_provider *kp = bind_alice(f);
+	/* wg showconf | wg setconf sends the key that get reported */
+	assert_int_equal(set(f, "private_key=" ALICE_PRIV_CLAMPED "\n"), 0);
+	assert_ptr_equal(wg_device_key(f->dev), kp);
+	assert_int_equal(set(f, "private_key=" ALICE_PRIV "\n"), 0);
+	assert_ptr_equal(wg_device_key(f->dev), kp);
+}
+
+static void bound_key_refuses_another_key(void **state)
+{
+	struct fixture *f = *state;
+	struct key_provider *kp = bind_alice(f);
+	struct uapi_set s;
+	const char *why = NULL;
+	const char *body = "private_key=" BOB_PRIV "\nlisten_port=51821\n";
+	assert_int_equal(uapi_parse_set(body, strlen(body), &s, NULL, NULL), 0);
+	assert_int_equal(uapi_apply(&f->target, &s, &f->now, &why), -EPERM);
+	uapi_set_free(&s);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "bound"));
+	assert_ptr_equal(wg_device_key(f->dev), kp);
+	assert_int_equal(f->port_calls, 0); /* the request stopped at the key */
+	/* a hardware handle is refused too, without touching any chip */
+	assert_int_equal(set(f, "private_key=" HANDLE "\n"), -EPERM);
+	assert_ptr_equal(wg_device_key(f->dev), kp);
+	assert_non_null(strstr(get(f), "\nprivate_key=" ALICE_PRIV_CLAMPED "\n"));
+}
+
+static void unbound_zeros_still_remove(void **state)
+{
+	struct fixture *f = *state;
+	bind_alice(f);
+	f->target.key_bound = false;
+	assert_int_equal(set(f, "private_key=" BOB_PRIV "\n"), 0);
+	assert_non_null(strstr(get(f), "hwguard_public_key=" BOB_PUB "\n"));
+	assert_int_equal(set(f, "private_key=" ZERO_KEY "\n"), 0);
+	assert_null(wg_device_key(f->dev));
+}
+
 static void busy_port_stops_the_request(void **state)
 {
 	struct fixture *f = *state;
@@ -277,6 +354,10 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(replace_peers_and_allowed_ips, setup, teardown),
 	        cmocka_unit_test_setup_teardown(allowed_ip_removal, setup, teardown),
 	        cmocka_unit_test_setup_teardown(private_key_rules, setup, teardown),
+	        cmocka_unit_test_setup_teardown(bound_key_survives_zeros, setup, teardown),
+	        cmocka_unit_test_setup_teardown(bound_key_own_value_is_a_no_op, setup, teardown),
+	        cmocka_unit_test_setup_teardown(bound_key_refuses_another_key, setup, teardown),
+	        cmocka_unit_test_setup_teardown(unbound_zeros_still_remove, setup, teardown),
 	        cmocka_unit_test_setup_teardown(busy_port_stops_the_request, setup, teardown),
 	        cmocka_unit_test_setup_teardown(keepalive_on_sends_at_once, setup, teardown),
 	};

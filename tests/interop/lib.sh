@@ -13,14 +13,14 @@
 #
 # Names: namespaces "${WGT_PREFIX}TAG-a"/"-b", veths "${WGT_PREFIX}TAGva"/"vb", WireGuard interfaces
 # "${WGT_PREFIX}TAGa"/"b" (the UAPI socket lives in the shared /var/run/wireguard, so the two ends must
-# have different names). WGT_PREFIX defaults to "dm" (the parallel-work prefix of the author).
+# have different names). WGT_PREFIX defaults to "hwg"; set it to run two copies of the suite side by side.
 #
 # Addresses: outer 192.0.2.1-2/24 and 2001:db8:77::1-2/64 on the veth; inner 10.77.0.1-2/24 and
 # fd77::1-2/64 on the WireGuard interfaces.
 
 set -u
 
-WGT_PREFIX=${WGT_PREFIX:-dm}
+WGT_PREFIX=${WGT_PREFIX:-hwg}
 WGT_SKIP=77
 WGT_WAIT_S=${WGT_WAIT_S:-10}
 

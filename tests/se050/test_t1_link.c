@@ -218,6 +218,73 @@ static void test_response_too_large(void **state)
 	assert_int_equal(echo_exchange(fx, 30, 4), 0);
 }
 
+/* A chip (or a glitching bus) that answers every read with an empty I-block with the chaining bit
+ * set. The host must give up after a few blocks, not ACK them for ever. The bus fails after
+ * SCRIPTED_LIMIT blocks only so that a host without the bound ends the test instead of hanging. */
+#define SCRIPTED_LIMIT 1000
+
+struct scripted_bus {
+	struct se050_bus base;
+	uint8_t frame[T1_MAX_FRAME];
+	size_t frame_len, frame_off;
+	unsigned served;
+	unsigned seq;
+};
+
+static int scripted_write(struct se050_bus *bus, const uint8_t *buf, size_t len)
+{
+	(void)bus;
+	(void)buf;
+	(void)len;
+	return 0;
+}
+
+static int scripted_read(struct se050_bus *bus, uint8_t *buf, size_t len)
+{
+	struct scripted_bus *b = (struct scripted_bus *)bus;
+	if (b->frame_off == b->frame_len) {
+		if (b->served >= SCRIPTED_LIMIT)
+			return -EIO;
+		b->frame_len =
+		        t1_frame_build(b->frame, T1_NAD_CHIP, t1_pcb_i(b->seq, true), NULL, 0);
+		b->frame_off = 0;
+		b->seq ^= 1;
+		b->served++;
+	}
+	if (len > b->frame_len - b->frame_off)
+		return -EIO;
+	memcpy(buf, b->frame + b->frame_off, len);
+	b->frame_off += len;
+	return 0;
+}
+
+static void scripted_close(struct se050_bus *bus)
+{
+	(void)bus;
+}
+
+static const struct se050_bus_ops scripted_ops = {
+        .write = scripted_write,
+        .read = scripted_read,
+        .close = scripted_close,
+};
+
+static void test_endless_empty_chain_is_bounded(void **state)
+{
+	(void)state;
+	static struct scripted_bus bus;
+	struct t1_link link;
+	uint8_t cmd[4] = {0x80, 0x02, 0x00, 0x00}, rsp[64];
+	size_t rlen;
+	memset(&bus, 0, sizeof(bus));
+	bus.base.ops = &scripted_ops;
+	t1_link_init(&link, &bus.base);
+	int r = t1_transceive(&link, cmd, sizeof(cmd), rsp, sizeof(rsp), &rlen);
+	assert_int_not_equal(r, 0);
+	assert_true(bus.served < 50);
+	assert_int_equal(rlen, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -232,6 +299,7 @@ int main(void)
 	        cmocka_unit_test_setup(test_chip_reset_mid_command, setup),
 	        cmocka_unit_test_setup(test_no_chip, setup),
 	        cmocka_unit_test_setup(test_response_too_large, setup),
+	        cmocka_unit_test(test_endless_empty_chain_is_bounded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -256,6 +256,90 @@ static void foreach_reports_masked_prefixes(void **state)
 	allowedips_free(t);
 }
 
+struct order_log {
+	int count;
+	int family[8];
+	uint8_t cidr[8];
+	uint8_t first_byte[8];
+};
+
+static int log_order(void *ctx, int family, const uint8_t *addr, uint8_t cidr)
+{
+	struct order_log *l = ctx;
+	assert_true(l->count < 8);
+	l->family[l->count] = family;
+	l->cidr[l->count] = cidr;
+	l->first_byte[l->count] = addr[0];
+	l->count++;
+	return 0;
+}
+
+/* Prefixes are listed oldest first, like wireguard-go's UAPI get; re-adding one (the daemon's
+ * replace_allowed_ips, or a move from another owner) makes it the newest. */
+static void foreach_lists_in_insertion_order(void **state)
+{
+	(void)state;
+	struct allowedips *t = allowedips_new();
+	assert_non_null(t);
+	insert4(t, a, 10, 0, 0, 0, 24);
+	insert6(t, a, 0xfd000000, 0, 0, 0, 64);
+	insert4(t, a, 192, 168, 0, 0, 16);
+
+	struct order_log l = {0};
+	assert_int_equal(allowedips_foreach(t, a, log_order, &l), 0);
+	assert_int_equal(l.count, 3);
+	assert_int_equal(l.family[0], AF_INET);
+	assert_int_equal(l.first_byte[0], 10);
+	assert_int_equal(l.family[1], AF_INET6);
+	assert_int_equal(l.first_byte[1], 0xfd);
+	assert_int_equal(l.family[2], AF_INET);
+	assert_int_equal(l.first_byte[2], 192);
+
+	/* Clearing and re-adding in the same order gives the same listing (it used to flip). */
+	allowedips_remove_owner(t, a);
+	insert4(t, a, 10, 0, 0, 0, 24);
+	insert6(t, a, 0xfd000000, 0, 0, 0, 64);
+	insert4(t, a, 192, 168, 0, 0, 16);
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(allowedips_foreach(t, a, log_order, &l), 0);
+	assert_int_equal(l.count, 3);
+	assert_int_equal(l.first_byte[0], 10);
+	assert_int_equal(l.first_byte[1], 0xfd);
+	assert_int_equal(l.first_byte[2], 192);
+
+	/* Removing the middle, the head and the tail keeps the rest in order. */
+	insert4(t, a, 172, 16, 0, 0, 12);
+	uint8_t ip[16];
+	ip6(ip, 0xfd000000, 0, 0, 0);
+	assert_int_equal(allowedips_remove(t, AF_INET6, ip, 64, a), 0);
+	ip4(ip, 10, 0, 0, 0);
+	assert_int_equal(allowedips_remove(t, AF_INET, ip, 24, a), 0);
+	insert4(t, a, 10, 0, 0, 0, 8);
+	ip4(ip, 10, 0, 0, 0);
+	assert_int_equal(allowedips_remove(t, AF_INET, ip, 8, a), 0);
+	insert4(t, a, 11, 0, 0, 0, 8);
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(allowedips_foreach(t, a, log_order, &l), 0);
+	assert_int_equal(l.count, 3);
+	assert_int_equal(l.first_byte[0], 192);
+	assert_int_equal(l.first_byte[1], 172);
+	assert_int_equal(l.first_byte[2], 11);
+
+	/* Re-inserting for the same owner makes it the newest; a moved prefix leaves a's list. */
+	insert4(t, a, 192, 168, 0, 0, 16);
+	insert4(t, b, 172, 16, 0, 0, 12);
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(allowedips_foreach(t, a, log_order, &l), 0);
+	assert_int_equal(l.count, 2);
+	assert_int_equal(l.first_byte[0], 11);
+	assert_int_equal(l.first_byte[1], 192);
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(allowedips_foreach(t, b, log_order, &l), 0);
+	assert_int_equal(l.count, 1);
+	assert_int_equal(l.first_byte[0], 172);
+	allowedips_free(t);
+}
+
 static void api_edges(void **state)
 {
 	(void)state;
@@ -364,7 +448,10 @@ struct ref_entry {
 	uint8_t addr[16];
 	uint8_t cidr;
 	void *owner;
+	uint64_t seq; /* when it was last inserted: foreach must list an owner's prefixes by seq */
 };
+
+static uint64_t ref_seq;
 
 #define REF_MAX 4096
 #define OWNERS  64
@@ -426,9 +513,11 @@ static void ref_insert(int family, const uint8_t *addr, uint8_t cidr, void *owne
 	struct ref_entry r = {.family = family, .cidr = cidr, .owner = owner};
 	memcpy(r.addr, addr, family == AF_INET ? 4 : 16);
 	mask_bytes(r.addr, family == AF_INET ? 4 : 16, cidr);
+	r.seq = ++ref_seq;
 	size_t i = ref_find(family, r.addr, cidr);
 	if (i < ref_len) {
 		ref[i].owner = owner;
+		ref[i].seq = r.seq;
 		return;
 	}
 	assert_true(ref_len < REF_MAX);
@@ -492,6 +581,7 @@ static void compare_lookups(struct allowedips *t, int n)
 struct foreach_check {
 	void *owner;
 	int count;
+	uint64_t last_seq;
 };
 
 static int check_in_ref(void *ctx, int family, const uint8_t *addr, uint8_t cidr)
@@ -500,6 +590,8 @@ static int check_in_ref(void *ctx, int family, const uint8_t *addr, uint8_t cidr
 	size_t i = ref_find(family, addr, cidr);
 	assert_true(i < ref_len);
 	assert_ptr_equal(ref[i].owner, fc->owner);
+	assert_true(ref[i].seq > fc->last_seq); /* insertion order, oldest first */
+	fc->last_seq = ref[i].seq;
 	fc->count++;
 	return 0;
 }
@@ -507,7 +599,7 @@ static int check_in_ref(void *ctx, int family, const uint8_t *addr, uint8_t cidr
 static void compare_owner_lists(struct allowedips *t)
 {
 	for (int o = 0; o < OWNERS; o++) {
-		struct foreach_check fc = {&owners[o], 0};
+		struct foreach_check fc = {&owners[o], 0, 0};
 		assert_int_equal(allowedips_foreach(t, &owners[o], check_in_ref, &fc), 0);
 		int expect = 0;
 		for (size_t i = 0; i < ref_len; i++)
@@ -601,6 +693,7 @@ int main(void)
 	        cmocka_unit_test(kernel_style_fixed_cases),
 	        cmocka_unit_test(deep_paths),
 	        cmocka_unit_test(foreach_reports_masked_prefixes),
+	        cmocka_unit_test(foreach_lists_in_insertion_order),
 	        cmocka_unit_test(api_edges),
 	        cmocka_unit_test(many_owners),
 	        cmocka_unit_test(randomised_against_reference),

@@ -3,6 +3,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -254,6 +255,132 @@ static void test_peer_removal(void **state)
 	assert_int_equal(err, -EINVAL);
 }
 
+/* Removing one prefix from a peer: the route and the inner-source check both stop, other peers'
+ * prefixes are untouched, and bad input is refused. */
+static void test_allowed_ip_remove(void **state)
+{
+	establish();
+	struct wg_device *d0 = net.node[0].dev, *d1 = net.node[1].dev;
+	struct wg_peer *p01 = h_peer(&net, 0, 1), *p10 = h_peer(&net, 1, 0);
+	int err = 0;
+	struct wg_peer *p02 = wg_device_peer_add(d0, net.node[2].public_key, &err);
+	assert_non_null(p02);
+	uint8_t other[4] = {192, 168, 0, 3};
+	assert_int_equal(wg_peer_allowed_ip_add(d0, p02, AF_INET, other, 32), 0);
+	uint8_t extra6[16] = {0xfd, 0x00, 0, 0, 0, 0, 0, 0, 0x12, 0x34};
+	assert_int_equal(wg_peer_allowed_ip_add(d0, p01, AF_INET6, extra6, 64), 0);
+
+	/* The prefix is masked like on add; another peer's prefix and an absent one are -ENOENT. */
+	uint8_t tun1_unmasked[4] = {192, 168, 0, 2};
+	assert_int_equal(wg_peer_allowed_ip_remove(d0, p01, AF_INET, other, 32), -ENOENT);
+	assert_int_equal(wg_peer_allowed_ip_remove(d0, p01, AF_INET, tun1_unmasked, 31), -ENOENT);
+	assert_int_equal(wg_peer_allowed_ip_remove(d0, p01, AF_INET, tun1_unmasked, 33), -EINVAL);
+	assert_int_equal(wg_peer_allowed_ip_remove(d0, p01, AF_INET6, extra6, 129), -EINVAL);
+	assert_int_equal(wg_peer_allowed_ip_remove(d0, p01, AF_UNIX, extra6, 8), -EINVAL);
+	extra6[15] = 0x99; /* host bits: still the same /64 */
+	assert_int_equal(wg_peer_allowed_ip_remove(d0, p01, AF_INET6, extra6, 64), 0);
+	assert_int_equal(wg_peer_allowed_ip_remove(d0, p01, AF_INET6, extra6, 64), -ENOENT);
+	int n = 0;
+	wg_peer_foreach_allowed_ip(d0, p01, count_ips, &n);
+	assert_int_equal(n, 1);
+
+	/* Node 0 loses its route to 192.168.0.2; node 2's prefix stays. */
+	assert_int_equal(wg_peer_allowed_ip_remove(d0, p01, AF_INET, tun1_unmasked, 32), 0);
+	n = 0;
+	wg_peer_foreach_allowed_ip(d0, p01, count_ips, &n);
+	assert_int_equal(n, 0);
+	n = 0;
+	wg_peer_foreach_allowed_ip(d0, p02, count_ips, &n);
+	assert_int_equal(n, 1);
+	h_send_ip(&net, 0, 1, 10);
+	assert_int_equal(dropped(0, WG_DROP_NO_ROUTE), 1);
+
+	/* Node 1 no longer accepts 192.168.0.1 as a source from node 0. */
+	uint8_t tun0[4] = {192, 168, 0, 1};
+	assert_int_equal(wg_peer_allowed_ip_remove(d1, p10, AF_INET, tun0, 32), 0);
+	h_send_ip(&net, 1, 0, 10);
+	h_pump(&net);
+	assert_int_equal(net.node[0].delivered, 0);
+	assert_int_equal(dropped(1, WG_DROP_ALLOWED_IPS), 0);
+	assert_int_equal(dropped(1, WG_DROP_NO_ROUTE), 1);
+	uint8_t buf[H_MAX_PACKET];
+	size_t len = h_ip4(buf, 1, 2, 10);
+	assert_int_equal(wg_peer_allowed_ip_add(d0, p01, AF_INET, tun1_unmasked, 32), 0);
+	wg_device_tun_input(d0, buf, len, &net.now);
+	h_pump(&net);
+	assert_int_equal(net.node[1].delivered, 1);
+	assert_int_equal(dropped(1, WG_DROP_ALLOWED_IPS), 1);
+}
+
+struct order_check {
+	uint8_t (*keys)[32];
+	const bool *removed;
+	unsigned next;
+	unsigned seen;
+};
+
+static int check_order(void *ctx, struct wg_peer *peer)
+{
+	struct order_check *oc = ctx;
+	struct wg_peer_info info;
+	wg_peer_info(peer, &info);
+	while (oc->removed[oc->next])
+		oc->next++;
+	assert_memory_equal(info.public_key, oc->keys[oc->next], 32);
+	oc->next++;
+	oc->seen++;
+	return 0;
+}
+
+/* The public-key table across resizes and removals: every peer is found, removed ones are not,
+ * and listing keeps insertion order. */
+static void test_many_peers_lookup(void **state)
+{
+	enum { N = 300 };
+	static uint8_t keys[N][32];
+	static struct wg_peer *peers[N];
+	static bool removed[N];
+	struct wg_device *dev = net.node[2].dev;
+	for (unsigned i = 0; i < N; i++) {
+		memset(keys[i], 0, 32);
+		keys[i][0] = (uint8_t)(i * 7 + 1);
+		keys[i][1] = (uint8_t)(i >> 8);
+		keys[i][31] = 0x40;
+		int err = 0;
+		peers[i] = wg_device_peer_add(dev, keys[i], &err);
+		assert_non_null(peers[i]);
+		removed[i] = false;
+	}
+	for (unsigned i = 0; i < N; i++) {
+		assert_ptr_equal(wg_device_peer_find(dev, keys[i]), peers[i]);
+		int err = 0;
+		assert_ptr_equal(wg_device_peer_add(dev, keys[i], &err), peers[i]);
+	}
+	uint8_t absent[32] = {0xee};
+	assert_null(wg_device_peer_find(dev, absent));
+	for (unsigned i = 0; i < N; i += 3) {
+		wg_device_peer_remove(dev, peers[i]);
+		removed[i] = true;
+	}
+	for (unsigned i = 0; i < N; i++) {
+		if (removed[i])
+			assert_null(wg_device_peer_find(dev, keys[i]));
+		else
+			assert_ptr_equal(wg_device_peer_find(dev, keys[i]), peers[i]);
+	}
+	struct order_check oc = {keys, removed, 0, 0};
+	assert_int_equal(wg_device_foreach_peer(dev, check_order, &oc), 0);
+	assert_int_equal(oc.seen, N - (N + 2) / 3);
+	/* Re-adding a removed key gives a fresh peer that is found again. */
+	int err = 0;
+	struct wg_peer *again = wg_device_peer_add(dev, keys[0], &err);
+	assert_non_null(again);
+	assert_ptr_equal(wg_device_peer_find(dev, keys[0]), again);
+	wg_device_peers_clear(dev);
+	for (unsigned i = 0; i < N; i++)
+		assert_null(wg_device_peer_find(dev, keys[i]));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -268,6 +395,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_routing_errors, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_malformed_datagrams, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_peer_removal, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_allowed_ip_remove, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_many_peers_lookup, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -337,6 +337,49 @@ static void test_key_provider_failure_is_transient(void **state)
 	assert_int_equal(provider_calls(1), before + 2);
 }
 
+/* The initiator's own provider fails while it starts a handshake: it must retry on the
+ * retransmit schedule (as for a lost initiation), not stop until new traffic arrives. */
+static void test_initiator_provider_failure_retries(void **state)
+{
+	struct flaky_provider *f = calloc(1, sizeof(*f));
+	f->inner = soft_key_provider_new(net.node[0].private_key);
+	f->base = *f->inner;
+	f->base.ops = &flaky_ops;
+	f->fail = true;
+	wg_device_set_key(net.node[0].dev, &f->base, &net.now);
+	h_pair(&net, 0, 1);
+
+	h_send_ip(&net, 0, 1, 10);
+	h_pump(&net);
+	assert_int_equal(net.node[0].sent[1], 0);
+	assert_int_equal(dropped(0, WG_DROP_HANDSHAKE), 1);
+
+	/* The chip is back; no new packet is sent: the retry alone delivers the staged one. */
+	f->fail = false;
+	h_advance(&net, 6 * 1000000000ull);
+	assert_int_equal(net.node[0].sent[1], 1);
+	assert_int_equal(net.node[1].delivered, 1);
+
+	/* A provider that stays down is retried for REKEY_ATTEMPT_TIME, then the staged packets
+	 * are purged, as for an unreachable peer. */
+	f->fail = true;
+	wg_device_set_key(net.node[0].dev, NULL, &net.now);
+	struct flaky_provider *g = calloc(1, sizeof(*g));
+	g->inner = soft_key_provider_new(net.node[0].private_key);
+	g->base = *g->inner;
+	g->base.ops = &flaky_ops;
+	g->fail = true;
+	wg_device_set_key(net.node[0].dev, &g->base, &net.now);
+	h_advance(&net, 6 * 1000000000ull);
+	h_send_ip(&net, 0, 1, 10);
+	h_advance(&net, 200 * 1000000000ull);
+	assert_int_equal(dropped(0, WG_DROP_HANDSHAKE_TIMEOUT), 1);
+	assert_true(dropped(0, WG_DROP_HANDSHAKE) >= 19);
+	g->fail = false;
+	h_advance(&net, 10 * 1000000000ull);
+	assert_int_equal(net.node[1].delivered, 1);
+}
+
 static void test_ipv6_inner_packets(void **state)
 {
 	h_pair(&net, 0, 1);
@@ -378,6 +421,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_responder_waits_for_confirmation, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_key_change_recomputes_static_static, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_initiator_provider_failure_retries, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_key_provider_failure_is_transient, setup,
 	                                        teardown),

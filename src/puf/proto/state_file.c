@@ -147,6 +147,7 @@ int pufproto_file_store_load(struct pufproto_file_store *st, const char *path,
 		if (r < 0) {
 			snprintf(err, err_len, "%s: cannot read: %s", path, strerror(errno));
 			close(fd);
+			secure_wipe(buf, sizeof(buf)); /* a partial read may hold the key */
 			return -1;
 		}
 		if (r == 0 || (n += (size_t)r) == sizeof(buf))
@@ -155,6 +156,7 @@ int pufproto_file_store_load(struct pufproto_file_store *st, const char *path,
 	close(fd);
 	if (n == sizeof(buf)) {
 		snprintf(err, err_len, "%s: too large to be a device state", path);
+		secure_wipe(buf, sizeof(buf));
 		return -1;
 	}
 	rc = pufproto_state_parse(buf, n, nv, &source, &source_len);

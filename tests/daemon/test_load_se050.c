@@ -1,0 +1,125 @@
+/* The SE050 provider's busy() through the daemon's under-load decision, against a real se050-emu
+ * process: with a wear budget of two ECDHs and no refill, asking costs no token, the provider is
+ * not busy while a token is left, and once the budget is spent the daemon counts itself under
+ * load (so initiations meet cookies instead of a refused ECDH). */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "crypto/x25519.h"
+#include "daemon/load.h"
+#include "keys/se050.h"
+#include "keys/select.h"
+#include "se050/bus.h"
+#include "se050/se050.h"
+
+#define SEC 1000000000ull
+
+static char dir[64], sock[96], bus_spec[128];
+static pid_t emu;
+
+static void start_emu(void)
+{
+	strcpy(dir, "/tmp/hwg-load-se-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(sock, sizeof(sock), "%s/emu.sock", dir);
+	snprintf(bus_spec, sizeof(bus_spec), "emu:%s", sock);
+	emu = fork();
+	assert_true(emu >= 0);
+	if (emu == 0) {
+		execl(SE050_EMU_PATH, SE050_EMU_PATH, "--socket", sock, "--bwt", "50",
+		      (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 300; i++) {
+		struct se050_bus *b;
+		if (se050_bus_emu_open(sock, &b, NULL) == 0) {
+			se050_bus_close(b);
+			return;
+		}
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	fail_msg("se050-emu did not start");
+}
+
+static void stop_emu(void)
+{
+	int status;
+	char path[128];
+	kill(emu, SIGTERM);
+	waitpid(emu, &status, 0);
+	snprintf(path, sizeof(path), "%s/emu.sock.lock", dir);
+	unlink(path);
+	unlink(sock);
+	rmdir(dir);
+}
+
+static int dh_round(struct key_provider *kp)
+{
+	uint8_t a[32], A[32], chip_side[32], soft_side[32];
+	assert_int_equal(x25519_generate(a, A), 0);
+	int r = key_provider_dh(kp, chip_side, A);
+	if (r == 0) {
+		assert_int_equal(x25519(soft_side, a, kp->public_key), 0);
+		assert_memory_equal(chip_side, soft_side, 32);
+	}
+	return r;
+}
+
+static void spent_budget_means_under_load(void **state)
+{
+	start_emu();
+	struct se050 *se;
+	assert_int_equal(se050_open(bus_spec, &se, NULL), 0);
+	assert_int_equal(se050_generate_x25519(se, 0x41, false), 0);
+	se050_close(se);
+
+	setenv(SE050_RATE_ENV, "0,2", 1); /* two ECDHs, no refill */
+	uint8_t handle[KEY_LEN];
+	se050_handle_encode(0x41, handle);
+	struct key_config cfg = {.se050_bus = bus_spec};
+	struct key_provider *kp = NULL;
+	const char *why = NULL;
+	assert_int_equal(key_provider_from_config(handle, &cfg, &kp, &why), 0);
+	assert_string_equal(kp->ops->name, "se050");
+	assert_non_null(kp->ops->busy);
+
+	struct load_monitor m = {0};
+	uint64_t now = 10 * SEC;
+	/* asking is free: many questions, and both tokens are still there */
+	for (int i = 0; i < 10; i++)
+		assert_false(load_under_load(&m, kp, now));
+	assert_int_equal(dh_round(kp), 0);
+	assert_false(key_provider_busy(kp));
+	assert_false(load_under_load(&m, kp, now));
+	assert_int_equal(dh_round(kp), 0);
+	/* spent: busy, and the daemon is under load before any ECDH is refused */
+	assert_true(key_provider_busy(kp));
+	assert_true(load_under_load(&m, kp, now));
+	assert_true(load_under_load(&m, kp, now + 5 * SEC)); /* renewed while it lasts */
+	assert_int_equal(dh_round(kp), -EBUSY);
+	assert_int_equal(kp->queue_depth, 0);
+
+	key_provider_destroy(kp);
+	unsetenv(SE050_RATE_ENV);
+	stop_emu();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(spent_budget_means_under_load),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
