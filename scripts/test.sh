@@ -75,8 +75,8 @@ if [ $fuzz -eq 1 ]; then
 	echo "== libFuzzer build"
 	cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DHWGUARD_FUZZ=ON >/dev/null
 	cmake --build build-fuzz -j"$jobs"
-	for target in build-fuzz/fuzz/*; do
-		[ -x "$target" ] || continue
+	for target in build-fuzz/fuzz/fuzz_*; do
+		[ -f "$target" ] && [ -x "$target" ] || continue
 		name=$(basename "$target")
 		corpus=$(mktemp -d)
 		# Seeds live beside each layer's targets: fuzz/<layer>/corpus/<target>/.
@@ -87,7 +87,8 @@ if [ $fuzz -eq 1 ]; then
 		if "$target" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 -print_final_stats=0 "$corpus" \
 			>"build-fuzz/$name.log" 2>&1; then
 			passed=$((passed + 1))
-			summary+=("fuzz $name: ok ($(grep -Eo 'stat::number_of_executed_units: [0-9]+|#[0-9]+ +DONE' "build-fuzz/$name.log" | tail -1))")
+			runs=$(grep -Eo 'Done [0-9]+ runs' "build-fuzz/$name.log" | tail -1 || true)
+			summary+=("fuzz $name: ok (${runs:-finished})")
 		else
 			failed=$((failed + 1))
 			tail -40 "build-fuzz/$name.log"
