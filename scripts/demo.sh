@@ -97,6 +97,8 @@ iperf_pid=$!
 wait_for ip netns exec "$SRV" sh -c 'ss -ltn | grep -q 10.77.0.1:5201'
 run ip netns exec "$DEV" iperf3 -c 10.77.0.1 -t 3 -f m | grep -E 'sender|receiver'
 run ip netns exec "$DEV" wg show hwgdemo0
+echo "(stock wg derives that 'public key' line from the handle bytes, so it is not the interface's"
+echo " key; hwguard-key reads the real one from the daemon, which read it from the chip:)"
 run ip netns exec "$DEV" hwguard-key show hwgdemo0
 kill -USR1 "$emu_pid" 2>/dev/null && sleep 0.2
 echo "Chip operations so far: $(grep -o 'ecdh=[0-9]*' "$work/se050.log" | tail -n 1)"
