@@ -169,12 +169,15 @@ for i in $(seq "$runs"); do
 			force_rekeys "$rekeys" "$secs" &
 			rekeyer=$!
 		fi
-		rate=$(wgt_in a iperf3 -c "$(wgt_inner4 b)" -t "$secs" -P "$streams" -f m 2>&1 |
-			awk '/receiver/ {for (i = 1; i < NF; i++) if ($(i + 1) == "Mbits/sec") r = $i} END {print r}')
+		out=$(wgt_in a iperf3 -c "$(wgt_inner4 b)" -t "$secs" -P "$streams" -f m 2>&1)
+		# Receiver rate; the sender's TCP retransmissions (the field after its rate) show loss.
+		rate=$(awk '/receiver/ {for (i = 1; i < NF; i++) if ($(i + 1) == "Mbits/sec") r = $i} END {print r}' <<<"$out")
+		retr=$(awk '/sender/ {for (i = 1; i < NF; i++) if ($i == "Mbits/sec") r = $(i + 1)} END {print r}' <<<"$out")
 		[ -n "$rekeyer" ] && wait "$rekeyer"
 		[ -n "$rate" ] || rate=0
 		echo "$rate" >>"$WGT_DIR/rates"
-		printf '%-11s run %d/%d: %8.1f Mbit/s\n' "$pair" "$i" "$runs" "$rate"
+		echo "${retr:-0}" >>"$WGT_DIR/retr"
+		printf '%-11s run %d/%d: %8.1f Mbit/s, %s retransmissions\n' "$pair" "$i" "$runs" "$rate" "${retr:-?}"
 	done
 done
 
@@ -185,6 +188,7 @@ for pair in $pairs; do
 	result[$pair]=$(median <"$WGT_DIR/rates")
 	result[$pair.min]=$(sort -n "$WGT_DIR/rates" | head -n 1)
 	result[$pair.max]=$(sort -n "$WGT_DIR/rates" | tail -n 1)
+	result[$pair.retr]=$(median <"$WGT_DIR/retr")
 	wgt_teardown # also ends the iperf3 server and se050-emu in the namespaces
 	# se050-emu prints its counters when it exits: the chip ECDHs of the whole pair's life.
 	result[$pair.ecdh]=$(cat "$WGT_DIR"/emu-*.log 2>/dev/null |
@@ -198,10 +202,11 @@ echo
 echo "WireGuard throughput, iperf3 TCP, $streams stream(s), $runs x ${secs}s per pair, $(nproc) CPUs, $(uname -r)"
 case "$pairs" in *hwgse*) echo "hwgse: SE050 key in se050-emu, ${ecdh_ms} ms per ECDH" ;; esac
 [ "$rekeys" -gt 0 ] && echo "$rekeys forced handshakes per run (side a re-adds its peer)"
-printf '%-11s %10s %10s %10s\n' pair "median" min max
+printf '%-11s %10s %10s %10s %12s\n' pair "median" min max "retr/run"
 for pair in $pairs; do
-	printf '%-11s %10s %10s %10s  Mbit/s%s\n' "$pair" "${result[$pair]}" "${result[$pair.min]}" \
-		"${result[$pair.max]}" "${result[$pair.ecdh]:+  (chip ECDHs: ${result[$pair.ecdh]})}"
+	printf '%-11s %10s %10s %10s %12s  Mbit/s%s\n' "$pair" "${result[$pair]}" "${result[$pair.min]}" \
+		"${result[$pair.max]}" "${result[$pair.retr]}" \
+		"${result[$pair.ecdh]:+  (chip ECDHs: ${result[$pair.ecdh]})}"
 done
 ref=${result[wggo-wggo]:-}
 if [ -n "$ref" ] && [ "$ref" != nan ] && [ "$ref" != 0 ]; then
