@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "crypto/portable/secure.h"
 #include "puf/proto/device.h"
@@ -73,7 +74,8 @@ int cmd_auth(int argc, char **argv)
 	struct device_source src;
 	uint8_t a[PUFPROTO_MAX_MESSAGE], b[PUFPROTO_MAX_MESSAGE];
 	char err[512];
-	int timeout = 5000, tries = 3, c, ret = 2, fd = -1, v;
+	unsigned long timeout = 5000, tries = 3;
+	int c, ret = 2, fd = -1, v;
 	long n, m = 0;
 
 	optind = 1;
@@ -86,35 +88,19 @@ int cmd_auth(int argc, char **argv)
 			server = optarg;
 			break;
 		case 't':
-			timeout = atoi(optarg);
-			if (timeout < 1 || timeout > 600000) {
-				fprintf(stderr, "pufauth auth: --timeout must be 1..600000 ms\n");
+			if (cli_parse_uint("auth", "--timeout", optarg, 1, 600000, &timeout))
 				return 2;
-			}
 			break;
 		case 'n':
-			tries = atoi(optarg);
-			if (tries < 1 || tries > 100) {
-				fprintf(stderr, "pufauth auth: --tries must be 1..100\n");
+			if (cli_parse_uint("auth", "--tries", optarg, 1, 100, &tries))
 				return 2;
-			}
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("pufauth %s\n", HWGUARD_VERSION);
-			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			return cli_common_option(c, usage);
 		}
 	}
-	if (optind != argc || !state || !server) {
-		fprintf(stderr, "pufauth auth: need --state and --server\n");
-		usage(stderr);
-		return 2;
-	}
+	if (optind != argc || !state || !server)
+		return cli_usage_error("auth", "need --state and --server", usage);
 	if (pufproto_file_store_load(&fs, state, &nv, err, sizeof(err)) ||
 	    device_source_parse(fs.source, fs.source_len, &desc, err, sizeof(err))) {
 		fprintf(stderr, "pufauth auth: %s\n", err);
@@ -137,9 +123,9 @@ int cmd_auth(int argc, char **argv)
 		goto out;
 	}
 	n = pufproto_device_hello(&dev, a, sizeof(a));
-	for (int t = 0; t < tries && m == 0; t++)
-		m = request(fd, a, (size_t)n, PUFPROTO_MSG_CHALLENGE, b, sizeof(b), timeout, err,
-		            sizeof(err));
+	for (unsigned long t = 0; t < tries && m == 0; t++)
+		m = request(fd, a, (size_t)n, PUFPROTO_MSG_CHALLENGE, b, sizeof(b), (int)timeout,
+		            err, sizeof(err));
 	if (m <= 0) {
 		fprintf(stderr, "pufauth auth: %s: %s\n", server, m == 0 ? "no answer" : err);
 		ret = 3;
@@ -152,7 +138,7 @@ int cmd_auth(int argc, char **argv)
 		ret = 1;
 		goto out;
 	}
-	m = request(fd, a, (size_t)n, PUFPROTO_MSG_CONFIRM, b, sizeof(b), timeout, err,
+	m = request(fd, a, (size_t)n, PUFPROTO_MSG_CONFIRM, b, sizeof(b), (int)timeout, err,
 	            sizeof(err));
 	if (m <= 0) {
 		fprintf(stderr,
@@ -165,7 +151,7 @@ int cmd_auth(int argc, char **argv)
 	v = pufproto_device_finish(&dev, b, (size_t)m);
 	/* a CONFIRM of another run (stale, or forged) does not end ours: wait for the real one */
 	for (int stray = 0; v == PUFPROTO_DEV_WRONG_SESSION && stray < 8; stray++) {
-		m = pufudp_receive(fd, b, sizeof(b), timeout, err, sizeof(err));
+		m = pufudp_receive(fd, b, sizeof(b), (int)timeout, err, sizeof(err));
 		if (m <= 0)
 			break;
 		v = pufproto_device_finish(&dev, b, (size_t)m);

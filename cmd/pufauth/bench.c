@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "crypto/random.h"
 #include "puf/proto/device.h"
@@ -62,6 +63,18 @@ static void usage(FILE *out)
 	        "  --impostors P percent of runs by a never-enrolled simulated device\n"
 	        "  --previous    give every device a live 'previous' entry (steady state)\n"
 	        "  --db PATH     keep the store at PATH (default: a temporary directory)\n");
+}
+
+/* The counts of the options, kept as long like the arithmetic that uses them. */
+static int parse_count(const char *opt, const char *text, unsigned long min, unsigned long max,
+                       long *out)
+{
+	unsigned long v;
+
+	if (cli_parse_uint("bench", opt, text, min, max, &v))
+		return -1;
+	*out = (long)v;
+	return 0;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -130,19 +143,24 @@ int cmd_bench(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
-			devices = atol(optarg);
+			if (parse_count("--devices", optarg, 1, 100000000, &devices))
+				return 2;
 			break;
 		case 'k':
-			auths = atol(optarg);
+			if (parse_count("--auths", optarg, 1, 100000000, &auths))
+				return 2;
 			break;
 		case 'r':
-			real = atol(optarg);
+			if (parse_count("--real", optarg, 1, 100000, &real))
+				return 2;
 			break;
 		case 'b':
-			security = atoi(optarg);
+			if (cli_parse_security("bench", optarg, &security))
+				return 2;
 			break;
 		case 't':
-			threads = atol(optarg);
+			if (parse_count("--threads", optarg, 0, 64, &threads))
+				return 2;
 			break;
 		case 'd':
 			keep = optarg;
@@ -151,29 +169,17 @@ int cmd_bench(int argc, char **argv)
 			with_previous = 1;
 			break;
 		case 'i':
-			impostor_pct = atol(optarg);
+			if (parse_count("--impostors", optarg, 0, 100, &impostor_pct))
+				return 2;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("pufauth %s\n", HWGUARD_VERSION);
-			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			return cli_common_option(c, usage);
 		}
 	}
 	if (real < 0)
 		real = devices < 100 ? devices : 100;
-	if (optind != argc || devices < 1 || devices > 100000000 || auths < 1 ||
-	    auths > 100000000 || real < 1 || real > devices || real > 100000 || threads < 0 ||
-	    threads > 64 || (security != 128 && security != 64) || impostor_pct < 0 ||
-	    impostor_pct > 100) {
-		fprintf(stderr, "pufauth bench: bad arguments\n");
-		usage(stderr);
-		return 2;
-	}
+	if (optind != argc || real > devices)
+		return cli_usage_error("bench", "bad arguments", usage);
 	pufproto_suite_get(security == 128 ? PUFPROTO_SUITE_128 : PUFPROTO_SUITE_64, &suite);
 	cfg.challenge_space = BENCH_SRAM / (2 * (uint32_t)suite.read_len);
 	cfg.reference_readings = 5;
@@ -199,10 +205,9 @@ int cmd_bench(int argc, char **argv)
 		fprintf(stderr, "pufauth bench: out of memory\n");
 		goto out;
 	}
-	if (pufstore_open(&st, db, 1, err, sizeof(err))) {
-		fprintf(stderr, "pufauth bench: %s\n", err);
+	st = cli_open_store("bench", db, 1);
+	if (!st)
 		goto out;
-	}
 
 	/* the real devices sit at random positions among the N rows */
 	xoshiro_seed(&x, (uint64_t)time(NULL));

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "crypto/portable/secure.h"
 #include "crypto/random.h"
@@ -112,11 +113,8 @@ int cmd_enroll(int argc, char **argv)
 			have_source++;
 			break;
 		case 'b':
-			security = atoi(optarg);
-			if (security != 128 && security != 64) {
-				fprintf(stderr, "pufauth enroll: --security must be 128 or 64\n");
+			if (cli_parse_security("enroll", optarg, &security))
 				return 2;
-			}
 			break;
 		case 'n':
 			name = optarg;
@@ -127,23 +125,13 @@ int cmd_enroll(int argc, char **argv)
 		case 'f':
 			force = 1;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("pufauth %s\n", HWGUARD_VERSION);
-			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			return cli_common_option(c, usage);
 		}
 	}
-	if (optind != argc || !db || !state || have_source != 1) {
-		fprintf(stderr,
-		        "pufauth enroll: need --db, --state and one of --sim-seed/--dump\n");
-		usage(stderr);
-		return 2;
-	}
+	if (optind != argc || !db || !state || have_source != 1)
+		return cli_usage_error("enroll", "need --db, --state and one of --sim-seed/--dump",
+		                       usage);
 	if (desc.kind == DEVICE_SOURCE_SIM) {
 		if (!sram_sim_params_by_name(model) || strlen(model) >= sizeof(desc.model)) {
 			fprintf(stderr,
@@ -187,10 +175,9 @@ int cmd_enroll(int argc, char **argv)
 		fprintf(stderr, "pufauth enroll: reading the PUF failed\n");
 		goto out;
 	}
-	if (pufstore_open(&st, db, 1, err, sizeof(err))) {
-		fprintf(stderr, "pufauth enroll: %s\n", err);
+	st = cli_open_store("enroll", db, 1);
+	if (!st)
 		goto out;
-	}
 	/* The row is committed only once the state file is durable: a failure leaves neither. */
 	if (pufstore_begin(st) ||
 	    pufstore_enroll(st, name, suite.id, nv.sk, ref, suite.response_len, &id)) {

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "pufserver/store.h"
 
@@ -50,7 +51,6 @@ int cmd_list(int argc, char **argv)
 	};
 	const char *db = NULL;
 	struct pufstore *st;
-	char err[512];
 	int c, ret;
 
 	optind = 1;
@@ -59,26 +59,15 @@ int cmd_list(int argc, char **argv)
 		case 'd':
 			db = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("pufauth %s\n", HWGUARD_VERSION);
-			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			return cli_common_option(c, usage);
 		}
 	}
-	if (optind != argc || !db) {
-		fprintf(stderr, "pufauth list: need --db\n");
-		usage(stderr);
-		return 2;
-	}
-	if (pufstore_open(&st, db, 0, err, sizeof(err))) {
-		fprintf(stderr, "pufauth list: %s\n", err);
+	if (optind != argc || !db)
+		return cli_usage_error("list", "need --db", usage);
+	st = cli_open_store("list", db, 0);
+	if (!st)
 		return 1;
-	}
 	printf("%-6s %-24s %-4s %-8s %8s  %s\n", "ID", "NAME", "BITS", "STATE", "AUTHS", "LAST");
 	ret = pufstore_foreach(st, print_device, NULL);
 	if (ret)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "pufserver/store.h"
 
@@ -23,7 +24,6 @@ int cmd_revoke(int argc, char **argv)
 	};
 	const char *db = NULL;
 	struct pufstore *st;
-	char err[512];
 	int c, rc;
 
 	optind = 1;
@@ -32,26 +32,15 @@ int cmd_revoke(int argc, char **argv)
 		case 'd':
 			db = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("pufauth %s\n", HWGUARD_VERSION);
-			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			return cli_common_option(c, usage);
 		}
 	}
-	if (optind != argc - 1 || !db) {
-		fprintf(stderr, "pufauth revoke: need --db and one device name\n");
-		usage(stderr);
-		return 2;
-	}
-	if (pufstore_open(&st, db, 0, err, sizeof(err))) {
-		fprintf(stderr, "pufauth revoke: %s\n", err);
+	if (optind != argc - 1 || !db)
+		return cli_usage_error("revoke", "need --db and one device name", usage);
+	st = cli_open_store("revoke", db, 0);
+	if (!st)
 		return 1;
-	}
 	rc = pufstore_revoke(st, argv[optind]);
 	if (rc < 0)
 		fprintf(stderr, "pufauth revoke: %s\n", pufstore_error(st));

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "pufserver/search.h"
 #include "pufserver/service.h"
@@ -43,7 +44,8 @@ int cmd_serve(int argc, char **argv)
 	struct pufstore *st;
 	struct sigaction sa;
 	char err[512];
-	int threads = 0, fd, c, ret;
+	unsigned long threads = 0;
+	int fd, c, ret;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -55,32 +57,18 @@ int cmd_serve(int argc, char **argv)
 			listen = optarg;
 			break;
 		case 't':
-			threads = atoi(optarg);
-			if (threads < 1 || threads > 64) {
-				fprintf(stderr, "pufauth serve: --threads must be 1..64\n");
+			if (cli_parse_uint("serve", "--threads", optarg, 1, 64, &threads))
 				return 2;
-			}
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("pufauth %s\n", HWGUARD_VERSION);
-			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			return cli_common_option(c, usage);
 		}
 	}
-	if (optind != argc || !db || !listen) {
-		fprintf(stderr, "pufauth serve: need --db and --listen\n");
-		usage(stderr);
-		return 2;
-	}
-	if (pufstore_open(&st, db, 0, err, sizeof(err))) {
-		fprintf(stderr, "pufauth serve: %s\n", err);
+	if (optind != argc || !db || !listen)
+		return cli_usage_error("serve", "need --db and --listen", usage);
+	st = cli_open_store("serve", db, 0);
+	if (!st)
 		return 1;
-	}
 	svc = malloc(sizeof(*svc));
 	if (!svc || pufservice_init(svc, st, (unsigned)threads, err, sizeof(err))) {
 		fprintf(stderr, "pufauth serve: %s\n", svc ? err : "out of memory");

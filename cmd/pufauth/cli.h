@@ -1,0 +1,31 @@
+/* What every pufauth subcommand does the same way: the shared getopt cases, strict numeric
+ * options, usage errors and opening the server store, each with one wording of its message. */
+#ifndef PUFAUTH_CLI_H
+#define PUFAUTH_CLI_H
+
+#include <stdio.h>
+
+struct pufstore;
+
+/* The getopt cases every subcommand shares: 'h' (--help: usage on stdout, exit 0), 'V'
+ * (--version, exit 0) and anything getopt rejected (usage on stderr, exit 2). Returns the exit
+ * status, so that a subcommand's `default:` is `return cli_common_option(c, usage);`. */
+int cli_common_option(int c, void (*usage)(FILE *out));
+
+/* Prints "pufauth CMD: MSG" and the usage on stderr; returns the exit status 2 of bad usage. */
+int cli_usage_error(const char *cmd, const char *msg, void (*usage)(FILE *out));
+
+/* Parses text as a decimal integer in min..max: the whole of it, nothing before or after the
+ * digits, no sign but '+'. Returns 0 with *out set, or -1 after printing
+ * "pufauth CMD: OPT must be MIN..MAX (got 'TEXT')". opt is the option as written ("--tries"). */
+int cli_parse_uint(const char *cmd, const char *opt, const char *text, unsigned long min,
+                   unsigned long max, unsigned long *out);
+
+/* --security: 128 or 64 bits. Returns 0 with *bits set, or -1 after printing why. */
+int cli_parse_security(const char *cmd, const char *text, int *bits);
+
+/* Opens the server store at db (create: also creates it). Returns it, or NULL after printing
+ * "pufauth CMD: why". */
+struct pufstore *cli_open_store(const char *cmd, const char *db, int create);
+
+#endif
