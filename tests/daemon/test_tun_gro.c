@@ -14,6 +14,7 @@
 
 #include "daemon/tun_gro.h"
 #include "daemon/tun_offload.h"
+#include "tcp_packet.h"
 
 #define MAX_FRAMES 80
 
@@ -58,26 +59,9 @@ static size_t build_tso(int version, size_t payload, uint16_t mss, uint8_t flags
 	uint8_t *ip = tso + TUN_VNET_HDR_LEN;
 	size_t ip_len = version == 4 ? 20 : 40, total = ip_len + 32 + payload;
 	memset(ip, 0, total);
+	h.gso_type = tcp_packet_ip_header(ip, version, total);
 	if (version == 4) {
-		ip[0] = 0x45;
-		ip[2] = (uint8_t)(total >> 8);
-		ip[3] = (uint8_t)total;
 		ip[6] = 0x40; /* DF */
-		ip[8] = 64;
-		ip[9] = 6;
-		memcpy(ip + 12, "\x0a\x4d\x00\x01\x0a\x4d\x00\x02", 8);
-		h.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
-	} else {
-		ip[0] = 0x60;
-		ip[4] = (uint8_t)((total - 40) >> 8);
-		ip[5] = (uint8_t)(total - 40);
-		ip[6] = 6;
-		ip[7] = 64;
-		ip[8] = 0xfd;
-		ip[23] = 1;
-		ip[24] = 0xfd;
-		ip[39] = 2;
-		h.gso_type = VIRTIO_NET_HDR_GSO_TCPV6;
 	}
 	uint8_t *tcp = ip + ip_len;
 	tcp[1] = 80;

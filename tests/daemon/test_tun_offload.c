@@ -13,6 +13,7 @@
 #include <linux/virtio_net.h>
 
 #include "daemon/tun_offload.h"
+#include "tcp_packet.h"
 
 #define MAX_SEGS 64
 
@@ -84,27 +85,10 @@ static size_t build(uint8_t *buf, int version, size_t payload, uint16_t mss, uin
 	size_t ip_len = version == 4 ? 20 : 40, tcp_len = 32;
 	size_t total = ip_len + tcp_len + payload;
 	memset(ip, 0, total);
+	h.gso_type = tcp_packet_ip_header(ip, version, total);
 	if (version == 4) {
-		ip[0] = 0x45;
-		ip[2] = (uint8_t)(total >> 8);
-		ip[3] = (uint8_t)total;
 		ip[4] = 0x12;
 		ip[5] = 0x34;
-		ip[8] = 64;
-		ip[9] = 6;
-		memcpy(ip + 12, "\x0a\x4d\x00\x01\x0a\x4d\x00\x02", 8);
-		h.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
-	} else {
-		ip[0] = 0x60;
-		ip[4] = (uint8_t)((total - 40) >> 8);
-		ip[5] = (uint8_t)(total - 40);
-		ip[6] = 6;
-		ip[7] = 64;
-		ip[8] = 0xfd;
-		ip[23] = 1;
-		ip[24] = 0xfd;
-		ip[39] = 2;
-		h.gso_type = VIRTIO_NET_HDR_GSO_TCPV6;
 	}
 	uint8_t *tcp = ip + ip_len;
 	tcp[0] = 0xc0;
