@@ -10,7 +10,7 @@ packages=(
 	# device-side cross build (firmware/size.sh and its test)
 	gcc-arm-none-eabi libnewlib-arm-none-eabi
 	# real peers and network tools for interop tests, benchmarks and the demo
-	wireguard-go wireguard-tools iproute2 iputils-ping iperf3 procps
+	wireguard-go wireguard-tools iproute2 iptables iputils-ping iperf3 procps
 	# analysis and plots
 	python3 valgrind gnuplot-nox
 )

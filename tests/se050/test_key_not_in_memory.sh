@@ -5,7 +5,7 @@
 # A positive control proves the scanner works: the software-key daemon at the other end does hold its
 # own private key. Skips (77) without root, namespaces, /dev/net/tun, wg, python3 or the hwguard
 # binary (tests/interop/lib.sh decides).
-WGT_PREFIX=se
+WGT_PREFIX="${WGT_PREFIX:-hwg}s" # distinct from the interop suite, which may run alongside
 . "$(dirname "$0")/../interop/lib.sh"
 command -v python3 >/dev/null || wgt_skip "needs python3"
 wgt_require hwguard

@@ -4,6 +4,7 @@
 # usage: test_interop_wggo.sh PATH_TO_wg_interop_peer
 PEER_BIN=$1
 NS=wgcore$$
+IF=wgt$$ # the UAPI socket directory is shared by every namespace: the name must be unique
 DIR=$(mktemp -d /tmp/wgcore-interop.XXXXXX)
 umask 077
 
@@ -27,14 +28,14 @@ run_mode() {
 	ip netns exec "$NS" ip link set lo up
 	wg genkey > "$DIR/go.key"
 	hex=$(wg pubkey < "$DIR/go.key" | base64 -d | od -An -tx1 | tr -d ' \n')
-	ip netns exec "$NS" wireguard-go -f wgt0 > "$DIR/wggo-$mode.log" 2>&1 &
+	ip netns exec "$NS" wireguard-go -f "$IF" > "$DIR/wggo-$mode.log" 2>&1 &
 	GOPID=$!
 	for i in 1 2 3 4 5 6 7 8 9 10; do
-		ip netns exec "$NS" ip link show wgt0 >/dev/null 2>&1 && break
+		ip netns exec "$NS" ip link show "$IF" >/dev/null 2>&1 && break
 		sleep 0.2
 	done
-	ip netns exec "$NS" ip addr add 10.99.0.1/24 dev wgt0
-	ip netns exec "$NS" ip link set wgt0 up
+	ip netns exec "$NS" ip addr add 10.99.0.1/24 dev "$IF"
+	ip netns exec "$NS" ip link set "$IF" up
 	ip netns exec "$NS" "$PEER_BIN" "$mode" "$hex" > "$DIR/peer-$mode.txt" 2>&1 &
 	peer=$!
 	for i in 1 2 3 4 5 6 7 8 9 10; do
@@ -42,7 +43,7 @@ run_mode() {
 		sleep 0.1
 	done
 	ourpub=$(sed -n 's/^pub //p' "$DIR/peer-$mode.txt")
-	ip netns exec "$NS" wg set wgt0 private-key "$DIR/go.key" listen-port 51999 \
+	ip netns exec "$NS" wg set "$IF" private-key "$DIR/go.key" listen-port 51999 \
 		peer "$ourpub" allowed-ips 10.99.0.2/32 endpoint 127.0.0.1:52000
 	if [ "$mode" = resp ]; then
 		sleep 2
@@ -51,11 +52,11 @@ run_mode() {
 	wait "$peer"
 	rc=$?
 	cat "$DIR/peer-$mode.txt"
-	ip netns exec "$NS" wg show wgt0 latest-handshakes
+	ip netns exec "$NS" wg show "$IF" latest-handshakes
 	kill "$GOPID" 2>/dev/null
 	wait "$GOPID" 2>/dev/null
 	GOPID=
-	ip netns exec "$NS" ip link del wgt0 2>/dev/null
+	ip netns exec "$NS" ip link del "$IF" 2>/dev/null
 	if [ "$rc" != 0 ]; then
 		echo "FAIL: $mode"; cat "$DIR/wggo-$mode.log"
 		exit 1
