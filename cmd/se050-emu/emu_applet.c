@@ -23,7 +23,7 @@ void emu_applet_init(struct emu_applet *a, struct emu_store *store)
 
 int emu_applet_set_version(struct emu_applet *a, unsigned major, unsigned minor)
 {
-	if ((major != 3 && major != 7) || minor > 255)
+	if (major > 255 || minor > 255)
 		return -1;
 	a->version[0] = (uint8_t)major;
 	a->version[1] = (uint8_t)minor;

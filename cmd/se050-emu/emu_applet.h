@@ -42,7 +42,8 @@ struct emu_applet {
 /* Applet 3.1 with the default configuration. */
 void emu_applet_init(struct emu_applet *a, struct emu_store *store);
 
-/* Selects the personality: major 3 or 7. Returns 0 or -1. */
+/* Selects the personality: 7.x behaves as applet 7.2, any other version as 3.1 (only the version
+ * it announces differs). Returns 0, or -1 for a number above 255. */
 int emu_applet_set_version(struct emu_applet *a, unsigned major, unsigned minor);
 
 /* Handles one command APDU; writes the response (data then SW) into rsp (SE05X_MAX_RSP bytes) and

@@ -65,7 +65,10 @@ static void usage(FILE *f)
 	        "  --store FILE             persistent key store (created; survives restarts);\n"
 	        "                           without it keys live in memory only\n"
 	        "  --applet VERSION         3.1 (default: SE050 A/B/C/F) or 7.2 (SE050E, SE051: a\n"
-	        "                           type per curve, CreateECCurve before a key on it)\n"
+	        "                           type per curve, CreateECCurve before a key on it);\n"
+	        "                           any other MAJOR.MINOR is announced as such and "
+	        "behaves\n"
+	        "                           as 3.1 (to test a host's refusal of unknown applets)\n"
 	        "  --bwt MS                 block waiting time announced in the ATR (default "
 	        "1000)\n"
 	        "  --wtx-interval MS        time between WTX requests while computing (default:\n"
@@ -158,6 +161,23 @@ static int parse_fault(const char *s, struct emu_faults *f)
 		return -1;
 	}
 	return 0;
+}
+
+/* "MAJOR.MINOR", each 0-255. */
+static bool parse_version(const char *s, unsigned *major, unsigned *minor)
+{
+	char buf[16];
+	unsigned long ma, mi;
+	const char *dot = strchr(s, '.');
+	if (!dot || (size_t)(dot - s) >= sizeof(buf))
+		return false;
+	memcpy(buf, s, (size_t)(dot - s));
+	buf[dot - s] = '\0';
+	if (parse_uint(buf, 255, &ma) || parse_uint(dot + 1, 255, &mi))
+		return false;
+	*major = (unsigned)ma;
+	*minor = (unsigned)mi;
+	return true;
 }
 
 static int hex_key(const char *s, uint8_t out[32])
@@ -332,9 +352,9 @@ int main(int argc, char **argv)
 			bwt = v;
 		} else if (!strcmp(a, "--wtx-interval") && !parse_uint(val, 60000, &v) && v >= 1) {
 			wtx_interval = v;
-		} else if (!strcmp(a, "--applet") && (!strcmp(val, "3.1") || !strcmp(val, "7.2"))) {
-			applet_major = val[0] == '7' ? 7 : 3;
-			applet_minor = val[0] == '7' ? 2 : 1;
+		} else if (!strcmp(a, "--applet") &&
+		           parse_version(val, &applet_major, &applet_minor)) {
+			;
 		} else if (!strcmp(a, "--max-objects") && !parse_uint(val, EMU_MAX_OBJECTS, &v)) {
 			max_objects = v;
 		} else if (!strcmp(a, "--stats-file")) {

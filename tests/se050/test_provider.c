@@ -249,6 +249,18 @@ static void test_applet_without_x25519(void **state)
 	assert_null(provider(1, -ENOTSUP));
 }
 
+static void test_unsupported_applet(void **state)
+{
+	(void)state;
+	start("6.0", NULL); /* neither SE050 (3.x) nor SE050E/SE051 (7.x) */
+	struct se050 *se;
+	const char *why = NULL;
+	assert_int_equal(se050_open(emu.bus, &se, &why), -ENOTSUP);
+	assert_non_null(strstr(why, "applet 6.0 is not supported"));
+	assert_non_null(strstr(why, "3.x (SE050 A/B/C/F) and 7.x (SE050E, SE051)"));
+	assert_null(provider(0x10, -ENOTSUP));
+}
+
 static void test_memory_full_is_enospc(void **state)
 {
 	(void)state;
@@ -446,6 +458,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_generated_key_agrees_72, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_applet_without_x25519, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_unsupported_applet, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_memory_full_is_enospc, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_one_owner, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_wear_budget, setup, teardown),
