@@ -107,8 +107,8 @@ static int send_block(struct t1_link *l, uint8_t pcb, const uint8_t *inf, size_t
 static int poll_header(struct t1_link *l, uint8_t hdr[T1_HDR_LEN], enum t1_poll *kind)
 {
 	if (l->after_write) {
-		sleep_us(l,
-		         l->mpot_ms * 1000); /* MPOT: the chip is not ready sooner after a write */
+		/* MPOT: the chip is not ready sooner after a write. */
+		sleep_us(l, l->mpot_ms * 1000);
 		l->after_write = false;
 	}
 	int r = se050_bus_read(l->bus, hdr, T1_HDR_LEN);
@@ -194,17 +194,27 @@ static int answer_wtx(struct t1_link *l, const struct t1_frame *f, unsigned *wai
 
 /* One S-request / S-response exchange. The chip may still be working on a command the host gave up
  * on (or that a previous owner left): it then asks for WTX for that command and sends its response
- * before it takes anything else. So WTX is answered, a stale I-block is read and dropped, and the
- * request is sent again, for at most T1_DRAIN_MAX_MS. */
+ * before it takes anything else, and it may NACK the request's write meanwhile. So WTX is
+ * answered, a stale I-block is read and dropped, a request the chip would not take is followed by
+ * one poll (for its WTX request or late response), and the request is sent again, for at most
+ * T1_DRAIN_MAX_MS. */
 static int s_exchange(struct t1_link *l, enum t1_scode code, struct t1_frame *rsp)
 {
 	uint64_t deadline = now_ms(l) + T1_DRAIN_MAX_MS;
 	unsigned failed = 0, stale = 0, wtx = 0, wait_ms = l->block_wait_ms;
-	int r = send_block(l, t1_pcb_s(code, false), NULL, 0, NULL, NULL);
-	if (r)
-		return r == -ETIMEDOUT ? -ENODEV : r;
+	bool send = true, refused = false;
 	for (;;) {
-		r = recv_block(l, rsp, wait_ms);
+		if (send) {
+			int w = send_block(l, t1_pcb_s(code, false), NULL, 0, NULL, NULL);
+			if (w && w != -ETIMEDOUT)
+				return w;
+			refused = w != 0;
+			if (refused && ++failed >= T1_S_EXCHANGE_TRIES)
+				return -ENODEV;
+			wait_ms = refused ? 0 : l->block_wait_ms; /* 0: a single poll */
+			send = false;
+		}
+		int r = recv_block(l, rsp, wait_ms);
 		wait_ms = l->block_wait_ms;
 		if (r == 0 && rsp->type == T1_S && rsp->response && rsp->scode == code)
 			return 0;
@@ -216,20 +226,19 @@ static int s_exchange(struct t1_link *l, enum t1_scode code, struct t1_frame *rs
 			if (++wtx > T1_MAX_WTX)
 				return -ENODEV;
 			r = answer_wtx(l, rsp, &wait_ms);
-			if (r)
-				return r == -ETIMEDOUT ? -ENODEV : r;
+			if (r && r != -ETIMEDOUT)
+				return r;
+			send = r != 0;
 			continue;
 		}
 		if (r == 0 && rsp->type == T1_I) {
 			l->stats.drained++;
 			if (++stale > T1_MAX_STALE)
 				return -ENODEV;
-		} else if (++failed >= T1_S_EXCHANGE_TRIES) {
+		} else if (!refused && ++failed >= T1_S_EXCHANGE_TRIES) {
 			return -ENODEV;
 		}
-		r = send_block(l, t1_pcb_s(code, false), NULL, 0, NULL, NULL);
-		if (r)
-			return r == -ETIMEDOUT ? -ENODEV : r;
+		send = true;
 	}
 }
 
