@@ -20,9 +20,10 @@
 
 /* Exit statuses (docs/pufauth-protocol.md [D11]). */
 enum {
-	AUTH_OK = 0,        /* authenticated both ways, the new state is saved */
-	AUTH_REJECTED = 1,  /* the server did not recognise the device, or its answer did not verify */
-	AUTH_USAGE = 2,     /* bad usage or input: options, an unreadable or corrupt state file */
+	AUTH_OK = 0, /* authenticated both ways, the new state is saved */
+	AUTH_REJECTED =
+	        1,      /* the server did not recognise the device, or its answer did not verify */
+	AUTH_USAGE = 2, /* bad usage or input: options, an unreadable or corrupt state file */
 	AUTH_NO_ANSWER = 3, /* no usable answer from the server (timeout, unreachable) */
 	AUTH_NOT_SAVED = 4, /* authenticated, but the new state could not be saved */
 	AUTH_BUSY = 5,      /* another run holds the state file */

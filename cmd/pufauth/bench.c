@@ -33,6 +33,7 @@
 
 #define BENCH_SRAM  65536
 #define MAX_CLIENTS 64
+#define MAX_SERVERS 8
 
 struct bench_device {
 	struct sram_sim sim;
@@ -54,11 +55,12 @@ struct client {
 	uint8_t session[PUFPROTO_SESSION_LEN];
 	int waiting, seen;
 	int64_t matched_id;
-	uint64_t scan_ns;
+	uint64_t scan_ns, scan_cpu_ns;
+	size_t batch;
 	/* results */
 	double *ms;
 	long done, ok, failures, timeouts, impostor_runs, impostor_accepts, false_accepts;
-	double search_ns, class_ns[3];
+	double search_ns, search_cpu_ns, batch_sum, class_ns[3];
 	long class_n[3];
 	char err[256];
 };
@@ -68,13 +70,18 @@ struct bench {
 	int clients;
 	struct bench_device *devs; /* real devices, then one impostor per client */
 	struct pufproto_device_config cfg;
-	char addr[64];
-	pthread_mutex_t lock; /* the clients' in-flight sessions */
+	int servers;
+	char addr[MAX_SERVERS][64]; /* client c talks to server c % servers */
+	pthread_mutex_t lock;       /* the clients' in-flight sessions */
 	struct client client[MAX_CLIENTS];
 };
 
+/* One server: its own store connection, snapshot, socket and threads, as a `pufauth serve`. */
 struct server_thread {
+	struct pufstore *st;
 	struct pufservice *svc;
+	int ready, started;
+	pthread_t tid;
 	int fd;
 	volatile sig_atomic_t stop;
 	int rc;
@@ -93,7 +100,7 @@ static void usage(FILE *out)
 	fprintf(out,
 	        "Usage: pufauth bench [--devices N] [--auths K] [--concurrency C] [--real R]\n"
 	        "                     [--security 128|64] [--threads T] [--impostors P]\n"
-	        "                     [--fresh] [--simd KERNEL] [--db STORE]\n\n"
+	        "                     [--fresh] [--simd KERNEL] [--db STORE] [--servers S]\n\n"
 	        "Times K end-to-end authentications (UDP, batched search on all cores, durable\n"
 	        "commit) against a fresh store of N devices, R of them simulated PUFs (default\n"
 	        "min(N, 100)), from C clients at once. By default every device also has a\n"
@@ -108,7 +115,10 @@ static void usage(FILE *out)
 	        "  --previous       the default, accepted for older scripts\n"
 	        "  --simd KERNEL    quick-stage kernel: auto, avx512, avx2, vec128, scalar\n"
 	        "  --db STORE       fill this new store (an SQLite path or a postgresql:// URI)\n"
-	        "                   instead of a temporary SQLite file\n");
+	        "                   instead of a temporary SQLite file\n"
+	        "  --servers S      S servers on the one store, each with its own connection,\n"
+	        "                   snapshot and socket (T threads each); client c uses server\n"
+	        "                   c mod S\n");
 }
 
 /* The counts of the options, kept as long like the arithmetic that uses them. */
@@ -150,12 +160,11 @@ static struct pufproto_nv_store mem_nvs = {mem_commit};
 /* The server's observer: hands the outcome of a RESPONSE to the client that sent it. Runs before
  * the reply is sent, so the client finds it when the CONFIRM arrives. */
 static void observe(void *arg, const uint8_t *session, int64_t matched_id, size_t full_runs,
-                    uint64_t scan_ns, size_t batch)
+                    uint64_t scan_ns, uint64_t scan_cpu_ns, size_t batch)
 {
 	struct bench *b = arg;
 
 	(void)full_runs;
-	(void)batch;
 	pthread_mutex_lock(&b->lock);
 	for (int c = 0; c < b->clients; c++) {
 		struct client *cl = &b->client[c];
@@ -164,6 +173,8 @@ static void observe(void *arg, const uint8_t *session, int64_t matched_id, size_
 			cl->seen = 1;
 			cl->matched_id = matched_id;
 			cl->scan_ns = scan_ns;
+			cl->scan_cpu_ns = scan_cpu_ns;
+			cl->batch = batch;
 		}
 	}
 	pthread_mutex_unlock(&b->lock);
@@ -183,8 +194,8 @@ static int one_auth(struct bench *b, struct client *cl, int fd, long r, int impo
 	m = pufudp_exchange(fd, x, (size_t)n, y, sizeof(y), 10000, cl->err, sizeof(cl->err));
 	if (m <= 0 || pufproto_parse_challenge(y, (size_t)m, &ch))
 		return -1;
-	n = pufproto_device_begin(d, &b->cfg, y, (size_t)m, &device_os_rng, &b->devs[r].sim.base,
-	                          x, sizeof(x));
+	n = pufproto_device_begin(d, &b->cfg, y, (size_t)m, &device_os_rng, &b->devs[r].sim.base, x,
+	                          sizeof(x));
 	if (n < 0)
 		return -1;
 	pthread_mutex_lock(&b->lock);
@@ -216,6 +227,8 @@ static int one_auth(struct bench *b, struct client *cl, int fd, long r, int impo
 		cl->false_accepts++;
 	cl->ms[cl->done] = now_ms() - start;
 	cl->search_ns += (double)cl->scan_ns;
+	cl->search_cpu_ns += (double)cl->scan_cpu_ns;
+	cl->batch_sum += (double)cl->batch;
 	cls = impostor ? 2 : (b->devs[r].id <= (b->devices + 1) / 2 ? 0 : 1);
 	cl->class_ns[cls] += (double)cl->scan_ns;
 	cl->class_n[cls]++;
@@ -228,7 +241,7 @@ static void *client_thread(void *arg)
 	struct client *cl = arg;
 	struct bench *b = cl->bench;
 	long mine = (b->real - cl->index + b->clients - 1) / b->clients;
-	int fd = pufudp_connect(b->addr, cl->err, sizeof(cl->err));
+	int fd = pufudp_connect(b->addr[cl->index % b->servers], cl->err, sizeof(cl->err));
 
 	if (fd < 0) {
 		cl->timeouts = cl->auths;
@@ -313,11 +326,14 @@ out:
 	return ret;
 }
 
-static void report(struct bench *b, long auths, int with_previous, unsigned threads,
-                   int security, double fill_s, double wall_ms, const struct pufservice *svc)
+static void report(struct bench *b, long auths, int with_previous, unsigned threads, int security,
+                   double fill_s, double wall_ms, const struct server_thread *srv)
 {
+	unsigned long long scans = 0;
+	size_t largest = 0;
 	long done = 0, ok = 0, failures = 0, timeouts = 0, imp_runs = 0, imp_acc = 0, fa = 0;
-	double search_ns = 0, total = 0, class_ns[3] = {0, 0, 0}, *ms;
+	double search_ns = 0, search_cpu_ns = 0, batch_sum = 0, total = 0, class_ns[3] = {0, 0, 0};
+	double *ms;
 	long class_n[3] = {0, 0, 0};
 
 	ms = calloc((size_t)auths + 1, sizeof(*ms));
@@ -333,6 +349,8 @@ static void report(struct bench *b, long auths, int with_previous, unsigned thre
 		imp_acc += cl->impostor_accepts;
 		fa += cl->false_accepts;
 		search_ns += cl->search_ns;
+		search_cpu_ns += cl->search_cpu_ns;
+		batch_sum += cl->batch_sum;
 		for (int k = 0; k < 3; k++) {
 			class_ns[k] += cl->class_ns[k];
 			class_n[k] += cl->class_n[k];
@@ -350,13 +368,21 @@ static void report(struct bench *b, long auths, int with_previous, unsigned thre
 	       failures, timeouts);
 	printf("impostor_runs %ld\nimpostor_accepts %ld\n", imp_runs, imp_acc);
 	printf("false_accepts %ld\n", fa + imp_acc);
-	printf("scans %llu\nlargest_batch %zu\n", (unsigned long long)svc->stats.scans,
-	       svc->stats.largest_batch);
+	for (int i = 0; i < b->servers; i++) {
+		scans += srv[i].svc->stats.scans;
+		if (srv[i].svc->stats.largest_batch > largest)
+			largest = srv[i].svc->stats.largest_batch;
+	}
+	printf("servers %d\nscans %llu\nlargest_batch %zu\n", b->servers, scans, largest);
 	if (done > 0) {
 		static const char *const what[] = {"match_first_half", "match_second_half",
 		                                   "no_match"};
 
 		printf("search_ms_mean %.3f\n", search_ns / 1e6 / (double)done);
+		/* CPU time of a scan, all threads: what a quiet machine's wall time would be times
+		 * the number of threads; it hardly moves with the load of a shared machine */
+		printf("search_cpu_ms_mean %.3f\n", search_cpu_ns / 1e6 / (double)done);
+		printf("requests_per_scan_mean %.2f\n", batch_sum / (double)done);
 		for (int k = 0; k < 3; k++)
 			if (class_n[k])
 				printf("search_ms_%s %.3f (%ld runs)\n", what[k],
@@ -386,21 +412,20 @@ int cmd_bench(int argc, char **argv)
 	        {"previous", no_argument, NULL, 'p'},
 	        {"fresh", no_argument, NULL, 'f'},
 	        {"simd", required_argument, NULL, 's'},
+	        {"servers", required_argument, NULL, 'S'},
 	        {"help", no_argument, NULL, 'h'},
 	        {"version", no_argument, NULL, 'V'},
 	        {NULL, 0, NULL, 0},
 	};
-	long auths = 100, threads = 0, clients = 1;
+	long auths = 100, threads = 0, clients = 1, servers = 1;
 	int with_previous = 1, security = 128, c, ret = 1;
 	const char *keep = NULL, *simd = "auto";
 	char dir[256] = "", db[512], err[512];
 	struct pufproto_suite suite;
 	struct bench *b = NULL;
-	struct pufservice *svc = NULL;
 	struct pufstore *st = NULL;
-	struct server_thread srv = {0};
-	pthread_t tid;
-	int started = 0, svc_ready = 0, clients_started = 0, oom;
+	struct server_thread srv[MAX_SERVERS];
+	int clients_started = 0, oom;
 	double t0, fill_s, wall;
 	struct xoshiro x;
 
@@ -412,7 +437,9 @@ int cmd_bench(int argc, char **argv)
 	b->devices = 1000;
 	b->real = -1;
 	pthread_mutex_init(&b->lock, NULL);
-	srv.fd = -1;
+	memset(srv, 0, sizeof(srv));
+	for (int i = 0; i < MAX_SERVERS; i++)
+		srv[i].fd = -1;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		int bad = 0;
@@ -448,6 +475,9 @@ int cmd_bench(int argc, char **argv)
 		case 's':
 			simd = optarg;
 			break;
+		case 'S':
+			bad = parse_count("--servers", optarg, 1, MAX_SERVERS, &servers);
+			break;
 		case 'i':
 			bad = parse_count("--impostors", optarg, 0, 100, &b->impostor_pct);
 			break;
@@ -461,6 +491,7 @@ int cmd_bench(int argc, char **argv)
 		}
 	}
 	b->clients = (int)clients;
+	b->servers = (int)servers;
 	if (b->real < 0)
 		b->real = b->devices < 100 ? b->devices : 100;
 	if (optind != argc) {
@@ -498,8 +529,11 @@ int cmd_bench(int argc, char **argv)
 		snprintf(db, sizeof(db), "%s/store.db", dir);
 	}
 	b->devs = calloc((size_t)(b->real + b->clients), sizeof(*b->devs));
-	svc = malloc(sizeof(*svc));
-	oom = !b->devs || !svc;
+	oom = !b->devs;
+	for (int i = 0; i < b->servers; i++) {
+		srv[i].svc = malloc(sizeof(*srv[i].svc));
+		oom |= !srv[i].svc;
+	}
 	for (int i = 0; i < b->clients; i++) {
 		long share = auths / b->clients + (i < auths % b->clients);
 
@@ -541,36 +575,47 @@ int cmd_bench(int argc, char **argv)
 		pufproto_device_init(&b->devs[r].dev, &nv);
 		b->devs[r].id = -1;
 	}
-	if (pufservice_init(svc, st, (unsigned)threads, err, sizeof(err))) {
-		fprintf(stderr, "pufauth bench: %s\n", err);
-		goto out;
-	}
-	svc_ready = 1;
-	svc->on_result = observe;
-	svc->on_result_arg = b;
-	if (with_previous) {
-		/* the steady state: every device has authenticated before, so each row has a live
-		 * previous entry and the scan covers two entries per device (random keys here: they
-		 * cost the same to reject) */
-		for (size_t e = 1; e < pufsnap_entries(&svc->snap); e += 2) {
-			random_fill(&x, svc->snap.keys + e * PUFPROTO_KEY_LEN, PUFPROTO_KEY_LEN);
-			svc->snap.live[e] = 1;
+	for (int i = 0; i < b->servers; i++) {
+		struct server_thread *v = &srv[i];
+
+		/* server 0 uses the connection that filled the store; the others their own */
+		v->st = i == 0 ? st : cli_open_store("bench", db, 0);
+		if (!v->st)
+			goto out;
+		if (pufservice_init(v->svc, v->st, (unsigned)threads, err, sizeof(err))) {
+			fprintf(stderr, "pufauth bench: %s\n", err);
+			goto out;
+		}
+		v->ready = 1;
+		v->svc->on_result = observe;
+		v->svc->on_result_arg = b;
+		if (with_previous) {
+			/* the steady state: every device has authenticated before, so each row has
+			 * a live previous entry and the scan covers two entries per device (random
+			 * keys here: they cost the same to reject) */
+			for (size_t e = 1; e < pufsnap_entries(&v->svc->snap); e += 2) {
+				random_fill(&x, v->svc->snap.keys + e * PUFPROTO_KEY_LEN,
+				            PUFPROTO_KEY_LEN);
+				v->svc->snap.live[e] = 1;
+			}
 		}
 	}
 	fill_s = (now_ms() - t0) / 1e3;
 
-	srv.svc = svc;
-	srv.fd = pufudp_listen("127.0.0.1:0", err, sizeof(err));
-	if (srv.fd < 0) {
-		fprintf(stderr, "pufauth bench: %s\n", err);
-		goto out;
+	for (int i = 0; i < b->servers; i++) {
+		srv[i].fd = pufudp_listen("127.0.0.1:0", err, sizeof(err));
+		if (srv[i].fd < 0) {
+			fprintf(stderr, "pufauth bench: %s\n", err);
+			goto out;
+		}
+		if (pthread_create(&srv[i].tid, NULL, serve_thread, &srv[i])) {
+			fprintf(stderr, "pufauth bench: cannot start the server thread\n");
+			goto out;
+		}
+		srv[i].started = 1;
+		snprintf(b->addr[i], sizeof(b->addr[i]), "127.0.0.1:%u",
+		         pufudp_local_port(srv[i].fd));
 	}
-	if (pthread_create(&tid, NULL, serve_thread, &srv)) {
-		fprintf(stderr, "pufauth bench: cannot start the server thread\n");
-		goto out;
-	}
-	started = 1;
-	snprintf(b->addr, sizeof(b->addr), "127.0.0.1:%u", pufudp_local_port(srv.fd));
 	t0 = now_ms();
 	for (; clients_started < b->clients; clients_started++)
 		if (pthread_create(&b->client[clients_started].tid, NULL, client_thread,
@@ -583,7 +628,7 @@ int cmd_bench(int argc, char **argv)
 		fprintf(stderr, "pufauth bench: cannot start the client threads\n");
 		goto out;
 	}
-	report(b, auths, with_previous, (unsigned)threads, security, fill_s, wall, svc);
+	report(b, auths, with_previous, (unsigned)threads, security, fill_s, wall, srv);
 	ret = 0;
 	for (int i = 0; i < b->clients; i++) {
 		if (b->client[i].false_accepts || b->client[i].impostor_accepts ||
@@ -593,15 +638,19 @@ int cmd_bench(int argc, char **argv)
 			fprintf(stderr, "pufauth bench: client %d: %s\n", i, b->client[i].err);
 	}
 out:
-	if (started) {
-		srv.stop = 1;
-		pthread_join(tid, NULL);
+	for (int i = 0; i < MAX_SERVERS; i++) {
+		if (srv[i].started) {
+			srv[i].stop = 1;
+			pthread_join(srv[i].tid, NULL);
+		}
+		if (srv[i].fd >= 0)
+			close(srv[i].fd);
+		if (srv[i].ready)
+			pufservice_free(srv[i].svc);
+		free(srv[i].svc);
+		if (i > 0)
+			pufstore_close(srv[i].st);
 	}
-	if (srv.fd >= 0)
-		close(srv.fd);
-	if (svc_ready)
-		pufservice_free(svc);
-	free(svc);
 	pufstore_close(st);
 	if (b) {
 		for (int i = 0; i < MAX_CLIENTS; i++)

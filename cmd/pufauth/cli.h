@@ -34,8 +34,8 @@ struct pufstore *cli_open_store(const char *cmd, const char *db, int create);
 
 /* The --db option's help line, the same for every subcommand. */
 #define CLI_DB_HELP                                                                                \
-	"  --db STORE          server store: an SQLite file (created mode 0600 by enroll), or\n"     \
-	"                      a PostgreSQL database: postgresql://[USER@]HOST[:PORT]/DB or\n"      \
+	"  --db STORE          server store: an SQLite file (created mode 0600 by enroll), or\n"   \
+	"                      a PostgreSQL database: postgresql://[USER@]HOST[:PORT]/DB or\n"     \
 	"                      postgresql:///DB?host=/socket/dir (libpq's URI syntax)\n"
 
 #endif

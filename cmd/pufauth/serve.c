@@ -25,7 +25,8 @@ static void on_signal(int sig)
 static void usage(FILE *out)
 {
 	fprintf(out,
-	        "Usage: pufauth serve --db STORE --listen HOST:PORT [--threads N] [--simd KERNEL]\n\n"
+	        "Usage: pufauth serve --db STORE --listen HOST:PORT [--threads N] [--simd "
+	        "KERNEL]\n\n"
 	        "Answers authentication requests over UDP. Every request is searched over every\n"
 	        "enrolled device on all cores; requests that arrive during a search share the\n"
 	        "next one. A match is committed to the store before the reply is sent; when the\n"
@@ -49,9 +50,12 @@ static void delay_after_commit(void *arg)
 int cmd_serve(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	        {"db", required_argument, NULL, 'd'},      {"listen", required_argument, NULL, 'l'},
-	        {"threads", required_argument, NULL, 't'}, {"simd", required_argument, NULL, 's'},
-	        {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
+	        {"db", required_argument, NULL, 'd'},
+	        {"listen", required_argument, NULL, 'l'},
+	        {"threads", required_argument, NULL, 't'},
+	        {"simd", required_argument, NULL, 's'},
+	        {"help", no_argument, NULL, 'h'},
+	        {"version", no_argument, NULL, 'V'},
 	        {NULL, 0, NULL, 0},
 	};
 	const char *db = NULL, *listen = NULL, *simd = "auto", *delay;
@@ -89,7 +93,8 @@ int cmd_serve(int argc, char **argv)
 		return cli_usage_error("serve", "need --db and --listen", usage);
 	if (simon_batch_use(simd)) {
 		fprintf(stderr,
-		        "pufauth serve: --simd %s: unknown, or this CPU cannot run it (auto, avx512, "
+		        "pufauth serve: --simd %s: unknown, or this CPU cannot run it (auto, "
+		        "avx512, "
 		        "avx2, vec128, scalar)\n",
 		        simd);
 		return 2;

@@ -1,6 +1,7 @@
 /* Parallel exhaustive search over the snapshot, for a batch of RESPONSEs. */
 #include <pthread.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "crypto/portable/secure.h"
@@ -28,6 +29,7 @@ struct slice {
 	const struct group *groups;
 	unsigned ngroups;
 	size_t begin, end;
+	uint64_t cpu_ns;
 	struct pufsearch_result res[PUFSEARCH_MAX_BATCH];
 };
 
@@ -49,8 +51,8 @@ static void full_stage(struct slice *sl, const struct group *g, unsigned k, size
 
 	res->full_runs++;
 	if (pufproto_candidate_full(g->suite, &g->f, s->keys + e * PUFPROTO_KEY_LEN,
-	                            s->refs + e * PUFSNAP_REF_STRIDE, sl->reqs[r].n_s, sl->reqs[r].m,
-	                            scratch) &&
+	                            s->refs + e * PUFSNAP_REF_STRIDE, sl->reqs[r].n_s,
+	                            sl->reqs[r].m, scratch) &&
 	    !res->matched) {
 		res->matched = 1;
 		res->entry = e;
@@ -86,15 +88,25 @@ static void scan_group(struct slice *sl, const struct group *g, struct pufproto_
 	}
 }
 
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static void *scan(void *arg)
 {
 	struct slice *sl = arg;
 	struct pufproto_match scratch;
+	uint64_t t0 = thread_cpu_ns();
 
 	memset(sl->res, 0, sizeof(sl->res));
 	for (unsigned g = 0; g < sl->ngroups; g++)
 		scan_group(sl, &sl->groups[g], &scratch);
 	secure_wipe(&scratch, sizeof(scratch));
+	sl->cpu_ns = thread_cpu_ns() - t0;
 	return NULL;
 }
 
@@ -124,7 +136,8 @@ static unsigned make_groups(const struct pufsearch_request *reqs, size_t n, stru
 			uint8_t want[SIMON_MAX_BLOCK];
 
 			for (size_t i = 0; i < b; i++)
-				want[i] = (uint8_t)((g->f.value[i] ^ m->c[last - b + i]) & g->f.mask[i]);
+				want[i] = (uint8_t)((g->f.value[i] ^ m->c[last - b + i]) &
+				                    g->f.mask[i]);
 			simon_batch_query_init(&g->q[g->n], m->suite.cipher, m->c + last, want,
 			                       g->f.mask);
 		}
@@ -134,7 +147,7 @@ static unsigned make_groups(const struct pufsearch_request *reqs, size_t n, stru
 }
 
 int pufsearch_run(const struct pufsnap *snap, unsigned threads, struct pufsearch_request *reqs,
-                  size_t n)
+                  size_t n, uint64_t *cpu_ns)
 {
 	struct slice sl[MAX_THREADS];
 	struct group groups[PUFSEARCH_MAX_BATCH];
@@ -145,6 +158,8 @@ int pufsearch_run(const struct pufsnap *snap, unsigned threads, struct pufsearch
 
 	for (size_t r = 0; r < n; r++)
 		memset(&reqs[r].res, 0, sizeof(reqs[r].res));
+	if (cpu_ns)
+		*cpu_ns = 0;
 	if (n == 0 || n > PUFSEARCH_MAX_BATCH)
 		return n == 0 ? 0 : -1;
 	ngroups = make_groups(reqs, n, groups);
@@ -190,8 +205,11 @@ int pufsearch_run(const struct pufsnap *snap, unsigned threads, struct pufsearch
 			}
 		}
 	}
-	for (unsigned t = 0; t < threads; t++)
+	for (unsigned t = 0; t < threads; t++) {
+		if (cpu_ns && (t == 0 || t <= started))
+			*cpu_ns += sl[t].cpu_ns;
 		secure_wipe(sl[t].res, sizeof(sl[t].res));
+	}
 	secure_wipe(groups, sizeof(groups));
 	if (ret) {
 		for (size_t r = 0; r < n; r++)

@@ -3,8 +3,8 @@
  * slice of the entries, computes each candidate key's SIMON key schedule once for all of them
  * (simon_batch.h: the quick stage, one candidate per SIMD lane), and runs the full stage on the
  * survivors. The scan never stops early, so its time depends on the number of entries and of
- * requests, not on which entry matched. A request for which no entry reached the full stage gets one
- * full evaluation on a dummy, so that "no match" is not faster than "match" by an FE.Rec + PRF
+ * requests, not on which entry matched. A request for which no entry reached the full stage gets
+ * one full evaluation on a dummy, so that "no match" is not faster than "match" by an FE.Rec + PRF
  * (docs/pufauth-protocol.md §5). */
 #ifndef HWG_PUFSERVER_SEARCH_H
 #define HWG_PUFSERVER_SEARCH_H
@@ -37,9 +37,10 @@ struct pufsearch_request {
 unsigned pufsearch_default_threads(void);
 
 /* Searches snap for the device behind each of the n requests (1..PUFSEARCH_MAX_BATCH) in one scan.
- * threads 0 means the default. Returns 0 (every res filled), or -1 when threads could not be
- * started (every res says no match). */
+ * threads 0 means the default. cpu_ns (may be NULL) receives the CPU time the scan's threads
+ * spent: unlike the wall time it hardly depends on what else the machine runs. Returns 0 (every
+ * res filled), or -1 when threads could not be started (every res says no match). */
 int pufsearch_run(const struct pufsnap *snap, unsigned threads, struct pufsearch_request *reqs,
-                  size_t n);
+                  size_t n, uint64_t *cpu_ns);
 
 #endif

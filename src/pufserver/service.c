@@ -103,8 +103,8 @@ static long accept_hello(struct pufservice *svc, const uint8_t *msg, size_t len,
 	return n < 0 ? -1 : n;
 }
 
-static long accept_response(struct pufservice *svc, const uint8_t *msg, size_t len,
-                            uint64_t now_ms, const void *peer, size_t peer_len)
+static long accept_response(struct pufservice *svc, const uint8_t *msg, size_t len, uint64_t now_ms,
+                            const void *peer, size_t peer_len)
 {
 	struct pufproto_response m;
 	struct pufservice_pending *p;
@@ -219,7 +219,7 @@ int pufservice_process(struct pufservice *svc, pufservice_emit_fn emit, void *ar
 	struct pufsearch_request reqs[PUFSEARCH_MAX_BATCH];
 	size_t n = 0, from[PUFSEARCH_MAX_BATCH];
 	struct timespec t0, t1;
-	uint64_t scan_ns;
+	uint64_t scan_ns, cpu_ns;
 	int ret = 0;
 
 	if (svc->batch_len == 0)
@@ -234,7 +234,7 @@ int pufservice_process(struct pufservice *svc, pufservice_emit_fn emit, void *ar
 		from[n++] = i;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (pufsearch_run(&svc->snap, svc->threads, reqs, n)) {
+	if (pufsearch_run(&svc->snap, svc->threads, reqs, n, &cpu_ns)) {
 		say(svc, "cannot start the search threads");
 		ret = -1;
 		goto out;
@@ -244,6 +244,7 @@ int pufservice_process(struct pufservice *svc, pufservice_emit_fn emit, void *ar
 	          (uint64_t)t0.tv_nsec;
 	svc->stats.scans++;
 	svc->stats.last_search_ns = scan_ns;
+	svc->stats.last_search_cpu_ns = cpu_ns;
 	if (n > svc->stats.largest_batch)
 		svc->stats.largest_batch = n;
 	for (size_t i = 0; i < n; i++) {
@@ -268,7 +269,7 @@ int pufservice_process(struct pufservice *svc, pufservice_emit_fn emit, void *ar
 		/* the observer hears of the outcome before the device does */
 		if (svc->on_result)
 			svc->on_result(svc->on_result_arg, m[i].session, matched_id, res->full_runs,
-			               scan_ns, n);
+			               scan_ns, cpu_ns, n);
 		if (len > 0)
 			emit(arg, q->peer, q->peer_len, reply, (size_t)len);
 		else

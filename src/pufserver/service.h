@@ -3,12 +3,13 @@
  * bounded time and a single use. RESPONSEs to issued challenges wait in a bounded queue; one scan
  * then searches every waiting RESPONSE at once (search.h), commits each match to the store BEFORE
  * its reply exists, mirrors it into the snapshot, and answers CONFIRM: t4 on a match, random bytes
- * of the same length otherwise (also when the store cannot commit: the cause is logged and counted).
+ * of the same length otherwise (also when the store cannot commit: the cause is logged and
+ * counted).
  *
  * Threads: pufservice_accept() and pufservice_take() touch the challenge table and the queue;
  * pufservice_process() and pufservice_refresh() touch the snapshot and the store. A server may run
- * the two halves on two threads (one receiving, one scanning) if it serialises the first pair with a
- * lock of its own; RESPONSEs that arrive during a scan then join the next one. */
+ * the two halves on two threads (one receiving, one scanning) if it serialises the first pair with
+ * a lock of its own; RESPONSEs that arrive during a scan then join the next one. */
 #ifndef HWG_PUFSERVER_SERVICE_H
 #define HWG_PUFSERVER_SERVICE_H
 
@@ -56,9 +57,10 @@ struct pufservice_stats {
 	/* scanning side */
 	uint64_t scans, matches, rejects, store_errors, conflicts;
 	size_t largest_batch;
-	size_t last_full_runs;  /* candidates that passed the quick stage in the last search */
-	int64_t last_match_id;  /* store id of the last matched device (0: the last one failed) */
+	size_t last_full_runs;   /* candidates that passed the quick stage in the last search */
+	int64_t last_match_id;   /* store id of the last matched device (0: the last one failed) */
 	uint64_t last_search_ns; /* duration of the last scan */
+	uint64_t last_search_cpu_ns; /* CPU time of the last scan, all its threads together */
 };
 
 /* Passes one reply out: to the peer the request came from. */
@@ -79,10 +81,11 @@ struct pufservice {
 	/* Test hook: called after the store committed an update and before the reply is built. */
 	void (*after_commit)(void *arg);
 	void *after_commit_arg;
-	/* Observer of every answered RESPONSE (benchmarks, tests): its session, the matched store id
-	 * (0: none), the candidates that reached the full stage, the scan's duration and size. */
+	/* Observer of every answered RESPONSE (benchmarks, tests): its session, the matched store
+	 * id (0: none), the candidates that reached the full stage, the scan's wall and CPU time
+	 * and its size (RESPONSEs). Called before the reply leaves. */
 	void (*on_result)(void *arg, const uint8_t *session, int64_t matched_id, size_t full_runs,
-	                  uint64_t scan_ns, size_t batch);
+	                  uint64_t scan_ns, uint64_t scan_cpu_ns, size_t batch);
 	void *on_result_arg;
 	/* Where problems are told (a store that cannot commit, a lost database); default stderr. */
 	void (*log)(void *arg, const char *msg);

@@ -32,7 +32,6 @@ static uint64_t load64(const uint8_t *p)
 	return (uint64_t)load32(p) | (uint64_t)load32(p + 4) << 32;
 }
 
-
 #ifndef SB_G_SCALAR
 #define SB_G_SCALAR 4
 #endif
@@ -56,7 +55,7 @@ static uint64_t load64(const uint8_t *p)
 /* A group of full lanes is loaded as whole vectors and split into key words with shuffles (the
  * index lists below: even and odd elements); other groups, and big-endian hosts, gather lane by
  * lane. */
-#if (defined(__clang__) || __GNUC__ >= 12) && defined(__BYTE_ORDER__) &&                            \
+#if (defined(__clang__) || __GNUC__ >= 12) && defined(__BYTE_ORDER__) &&                           \
         __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define SB_SHUFFLE 1
 #else

@@ -10,8 +10,8 @@
  * C (one key at a time, portable to anything). Every kernel gives the same answer; the tests check
  * them against the designers' vectors and crypto/portable/simon.c on random inputs.
  *
- * Constant time in the keys: no table look-ups, no data-dependent branches; the work depends only on
- * the number of keys and queries. The round keys are wiped before returning. */
+ * Constant time in the keys: no table look-ups, no data-dependent branches; the work depends only
+ * on the number of keys and queries. The round keys are wiped before returning. */
 #ifndef HWG_PUFSERVER_SIMON_BATCH_H
 #define HWG_PUFSERVER_SIMON_BATCH_H
 

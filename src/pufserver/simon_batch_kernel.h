@@ -16,8 +16,8 @@ typedef uint64_t SB_NAME(v64) __attribute__((vector_size(8 * SB_L64)));
 typedef uint32_t SB_NAME(v32) __attribute__((vector_size(4 * SB_L32)));
 #define SB_LANE(v, j) ((v)[j])
 #else
-#define SB_L64 1
-#define SB_L32 1
+#define SB_L64        1
+#define SB_L32        1
 typedef uint64_t SB_NAME(v64);
 typedef uint32_t SB_NAME(v32);
 #define SB_LANE(v, j) (v)
@@ -42,8 +42,10 @@ SB_ATTR static void SB_NAME(filter_128)(const uint8_t *keys, size_t n,
 		if (lanes == STEP) {
 			memcpy(a, keys + i * 16, sizeof(a));
 			for (unsigned g = 0; g < G; g++) {
-				rk[0][g] = __builtin_shufflevector(a[2 * g], a[2 * g + 1], SB_EVEN64);
-				rk[1][g] = __builtin_shufflevector(a[2 * g], a[2 * g + 1], SB_ODD64);
+				rk[0][g] =
+				        __builtin_shufflevector(a[2 * g], a[2 * g + 1], SB_EVEN64);
+				rk[1][g] =
+				        __builtin_shufflevector(a[2 * g], a[2 * g + 1], SB_ODD64);
 			}
 		} else
 #endif

@@ -96,7 +96,8 @@ int pufstore_enroll(struct pufstore *st, const char *name, uint8_t suite, const 
 		return -1;
 	}
 	if (strlen(name) == 0 || strlen(name) > PUFSTORE_NAME_MAX || name[0] == '#') {
-		pufstore_set_error(st, "device name must be 1..%d characters and not start with '#'",
+		pufstore_set_error(st,
+		                   "device name must be 1..%d characters and not start with '#'",
 		                   PUFSTORE_NAME_MAX);
 		return -1;
 	}
@@ -113,8 +114,8 @@ int pufstore_revoke(struct pufstore *st, const char *name)
 		errno = 0;
 		id = strtoll(name + 1, &end, 10);
 		if (*end || end == name + 1 || errno || id <= 0) {
-			pufstore_set_error(st, "'%s' is not a device id ('#' and a positive number)",
-			                   name);
+			pufstore_set_error(
+			        st, "'%s' is not a device id ('#' and a positive number)", name);
 			return -1;
 		}
 		return st->ops->revoke_id(st, (int64_t)id);
@@ -124,7 +125,7 @@ int pufstore_revoke(struct pufstore *st, const char *name)
 
 int pufstore_foreach(struct pufstore *st, pufstore_row_fn fn, void *arg)
 {
-	return st->ops->foreach(st, fn, arg);
+	return st->ops->foreach (st, fn, arg);
 }
 
 int pufstore_load(struct pufstore *st, pufstore_row_fn fn, void *arg)

@@ -4,10 +4,11 @@
  *   - PostgreSQL: a "postgresql://..." or "postgres://..." URI (libpq). Several `pufauth serve`
  *     processes, on one machine or many, share one fleet (docs/pufauth-protocol.md §6).
  * Each device row holds its current (key, reference) and the previous one, so that a device whose
- * final message was lost (it kept the old key) still authenticates (shared/specs/puf-auth-protocol.md
- * §6, desynchronisation). Every authentication update is a compare-and-swap on the matched key,
- * one transaction, so that a stale snapshot or a second server can never advance a device twice.
- * Servers keep their in-memory snapshot current with pufstore_changes(). */
+ * final message was lost (it kept the old key) still authenticates
+ * (shared/specs/puf-auth-protocol.md §6, desynchronisation). Every authentication update is a
+ * compare-and-swap on the matched key, one transaction, so that a stale snapshot or a second server
+ * can never advance a device twice. Servers keep their in-memory snapshot current with
+ * pufstore_changes(). */
 #ifndef HWG_PUFSERVER_STORE_H
 #define HWG_PUFSERVER_STORE_H
 

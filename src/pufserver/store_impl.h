@@ -32,14 +32,13 @@ struct pufstore {
 };
 
 /* printf into st->err. */
-__attribute__((format(printf, 2, 3))) void pufstore_set_error(struct pufstore *st,
-                                                                const char *fmt, ...);
+__attribute__((format(printf, 2, 3))) void pufstore_set_error(struct pufstore *st, const char *fmt,
+                                                              ...);
 
 /* The engines' constructors (store_sqlite.c, store_pg.c): 0, or -1 with a message in err. */
 int pufstore_sqlite_open(struct pufstore **out, const char *path, int create, char *err,
                          size_t err_len);
-int pufstore_pg_open(struct pufstore **out, const char *uri, int create, char *err,
-                     size_t err_len);
+int pufstore_pg_open(struct pufstore **out, const char *uri, int create, char *err, size_t err_len);
 
 /* The schema both engines follow, and the message for a store that belongs to someone else. */
 #define PUFSTORE_SCHEMA_VERSION 2

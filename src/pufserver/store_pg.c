@@ -138,9 +138,10 @@ static int migrate(struct pg_store *p, int create)
 		goto fail;
 	}
 	if (v > target) {
-		pufstore_set_error(&p->base,
-		                   "database schema version %lld is newer than this program's (%lld)",
-		                   (long long)v, (long long)target);
+		pufstore_set_error(
+		        &p->base,
+		        "database schema version %lld is newer than this program's (%lld)",
+		        (long long)v, (long long)target);
 		goto fail;
 	}
 	for (; v < target; v++) {
@@ -160,8 +161,8 @@ fail:
 }
 
 #define ROW_COLUMNS                                                                                \
-	"SELECT id::text, name, suite::text, cur_key, cur_ref, prev_key, prev_ref, "                \
-	"revoked::int::text, enrolled_at::text, coalesce(last_auth_at, 0)::text, "                  \
+	"SELECT id::text, name, suite::text, cur_key, cur_ref, prev_key, prev_ref, "               \
+	"revoked::int::text, enrolled_at::text, coalesce(last_auth_at, 0)::text, "                 \
 	"auth_count::text FROM pufauth_devices "
 
 static void read_row(const PGresult *r, int i, struct pufstore_device *d)
@@ -458,8 +459,8 @@ static int p_revoke_id(struct pufstore *st, int64_t id)
 
 static int64_t p_count(struct pufstore *st)
 {
-	PGresult *r = run(impl(st), "SELECT count(*)::text FROM pufauth_devices", 0, NULL, NULL,
-	                  NULL);
+	PGresult *r =
+	        run(impl(st), "SELECT count(*)::text FROM pufauth_devices", 0, NULL, NULL, NULL);
 	int64_t n;
 
 	if (!r)
@@ -495,8 +496,8 @@ static int p_update(struct pufstore *st, int64_t id, enum pufstore_slot matched_
 	snprintf(now_s, sizeof(now_s), "%lld", (long long)now);
 	r = run(p, sql[matched_slot == PUFSTORE_PREVIOUS], 5, values, lengths, formats);
 	if (!r && PQstatus(p->conn) != CONNECTION_OK) {
-		/* The connection broke. If the first try committed after all, the retry finds the key
-		 * moved and changes nothing: the device then retries through "previous". */
+		/* The connection broke. If the first try committed after all, the retry finds the
+		 * key moved and changes nothing: the device then retries through "previous". */
 		if (reconnect(p) == 0)
 			r = run(p, sql[matched_slot == PUFSTORE_PREVIOUS], 5, values, lengths,
 			        formats);
@@ -577,8 +578,7 @@ static void redact(const char *uri, char *out, size_t cap)
 	}
 }
 
-int pufstore_pg_open(struct pufstore **out, const char *uri, int create, char *err,
-                     size_t err_len)
+int pufstore_pg_open(struct pufstore **out, const char *uri, int create, char *err, size_t err_len)
 {
 	struct pg_store *p = calloc(1, sizeof(*p));
 

@@ -150,10 +150,11 @@ static int identify(struct sqlite_store *s, const char *path, int fresh)
 	if (app == APPLICATION_ID || (app == 0 && ours == 2) || (app == 0 && tables == 0 && fresh))
 		return 0; /* ours, ours from before application ids, or new */
 	if (app != 0)
-		pufstore_set_error(&s->base,
-		                   "%s: not a pufauth store (an SQLite database with application id "
-		                   "0x%08llx)",
-		                   path, (unsigned long long)(uint32_t)app);
+		pufstore_set_error(
+		        &s->base,
+		        "%s: not a pufauth store (an SQLite database with application id "
+		        "0x%08llx)",
+		        path, (unsigned long long)(uint32_t)app);
 	else if (tables == 0)
 		pufstore_set_error(&s->base, "%s: an empty SQLite database, not a pufauth store",
 		                   path);
@@ -215,6 +216,11 @@ static int prepare_file(const char *path, int create, int *fresh, char *err, siz
 	}
 	if (check_mode(path, &sb, err, err_len))
 		return -1;
+	/* every command writes (the WAL index at least): say so plainly on a read-only system */
+	if (access(path, R_OK | W_OK)) {
+		snprintf(err, err_len, "%s: cannot write to the store: %s", path, strerror(errno));
+		return -1;
+	}
 	for (size_t i = 0; i < sizeof(companions) / sizeof(companions[0]); i++) {
 		struct stat cb;
 
@@ -249,10 +255,10 @@ static void read_row(sqlite3_stmt *q, struct pufstore_device *d)
 	d->id = sqlite3_column_int64(q, 0);
 	snprintf(d->name, sizeof(d->name), "%s", name ? (const char *)name : "");
 	d->suite = (uint8_t)sqlite3_column_int(q, 2);
-	pufstore_copy_blob(sqlite3_column_blob(q, 3), (size_t)sqlite3_column_bytes(q, 3), d->cur_key,
-	                   sizeof(d->cur_key), &key_len);
-	pufstore_copy_blob(sqlite3_column_blob(q, 4), (size_t)sqlite3_column_bytes(q, 4), d->cur_ref,
-	                   sizeof(d->cur_ref), &d->ref_len);
+	pufstore_copy_blob(sqlite3_column_blob(q, 3), (size_t)sqlite3_column_bytes(q, 3),
+	                   d->cur_key, sizeof(d->cur_key), &key_len);
+	pufstore_copy_blob(sqlite3_column_blob(q, 4), (size_t)sqlite3_column_bytes(q, 4),
+	                   d->cur_ref, sizeof(d->cur_ref), &d->ref_len);
 	d->has_previous = sqlite3_column_type(q, 5) == SQLITE_BLOB;
 	pufstore_copy_blob(sqlite3_column_blob(q, 5), (size_t)sqlite3_column_bytes(q, 5),
 	                   d->prev_key, sizeof(d->prev_key), &prev_len);

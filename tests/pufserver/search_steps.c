@@ -67,7 +67,7 @@ int main(int argc, char **argv)
 			reqs[d].m = &m[d];
 			reqs[d].n_s = n_s;
 		}
-		if (pufsearch_run(&snap, 1, reqs, batch))
+		if (pufsearch_run(&snap, 1, reqs, batch, NULL))
 			return 1;
 		for (size_t d = 0; d < batch; d++) {
 			found += reqs[d].res.matched && reqs[d].res.entry == 2 * d;

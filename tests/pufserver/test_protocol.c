@@ -36,13 +36,14 @@ struct result {
 };
 
 static void observe(void *arg, const uint8_t *session, int64_t matched_id, size_t full_runs,
-                    uint64_t scan_ns, size_t batch)
+                    uint64_t scan_ns, uint64_t scan_cpu_ns, size_t batch)
 {
 	struct server *s = arg;
 
 	(void)session;
 	(void)full_runs;
 	(void)scan_ns;
+	(void)scan_cpu_ns;
 	assert_int_equal(batch, 1);
 	s->matched_id = matched_id;
 	s->answered = 1;
@@ -67,8 +68,8 @@ static size_t server_add(struct server *s, const struct sim_device *d)
 
 	assert_true(i < MAX_DEVICES && !s->started);
 	snprintf(name, sizeof(name), "dev%zu", i);
-	assert_int_equal(pufstore_enroll(s->st, name, d->suite.id, d->enrolled_key,
-	                                 d->enrolled_ref, d->suite.response_len, &s->ids[i]),
+	assert_int_equal(pufstore_enroll(s->st, name, d->suite.id, d->enrolled_key, d->enrolled_ref,
+	                                 d->suite.response_len, &s->ids[i]),
 	                 0);
 	return i;
 }

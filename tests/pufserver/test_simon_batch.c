@@ -56,13 +56,14 @@ static void designers_vectors(void **state)
 			const uint8_t *key = v ? key64 : key128;
 			struct simon_batch_query q;
 
-			simon_batch_query_init(&q, var, v ? ct64 : ct128, v ? pt64 : pt128, all_ones);
+			simon_batch_query_init(&q, var, v ? ct64 : ct128, v ? pt64 : pt128,
+			                       all_ones);
 			random_bytes_x(&x, keys, sizeof(keys));
 			for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++)
 				memcpy(keys + at[i] * 16, key, 16);
 			memset(pass, 0xaa, sizeof(pass));
-			assert_int_equal(simon_batch_filter_with((enum simon_batch_impl)impl, var, keys,
-			                                         N, &q, 1, pass),
+			assert_int_equal(simon_batch_filter_with((enum simon_batch_impl)impl, var,
+			                                         keys, N, &q, 1, pass),
 			                 0);
 			for (size_t i = 0, k = 0; i < N; i++) {
 				int expect = k < sizeof(at) / sizeof(at[0]) && at[k] == i;
@@ -141,15 +142,17 @@ static void matches_general_simon(void **state)
 			if (!simon_batch_supported((enum simon_batch_impl)impl))
 				continue;
 			/* whole, and cut to lengths that end mid-group */
-			static const size_t lengths[] = {N, N - 1, 333, 100, 33, 17, 16, 15, 9, 8, 7, 1};
+			static const size_t lengths[] = {N,  N - 1, 333, 100, 33, 17,
+			                                 16, 15,    9,   8,   7,  1};
 
 			for (size_t l = 0; l < sizeof(lengths) / sizeof(lengths[0]); l++) {
 				size_t n = lengths[l];
 
 				memset(pass, 0x55, N * sizeof(*pass));
-				assert_int_equal(simon_batch_filter_with((enum simon_batch_impl)impl,
-				                                         var, keys, n, q, nq, pass),
-				                 0);
+				assert_int_equal(
+				        simon_batch_filter_with((enum simon_batch_impl)impl, var,
+				                                keys, n, q, nq, pass),
+				        0);
 				assert_memory_equal(pass, ref, n * sizeof(*pass));
 			}
 		}

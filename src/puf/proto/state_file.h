@@ -1,6 +1,6 @@
 /* Linux file backend of the device's non-volatile storage. A commit is crash safe: the new state is
- * written to a temporary file in the same directory (FILE.tmp.PID, mode 0600), fsync'd, renamed over
- * the old file (atomic on POSIX file systems), and the directory is fsync'd so that the rename
+ * written to a temporary file in the same directory (FILE.tmp.PID, mode 0600), fsync'd, renamed
+ * over the old file (atomic on POSIX file systems), and the directory is fsync'd so that the rename
  * itself is durable. At every instant the path names either the complete old state or the complete
  * new one.
  *
@@ -25,7 +25,8 @@ struct pufproto_file_store {
 	uint8_t source[PUFPROTO_STATE_MAX_SOURCE];
 	size_t source_len;
 	int lock_fd; /* the locked state file (-1: none) */
-	/* Test hook: called after the new state is durable in its temporary file, before the rename.
+	/* Test hook: called after the new state is durable in its temporary file, before the
+	 * rename.
 	 */
 	void (*before_rename)(void *arg);
 	void *before_rename_arg;
@@ -34,8 +35,8 @@ struct pufproto_file_store {
 /* pufproto_file_store_load's result when another run holds the state file. */
 #define PUFPROTO_STATE_FILE_BUSY (-2)
 
-/* Writes len bytes to path atomically (temp FILE.tmp.PID with mode 0600 + fsync + rename + directory
- * fsync). Returns 0 or -1 with errno set; on failure path is untouched. */
+/* Writes len bytes to path atomically (temp FILE.tmp.PID with mode 0600 + fsync + rename +
+ * directory fsync). Returns 0 or -1 with errno set; on failure path is untouched. */
 int pufproto_write_file_atomic(const char *path, const uint8_t *buf, size_t len);
 
 /* Creates a state file (refusing to overwrite unless overwrite is set; an existing one is locked
