@@ -11,6 +11,19 @@
  * Rotations are written as shift pairs: compilers turn them into rotate instructions where the
  * target has them (scalar x86, AVX-512). Not a header of its own: no include guard on purpose. */
 
+/* The G side-by-side chains must live in registers, which compilers do not guarantee for arrays
+ * indexed in a loop: the state of chain g is the variables y<g>, x<g>, and SB_FOR_G(X) writes X(0)
+ * .. X(G - 1) out. */
+#if SB_G == 1
+#define SB_FOR_G(X) X(0)
+#elif SB_G == 2
+#define SB_FOR_G(X) X(0) X(1)
+#elif SB_G == 4
+#define SB_FOR_G(X) X(0) X(1) X(2) X(3)
+#else
+#error "SB_G must be 1, 2 or 4"
+#endif
+
 #if SB_VECTOR
 typedef uint64_t SB_NAME(v64) __attribute__((vector_size(8 * SB_L64)));
 typedef uint32_t SB_NAME(v32) __attribute__((vector_size(4 * SB_L32)));
@@ -69,29 +82,29 @@ SB_ATTR static void SB_NAME(filter_128)(const uint8_t *keys, size_t n,
 			}
 		}
 		for (unsigned k = 0; k < nq; k++) {
-			V y[G], x[G];
-
-			for (unsigned g = 0; g < G; g++) {
-				y[g] = (V){0} + q[k].in[0];
-				x[g] = (V){0} + q[k].in[1];
-			}
+#define SB_START(g) V y##g = (V){0} + q[k].in[0], x##g = (V){0} + q[k].in[1];
+#define SB_ROUND(g)                                                                                \
+	{                                                                                          \
+		V t = y##g;                                                                        \
+		y##g = x##g ^ (((t << 1) | (t >> 63)) & ((t << 8) | (t >> 56))) ^                  \
+		       ((t << 2) | (t >> 62)) ^ rk[r][g];                                          \
+		x##g = t;                                                                          \
+	}
+#define SB_CHECK(g)                                                                                \
+	{                                                                                          \
+		V d = ((y##g ^ q[k].want[0]) & q[k].mask[0]) |                                     \
+		      ((x##g ^ q[k].want[1]) & q[k].mask[1]);                                      \
+		for (size_t j = 0; j < L && g * L + j < lanes; j++)                                \
+			pass[i + g * L + j] |= (uint32_t)(SB_LANE(d, j) == 0) << k;                \
+	}
+			SB_FOR_G(SB_START)
 			for (unsigned r = 68; r-- > 0;) {
-				for (unsigned g = 0; g < G; g++) {
-					V t = y[g];
-
-					y[g] = x[g] ^
-					       (((t << 1) | (t >> 63)) & ((t << 8) | (t >> 56))) ^
-					       ((t << 2) | (t >> 62)) ^ rk[r][g];
-					x[g] = t;
-				}
+				SB_FOR_G(SB_ROUND)
 			}
-			for (unsigned g = 0; g < G; g++) {
-				V d = ((y[g] ^ q[k].want[0]) & q[k].mask[0]) |
-				      ((x[g] ^ q[k].want[1]) & q[k].mask[1]);
-
-				for (size_t j = 0; j < L && g * L + j < lanes; j++)
-					pass[i + g * L + j] |= (uint32_t)(SB_LANE(d, j) == 0) << k;
-			}
+			SB_FOR_G(SB_CHECK)
+#undef SB_START
+#undef SB_ROUND
+#undef SB_CHECK
 		}
 	}
 	secure_wipe(rk, sizeof(rk));
@@ -150,29 +163,32 @@ SB_ATTR static void SB_NAME(filter_64)(const uint8_t *keys, size_t n,
 			}
 		}
 		for (unsigned k = 0; k < nq; k++) {
-			V y[G], x[G];
+			uint32_t in0 = (uint32_t)q[k].in[0], in1 = (uint32_t)q[k].in[1];
+			uint32_t want0 = (uint32_t)q[k].want[0], want1 = (uint32_t)q[k].want[1];
+			uint32_t mask0 = (uint32_t)q[k].mask[0], mask1 = (uint32_t)q[k].mask[1];
 
-			for (unsigned g = 0; g < G; g++) {
-				y[g] = (V){0} + (uint32_t)q[k].in[0];
-				x[g] = (V){0} + (uint32_t)q[k].in[1];
-			}
+#define SB_START(g) V y##g = (V){0} + in0, x##g = (V){0} + in1;
+#define SB_ROUND(g)                                                                                \
+	{                                                                                          \
+		V t = y##g;                                                                        \
+		y##g = x##g ^ (((t << 1) | (t >> 31)) & ((t << 8) | (t >> 24))) ^                  \
+		       ((t << 2) | (t >> 30)) ^ rk[r][g];                                          \
+		x##g = t;                                                                          \
+	}
+#define SB_CHECK(g)                                                                                \
+	{                                                                                          \
+		V d = ((y##g ^ want0) & mask0) | ((x##g ^ want1) & mask1);                         \
+		for (size_t j = 0; j < L && g * L + j < lanes; j++)                                \
+			pass[i + g * L + j] |= (uint32_t)(SB_LANE(d, j) == 0) << k;                \
+	}
+			SB_FOR_G(SB_START)
 			for (unsigned r = 44; r-- > 0;) {
-				for (unsigned g = 0; g < G; g++) {
-					V t = y[g];
-
-					y[g] = x[g] ^
-					       (((t << 1) | (t >> 31)) & ((t << 8) | (t >> 24))) ^
-					       ((t << 2) | (t >> 30)) ^ rk[r][g];
-					x[g] = t;
-				}
+				SB_FOR_G(SB_ROUND)
 			}
-			for (unsigned g = 0; g < G; g++) {
-				V d = ((y[g] ^ (uint32_t)q[k].want[0]) & (uint32_t)q[k].mask[0]) |
-				      ((x[g] ^ (uint32_t)q[k].want[1]) & (uint32_t)q[k].mask[1]);
-
-				for (size_t j = 0; j < L && g * L + j < lanes; j++)
-					pass[i + g * L + j] |= (uint32_t)(SB_LANE(d, j) == 0) << k;
-			}
+			SB_FOR_G(SB_CHECK)
+#undef SB_START
+#undef SB_ROUND
+#undef SB_CHECK
 		}
 	}
 	secure_wipe(rk, sizeof(rk));
@@ -181,6 +197,7 @@ SB_ATTR static void SB_NAME(filter_64)(const uint8_t *keys, size_t n,
 }
 
 #undef SB_LANE
+#undef SB_FOR_G
 #if !SB_VECTOR
 #undef SB_L64
 #undef SB_L32

@@ -148,8 +148,7 @@ static void store_semantics(void **state)
 	assert_true(find(&seen, id3)->revoked);
 
 	/* the same through a snapshot */
-	memset(&snap, 0, sizeof(snap));
-	pufsnap_init(&snap);
+	pufsnap_free(&snap);
 	assert_int_equal(pufsnap_load(&snap, a), 0);
 	assert_int_equal(snap.devices, 3);
 	{
