@@ -182,35 +182,72 @@ size_t pufservice_take(struct pufservice *svc, uint64_t now_ms)
 	return svc->batch_len;
 }
 
-/* Commits the update of a match. Returns 1 when the device may be told (durable), else 0. */
-static int commit_match(struct pufservice *svc, const struct pufproto_response *m,
-                        const struct pufsearch_result *res)
+/* Commits the updates of a scan's matches, all in one transaction (one fsync for the lot), and
+ * mirrors the applied ones into the snapshot. told[i] = 1 when request i's device may be told:
+ * its compare-and-swap applied and is durable. Whatever failed, those devices keep their state
+ * and must not see t4. */
+static void commit_matches(struct pufservice *svc, const struct pufproto_response *m,
+                           const struct pufsearch_request *reqs, size_t n, int *told)
 {
-	size_t d = res->entry / 2;
-	enum pufstore_slot matched = (res->entry & 1) ? PUFSTORE_PREVIOUS : PUFSTORE_CURRENT;
-	const uint8_t *matched_key = svc->snap.keys + res->entry * PUFPROTO_KEY_LEN;
-	int64_t id = svc->snap.ids[d];
-	int rc = pufstore_update(svc->store, id, matched, matched_key, res->match.next_sk,
-	                         res->match.z_new, m->suite.response_len, (int64_t)time(NULL));
+	int rc[PUFSEARCH_MAX_BATCH], failed = 0, stale = 0;
+	size_t matches = 0;
+	int64_t now = (int64_t)time(NULL);
+	char why[512] = "";
 
-	if (rc == 1) {
-		pufsnap_apply(&svc->snap, res->entry, res->match.next_sk, res->match.z_new,
-		              m->suite.response_len);
-		return 1;
+	for (size_t i = 0; i < n; i++) {
+		told[i] = 0;
+		rc[i] = 0;
+		matches += reqs[i].res.matched != 0;
 	}
-	/* Either way the device must keep its state, so it must not see t4. */
-	if (rc == 0) {
-		/* the row moved on (another server, a revocation): catch up before the next scan */
-		svc->stats.conflicts++;
-	} else {
-		svc->stats.store_errors++;
-		say(svc,
-		    "cannot record the authentication of device #%" PRId64 " (%s); it was answered "
-		    "'not recognised' and keeps its key (%" PRIu64 " such failures)",
-		    id, pufstore_error(svc->store), svc->stats.store_errors);
+	if (matches == 0)
+		return;
+	if (matches > 1 && pufstore_begin(svc->store))
+		failed = 1;
+	for (size_t i = 0; i < n && !failed; i++) {
+		const struct pufsearch_result *res = &reqs[i].res;
+
+		if (!res->matched)
+			continue;
+		rc[i] = pufstore_update(svc->store, svc->snap.ids[res->entry / 2],
+		                        (res->entry & 1) ? PUFSTORE_PREVIOUS : PUFSTORE_CURRENT,
+		                        svc->snap.keys + res->entry * PUFPROTO_KEY_LEN,
+		                        res->match.next_sk, res->match.z_new,
+		                        m[i].suite.response_len, now);
+		failed = rc[i] < 0;
 	}
-	pufservice_refresh(svc);
-	return 0;
+	if (matches > 1 && !failed && pufstore_commit(svc->store))
+		failed = 1;
+	if (failed) {
+		/* keep the cause: the rollback's own message would replace it */
+		snprintf(why, sizeof(why), "%s", pufstore_error(svc->store));
+		if (matches > 1)
+			pufstore_rollback(svc->store);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct pufsearch_result *res = &reqs[i].res;
+
+		if (!res->matched)
+			continue;
+		if (failed) {
+			svc->stats.store_errors++;
+			say(svc,
+			    "cannot record the authentication of device #%" PRId64 " (%s); it was "
+			    "answered 'not recognised' and keeps its key (%" PRIu64
+			    " such failures)",
+			    svc->snap.ids[res->entry / 2], why, svc->stats.store_errors);
+			stale = 1;
+		} else if (rc[i] == 1) {
+			pufsnap_apply(&svc->snap, res->entry, res->match.next_sk, res->match.z_new,
+			              m[i].suite.response_len);
+			told[i] = 1;
+		} else {
+			/* the row moved on (another server, a revocation) */
+			svc->stats.conflicts++;
+			stale = 1;
+		}
+	}
+	if (stale)
+		pufservice_refresh(svc);
 }
 
 int pufservice_process(struct pufservice *svc, pufservice_emit_fn emit, void *arg)
@@ -218,6 +255,7 @@ int pufservice_process(struct pufservice *svc, pufservice_emit_fn emit, void *ar
 	struct pufproto_response m[PUFSEARCH_MAX_BATCH];
 	struct pufsearch_request reqs[PUFSEARCH_MAX_BATCH];
 	size_t n = 0, from[PUFSEARCH_MAX_BATCH];
+	int told[PUFSEARCH_MAX_BATCH];
 	struct timespec t0, t1;
 	uint64_t scan_ns, cpu_ns;
 	int ret = 0;
@@ -247,6 +285,7 @@ int pufservice_process(struct pufservice *svc, pufservice_emit_fn emit, void *ar
 	svc->stats.last_search_cpu_ns = cpu_ns;
 	if (n > svc->stats.largest_batch)
 		svc->stats.largest_batch = n;
+	commit_matches(svc, m, reqs, n, told);
 	for (size_t i = 0; i < n; i++) {
 		const struct pufsearch_result *res = &reqs[i].res;
 		const struct pufservice_request *q = &svc->batch[from[i]];
@@ -254,7 +293,7 @@ int pufservice_process(struct pufservice *svc, pufservice_emit_fn emit, void *ar
 		uint8_t reply[PUFPROTO_MAX_MESSAGE];
 		long len;
 
-		if (res->matched && commit_match(svc, &m[i], res)) {
+		if (told[i]) {
 			matched_id = svc->snap.ids[res->entry / 2];
 			svc->stats.matches++;
 			if (svc->after_commit)

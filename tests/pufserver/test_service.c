@@ -333,6 +333,21 @@ static int64_t f_count(struct pufstore *st)
 	return pufstore_count(faulty_of(st)->real);
 }
 
+static int f_begin(struct pufstore *st)
+{
+	return pufstore_begin(faulty_of(st)->real);
+}
+
+static int f_commit(struct pufstore *st)
+{
+	return pufstore_commit(faulty_of(st)->real);
+}
+
+static int f_rollback(struct pufstore *st)
+{
+	return pufstore_rollback(faulty_of(st)->real);
+}
+
 static void faulty_init(struct faulty *f, struct pufstore *real)
 {
 	memset(f, 0, sizeof(*f));
@@ -343,6 +358,9 @@ static void faulty_init(struct faulty *f, struct pufstore *real)
 	f->ops.load = f_load;
 	f->ops.changes = f_changes;
 	f->ops.count = f_count;
+	f->ops.begin = f_begin;
+	f->ops.commit = f_commit;
+	f->ops.rollback = f_rollback;
 	f->base.ops = &f->ops;
 	snprintf(f->base.where, sizeof(f->base.where), "faulty");
 }
@@ -353,6 +371,24 @@ static void keep_log(void *arg, const char *msg)
 {
 	(void)arg;
 	snprintf(logged + strlen(logged), sizeof(logged) - strlen(logged), "%s\n", msg);
+}
+
+struct replies {
+	int n;
+	size_t peer[NDEV];
+	uint8_t msg[NDEV][PUFPROTO_MAX_MESSAGE];
+	size_t len[NDEV];
+};
+
+static void collect_reply(void *arg, const uint8_t *peer, size_t peer_len, const uint8_t *reply,
+                          size_t len)
+{
+	struct replies *r = arg;
+
+	assert_int_equal(peer_len, sizeof(size_t));
+	memcpy(&r->peer[r->n], peer, sizeof(size_t));
+	memcpy(r->msg[r->n], reply, len);
+	r->len[r->n++] = len;
 }
 
 static void failed_commit_logged_counted_answered(void **state)
@@ -381,6 +417,33 @@ static void failed_commit_logged_counted_answered(void **state)
 	assert_int_equal(exchange(svc, &devs[0], &nvs[0], 1, NULL, NULL), PUFPROTO_DEVICE_REJECT);
 	assert_int_equal(svc->stats.conflicts, 1);
 	assert_int_equal(svc->stats.store_errors, 1);
+	/* several matches in one scan share one transaction: a failure leaves every one of them
+	 * with its key */
+	f.update_result = -1;
+	{
+		uint8_t a[4][PUFPROTO_MAX_MESSAGE], b[PUFPROTO_MAX_MESSAGE];
+		struct replies *r = calloc(1, sizeof(*r));
+
+		for (size_t i = 1; i <= 3; i++) {
+			long n = pufproto_device_hello(&devs[i].dev, b, sizeof(b));
+			long k = pufservice_accept(svc, b, (size_t)n, 1000, &i, sizeof(i), b,
+			                           sizeof(b));
+
+			n = pufproto_device_begin(&devs[i].dev, &devs[i].cfg, b, (size_t)k,
+			                          &devs[i].rng.base, &devs[i].sim.base, a[i],
+			                          sizeof(a[i]));
+			pufservice_accept(svc, a[i], (size_t)n, 1000, &i, sizeof(i), b, sizeof(b));
+		}
+		assert_int_equal(pufservice_take(svc, 1000), 3);
+		assert_int_equal(pufservice_process(svc, collect_reply, r), 0);
+		assert_int_equal(r->n, 3);
+		for (int k = 0; k < 3; k++)
+			assert_int_equal(
+			        pufproto_device_finish(&devs[r->peer[k]].dev, r->msg[k], r->len[k]),
+			        PUFPROTO_DEVICE_REJECT);
+		assert_int_equal(svc->stats.store_errors, 4);
+		free(r);
+	}
 	/* the disk is back: the same device authenticates, with the key it kept */
 	f.update_result = 1;
 	assert_int_equal(exchange(svc, &devs[0], &nvs[0], 1, NULL, NULL), PUFPROTO_DEVICE_ACCEPT);
@@ -394,24 +457,6 @@ static void failed_commit_logged_counted_answered(void **state)
 	pufservice_free(svc);
 	pufstore_close(st);
 	free(svc);
-}
-
-struct replies {
-	int n;
-	size_t peer[NDEV];
-	uint8_t msg[NDEV][PUFPROTO_MAX_MESSAGE];
-	size_t len[NDEV];
-};
-
-static void collect_reply(void *arg, const uint8_t *peer, size_t peer_len, const uint8_t *reply,
-                          size_t len)
-{
-	struct replies *r = arg;
-
-	assert_int_equal(peer_len, sizeof(size_t));
-	memcpy(&r->peer[r->n], peer, sizeof(size_t));
-	memcpy(r->msg[r->n], reply, len);
-	r->len[r->n++] = len;
 }
 
 /* RESPONSEs that arrive while a scan runs wait in the queue and share the next scan; the queue and
