@@ -38,6 +38,8 @@ static uint64_t load64(const uint8_t *p)
 #ifndef SB_G_VEC
 #define SB_G_VEC 4
 #endif
+/* AVX-512 gains more from four chains once several requests share the round keys (the decryption
+ * then dominates), and from two on a single request: both are built, and the batch size picks. */
 #ifndef SB_G_AVX512
 #define SB_G_AVX512 2
 #endif
@@ -124,6 +126,25 @@ static uint64_t load64(const uint8_t *p)
 #undef SB_ODD64
 #undef SB_EVEN32
 #undef SB_ODD32
+#undef SB_G
+#define SB_NAME(x) x##_avx512w
+#define SB_ATTR    __attribute__((target("avx512f")))
+#define SB_G       4
+#define SB_L64     8
+#define SB_L32     16
+#define SB_EVEN64  0, 2, 4, 6, 8, 10, 12, 14
+#define SB_ODD64   1, 3, 5, 7, 9, 11, 13, 15
+#define SB_EVEN32  0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30
+#define SB_ODD32   1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31
+#include "pufserver/simon_batch_kernel.h"
+#undef SB_NAME
+#undef SB_ATTR
+#undef SB_L64
+#undef SB_L32
+#undef SB_EVEN64
+#undef SB_ODD64
+#undef SB_EVEN32
+#undef SB_ODD32
 #else
 #define HAVE_X86_KERNELS 0
 #endif
@@ -136,17 +157,22 @@ typedef void (*kernel_fn)(const uint8_t *keys, size_t n, const struct simon_batc
 struct kernel {
 	const char *name;
 	kernel_fn k128, k64;
+	kernel_fn k128_batch, k64_batch; /* for two requests or more */
 };
 
 static const struct kernel kernels[SIMON_BATCH_IMPLS] = {
-        [SIMON_BATCH_SCALAR] = {"scalar", filter_128_scalar, filter_64_scalar},
-        [SIMON_BATCH_VEC128] = {"vec128", filter_128_vec128, filter_64_vec128},
+        [SIMON_BATCH_SCALAR] = {"scalar", filter_128_scalar, filter_64_scalar, filter_128_scalar,
+                                filter_64_scalar},
+        [SIMON_BATCH_VEC128] = {"vec128", filter_128_vec128, filter_64_vec128, filter_128_vec128,
+                                filter_64_vec128},
 #if HAVE_X86_KERNELS
-        [SIMON_BATCH_AVX2] = {"avx2", filter_128_avx2, filter_64_avx2},
-        [SIMON_BATCH_AVX512] = {"avx512", filter_128_avx512, filter_64_avx512},
+        [SIMON_BATCH_AVX2] = {"avx2", filter_128_avx2, filter_64_avx2, filter_128_avx2,
+                              filter_64_avx2},
+        [SIMON_BATCH_AVX512] = {"avx512", filter_128_avx512, filter_64_avx512, filter_128_avx512w,
+                                filter_64_avx512w},
 #else
-        [SIMON_BATCH_AVX2] = {"avx2", NULL, NULL},
-        [SIMON_BATCH_AVX512] = {"avx512", NULL, NULL},
+        [SIMON_BATCH_AVX2] = {"avx2", NULL, NULL, NULL, NULL},
+        [SIMON_BATCH_AVX512] = {"avx512", NULL, NULL, NULL, NULL},
 #endif
 };
 
@@ -234,9 +260,9 @@ static int run(enum simon_batch_impl impl, enum simon_variant v, const uint8_t *
 		return -1;
 	memset(pass, 0, n * sizeof(*pass));
 	if (v == SIMON_128_128)
-		kernels[impl].k128(keys, n, q, nq, pass);
+		(nq > 1 ? kernels[impl].k128_batch : kernels[impl].k128)(keys, n, q, nq, pass);
 	else
-		kernels[impl].k64(keys, n, q, nq, pass);
+		(nq > 1 ? kernels[impl].k64_batch : kernels[impl].k64)(keys, n, q, nq, pass);
 	return 0;
 }
 
