@@ -66,10 +66,17 @@ void pufservice_free(struct pufservice *svc)
 
 int pufservice_refresh(struct pufservice *svc)
 {
-	if (pufsnap_refresh(&svc->snap, svc->store) == 0)
+	/* told once when it starts failing and once when it works again, not at every scan */
+	if (pufsnap_refresh(&svc->snap, svc->store) == 0) {
+		if (svc->refresh_failing)
+			say(svc, "following the store's changes again");
+		svc->refresh_failing = 0;
 		return 0;
-	say(svc, "cannot follow the store's changes (%s); searching the last known devices",
-	    pufstore_error(svc->store));
+	}
+	if (!svc->refresh_failing)
+		say(svc, "cannot follow the store's changes (%s); searching the last known devices",
+		    pufstore_error(svc->store));
+	svc->refresh_failing = 1;
 	return -1;
 }
 

@@ -77,6 +77,7 @@ struct pufservice {
 	size_t queue_head, queue_len;
 	struct pufservice_request batch[PUFSEARCH_MAX_BATCH];
 	size_t batch_len;
+	int refresh_failing; /* the last refresh failed (logged once) */
 	struct pufservice_stats stats;
 	/* Test hook: called after the store committed an update and before the reply is built. */
 	void (*after_commit)(void *arg);

@@ -39,6 +39,10 @@ static void set_pg_error(struct pg_store *p, const char *what)
 	n = strlen(msg);
 	while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
 		msg[--n] = 0;
+	/* libpq's messages run over several lines: keep a log entry on one */
+	for (char *c = msg; *c; c++)
+		if (*c == '\n' || *c == '\t')
+			*c = ' ';
 	pufstore_set_error(&p->base, "%s%s%s", what ? what : "", what ? ": " : "", msg);
 }
 

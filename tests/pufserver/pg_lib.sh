@@ -6,6 +6,7 @@
 #   pg_start         starts it in a new temporary directory; sets PG_SOCKET, PG_PORT, PG_BIN
 #   pg_uri DB        prints the libpq URI of database DB on it
 #   pg_createdb DB   creates database DB
+#   pg_down, pg_up   stops it (immediate shutdown) and starts it again, keeping its data
 #   pg_stop          stops it (immediate shutdown) and removes its directory; safe to call twice
 
 pg_fail() {
@@ -32,10 +33,20 @@ pg_start() {
 	PG_PORT=$((20000 + $$ % 30000))
 	$PG_AS "$PG_BIN/initdb" -D "$PG_DIR/data" -A trust -U pufauth -E UTF8 --no-sync \
 		>"$PG_DIR/initdb.log" 2>&1 || { cat "$PG_DIR/initdb.log" >&2; pg_fail "initdb"; }
+	pg_up
+}
+
+pg_up() {
 	$PG_AS "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
 		-o "-c listen_addresses= -k $PG_SOCKET -p $PG_PORT -c max_connections=40" \
 		start >/dev/null || pg_fail "the PostgreSQL server did not start"
 	PG_RUNNING=1
+}
+
+pg_down() {
+	$PG_AS "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop >/dev/null 2>&1 ||
+		pg_fail "the PostgreSQL server did not stop"
+	PG_RUNNING=
 }
 
 pg_uri() {

@@ -3,7 +3,8 @@
 # several at a time, while a device is enrolled and another revoked through the CLI; one server is
 # killed with SIGKILL mid-run, while it holds committed updates it has not answered yet (a test
 # hook makes it wait between commit and reply), and the devices carry on through the survivor.
-# Afterwards no device may be lost: every one must authenticate twice in a row.
+# Afterwards no device may be lost: every one must authenticate twice in a row. On PostgreSQL the
+# database then goes away for a moment: the server must say why it cannot commit, and recover.
 #
 # usage: pufauth_fleet.sh sqlite|postgres   (HWG_BIN: the directory of pufauth)
 #   postgres: a private PostgreSQL server in a temporary directory (tests/pufserver/pg_lib.sh),
@@ -164,6 +165,24 @@ for name in $(seq -f 'd%g' 0 $((N - 1))) late; do
 	done <"$T/final.$name"
 	[ "$(wc -l <"$T/final.$name")" = 2 ] || fail "$name: runs missing"
 done
-kill "$B"; wait "$B" 2>/dev/null || true; B=
-grep -q " 0 store errors" "$T/b.log" || fail "server b: $(tail -1 "$T/b.log")"
+if [ "$MODE" = postgres ]; then
+	# the database goes away: the server cannot commit, says why, answers "not recognised"; the
+	# device keeps its key and authenticates once the database is back
+	pg_down
+	set +e
+	"$P" auth --state "$T/d0.state" --server "127.0.0.1:$PORT_b" --timeout 5000 >/dev/null 2>&1
+	s=$?
+	set -e
+	[ $s = 1 ] || fail "auth while the database is down: exit status $s"
+	grep -q "cannot record the authentication of device" "$T/b.log" ||
+		fail "the failed commit was not logged: $(tail -3 "$T/b.log")"
+	pg_up
+	"$P" auth --state "$T/d0.state" --server "127.0.0.1:$PORT_b" --timeout 5000 >/dev/null \
+		2>>"$T/auth.log" || fail "auth once the database is back"
+	kill "$B"; wait "$B" 2>/dev/null || true; B=
+	grep -q " 1 store errors" "$T/b.log" || fail "server b: $(tail -1 "$T/b.log")"
+else
+	kill "$B"; wait "$B" 2>/dev/null || true; B=
+	grep -q " 0 store errors" "$T/b.log" || fail "server b: $(tail -1 "$T/b.log")"
+fi
 echo "pufauth fleet ($MODE): ok"
