@@ -58,7 +58,7 @@ pg_createdb() {
 }
 
 pg_stop() {
-	if [ -n "${PG_RUNNING:-}" ]; then
+	if [ -n "${PG_RUNNING:-}" ] || [ -f "${PG_DIR:-/nonexistent}/data/postmaster.pid" ]; then
 		$PG_AS "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop >/dev/null 2>&1 || true
 		PG_RUNNING=
 	fi
