@@ -25,14 +25,15 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-	        "Usage: pufauth enroll --db PATH --state FILE (--sim-seed S | --dump FILE)\n"
+	        "Usage: pufauth enroll --db STORE --state FILE (--sim-seed S | --dump FILE)\n"
 	        "                      [--security 128|64] [--name NAME] [--sim-model "
 	        "prototype|mcu]\n"
 	        "                      [--force]\n\n"
 	        "Enrols a device: writes its state file (key and challenge; no secret derivable\n"
 	        "without the PUF) and the server's row (key and reference response) in the "
 	        "store.\n\n"
-	        "  --db PATH          server store (SQLite; created if missing)\n"
+	        "  --db STORE         server store: an SQLite file (created mode 0600 if\n"
+	        "                     missing) or a postgresql:// URI (tables created if missing)\n"
 	        "  --state FILE       device state file to create\n"
 	        "  --sim-seed S       the device is the simulated SRAM PUF with this seed\n"
 	        "  --dump FILE        the device is a recorded SRAM power-up dump (one chip)\n"
@@ -42,14 +43,17 @@ static void usage(FILE *out)
 	        "  --force            overwrite an existing state file\n");
 }
 
+/* Decimal, or hexadecimal with 0x; nothing else, and nothing beyond 2^64 - 1 (strtoull would
+ * saturate it silently). */
 static int parse_u64(const char *s, uint64_t *v)
 {
 	char *end;
 
-	if (!*s || *s == '-')
+	if (!*s || *s == '-' || *s == '+' || *s == ' ')
 		return -1;
+	errno = 0;
 	*v = strtoull(s, &end, 0);
-	return *end ? -1 : 0;
+	return *end || errno == ERANGE ? -1 : 0;
 }
 
 int cmd_enroll(int argc, char **argv)
@@ -82,6 +86,8 @@ int cmd_enroll(int argc, char **argv)
 	long blob_len;
 
 	memset(&desc, 0, sizeof(desc));
+	memset(&fs, 0, sizeof(fs));
+	fs.lock_fd = -1;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -95,7 +101,8 @@ int cmd_enroll(int argc, char **argv)
 			desc.kind = DEVICE_SOURCE_SIM;
 			if (parse_u64(optarg, &desc.seed)) {
 				fprintf(stderr,
-				        "pufauth enroll: --sim-seed: '%s' is not a number\n",
+				        "pufauth enroll: --sim-seed: '%s' is not a number in "
+				        "0..18446744073709551615\n",
 				        optarg);
 				return 2;
 			}
@@ -129,7 +136,9 @@ int cmd_enroll(int argc, char **argv)
 			return cli_common_option(c, usage);
 		}
 	}
-	if (optind != argc || !db || !state || have_source != 1)
+	if (optind != argc)
+		return cli_unexpected_argument("enroll", argv[optind], usage);
+	if (!db || !state || have_source != 1)
 		return cli_usage_error("enroll", "need --db, --state and one of --sim-seed/--dump",
 		                       usage);
 	if (desc.kind == DEVICE_SOURCE_SIM) {
@@ -181,16 +190,17 @@ int cmd_enroll(int argc, char **argv)
 	/* The row is committed only once the state file is durable: a failure leaves neither. */
 	if (pufstore_begin(st) ||
 	    pufstore_enroll(st, name, suite.id, nv.sk, ref, suite.response_len, &id)) {
-		fprintf(stderr, "pufauth enroll: %s: %s\n", db, pufstore_error(st));
+		fprintf(stderr, "pufauth enroll: %s: %s\n", pufstore_where(st), pufstore_error(st));
 		goto out;
 	}
 	if (pufproto_file_store_create(&fs, state, &nv, blob, (size_t)blob_len, force, err,
 	                               sizeof(err))) {
 		fprintf(stderr, "pufauth enroll: %s\n", err);
+		pufstore_rollback(st);
 		goto out;
 	}
 	if (pufstore_commit(st)) {
-		fprintf(stderr, "pufauth enroll: %s: %s\n", db, pufstore_error(st));
+		fprintf(stderr, "pufauth enroll: %s: %s\n", pufstore_where(st), pufstore_error(st));
 		unlink(state);
 		goto out;
 	}
@@ -198,6 +208,7 @@ int cmd_enroll(int argc, char **argv)
 	       state);
 	ret = 0;
 out:
+	pufproto_file_store_close(&fs);
 	pufstore_close(st);
 	device_source_close(&src);
 	secure_wipe(&nv, sizeof(nv));

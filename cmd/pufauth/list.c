@@ -11,9 +11,9 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: pufauth list --db PATH\n\n"
+	fprintf(out, "Usage: pufauth list --db STORE\n\n"
 	             "Lists enrolled devices: id, name, security level, state, number of\n"
-	             "authentications, last authentication (UTC).\n");
+	             "authentications, last authentication (UTC).\n\n" CLI_DB_HELP);
 }
 
 static void fmt_time(int64_t t, char *buf, size_t len)
@@ -63,7 +63,9 @@ int cmd_list(int argc, char **argv)
 			return cli_common_option(c, usage);
 		}
 	}
-	if (optind != argc || !db)
+	if (optind != argc)
+		return cli_unexpected_argument("list", argv[optind], usage);
+	if (!db)
 		return cli_usage_error("list", "need --db", usage);
 	st = cli_open_store("list", db, 0);
 	if (!st)

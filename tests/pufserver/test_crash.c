@@ -17,7 +17,8 @@
 
 #include <sqlite3.h>
 
-#include "puf/proto/state_file.h"
+#include <dirent.h>
+
 #include "puf/proto/state_file.h"
 #include "puf/proto/wire.h"
 #include "pufserver/service.h"
@@ -251,15 +252,31 @@ static void kill9_during_updates(void **state)
 	}
 }
 
+/* Temporary files of state commits left in dir. */
+static int leftovers(const char *in)
+{
+	struct dirent *de;
+	DIR *d = opendir(in);
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		n += strstr(de->d_name, ".tmp.") != NULL;
+	closedir(d);
+	return n;
+}
+
 /* The device side: a child commits new states to a state file in a loop and is killed with
  * SIGKILL at random moments; the file must always load, and hold the last state the child
- * reported durable or the one after it. */
+ * reported durable or the one after it. A kill mid-commit leaves a temporary file holding a key:
+ * the next load (which holds the lock, so it is the only writer) removes it. */
 static void kill9_during_state_commits(void **state)
 {
 	char path[160], err[256];
 	struct pufproto_file_store fs;
 	struct pufproto_device_nv nv = {PUFPROTO_SUITE_128, {0}, 0}, loaded;
 	const uint8_t src[] = {1, 2, 3};
+	int kills_mid_commit = 0;
 
 	(void)state;
 	snprintf(dir, sizeof(dir), "/tmp/pp-test-nv-XXXXXX");
@@ -268,6 +285,7 @@ static void kill9_during_state_commits(void **state)
 	assert_int_equal(
 	        pufproto_file_store_create(&fs, path, &nv, src, sizeof(src), 0, err, sizeof(err)),
 	        0);
+	pufproto_file_store_close(&fs);
 	srand((unsigned)time(NULL) ^ 0x5a5a);
 	for (int round = 0; round < 40; round++) {
 		int sv[2], status;
@@ -275,6 +293,7 @@ static void kill9_during_state_commits(void **state)
 		pid_t pid;
 
 		assert_int_equal(pufproto_file_store_load(&fs, path, &loaded, err, sizeof(err)), 0);
+		assert_int_equal(leftovers(dir), 0);
 		assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
 		pid = fork();
 		assert_true(pid >= 0);
@@ -305,13 +324,20 @@ static void kill9_during_state_commits(void **state)
 			durable = v;
 		}
 		close(sv[0]);
+		pufproto_file_store_close(&fs);
+		if (leftovers(dir))
+			kills_mid_commit++;
 		assert_int_equal(pufproto_file_store_load(&fs, path, &loaded, err, sizeof(err)), 0);
+		assert_int_equal(leftovers(dir), 0);
 		if (durable)
 			assert_true(loaded.challenge == durable || loaded.challenge == durable + 1);
 		/* the key always belongs to the same state as the challenge: never a mix */
 		for (size_t i = 0; i < sizeof(loaded.sk); i++)
 			assert_int_equal(loaded.sk[i], (uint8_t)loaded.challenge);
+		pufproto_file_store_close(&fs);
 	}
+	print_message("%d of 40 kills left a temporary file behind; each was removed\n",
+	              kills_mid_commit);
 	{
 		char cmd[160];
 
