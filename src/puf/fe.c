@@ -22,6 +22,7 @@ const struct fe_params FE_PARAMS_128 = {.security_bits = 128, .blocks = 8, .laye
 const struct fe_params FE_PARAMS_64 = {.security_bits = 64, .blocks = 4, .layers = 2};
 const struct fe_params FE_PARAMS_128_CONSERVATIVE = {
         .security_bits = 128, .blocks = 18, .layers = 1};
+const struct fe_params FE_PARAMS_128_DEBIASED = {.security_bits = 128, .blocks = 9, .layers = 1};
 
 int fe_params_valid(const struct fe_params *p)
 {

@@ -258,7 +258,7 @@ static void kill9_during_state_commits(void **state)
 {
 	char path[160], err[256];
 	struct pufproto_file_store fs;
-	struct pufproto_device_nv nv = {PUFPROTO_SUITE_128, {0}, 0}, loaded;
+	struct pufproto_device_nv nv = {.suite = PUFPROTO_SUITE_128}, loaded;
 	const uint8_t src[] = {1, 2, 3};
 
 	(void)state;

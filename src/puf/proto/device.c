@@ -4,6 +4,7 @@
 
 #include "crypto/portable/secure.h"
 #include "crypto/portable/simon_modes.h"
+#include "puf/debias.h"
 #include "puf/proto/device.h"
 #include "puf/proto/wire.h"
 
@@ -29,12 +30,32 @@ const char *pufproto_device_strerror(int err)
 	}
 }
 
+uint32_t pufproto_nv_challenges(const struct pufproto_device_nv *nv, const struct pufproto_suite *s)
+{
+	if (!s->map_len)
+		return UINT32_MAX;
+	if (!nv->helper || nv->helper_len % s->map_len)
+		return 0;
+	size_t n = nv->helper_len / s->map_len;
+	return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
+/* The case map of challenge y, or NULL when the state has none for it. */
+static const uint8_t *block_map(const struct pufproto_device_nv *nv, const struct pufproto_suite *s,
+                                uint32_t y)
+{
+	return y < pufproto_nv_challenges(nv, s) ? nv->helper + (size_t)y * s->map_len : NULL;
+}
+
 int pufproto_device_init(struct pufproto_device *d, const struct pufproto_device_nv *nv)
 {
 	struct pufproto_suite s;
 
 	memset(d, 0, sizeof(*d));
 	if (pufproto_suite_get(nv->suite, &s))
+		return PUFPROTO_DEV_BAD_STATE;
+	/* a debiased suite needs the case map of its current challenge */
+	if (s.map_len && !block_map(nv, &s, nv->challenge))
 		return PUFPROTO_DEV_BAD_STATE;
 	d->nv = *nv;
 	return 0;
@@ -98,6 +119,59 @@ out:
 	return ret;
 }
 
+/* Majority of several debiased readings (the simulator's z2; an MCU reads once and skips this). */
+static int read_debiased_majority(struct puf_source *puf, const struct pufproto_suite *s,
+                                  const uint8_t *map, uint32_t y, unsigned readings,
+                                  struct rng_source *rng, uint8_t *z)
+{
+	uint8_t votes[PUFPROTO_MAX_RESPONSE * 8];
+	size_t bits = s->response_len * 8;
+	int ret = -1;
+
+	memset(votes, 0, sizeof(votes));
+	for (unsigned r = 0; r < readings; r++) {
+		const uint8_t *raw =
+		        puf_read_raw(puf, (size_t)y * s->raw_block_len, s->raw_block_len);
+
+		if (!raw || debias_pp_extract(raw, s->pp_groups, map, rng, z, bits))
+			goto out;
+		for (size_t i = 0; i < bits; i++)
+			votes[i] += (z[i / 8] >> (i % 8)) & 1;
+	}
+	memset(z, 0, s->response_len);
+	for (size_t i = 0; i < bits; i++)
+		z[i / 8] |= (uint8_t)((votes[i] > readings / 2) << (i % 8));
+	ret = 0;
+out:
+	if (ret)
+		secure_wipe(z, s->response_len);
+	secure_wipe(votes, sizeof(votes));
+	return ret;
+}
+
+int pufproto_read_debiased(struct puf_source *puf, const struct pufproto_suite *s,
+                           const uint8_t *map, uint32_t y, unsigned readings,
+                           struct rng_source *rng, uint8_t *z)
+{
+	if (!s->map_len || !map || readings == 0 || readings > 15 || !(readings & 1) ||
+	    (uint64_t)y * s->raw_block_len > SIZE_MAX - s->raw_block_len)
+		return -1;
+	if (readings > 1)
+		return read_debiased_majority(puf, s, map, y, readings, rng, z);
+	const uint8_t *raw = puf_read_raw(puf, (size_t)y * s->raw_block_len, s->raw_block_len);
+	return raw ? debias_pp_extract(raw, s->pp_groups, map, rng, z, s->response_len * 8) : -1;
+}
+
+/* The suite's reading of f(x, y): debiased through the state's case map, or the report's. */
+static int read_response(struct puf_source *puf, const struct pufproto_suite *s,
+                         const struct pufproto_device_nv *nv, uint32_t y, unsigned readings,
+                         struct rng_source *rng, uint8_t *z)
+{
+	if (s->map_len)
+		return pufproto_read_debiased(puf, s, block_map(nv, s, y), y, readings, rng, z);
+	return pufproto_read_reference(puf, s, y, readings, z);
+}
+
 long pufproto_device_begin(struct pufproto_device *d, const struct pufproto_device_config *cfg,
                            const uint8_t *challenge, size_t len, struct rng_source *rng,
                            struct puf_source *puf, uint8_t *out, size_t cap)
@@ -109,7 +183,7 @@ long pufproto_device_begin(struct pufproto_device *d, const struct pufproto_devi
 	uint8_t hd[PUFPROTO_MAX_HELPER], c[PUFPROTO_MAX_CIPHERTEXT];
 	uint8_t n_d[PUFPROTO_MAX_NONCE], iv[SIMON_MAX_BLOCK], v1[PUFPROTO_MAX_NONCE];
 	uint8_t t[PUFPROTO_MAX_PRF_OUT];
-	uint32_t y2;
+	uint32_t y2, space;
 	long ret;
 	int err;
 
@@ -125,12 +199,18 @@ long pufproto_device_begin(struct pufproto_device *d, const struct pufproto_devi
 		return PUFPROTO_DEV_WRONG_SUITE;
 
 	/* z' = f(x, y1); (r, hd) = FE.Gen(z') */
-	if (pufproto_read_reference(puf, &s, d->nv.challenge, 1, z)) {
+	if (read_response(puf, &s, &d->nv, d->nv.challenge, 1, rng, z)) {
 		ret = PUFPROTO_DEV_PUF_FAILED;
 		goto out;
 	}
+	/* y2 only among the challenges the state has case maps for */
+	space = pufproto_nv_challenges(&d->nv, &s);
+	if (cfg->challenge_space != 0 && cfg->challenge_space < space)
+		space = cfg->challenge_space;
+	if (space == UINT32_MAX)
+		space = 0; /* all 2^32 values */
 	if (rng->fill(rng, fe_random, s.fe_random_len) || rng->fill(rng, n_d, s.nonce_len) ||
-	    rng->fill(rng, iv, s.block_len) || draw_challenge(rng, cfg->challenge_space, &y2)) {
+	    rng->fill(rng, iv, s.block_len) || draw_challenge(rng, space, &y2)) {
 		ret = PUFPROTO_DEV_RNG_FAILED;
 		goto out;
 	}
@@ -145,7 +225,7 @@ long pufproto_device_begin(struct pufproto_device *d, const struct pufproto_devi
 		goto out;
 	}
 	/* z2 = f(x, y2); u = z2 xor t2; v1 = PRF(t3, c || n_D || t1 || u) */
-	if (pufproto_read_reference(puf, &s, y2, cfg->reference_readings, z2)) {
+	if (read_response(puf, &s, &d->nv, y2, cfg->reference_readings, rng, z2)) {
 		ret = PUFPROTO_DEV_PUF_FAILED;
 		goto out;
 	}
@@ -162,6 +242,8 @@ long pufproto_device_begin(struct pufproto_device *d, const struct pufproto_devi
 	d->next.suite = s.id;
 	memcpy(d->next.sk, t + pufproto_t5_off(&s), PUFPROTO_KEY_LEN);
 	d->next.challenge = y2;
+	d->next.helper = d->nv.helper; /* enrolment's case maps: never changed by a run */
+	d->next.helper_len = d->nv.helper_len;
 	d->pending = 1;
 out:
 	secure_wipe(z, sizeof(z));

@@ -13,11 +13,15 @@
 #include "puf/puf.h"
 
 /* What the device keeps in non-volatile memory: no secret derivable without the PUF, only the
- * current key sk and the challenge y whose response reproduces r. */
+ * current key sk, the challenge y whose response reproduces r, and for a debiased suite the public
+ * case maps of its challenges (map_len bytes per challenge, challenge y at y * map_len; written at
+ * enrolment, never changed by a run, public by design: docs/puf.md §9.2). */
 struct pufproto_device_nv {
 	uint8_t suite;
 	uint8_t sk[PUFPROTO_KEY_LEN];
 	uint32_t challenge;
+	const uint8_t *helper; /* the case maps, read in place (flash on an MCU); NULL if none */
+	size_t helper_len;
 };
 
 struct pufproto_device_config {
@@ -61,9 +65,21 @@ enum pufproto_device_verdict {
 };
 
 /* z = bitwise majority of `readings` readings (odd, 1..15) of f(x, y): response_len bytes, read
- * as read_len. Enrolment uses it for z1, the device for z2. Returns 0 or -1. */
+ * as read_len. Enrolment uses it for z1, the device for z2 (report suites). Returns 0 or -1. */
 int pufproto_read_reference(struct puf_source *puf, const struct pufproto_suite *s, uint32_t y,
                             unsigned readings, uint8_t *z);
+
+/* The same for a debiased suite: each reading is raw block y put through debias_pp_extract() with
+ * the block's case map (map_len bytes); rng fills the groups that do not fit their case. With one
+ * reading the block is walked once in place and no buffer beyond z is used. Returns 0 or -1. */
+int pufproto_read_debiased(struct puf_source *puf, const struct pufproto_suite *s,
+                           const uint8_t *map, uint32_t y, unsigned readings,
+                           struct rng_source *rng, uint8_t *z);
+
+/* Challenges a device state can use: the blocks its case maps cover (debiased suites), or
+ * UINT32_MAX (report suites: no limit from the state). */
+uint32_t pufproto_nv_challenges(const struct pufproto_device_nv *nv,
+                                const struct pufproto_suite *s);
 
 /* Text for a device error (or a wire error). */
 const char *pufproto_device_strerror(int err);

@@ -17,6 +17,7 @@ struct pufproto_file_store {
 	char path[4096];
 	uint8_t source[PUFPROTO_STATE_MAX_SOURCE];
 	size_t source_len;
+	uint8_t helper[PUFPROTO_STATE_MAX_HELPER]; /* a loaded state's case maps (nv->helper) */
 };
 
 /* Writes len bytes to path atomically (temp + fsync + rename + directory fsync). Returns 0 or -1
@@ -29,7 +30,8 @@ int pufproto_file_store_create(struct pufproto_file_store *st, const char *path,
                                const struct pufproto_device_nv *nv, const uint8_t *source,
                                size_t source_len, int overwrite, char *err, size_t err_len);
 
-/* Loads a state file. Returns 0, or -1 with a message in err (unreadable, corrupt, ...). */
+/* Loads a state file. Returns 0, or -1 with a message in err (unreadable, corrupt, ...). The case
+ * maps of a debiased suite are copied into st, and nv->helper points there. */
 int pufproto_file_store_load(struct pufproto_file_store *st, const char *path,
                              struct pufproto_device_nv *nv, char *err, size_t err_len);
 
