@@ -63,9 +63,9 @@ static unsigned map_case(const uint8_t *map, size_t g)
 	return (map[g / 4] >> (2 * (g % 4))) & 3u;
 }
 
-static unsigned case_bits(unsigned c)
+unsigned debias_pp_case_bits(unsigned kase)
 {
-	return c == DEBIAS_PP_SKIP ? 0 : c == DEBIAS_PP_CROSS ? 1 : 2;
+	return kase == DEBIAS_PP_SKIP ? 0 : kase == DEBIAS_PP_CROSS ? 1 : 2;
 }
 
 size_t debias_pp_yield(const uint8_t *map, size_t groups)
@@ -73,41 +73,55 @@ size_t debias_pp_yield(const uint8_t *map, size_t groups)
 	size_t n = 0;
 
 	for (size_t g = 0; g < groups; g++)
-		n += case_bits(map_case(map, g));
+		n += debias_pp_case_bits(map_case(map, g));
 	return n;
 }
 
-/* The four polarities of a group; *tie is set when one of them is undecided. */
-static void group_polarities(const uint8_t *raw, unsigned *c, unsigned *tie)
+unsigned debias_pp_case(const int *pol)
 {
-	*tie = 0;
-	for (int i = 0; i < 4; i++) {
-		int v = debias_word_polarity(raw + 4 * i);
-		*tie |= v < 0;
-		c[i] = (unsigned)v & 1u;
-	}
+	if (pol[0] < 0 || pol[1] < 0 || pol[2] < 0 || pol[3] < 0)
+		return DEBIAS_PP_SKIP;
+	unsigned d0 = (unsigned)(pol[0] ^ pol[1]), d1 = (unsigned)(pol[2] ^ pol[3]);
+	if (d0 & d1)
+		return DEBIAS_PP_BOTH;
+	if (d0 ^ d1)
+		return DEBIAS_PP_ONE;
+	return pol[0] != pol[2] ? DEBIAS_PP_CROSS : DEBIAS_PP_SKIP;
 }
 
-/* A group's output under case kase: *fits is 1 when the polarities fit the case. Value bits are
- * computed without branching on them. */
-static unsigned group_value(unsigned kase, const unsigned *c, unsigned *fits)
+int debias_pp_group(unsigned kase, const int *pol, unsigned *value)
 {
-	unsigned d0 = c[0] ^ c[1], d1 = c[2] ^ c[3];
+	/* value bits without branching on the polarities (only on the public case) */
+	unsigned tie = (unsigned)((pol[0] | pol[1] | pol[2] | pol[3]) < 0);
+	unsigned c0 = (unsigned)pol[0] & 1u, c1 = (unsigned)pol[1] & 1u;
+	unsigned c2 = (unsigned)pol[2] & 1u, c3 = (unsigned)pol[3] & 1u;
+	unsigned d0 = c0 ^ c1, d1 = c2 ^ c3, fits;
 
 	switch (kase) {
 	case DEBIAS_PP_BOTH:
-		*fits = d0 & d1;
-		return c[0] | c[2] << 1;
-	case DEBIAS_PP_ONE:
-		*fits = d0 ^ d1;
-		return d1 | (((c[0] & ~d1) | (c[2] & d1)) & 1u) << 1;
+		fits = d0 & d1;
+		*value = c0 | c2 << 1;
+		break;
+	case DEBIAS_PP_ONE: /* which pair differs, and that pair's first polarity */
+		fits = d0 ^ d1;
+		*value = d1 | (((c0 & (d1 ^ 1u)) | (c2 & d1)) << 1);
+		break;
 	case DEBIAS_PP_CROSS:
-		*fits = (d0 | d1 | (c[0] ^ c[2] ^ 1u)) ^ 1u;
-		return c[0];
+		fits = (d0 | d1 | (c0 ^ c2 ^ 1u)) ^ 1u;
+		*value = c0;
+		break;
 	default:
-		*fits = 0;
-		return 0;
+		fits = 0;
+		*value = 0;
+		break;
 	}
+	return (int)(fits & (tie ^ 1u));
+}
+
+static void group_polarities(const uint8_t *raw, int *pol)
+{
+	for (int i = 0; i < 4; i++)
+		pol[i] = debias_word_polarity(raw + 4 * i);
 }
 
 static void put_bits(uint8_t *out, size_t *n, size_t cap, unsigned v, unsigned bits)
@@ -124,22 +138,15 @@ size_t debias_pp_select(const uint8_t *raw, size_t groups, uint8_t *map, uint8_t
 	memset(map, 0, debias_pp_map_len(groups));
 	memset(out, 0, (out_bits + 7) / 8);
 	for (size_t g = 0; g < groups; g++) {
-		unsigned c[4], tie, kase, fits;
+		int pol[4];
+		unsigned kase, v;
 
-		group_polarities(raw + DEBIAS_PP_GROUP_BYTES * g, c, &tie);
-		if (tie)
-			kase = DEBIAS_PP_SKIP;
-		else if ((c[0] ^ c[1]) & (c[2] ^ c[3]))
-			kase = DEBIAS_PP_BOTH;
-		else if ((c[0] ^ c[1]) ^ (c[2] ^ c[3]))
-			kase = DEBIAS_PP_ONE;
-		else if (c[0] != c[2])
-			kase = DEBIAS_PP_CROSS;
-		else
-			kase = DEBIAS_PP_SKIP;
+		group_polarities(raw + DEBIAS_PP_GROUP_BYTES * g, pol);
+		kase = debias_pp_case(pol);
 		map[g / 4] |= (uint8_t)(kase << (2 * (g % 4)));
-		put_bits(out, &n, out_bits, group_value(kase, c, &fits), case_bits(kase));
-		yield += case_bits(kase);
+		debias_pp_group(kase, pol, &v); /* fits by construction */
+		put_bits(out, &n, out_bits, v, debias_pp_case_bits(kase));
+		yield += debias_pp_case_bits(kase);
 	}
 	return yield;
 }
@@ -151,16 +158,15 @@ int debias_pp_extract(const uint8_t *raw, size_t groups, const uint8_t *map, str
 
 	memset(out, 0, (out_bits + 7) / 8);
 	for (size_t g = 0; g < groups && n < out_bits; g++) {
-		unsigned kase = map_case(map, g), c[4], tie, fits, v;
+		unsigned kase = map_case(map, g), v;
+		int pol[4];
 
 		if (kase == DEBIAS_PP_SKIP)
 			continue;
-		group_polarities(raw + DEBIAS_PP_GROUP_BYTES * g, c, &tie);
-		v = group_value(kase, c, &fits);
-		if (tie || !fits) {
-			/* the reading does not fit the public case: replace the group's bits by
-			 * fresh ones, which the symmetry argument needs to be uniform (docs/puf.md
-			 * §9.3) */
+		group_polarities(raw + DEBIAS_PP_GROUP_BYTES * g, pol);
+		if (!debias_pp_group(kase, pol, &v)) {
+			/* the reading does not fit the public case: fresh bits instead, which the
+			 * symmetry argument needs to be uniform (docs/puf.md §9.3) */
 			uint8_t r;
 
 			if (rng->fill(rng, &r, 1)) {
@@ -170,7 +176,8 @@ int debias_pp_extract(const uint8_t *raw, size_t groups, const uint8_t *map, str
 			v = r;
 			secure_wipe(&r, sizeof(r));
 		}
-		put_bits(out, &n, out_bits, v, case_bits(kase));
+		put_bits(out, &n, out_bits, v, debias_pp_case_bits(kase));
+		v = 0;
 	}
 	if (n < out_bits) {
 		secure_wipe(out, (out_bits + 7) / 8);

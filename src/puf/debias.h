@@ -55,6 +55,18 @@ enum debias_pp_case {
 /* A word's polarity (word: 4 raw bytes): 1, 0, or -1 when its 16 copies tie 8 to 8. */
 int debias_word_polarity(const uint8_t *word);
 
+/* The case of a group with polarities pol[0..3] (1, 0, or -1 for a tie): what enrolment writes. */
+unsigned debias_pp_case(const int *pol);
+
+/* Output bits of a case: 0, 1 or 2. */
+unsigned debias_pp_case_bits(unsigned kase);
+
+/* A group of a reading under its public case: returns 1 with the case's bits in *value (bit 0
+ * first out) when the polarities fit the case, 0 when they do not (a tie, or a word that flipped
+ * since enrolment): the caller then substitutes random bits. The one place the case logic lives:
+ * debias_pp_select(), debias_pp_extract() and the failure model (fe_bound.h) all call it. */
+int debias_pp_group(unsigned kase, const int *pol, unsigned *value);
+
 /* Case map bytes for `groups` groups. */
 static inline size_t debias_pp_map_len(size_t groups)
 {
