@@ -41,4 +41,22 @@ grep -q "8 devices x 3 readings x 16384 raw bytes" "$tmp/b.txt" || fail "dump sh
 # the entropy and distance lines come from the same readings, so they are identical
 diff <(grep -A2 "XOR of halves (k=2)" "$tmp/a.txt") <(grep -A2 "XOR of halves (k=2)" "$tmp/b.txt") >/dev/null ||
 	fail "dump statistics differ from the simulation's"
+# the protocol suites on the simulated SRAM: bench/fe-bound.sh in small (the bench runs 10^7)
+src=${HWG_SOURCE:-.}
+out=$(BUILD_DIR=$(dirname "$(dirname "$bin")") "$src/bench/fe-bound.sh" debiased-128 20000) ||
+	fail "fe-bound.sh debiased-128"
+last=$(echo "$out" | tail -1)
+echo "$last" | grep -Eq '^residual_min_entropy_bits 144 failure_rate 0 trials 20000$' ||
+	fail "fe-bound last line: $last"
+# the exact bound per authentication, on one reading as reference, is below 10^-6
+bound=$(echo "$out" | grep -m1 "reference = one reading (every" | sed -E 's/.*authentication failure <= ([0-9.e+-]+).*/\1/')
+awk -v b="$bound" 'BEGIN { exit !(b > 0 && b < 1e-6) }' || fail "exact bound '$bound'"
+echo "$out" | grep -q "public: the challenge's case map" || fail "fe-bound names what is public"
+# the report's suite: the textbook bound is negative, the output says it leaks
+out=$("$bin" fe-sim --suite report-128 --trials 400 --devices 2) || fail "fe-sim report-128"
+echo "$out" | grep -q "LEAKS" || fail "report-128 not labelled as leaking"
+echo "$out" | tail -1 | grep -Eq '^residual_min_entropy_bits -[0-9]+ failure_rate [0-9.e+-]+ trials 400$' ||
+	fail "report-128 last line: $(echo "$out" | tail -1)"
+"$bin" fe-sim --suite nope 2>"$tmp/err"; [ $? -eq 2 ] || fail "unknown suite accepted"
+grep -q "unknown --suite" "$tmp/err" || fail "unknown suite message"
 echo "ok"
