@@ -124,10 +124,11 @@ static void group_polarities(const uint8_t *raw, int *pol)
 		pol[i] = debias_word_polarity(raw + 4 * i);
 }
 
+/* Appends the low `bits` bits of v at bit *n of out (zeroed), up to cap bits. */
 static void put_bits(uint8_t *out, size_t *n, size_t cap, unsigned v, unsigned bits)
 {
-	for (unsigned b = 0; b < bits && *n < cap; b++, (*n)++)
-		out[*n / 8] |= (uint8_t)(((v >> b) & 1u) << (*n % 8));
+	for (; bits && *n < cap; bits--, v >>= 1, (*n)++)
+		out[*n / 8] |= (uint8_t)((v & 1u) << (*n % 8));
 }
 
 size_t debias_pp_select(const uint8_t *raw, size_t groups, uint8_t *map, uint8_t *out,
@@ -157,31 +158,26 @@ int debias_pp_extract(const uint8_t *raw, size_t groups, const uint8_t *map, str
 	size_t n = 0;
 
 	memset(out, 0, (out_bits + 7) / 8);
-	for (size_t g = 0; g < groups && n < out_bits; g++) {
+	for (size_t g = 0; g < groups && n < out_bits; g++, raw += DEBIAS_PP_GROUP_BYTES) {
 		unsigned kase = map_case(map, g), v;
 		int pol[4];
 
 		if (kase == DEBIAS_PP_SKIP)
 			continue;
-		group_polarities(raw + DEBIAS_PP_GROUP_BYTES * g, pol);
+		group_polarities(raw, pol);
 		if (!debias_pp_group(kase, pol, &v)) {
 			/* the reading does not fit the public case: fresh bits instead, which the
 			 * symmetry argument needs to be uniform (docs/puf.md §9.3) */
 			uint8_t r;
 
-			if (rng->fill(rng, &r, 1)) {
-				secure_wipe(out, (out_bits + 7) / 8);
-				return -1;
-			}
+			if (rng->fill(rng, &r, 1))
+				break;
 			v = r;
-			secure_wipe(&r, sizeof(r));
 		}
 		put_bits(out, &n, out_bits, v, debias_pp_case_bits(kase));
-		v = 0;
 	}
-	if (n < out_bits) {
-		secure_wipe(out, (out_bits + 7) / 8);
-		return -1;
-	}
-	return 0;
+	if (n == out_bits)
+		return 0;
+	secure_wipe(out, (out_bits + 7) / 8);
+	return -1;
 }

@@ -29,6 +29,10 @@ extern const struct fe_params FE_PARAMS_128_CONSERVATIVE;
  * puf.md §9). */
 extern const struct fe_params FE_PARAMS_128_DEBIASED;
 
+/* HWG_DEVICE_DEBIASED_ONLY: a device image that speaks only the debiased suite (its code offset
+ * has one layer) may define it to leave the second layer out of fe_gen(); fe_params_valid() then
+ * refuses two layers (docs/puf.md §9.6). Host builds never define it. */
+
 /* Largest blocks value accepted (fixed-size state, no malloc). */
 #define FE_MAX_BLOCKS 18
 /* Iterations of the two-layer decoder before it gives up. */

@@ -34,17 +34,11 @@ uint32_t pufproto_nv_challenges(const struct pufproto_device_nv *nv, const struc
 {
 	if (!s->map_len)
 		return UINT32_MAX;
-	if (!nv->helper || nv->helper_len % s->map_len)
-		return 0;
-	size_t n = nv->helper_len / s->map_len;
-	return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
-}
-
-/* The case map of challenge y, or NULL when the state has none for it. */
-static const uint8_t *block_map(const struct pufproto_device_nv *nv, const struct pufproto_suite *s,
-                                uint32_t y)
-{
-	return y < pufproto_nv_challenges(nv, s) ? nv->helper + (size_t)y * s->map_len : NULL;
+	/* at most PUFPROTO_STATE_MAX_HELPER / map_len: y * raw_block_len cannot overflow */
+	return nv->helper && nv->helper_len <= PUFPROTO_MAX_HELPER_DATA &&
+	                       nv->helper_len % s->map_len == 0
+	               ? (uint32_t)(nv->helper_len / s->map_len)
+	               : 0;
 }
 
 int pufproto_device_init(struct pufproto_device *d, const struct pufproto_device_nv *nv)
@@ -52,10 +46,9 @@ int pufproto_device_init(struct pufproto_device *d, const struct pufproto_device
 	struct pufproto_suite s;
 
 	memset(d, 0, sizeof(*d));
-	if (pufproto_suite_get(nv->suite, &s))
-		return PUFPROTO_DEV_BAD_STATE;
 	/* a debiased suite needs the case map of its current challenge */
-	if (s.map_len && !block_map(nv, &s, nv->challenge))
+	if (pufproto_suite_get(nv->suite, &s) ||
+	    (s.map_len && nv->challenge >= pufproto_nv_challenges(nv, &s)))
 		return PUFPROTO_DEV_BAD_STATE;
 	d->nv = *nv;
 	return 0;
@@ -119,47 +112,17 @@ out:
 	return ret;
 }
 
-/* Majority of several debiased readings (the simulator's z2; an MCU reads once and skips this). */
-static int read_debiased_majority(struct puf_source *puf, const struct pufproto_suite *s,
-                                  const uint8_t *map, uint32_t y, unsigned readings,
-                                  struct rng_source *rng, uint8_t *z)
-{
-	uint8_t votes[PUFPROTO_MAX_RESPONSE * 8];
-	size_t bits = s->response_len * 8;
-	int ret = -1;
-
-	memset(votes, 0, sizeof(votes));
-	for (unsigned r = 0; r < readings; r++) {
-		const uint8_t *raw =
-		        puf_read_raw(puf, (size_t)y * s->raw_block_len, s->raw_block_len);
-
-		if (!raw || debias_pp_extract(raw, s->pp_groups, map, rng, z, bits))
-			goto out;
-		for (size_t i = 0; i < bits; i++)
-			votes[i] += (z[i / 8] >> (i % 8)) & 1;
-	}
-	memset(z, 0, s->response_len);
-	for (size_t i = 0; i < bits; i++)
-		z[i / 8] |= (uint8_t)((votes[i] > readings / 2) << (i % 8));
-	ret = 0;
-out:
-	if (ret)
-		secure_wipe(z, s->response_len);
-	secure_wipe(votes, sizeof(votes));
-	return ret;
-}
-
 int pufproto_read_debiased(struct puf_source *puf, const struct pufproto_suite *s,
-                           const uint8_t *map, uint32_t y, unsigned readings,
-                           struct rng_source *rng, uint8_t *z)
+                           const struct pufproto_device_nv *nv, uint32_t y, struct rng_source *rng,
+                           uint8_t *z)
 {
-	if (!s->map_len || !map || readings == 0 || readings > 15 || !(readings & 1) ||
-	    (uint64_t)y * s->raw_block_len > SIZE_MAX - s->raw_block_len)
-		return -1;
-	if (readings > 1)
-		return read_debiased_majority(puf, s, map, y, readings, rng, z);
-	const uint8_t *raw = puf_read_raw(puf, (size_t)y * s->raw_block_len, s->raw_block_len);
-	return raw ? debias_pp_extract(raw, s->pp_groups, map, rng, z, s->response_len * 8) : -1;
+	const uint8_t *raw = NULL;
+
+	if (s->map_len && y < pufproto_nv_challenges(nv, s))
+		raw = puf_read_raw(puf, (size_t)y * s->raw_block_len, s->raw_block_len);
+	return raw ? debias_pp_extract(raw, s->pp_groups, nv->helper + (size_t)y * s->map_len, rng,
+	                               z, s->response_len * 8)
+	           : -1;
 }
 
 /* The suite's reading of f(x, y): debiased through the state's case map, or the report's. */
@@ -167,9 +130,13 @@ static int read_response(struct puf_source *puf, const struct pufproto_suite *s,
                          const struct pufproto_device_nv *nv, uint32_t y, unsigned readings,
                          struct rng_source *rng, uint8_t *z)
 {
-	if (s->map_len)
-		return pufproto_read_debiased(puf, s, block_map(nv, s, y), y, readings, rng, z);
-	return pufproto_read_reference(puf, s, y, readings, z);
+#ifdef HWG_DEVICE_DEBIASED_ONLY
+	(void)readings;
+	return pufproto_read_debiased(puf, s, nv, y, rng, z);
+#else
+	return s->map_len ? pufproto_read_debiased(puf, s, nv, y, rng, z)
+	                  : pufproto_read_reference(puf, s, y, readings, z);
+#endif
 }
 
 long pufproto_device_begin(struct pufproto_device *d, const struct pufproto_device_config *cfg,

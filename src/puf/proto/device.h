@@ -29,7 +29,8 @@ struct pufproto_device_config {
 	uint32_t challenge_space;
 	/* The next reference z2 is the bitwise majority of this many readings of f(x, y2)
 	 * (odd, 1..15): it becomes the server's reference, so its noise adds to every later
-	 * reading's (docs/pufauth-protocol.md [D5]). 1 on an MCU with a single power-up reading. */
+	 * reading's (docs/pufauth-protocol.md [D5]). 1 on an MCU with a single power-up reading.
+	 * Report suites only: a debiased suite always reads once. */
 	uint8_t reference_readings;
 };
 
@@ -69,15 +70,20 @@ enum pufproto_device_verdict {
 int pufproto_read_reference(struct puf_source *puf, const struct pufproto_suite *s, uint32_t y,
                             unsigned readings, uint8_t *z);
 
-/* The same for a debiased suite: each reading is raw block y put through debias_pp_extract() with
- * the block's case map (map_len bytes); rng fills the groups that do not fit their case. With one
- * reading the block is walked once in place and no buffer beyond z is used. Returns 0 or -1. */
+/* The debiased suites' reading of f(x, y): raw block y put through debias_pp_extract() with the
+ * block's case map from nv (y must be below pufproto_nv_challenges()); rng fills the groups that
+ * do not fit their case. Always one reading, walked once in place: no buffer beyond z, and the
+ * suite's failure bound is computed for a reference of one reading (docs/puf.md §9.5). Returns 0
+ * or -1. */
 int pufproto_read_debiased(struct puf_source *puf, const struct pufproto_suite *s,
-                           const uint8_t *map, uint32_t y, unsigned readings,
-                           struct rng_source *rng, uint8_t *z);
+                           const struct pufproto_device_nv *nv, uint32_t y, struct rng_source *rng,
+                           uint8_t *z);
 
-/* Challenges a device state can use: the blocks its case maps cover (debiased suites), or
- * UINT32_MAX (report suites: no limit from the state). */
+/* Bound on a state's helper data (case maps): PUFPROTO_STATE_MAX_HELPER of device_state.h. */
+#define PUFPROTO_MAX_HELPER_DATA 2000
+
+/* Challenges a device state can use: the blocks its case maps cover (debiased suites; 0 when the
+ * helper data is absent or not whole maps), or UINT32_MAX (report suites: no limit). */
 uint32_t pufproto_nv_challenges(const struct pufproto_device_nv *nv,
                                 const struct pufproto_suite *s);
 

@@ -52,16 +52,6 @@ static uint32_t get_u32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-/* The helper data a suite needs: none for the report's, whole case maps covering y for a debiased
- * one. */
-static int helper_valid(const struct pufproto_suite *s, size_t helper_len, uint32_t y)
-{
-	if (!s->map_len)
-		return helper_len == 0;
-	return helper_len > 0 && helper_len <= PUFPROTO_STATE_MAX_HELPER &&
-	       helper_len % s->map_len == 0 && y < helper_len / s->map_len;
-}
-
 long pufproto_state_encode(const struct pufproto_device_nv *nv, const uint8_t *source,
                            size_t source_len, uint8_t *out, size_t cap)
 {
@@ -71,7 +61,8 @@ long pufproto_state_encode(const struct pufproto_device_nv *nv, const uint8_t *s
 
 	if (pufproto_suite_get(nv->suite, &s))
 		return PUFPROTO_STATE_BAD_SUITE;
-	if (source_len > PUFPROTO_STATE_MAX_SOURCE || !helper_valid(&s, helper_len, nv->challenge))
+	if (source_len > PUFPROTO_STATE_MAX_SOURCE || helper_len > PUFPROTO_STATE_MAX_HELPER ||
+	    !s.map_len != !helper_len)
 		return PUFPROTO_STATE_BAD_LENGTH;
 	if (cap < PUFPROTO_STATE_FIXED_LEN + source_len + extra)
 		return PUFPROTO_STATE_NO_SPACE;
@@ -136,7 +127,7 @@ int pufproto_state_parse(const uint8_t *buf, size_t len, struct pufproto_device_
 		return PUFPROTO_STATE_BAD_LENGTH;
 	if (pufproto_suite_get(buf[5], &s))
 		return PUFPROTO_STATE_BAD_SUITE;
-	if (!helper_valid(&s, helper_len, get_u32(buf + 24)))
+	if (!s.map_len != !helper_len) /* helper data exactly for the debiased suites */
 		return PUFPROTO_STATE_BAD_LENGTH;
 	nv->suite = buf[5];
 	memcpy(nv->sk, buf + 8, PUFPROTO_KEY_LEN);

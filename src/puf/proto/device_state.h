@@ -3,8 +3,8 @@
  *   | source length (u16 BE) | source bytes | CRC-32 (BE) of all preceding bytes.
  * Version 2, for a debiased suite, adds the case maps before the CRC:
  *   ... | source bytes | helper length (u16 BE) | helper bytes | CRC-32.
- * The helper length must be a non-zero multiple of the suite's map_len (one map per challenge,
- * y < helper length / map_len); states without helper data are written as version 1.
+ * A debiased suite's state has helper data, a report suite's none; states without helper data
+ * are written as version 1. Whether the maps cover y is pufproto_device_init()'s check.
  * The source bytes describe the PUF (the CLI's business; opaque here). The CRC catches a corrupt or
  * torn file; the atomic write protocol is what prevents torn files. The parser is strict and
  * bounded. Portable C, no malloc, no OS. */
@@ -22,7 +22,7 @@
 #define PUFPROTO_STATE_MAX_SOURCE     1024
 /* Case maps a state holds at most: 20 challenges of debiased-128 (100-byte maps). */
 #define PUFPROTO_STATE_MAX_MAPS   20
-#define PUFPROTO_STATE_MAX_HELPER 2000
+#define PUFPROTO_STATE_MAX_HELPER PUFPROTO_MAX_HELPER_DATA
 #define PUFPROTO_STATE_MAX_LEN                                                                     \
 	(PUFPROTO_STATE_FIXED_LEN + PUFPROTO_STATE_MAX_SOURCE + 2 + PUFPROTO_STATE_MAX_HELPER)
 

@@ -45,6 +45,7 @@ int pufproto_suite_get(uint8_t id, struct pufproto_suite *s)
 {
 	memset(s, 0, sizeof(*s));
 	switch (id) {
+#ifndef HWG_DEVICE_DEBIASED_ONLY
 	case PUFPROTO_SUITE_128:
 		s->security_bits = 128;
 		s->cipher = SIMON_128_128;
@@ -55,6 +56,7 @@ int pufproto_suite_get(uint8_t id, struct pufproto_suite *s)
 		s->cipher = SIMON_64_128;
 		s->fe = &FE_PARAMS_64;
 		break;
+#endif
 	case PUFPROTO_SUITE_DEBIASED_128:
 		s->security_bits = 128;
 		s->cipher = SIMON_128_128;

@@ -67,7 +67,8 @@ struct pufproto_suite {
 };
 
 /* Fills *s for a suite id. Returns 0, or -1 for an unknown id or a building block whose sizes
- * exceed the PUFPROTO_MAX_* bounds. */
+ * exceed the PUFPROTO_MAX_* bounds. A device image built with HWG_DEVICE_DEBIASED_ONLY (puf/fe.h)
+ * knows only the debiased suites: its report-suite code is left out. */
 int pufproto_suite_get(uint8_t id, struct pufproto_suite *s);
 
 /* The suite's name ("debiased-128", "report-128", "report-64"), or NULL for an unknown id. */
