@@ -51,6 +51,10 @@ int pufproto_device_init(struct pufproto_device *d, const struct pufproto_device
 	    (s.map_len && nv->challenge >= pufproto_nv_challenges(nv, &s)))
 		return PUFPROTO_DEV_BAD_STATE;
 	d->nv = *nv;
+	if (!s.map_len) { /* report suites carry no helper data, whatever the caller left there */
+		d->nv.helper = NULL;
+		d->nv.helper_len = 0;
+	}
 	return 0;
 }
 
