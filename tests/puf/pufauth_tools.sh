@@ -36,6 +36,7 @@ b=$("$bin" fe-sim --layers 2 --noise 0.2 --trials 3000 --seed 4 --fast | tail -1
 	>"$tmp/a.txt" || fail "analyze sim"
 grep -q "XOR of halves" "$tmp/a.txt" || fail "analyze output"
 grep -q "longest run of ones" "$tmp/a.txt" || fail "analyze TRNG tests"
+grep -q "polarities differing between devices 0\.[45]" "$tmp/a.txt" || fail "analyze polarity statistics"
 "$bin" analyze --dump "$tmp/d.bin" >"$tmp/b.txt" || fail "analyze dump"
 grep -q "8 devices x 3 readings x 16384 raw bytes" "$tmp/b.txt" || fail "dump shape"
 # the entropy and distance lines come from the same readings, so they are identical
