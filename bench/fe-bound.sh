@@ -5,9 +5,10 @@
 # rate measured over TRIALS simulated authentications of 100 prototype devices. The last line is
 #   residual_min_entropy_bits X failure_rate Y trials N
 #
-# usage: bench/fe-bound.sh [SUITE [TRIALS]]
-#   SUITE   debiased-128 (the default suite), report-128 or report-64 (report-compatible, leaking)
-#   TRIALS  simulated authentications, default 10000000
+# usage: bench/fe-bound.sh [SUITE [TRIALS [DEVICES]]]
+#   SUITE    debiased-128 (the default suite), report-128 or report-64 (report-compatible, leaking)
+#   TRIALS   simulated authentications, default 10000000
+#   DEVICES  simulated devices they are spread over, default 100
 # BUILD_DIR (default: build) holds the pufauth binary. Takes about 30 s for debiased-128 and a
 # few minutes for the report's suites (their simulation reads every cell), on one core.
 set -eu
@@ -20,4 +21,5 @@ if [ ! -x "$P" ]; then
 fi
 suite=${1:-default}
 trials=${2:-10000000}
-exec "$P" fe-sim --suite "$suite" --trials "$trials" --devices 100
+devices=${3:-100}
+exec "$P" fe-sim --suite "$suite" --trials "$trials" --devices "$devices"

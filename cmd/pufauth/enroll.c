@@ -204,8 +204,8 @@ int cmd_enroll(int argc, char **argv)
 		/* the device's public case maps, one per challenge, from the majority of several
 		 * readings; a challenge whose map yields too few bits ends the challenge space */
 		long n = debias_pp_enroll_blocks(device_source_puf(&src), suite.pp_groups,
-		                                 challenges, ENROLL_READINGS,
-		                                 suite.response_len * 8, maps, refs);
+		                                 challenges, ENROLL_READINGS, suite.pp_bits, maps,
+		                                 refs);
 		if (n < 0) {
 			fprintf(stderr, "pufauth enroll: reading the PUF failed\n");
 			goto out;
@@ -213,10 +213,9 @@ int cmd_enroll(int argc, char **argv)
 		if (n == 0) {
 			fprintf(stderr,
 			        "pufauth enroll: the PUF yields fewer than %zu debiased bits in "
-			        "%zu bytes: too biased for suite %s (pufauth analyze shows its "
-			        "statistics)\n",
-			        suite.response_len * 8, suite.raw_block_len,
-			        pufproto_suite_name(suite.id));
+			        "%zu bytes (its words' polarities are too biased or too often "
+			        "tied): suite %s cannot use it; 'pufauth analyze' shows why\n",
+			        suite.pp_bits, suite.raw_block_len, pufproto_suite_name(suite.id));
 			goto out;
 		}
 		challenges = (uint32_t)n;

@@ -118,21 +118,27 @@ static void word_law(const struct fe_bound_config *c, double word[3][3][3], doub
 			}
 }
 
-static int polarity(int lean, int f)
-{
-	return f == FE_BOUND_TIE ? -1 : lean ^ f;
-}
-
-/* Every combination of four words' outcomes and leans through the device's own case logic. */
+/* Every combination of four words' polarities through the device's own case logic. A word's lean
+ * is uniform, so its law over absolute polarities (enrolment, device, reference; 2 = tie) is the
+ * average of the relative law under both leans. */
 static void group_law(const double word[3][3][3], struct fe_bound_result *r)
 {
-	double w1[27];
-	int fe[27], fd[27], fr[27];
+	double w1[27] = {0};
+	int pe[27], pd[27], pr[27];
 
-	for (int i = 0; i < 27; i++) {
-		fe[i] = i / 9, fd[i] = (i / 3) % 3, fr[i] = i % 3;
-		w1[i] = word[fe[i]][fd[i]][fr[i]];
-	}
+	for (int i = 0; i < 27; i++)
+		pe[i] = i / 9 == 2 ? -1 : i / 9, pd[i] = (i / 3) % 3 == 2 ? -1 : (i / 3) % 3,
+		pr[i] = i % 3 == 2 ? -1 : i % 3;
+	for (int lean = 0; lean < 2; lean++)
+		for (int e = 0; e < 3; e++)
+			for (int d = 0; d < 3; d++)
+				for (int f = 0; f < 3; f++) {
+					/* relative outcome -> absolute polarity index */
+					int ae = e == FE_BOUND_TIE ? 2 : lean ^ e;
+					int ad = d == FE_BOUND_TIE ? 2 : lean ^ d;
+					int af = f == FE_BOUND_TIE ? 2 : lean ^ f;
+					w1[ae * 9 + ad * 3 + af] += 0.5 * word[e][d][f];
+				}
 	memset(r->case_prob, 0, sizeof(r->case_prob));
 	memset(r->wrong, 0, sizeof(r->wrong));
 	for (int i0 = 0; i0 < 27; i0++)
@@ -140,35 +146,30 @@ static void group_law(const double word[3][3][3], struct fe_bound_result *r)
 			for (int i2 = 0; i2 < 27; i2++)
 				for (int i3 = 0; i3 < 27; i3++) {
 					const int idx[4] = {i0, i1, i2, i3};
-					double p = w1[i0] * w1[i1] * w1[i2] * w1[i3] / 16;
+					double p = w1[i0] * w1[i1] * w1[i2] * w1[i3];
 					if (p == 0)
 						continue;
-					for (int lean = 0; lean < 16; lean++) {
-						int pe[4], pd[4], pr[4];
-						for (int k = 0; k < 4; k++) {
-							int l = (lean >> k) & 1;
-							pe[k] = polarity(l, fe[idx[k]]);
-							pd[k] = polarity(l, fd[idx[k]]);
-							pr[k] = polarity(l, fr[idx[k]]);
-						}
-						unsigned kase = debias_pp_case(pe), vd, vr;
-						unsigned bits = debias_pp_case_bits(kase);
-						r->case_prob[kase] += p;
-						if (!bits)
-							continue;
-						int okd = debias_pp_group(kase, pd, &vd);
-						int okr = debias_pp_group(kase, pr, &vr);
-						if (okd && okr) {
-							unsigned diff =
-							        (vd ^ vr) & ((1u << bits) - 1);
-							r->wrong[kase][(diff & 1) + (diff >> 1)] +=
-							        p;
-						} else { /* random fill: each bit differs w.p. 1/2
-							  */
-							for (unsigned w = 0; w <= bits; w++)
-								r->wrong[kase][w] +=
-								        p * binom_pmf(bits, w, 0.5);
-						}
+					int e[4], d[4], f[4];
+					for (int k = 0; k < 4; k++)
+						e[k] = pe[idx[k]], d[k] = pd[idx[k]],
+						f[k] = pr[idx[k]];
+					unsigned kase = debias_pp_case(e), vd, vr;
+					unsigned bits = debias_pp_case_bits(kase);
+					r->case_prob[kase] += p;
+					if (!bits)
+						continue;
+					int okd = debias_pp_group(kase, d, &vd);
+					int okr = debias_pp_group(kase, f, &vr);
+					if (okd && okr) {
+						unsigned diff = (vd ^ vr) & ((1u << bits) - 1);
+						r->wrong[kase][(diff & 1) + (diff >> 1)] += p;
+					} else { /* random fill: each bit differs w.p. 1/2 */
+						static const double half[3][3] = {
+						        {1, 0, 0},
+						        {0.5, 0.5, 0},
+						        {0.25, 0.5, 0.25}};
+						for (unsigned w = 0; w <= bits; w++)
+							r->wrong[kase][w] += p * half[bits][w];
 					}
 				}
 	double bits = 0, errs = 0;

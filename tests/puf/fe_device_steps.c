@@ -77,8 +77,8 @@ int main(int argc, char **argv)
 	sram_sim_init(&sim, &SRAM_SIM_PROTOTYPE, 42, SRAM_BYTES);
 	/* enrolment on the host: case map and reference from 11 readings */
 	if (s.map_len) {
-		if (debias_pp_enroll_blocks(&sim.base, s.pp_groups, 1, 11, s.response_len * 8, maps,
-		                            ref) != 1)
+		if (debias_pp_enroll_blocks(&sim.base, s.pp_groups, 1, 11, s.pp_bits, maps, ref) !=
+		    1)
 			return 1;
 		nv.helper = maps;
 		nv.helper_len = s.map_len;

@@ -121,7 +121,7 @@ static void test_simulation_matches_real_readings(void **state)
 	(void)state;
 	struct sram_sim_params noisy = SRAM_SIM_PROTOTYPE;
 	noisy.lambda1 = 1.1;
-	enum { DEVICES = 2, TRIALS = 100 };
+	enum { DEVICES = 2, TRIALS = 60 };
 	struct fe_bound_sim_config sc = {.sim = &noisy,
 	                                 .devices = DEVICES,
 	                                 .trials = 5000,

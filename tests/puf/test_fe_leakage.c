@@ -270,7 +270,7 @@ static void test_default_suite_resists_helper_attack(void **state)
 static void test_default_suite_bits_unpredictable(void **state)
 {
 	(void)state;
-	enum { TRAIN = 16, TEST = 8 };
+	enum { TRAIN = 10, TEST = 6 };
 	/* context: case (4) x place (2) x previous bit (2) -> counts of 0 and 1 */
 	static size_t count[4][2][2][2];
 	uint8_t map[GROUPS / 4], z[(BITS + 7) / 8];

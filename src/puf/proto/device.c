@@ -125,7 +125,7 @@ int pufproto_read_debiased(struct puf_source *puf, const struct pufproto_suite *
 	if (s->map_len && y < pufproto_nv_challenges(nv, s))
 		raw = puf_read_raw(puf, (size_t)y * s->raw_block_len, s->raw_block_len);
 	return raw ? debias_pp_extract(raw, s->pp_groups, nv->helper + (size_t)y * s->map_len, rng,
-	                               z, s->response_len * 8)
+	                               z, s->pp_bits)
 	           : -1;
 }
 

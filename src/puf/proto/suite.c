@@ -64,6 +64,7 @@ int pufproto_suite_get(uint8_t id, struct pufproto_suite *s)
 		s->pp_groups = DEBIASED_GROUPS;
 		s->raw_block_len = DEBIASED_GROUPS * DEBIAS_PP_GROUP_BYTES;
 		s->map_len = debias_pp_map_len(DEBIASED_GROUPS);
+		s->pp_bits = (size_t)s->fe->blocks * 63;
 		break;
 	default:
 		return -1;

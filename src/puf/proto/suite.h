@@ -64,6 +64,8 @@ struct pufproto_suite {
 	size_t raw_block_len;
 	size_t pp_groups;
 	size_t map_len;
+	size_t pp_bits; /* debiased: the response's bits, blocks x 63 (the last byte's top bit is 0)
+	                 */
 };
 
 /* Fills *s for a suite id. Returns 0, or -1 for an unknown id or a building block whose sizes
