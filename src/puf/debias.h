@@ -38,8 +38,8 @@ size_t debias_von_neumann(const uint8_t *raw, size_t raw_len, uint8_t *out, size
  *    uniform whenever the group's joint law is invariant under swapping the words of a pair and
  *    swapping the pairs, whatever the bias of the polarities (docs/puf.md §9.3).
  * 3. Reproduce. A reading's group whose polarities do not fit the case (a tie, or a flipped word)
- *    outputs fresh random bits instead: by the same symmetry that keeps every output uniform, so
- *    the helper data never meets a biased bit.
+ *    outputs fresh random bits instead; by the symmetry of step 2 every output stays uniform, so
+ *    the code-offset sketch never covers a biased bit.
  * The case map, 2 bits per group (bits 2g, 2g + 1 of the map, LSB-first), is public helper data
  * that the device keeps in non-volatile memory; the raw bytes are read where they lie, in one pass.
  */

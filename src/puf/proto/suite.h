@@ -64,7 +64,7 @@ struct pufproto_suite {
 	size_t raw_block_len;
 	size_t pp_groups;
 	size_t map_len;
-	size_t pp_bits; /* debiased: the response's bits, blocks x 63 (the last byte's top bit is 0)
+	size_t pp_bits; /* debiased: response bits, blocks x 63 (the top bit of z's last byte is 0)
 	                 */
 };
 
