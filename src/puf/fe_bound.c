@@ -418,7 +418,8 @@ int fe_bound_simulate(const struct fe_bound_sim_config *c, struct fe_bound_sim_r
 	struct sram_sim *sim = malloc(sizeof(*sim));
 	uint8_t *zref = malloc((nbits + 7) / 8);
 	unsigned *list = malloc(4 * c->groups * 2 * sizeof(unsigned) + 64);
-	unsigned *touched = malloc(c->groups * sizeof(unsigned)), *gstamp = calloc(c->groups, 4);
+	unsigned *touched = malloc(c->groups * sizeof(unsigned));
+	unsigned *gstamp = calloc(c->groups, sizeof(unsigned));
 	unsigned *always = malloc(c->groups * sizeof(unsigned));
 	double *rates = malloc(4 * c->groups * sizeof(double));
 	if (!sim || !zref || !list || !touched || !gstamp || !always || !rates)
