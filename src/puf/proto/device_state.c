@@ -52,6 +52,16 @@ static uint32_t get_u32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+/* A u16 length and the bytes. */
+static size_t put_field(uint8_t *out, const uint8_t *p, size_t len)
+{
+	out[0] = (uint8_t)(len >> 8);
+	out[1] = (uint8_t)len;
+	if (len)
+		memcpy(out + 2, p, len);
+	return 2 + len;
+}
+
 long pufproto_state_encode(const struct pufproto_device_nv *nv, const uint8_t *source,
                            size_t source_len, uint8_t *out, size_t cap)
 {
@@ -76,17 +86,9 @@ long pufproto_state_encode(const struct pufproto_device_nv *nv, const uint8_t *s
 	n += PUFPROTO_KEY_LEN;
 	put_u32(out + n, nv->challenge);
 	n += 4;
-	out[n++] = (uint8_t)(source_len >> 8);
-	out[n++] = (uint8_t)source_len;
-	if (source_len)
-		memcpy(out + n, source, source_len);
-	n += source_len;
-	if (helper_len) {
-		out[n++] = (uint8_t)(helper_len >> 8);
-		out[n++] = (uint8_t)helper_len;
-		memcpy(out + n, nv->helper, helper_len);
-		n += helper_len;
-	}
+	n += put_field(out + n, source, source_len);
+	if (helper_len)
+		n += put_field(out + n, nv->helper, helper_len);
 	put_u32(out + n, pufproto_crc32(out, n));
 	return (long)(n + 4);
 }
