@@ -237,12 +237,19 @@ static void many_devices(uint8_t suite, size_t ndev, int rounds)
 			}
 		}
 	}
-	/* 10 % noise with the two-layer FE: failures should be rare (spec: 1.92e-6 per run) */
+	/* 10 % noise: failures should be rare (two layers: spec 1.92e-6 per run; debiased-128:
+	 * < 1e-14, docs/puf.md §9.5) */
 	print_message("suite %u: %d of %d runs authenticated\n", suite, ok, total);
 	assert_true(ok >= total - total / 50);
 	for (size_t i = 0; i < ndev; i++)
 		assert_true(nvs[i].commits > 0);
 	server_free(srv);
+}
+
+static void many_devices_default(void **state)
+{
+	(void)state;
+	many_devices(PUFPROTO_SUITE_DEFAULT, 24, 8);
 }
 
 static void many_devices_128(void **state)
@@ -276,7 +283,7 @@ static void lost_confirm_recovers(void **state)
 	uint8_t old_sk[PUFPROTO_KEY_LEN];
 
 	(void)state;
-	sim_device_enroll(d, PUFPROTO_SUITE_128, 77);
+	sim_device_enroll(d, PUFPROTO_SUITE_DEFAULT, 77);
 	mem_nv_init(nv);
 	server_add(srv, d);
 	server_start(srv);
@@ -314,7 +321,7 @@ static void replay_and_tamper_rejected(void **state)
 	long n, len;
 
 	(void)state;
-	sim_device_enroll(d, PUFPROTO_SUITE_128, 99);
+	sim_device_enroll(d, PUFPROTO_SUITE_DEFAULT, 99);
 	mem_nv_init(nv);
 	server_add(srv, d);
 	server_start(srv);
@@ -398,11 +405,11 @@ static void never_enrolled_rejected(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < 8; i++) {
-		sim_device_enroll(&devs[i], PUFPROTO_SUITE_128, 500 + i);
+		sim_device_enroll(&devs[i], PUFPROTO_SUITE_DEFAULT, 500 + i);
 		server_add(srv, &devs[i]);
 	}
 	server_start(srv);
-	sim_device_enroll(&stranger, PUFPROTO_SUITE_128, 9999);
+	sim_device_enroll(&stranger, PUFPROTO_SUITE_DEFAULT, 9999);
 	mem_nv_init(&nv);
 	for (int r = 0; r < 20; r++) {
 		run_auth(srv, &stranger, &nv, 1, &tr);
@@ -415,7 +422,7 @@ static void never_enrolled_rejected(void **state)
 	{
 		struct sim_device clone;
 
-		sim_device_enroll(&clone, PUFPROTO_SUITE_128, 4242);
+		sim_device_enroll(&clone, PUFPROTO_SUITE_DEFAULT, 4242);
 		clone.dev.nv = devs[3].dev.nv;
 		for (int r = 0; r < 10; r++) {
 			run_auth(srv, &clone, &nv, 1, &tr);
@@ -428,16 +435,15 @@ static void never_enrolled_rejected(void **state)
 
 /* Transcripts: every message of a suite has the same length, and the only bytes that stay fixed
  * over many runs of one device are fixed for every device of the suite (header, field lengths). */
-static void transcripts_unlinkable(void **state)
+static void transcripts_unlinkable_suite(uint8_t suite)
 {
 	enum { RUNS = 40 };
 	struct server *srv = server_new();
 	static uint8_t resp[2][RUNS][PUFPROTO_MAX_MESSAGE];
 	long len = -1;
 
-	(void)state;
 	for (size_t i = 0; i < 2; i++) {
-		sim_device_enroll(&devs[i], PUFPROTO_SUITE_128, 300 + i);
+		sim_device_enroll(&devs[i], suite, 300 + i);
 		mem_nv_init(&nvs[i]);
 		server_add(srv, &devs[i]);
 	}
@@ -472,6 +478,13 @@ static void transcripts_unlinkable(void **state)
 	server_free(srv);
 }
 
+static void transcripts_unlinkable(void **state)
+{
+	(void)state;
+	transcripts_unlinkable_suite(PUFPROTO_SUITE_DEFAULT);
+	transcripts_unlinkable_suite(PUFPROTO_SUITE_128);
+}
+
 static void prefilter_learns_padding(void **state)
 {
 	struct pufproto_suite s;
@@ -490,12 +503,18 @@ static void prefilter_learns_padding(void **state)
 	print_message("suite 64: helper %zu bytes, ciphertext %zu, padding bytes checked %u\n",
 	              s.helper_len, s.ciphertext_len, f.pad_bytes);
 	assert_true(f.pad_bytes >= 1);
+	/* debiased-128: 103 bytes of helper leave 9 padding bytes in the last block */
+	assert_int_equal(pufproto_suite_get(PUFPROTO_SUITE_DEBIASED_128, &s), 0);
+	assert_int_equal(pufproto_prefilter_init(&s, &f), 0);
+	assert_true(f.usable);
+	assert_int_equal(f.pad_bytes, 9);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(prefilter_learns_padding),
+	        cmocka_unit_test(many_devices_default),
 	        cmocka_unit_test(many_devices_128),
 	        cmocka_unit_test(many_devices_64),
 	        cmocka_unit_test(lost_confirm_recovers),

@@ -125,13 +125,13 @@ static void challenge_confirm_hello(void **state)
 	assert_int_equal(n, 8);
 	assert_int_equal(pufproto_parse_hello(msg, (size_t)n, &suite), 0);
 	assert_int_equal(suite, PUFPROTO_SUITE_128);
-	msg[4] = 3;
+	msg[4] = 0x7f; /* no such suite */
 	assert_int_equal(pufproto_parse_hello(msg, (size_t)n, &suite), PUFPROTO_WIRE_BAD_SUITE);
 }
 
 static void state_record(void **state)
 {
-	struct pufproto_device_nv nv = {PUFPROTO_SUITE_64, {0}, 0xdeadbeef}, back;
+	struct pufproto_device_nv nv = {.suite = PUFPROTO_SUITE_64, .challenge = 0xdeadbeef}, back;
 	uint8_t buf[PUFPROTO_STATE_MAX_LEN], bad[PUFPROTO_STATE_MAX_LEN];
 	const uint8_t src[] = {1, 2, 3, 4, 5};
 	const uint8_t *s;
@@ -225,10 +225,10 @@ static int const_fill(struct rng_source *src, uint8_t *out, size_t len)
 /* The device reports a truncated or foreign CONFIRM and keeps its run pending. */
 static void device_rejects_bad_confirm(void **state)
 {
-	struct puf_source puf = {const_read};
+	struct puf_source puf = {.read = const_read};
 	struct rng_source rng = {const_fill};
 	struct pufproto_device_config cfg = {64, 1};
-	struct pufproto_device_nv nv = {PUFPROTO_SUITE_128, {1}, 3};
+	struct pufproto_device_nv nv = {.suite = PUFPROTO_SUITE_128, .sk = {1}, .challenge = 3};
 	struct pufproto_device d;
 	struct pufproto_challenge ch;
 	struct pufproto_confirm cf;

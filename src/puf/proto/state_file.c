@@ -299,6 +299,10 @@ int pufproto_file_store_load(struct pufproto_file_store *st, const char *path,
 		return -1;
 	}
 	rc = set_source(st, source, source_len, err, err_len);
+	if (rc == 0 && nv->helper) {
+		memcpy(st->helper, nv->helper, nv->helper_len);
+		nv->helper = st->helper;
+	}
 	secure_wipe(buf, sizeof(buf));
 	return rc;
 }

@@ -30,6 +30,7 @@ struct pufproto_file_store {
 	 */
 	void (*before_rename)(void *arg);
 	void *before_rename_arg;
+	uint8_t helper[PUFPROTO_STATE_MAX_HELPER]; /* a loaded state's case maps (nv->helper) */
 };
 
 /* pufproto_file_store_load's result when another run holds the state file. */
@@ -46,8 +47,9 @@ int pufproto_file_store_create(struct pufproto_file_store *st, const char *path,
                                size_t source_len, int overwrite, char *err, size_t err_len);
 
 /* Locks and loads a state file: it must be a regular file. Returns 0, PUFPROTO_STATE_FILE_BUSY
- * when another run holds it, or -1 with a message in err (unreadable, corrupt, a FIFO, ...). Close
- * st when done (even after a failure). */
+ * when another run holds it, or -1 with a message in err (unreadable, corrupt, a FIFO, ...). The
+ * case maps of a debiased suite are copied into st, and nv->helper points there. Close st when
+ * done (even after a failure). */
 int pufproto_file_store_load(struct pufproto_file_store *st, const char *path,
                              struct pufproto_device_nv *nv, char *err, size_t err_len);
 
