@@ -122,7 +122,7 @@ mv "$T/c.saved" "$T/c.state"
 "$P" auth --state "$T/c.state" --server "$S" >/dev/null || fail "auth with the state kept after exit 4"
 
 "$P" list --db "$T/s.db" >"$T/list"
-grep -q "alpha .* active" "$T/list" || fail "list: $(cat "$T/list")"
+grep -q "alpha  *debiased-128  *active" "$T/list" || fail "list (name, default suite, state): $(cat "$T/list")"
 "$P" revoke --db "$T/s.db" beta | grep -q "revoked"
 expect 1 "authentication failed" "$P" auth --state "$T/b.state" --server "$S"
 expect 1 "no active device" "$P" revoke --db "$T/s.db" beta
