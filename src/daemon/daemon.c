@@ -52,7 +52,7 @@ struct daemon {
 	struct wg_device *dev;
 	struct daemon_params *p;
 	int epfd;
-	int ifindex;
+	struct netwatch_link link; /* where the interface is (it may move to another namespace) */
 	unsigned mtu;
 	struct udp_sock udp;
 	struct udp_rx_batch *rx;
@@ -67,7 +67,7 @@ struct daemon {
 	struct load_monitor load;
 	bool key_bound;
 	struct source tun_src, udp_src, listen_src, link_src, path_src, signal_src;
-	int link_fd, path_fd, signal_fd;
+	int path_fd, signal_fd;
 	bool stop;
 	int exit_status;
 };
@@ -263,7 +263,8 @@ static void on_tun(struct daemon *d)
 			/* EBADFD: the interface is gone (netlink says so too); anything else is
 			 * transient, and the loop must not spin on it. */
 			if (errno == EBADFD) {
-				log_error("TUN device detached: shutting down");
+				log_verbose(
+				        "interface deleted (TUN device detached): shutting down");
 				d->stop = true;
 			} else if (errno != EAGAIN && errno != EWOULDBLOCK) {
 				log_error("TUN read failed: %s", strerror(errno));
@@ -326,10 +327,9 @@ static int daemon_setup(struct daemon *d)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	d->ifindex = (int)if_nametoindex(d->p->ifname);
 	d->epfd = epoll_create1(EPOLL_CLOEXEC);
 	d->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	d->link_fd = netwatch_link_open();
+	int link_err = netwatch_link_open(&d->link, (int)if_nametoindex(d->p->ifname));
 	d->path_fd = netwatch_path_open(d->p->uapi.path);
 	d->rx = malloc(sizeof(*d->rx));
 	d->tx = calloc(1, sizeof(*d->tx));
@@ -343,10 +343,9 @@ static int daemon_setup(struct daemon *d)
 		log_error("cannot set up the event loop: %s", strerror(errno));
 		return -1;
 	}
-	if (d->link_fd < 0)
-		log_error("cannot watch link events (%s): deleting the interface will not stop the "
-		          "daemon",
-		          strerror(-d->link_fd));
+	if (link_err)
+		log_error("cannot watch link events (%s): MTU changes will not be seen",
+		          strerror(-link_err));
 	if (d->path_fd < 0)
 		log_error("cannot watch %s (%s)", d->p->uapi.path, strerror(-d->path_fd));
 
@@ -383,12 +382,58 @@ static int daemon_setup(struct daemon *d)
 	    add_source(d, d->udp.fd, &d->udp_src, SRC_UDP) ||
 	    add_source(d, d->p->uapi.fd, &d->listen_src, SRC_UAPI_LISTEN) ||
 	    add_source(d, d->signal_fd, &d->signal_src, SRC_SIGNAL) ||
-	    (d->link_fd >= 0 && add_source(d, d->link_fd, &d->link_src, SRC_LINK)) ||
+	    (d->link.fd >= 0 && add_source(d, d->link.fd, &d->link_src, SRC_LINK)) ||
 	    (d->path_fd >= 0 && add_source(d, d->path_fd, &d->path_src, SRC_PATH))) {
 		log_error("epoll_ctl: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
+}
+
+/* ---- the interface: MTU, deletion, moves to another network namespace ---- */
+
+static void on_link(struct daemon *d)
+{
+	unsigned mtu = d->mtu;
+	enum netwatch_link_change change = netwatch_link_events(&d->link, &mtu);
+	if (change == NETWATCH_LINK_DELETED) {
+		log_verbose("interface deleted: shutting down");
+		d->stop = true;
+		return;
+	}
+	if (change == NETWATCH_LINK_MOVED)
+		log_verbose("interface moved to network namespace id %d (index %d); UDP and UAPI "
+		            "sockets stay here",
+		            d->link.nsid, d->link.ifindex);
+	if (change == NETWATCH_LINK_LOST) {
+		/* Moved on from another namespace, or events were lost: ask the TUN device. */
+		int err = netwatch_link_locate(&d->link, d->p->tun_fd, &mtu);
+		if (err == -EBADFD || !netwatch_tun_attached(d->p->tun_fd)) {
+			log_verbose("interface deleted: shutting down");
+			d->stop = true;
+			return;
+		}
+		if (err)
+			log_error("cannot find the interface's network namespace (%s): its MTU "
+			          "changes will not be seen; its deletion still stops the daemon",
+			          strerror(-err));
+		else if (d->link.nsid < 0)
+			log_verbose(
+			        "interface is back in the daemon's network namespace (index %d)",
+			        d->link.ifindex);
+		else
+			log_verbose("interface is in network namespace id %d (index %d)%s",
+			            d->link.nsid, d->link.ifindex,
+			            d->link.all_nsid
+			                    ? ""
+			                    : "; this kernel does not report its changes there");
+	}
+	if (mtu != d->mtu) {
+		/* padding must not push a full-size packet past the MTU (wg-quick sets it) */
+		d->mtu = mtu;
+		wg_device_set_mtu(d->dev, mtu);
+		log_verbose("MTU updated: %u", mtu);
+	}
 }
 
 static void dispatch(struct daemon *d, struct source *src, uint32_t events)
@@ -406,21 +451,9 @@ static void dispatch(struct daemon *d, struct source *src, uint32_t events)
 	case SRC_UAPI_CONN:
 		on_uapi_conn(d, (struct conn_source *)src, events);
 		break;
-	case SRC_LINK: {
-		unsigned mtu = d->mtu;
-		if (netwatch_link_events(d->link_fd, d->ifindex, &mtu) ||
-		    !if_indextoname((unsigned)d->ifindex, (char[IFNAMSIZ]){0})) {
-			log_verbose("interface deleted: shutting down");
-			d->stop = true;
-		} else if (mtu != d->mtu) {
-			/* padding must not push a full-size packet past the MTU (wg-quick sets it)
-			 */
-			d->mtu = mtu;
-			wg_device_set_mtu(d->dev, mtu);
-			log_verbose("MTU updated: %u", mtu);
-		}
+	case SRC_LINK:
+		on_link(d);
 		break;
-	}
 	case SRC_PATH:
 		netwatch_path_drain(d->path_fd);
 		if (!uapi_listener_path_is_ours(&d->p->uapi)) {
@@ -463,7 +496,8 @@ static void daemon_teardown(struct daemon *d)
 	uapi_listener_close(&d->p->uapi);
 	if (d->p->tun_fd >= 0)
 		close(d->p->tun_fd);
-	int fds[] = {d->epfd, d->signal_fd, d->link_fd, d->path_fd};
+	netwatch_link_close(&d->link);
+	int fds[] = {d->epfd, d->signal_fd, d->path_fd};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
@@ -481,7 +515,7 @@ int daemon_run(struct daemon_params *p)
 	struct daemon d;
 	memset(&d, 0, sizeof(d));
 	d.p = p;
-	d.udp.fd = d.epfd = d.signal_fd = d.link_fd = d.path_fd = -1;
+	d.udp.fd = d.epfd = d.signal_fd = d.link.fd = d.path_fd = -1;
 	d.exit_status = 0;
 	d.key_bound = p->bound_key != NULL;
 	if (daemon_setup(&d) != 0) {

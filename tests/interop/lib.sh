@@ -102,9 +102,10 @@ wgt_outer6()
 	case "$1" in a) echo 2001:db8:77::1 ;; b) echo 2001:db8:77::2 ;; esac
 }
 
+# (c and d: extra namespaces that side a's interface may be moved into, see wgt_add_ns)
 wgt_inner4()
 {
-	case "$1" in a) echo 10.77.0.1 ;; b) echo 10.77.0.2 ;; esac
+	case "$1" in a | c | d) echo 10.77.0.1 ;; b) echo 10.77.0.2 ;; esac
 }
 
 wgt_inner6()
@@ -117,10 +118,24 @@ wgt_other()
 	case "$1" in a) echo b ;; b) echo a ;; esac
 }
 
+# wgt_add_ns SIDE: one more namespace "${WGT_PREFIX}TAG-SIDE" (lo up), removed by the cleanup
+# trap like a and b (a test that moves an interface into a container's namespace).
+WGT_EXTRA_NS=""
+wgt_add_ns()
+{
+	ip netns del "$(wgt_ns "$1")" 2>/dev/null
+	ip netns add "$(wgt_ns "$1")" || wgt_fail "ip netns add $1"
+	WGT_EXTRA_NS="$WGT_EXTRA_NS $1"
+	wgt_in "$1" ip link set lo up
+}
+
 # Stops everything wgt_init and wgt_start created (without exiting).
 wgt_teardown()
 {
 	local side pid
+	for side in $WGT_EXTRA_NS; do
+		ip netns del "$(wgt_ns "$side")" 2>/dev/null
+	done
 	for side in a b; do
 		pid=$(cat "$WGT_DIR/$side.pid" 2>/dev/null)
 		[ -n "$pid" ] && kill "$pid" 2>/dev/null
