@@ -11,6 +11,7 @@
 
 #include "daemon/daemon.h"
 #include "daemon/log.h"
+#include "daemon/tai64n_mark.h"
 #include "daemon/tun.h"
 #include "daemon/uapi_server.h"
 #include "keys/select.h"
@@ -18,7 +19,8 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-	        "Usage: hwguard [-f|--foreground] [--key se050:OBJECT_ID] INTERFACE-NAME\n"
+	        "Usage: hwguard [-f|--foreground] [--key se050:OBJECT_ID] [--state-dir DIR] "
+	        "INTERFACE-NAME\n"
 	        "       hwguard --help | --version\n"
 	        "\n"
 	        "Creates the TUN interface INTERFACE-NAME and serves its WireGuard configuration "
@@ -34,6 +36,11 @@ static void usage(FILE *out)
 	        "any\n"
 	        "                           other private key is refused (Operation not "
 	        "permitted)\n"
+	        "  --state-dir DIR          where the handshake timestamp mark is kept, so that "
+	        "peers\n"
+	        "                           accept our handshakes after a reboot with the clock "
+	        "behind\n"
+	        "                           (default " TAI64N_MARK_DEFAULT_DIR ")\n"
 	        "\n"
 	        "Environment:\n"
 	        "  HWGUARD_KEY=se050:OBJECT_ID           same as --key (wg-quick passes no "
@@ -45,6 +52,7 @@ static void usage(FILE *out)
 	        "  HWGUARD_SE050_BUS=i2c:/dev/i2c-1@0x48|emu:PATH\n"
 	        "                                        where SE050 key handles are served\n"
 	        "  WG_PROCESS_FOREGROUND=1               same as -f\n"
+	        "  HWGUARD_STATE_DIR=DIR                 same as --state-dir\n"
 	        "  HWGUARD_NO_TUN_OFFLOAD=1              no TUN vnet headers / TSO\n"
 	        "  HWGUARD_NO_UDP_GSO=1                  no UDP GSO/GRO\n"
 	        "\n"
@@ -83,6 +91,7 @@ int main(int argc, char **argv)
 	bool foreground = false;
 	const char *ifname = NULL;
 	const char *key_spec = NULL;
+	const char *state_dir = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -101,6 +110,18 @@ int main(int argc, char **argv)
 			key_spec = argv[++i];
 		} else if (!strncmp(a, "--key=", 6)) {
 			key_spec = a + 6;
+		} else if (!strcmp(a, "--state-dir")) {
+			if (i + 1 == argc || !argv[i + 1][0]) {
+				fprintf(stderr, "hwguard: --state-dir needs a directory\n");
+				return 2;
+			}
+			state_dir = argv[++i];
+		} else if (!strncmp(a, "--state-dir=", 12)) {
+			if (!a[12]) {
+				fprintf(stderr, "hwguard: --state-dir needs a directory\n");
+				return 2;
+			}
+			state_dir = a + 12;
 		} else if (a[0] == '-' && a[1]) {
 			fprintf(stderr, "hwguard: unknown option '%s'\n", a);
 			usage(stderr);
@@ -136,6 +157,9 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	const char *state_env = getenv("HWGUARD_STATE_DIR");
+	if (!state_dir && state_env && state_env[0])
+		state_dir = state_env;
 	const char *fg_env = getenv("WG_PROCESS_FOREGROUND");
 	if (fg_env && !strcmp(fg_env, "1"))
 		foreground = true;
@@ -155,6 +179,7 @@ int main(int argc, char **argv)
 	struct daemon_params p;
 	memset(&p, 0, sizeof(p));
 	p.keys.se050_bus = getenv("HWGUARD_SE050_BUS");
+	p.state_dir = state_dir;
 	const char *why = "";
 
 	/* The socket check comes first: a live daemon owns the interface, and its name tells why.

@@ -15,6 +15,7 @@
 #include "daemon/load.h"
 #include "daemon/log.h"
 #include "daemon/netwatch.h"
+#include "daemon/tai64n_mark.h"
 #include "daemon/tun.h"
 #include "daemon/tun_gro.h"
 #include "daemon/tun_offload.h"
@@ -65,6 +66,8 @@ struct daemon {
 	uint64_t next_tick;
 	uint64_t last_tick;
 	struct load_monitor load;
+	struct tai64n_mark_source stamps;      /* initiation timestamps that survive restarts */
+	uint64_t uapi_evicted, uapi_timed_out; /* control connections closed by the limits */
 	bool key_bound;
 	struct source tun_src, udp_src, listen_src, link_src, path_src, signal_src;
 	int path_fd, signal_fd;
@@ -156,13 +159,26 @@ static int set_fwmark(void *ctx, uint32_t mark)
 	return udp_set_fwmark(&d->udp, mark);
 }
 
+/* The daemon's part of the counters in `get` (docs/metrics.md). */
+static void daemon_counters(const struct daemon *d, struct uapi_counters_view *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->tun_dropped = d->tun_dropped;
+	c->uapi_connections_evicted = d->uapi_evicted;
+	c->uapi_connections_timed_out = d->uapi_timed_out;
+	c->timestamp_mark = d->stamps.mark.mark_ns / NSEC_PER_SEC;
+	c->timestamp_mark_writes = d->stamps.mark.writes;
+}
+
 static void handle_request(void *ctx, enum uapi_frame_kind kind, const char *body, size_t len,
                            struct strbuf *reply)
 {
 	struct daemon *d = ctx;
 	clock_now(&d->now);
 	if (kind == UAPI_FRAME_GET) {
-		uapi_get(reply, d->dev, d->udp.port, d->udp.fwmark);
+		struct uapi_counters_view counters;
+		daemon_counters(d, &counters);
+		uapi_get(reply, d->dev, d->udp.port, d->udp.fwmark, &counters);
 		return;
 	}
 	struct uapi_set set;
@@ -318,6 +334,25 @@ static int add_source(struct daemon *d, int fd, struct source *src, enum source_
 	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
+static void setup_timestamps(struct daemon *d)
+{
+	const char *why = "";
+	clock_now(&d->now);
+	d->stamps.now = &d->now;
+	int err = tai64n_mark_open(&d->stamps.mark, d->p->state_dir, d->p->ifname, d->now.mono_ns,
+	                           &why);
+	if (err)
+		log_error("%s (%s): after a restart with the clock behind, peers may reject our "
+		          "handshakes until it is set",
+		          why, strerror(-err));
+	uint64_t mark_sec = d->stamps.mark.mark_ns / NSEC_PER_SEC;
+	if (mark_sec > d->now.real_sec)
+		log_verbose("the wall clock is %llu s behind the timestamp mark: handshake "
+		            "timestamps continue from the mark",
+		            (unsigned long long)(mark_sec - d->now.real_sec));
+	wg_device_set_timestamp_source(d->dev, tai64n_mark_source_fn, &d->stamps);
+}
+
 static int daemon_setup(struct daemon *d)
 {
 	sigset_t mask;
@@ -369,6 +404,7 @@ static int daemon_setup(struct daemon *d)
 	}
 	d->mtu = TUN_DEFAULT_MTU;
 	wg_device_set_mtu(d->dev, d->mtu);
+	setup_timestamps(d);
 	if (d->p->bound_key) {
 		clock_now(&d->now);
 		err = wg_device_set_key(d->dev, d->p->bound_key, &d->now);

@@ -22,6 +22,9 @@ set -u
 
 WGT_PREFIX=${WGT_PREFIX:-hwg}
 WGT_SKIP=77
+# The system's Python when there is one (a version manager's shim on PATH can take a second to
+# start, which adds up in tests that run it often).
+if [ -x /usr/bin/python3 ]; then WGT_PYTHON=/usr/bin/python3; else WGT_PYTHON=python3; fi
 WGT_WAIT_S=${WGT_WAIT_S:-10}
 
 wgt_log()
@@ -221,7 +224,9 @@ wgt_socket_ready()
 }
 
 # Starts implementation $2 on side $1 in the foreground (so we hold its pid); its output goes to
-# $WGT_DIR/$1.log. LOG_LEVEL defaults to verbose.
+# $WGT_DIR/$1.log. LOG_LEVEL defaults to verbose. hwguard keeps its state (the handshake
+# timestamp mark) in $WGT_DIR/state-SIDE, not in the host's /var/lib/hwguard; WGT_START_ENV may
+# hold more NAME=VALUE words for the daemon's environment.
 wgt_start()
 {
 	local side=$1 impl=$2 path ifname
@@ -229,7 +234,9 @@ wgt_start()
 	ifname=$(wgt_if "$side")
 	eval "WGT_IMPL_$side=\$impl"
 	# exec, so that $! is the daemon itself and not a subshell around it
-	(exec ip netns exec "$(wgt_ns "$side")" env LOG_LEVEL="${LOG_LEVEL:-verbose}" "$path" -f \
+	# shellcheck disable=SC2086 # WGT_START_ENV is a list of words
+	(exec ip netns exec "$(wgt_ns "$side")" env LOG_LEVEL="${LOG_LEVEL:-verbose}" \
+		HWGUARD_STATE_DIR="$WGT_DIR/state-$side" ${WGT_START_ENV:-} "$path" -f \
 		"$ifname" >>"$WGT_DIR/$side.log" 2>&1) &
 	echo $! >"$WGT_DIR/$side.pid"
 	wgt_wait_for wgt_socket_ready "$ifname" || wgt_fail "$impl on side $side did not create its socket"
