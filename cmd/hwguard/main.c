@@ -1,5 +1,6 @@
 /* hwguard: a userspace WireGuard daemon with the command line and control socket of wireguard-go,
  * so that wg, wg-quick (WG_QUICK_USERSPACE_IMPLEMENTATION=hwguard) and systemd units drive it. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -86,6 +87,18 @@ static int daemonise(void)
 	return 0;
 }
 
+/* The kernel's own rule (dev_valid_name): the kernel would refuse anything else with EINVAL, which
+ * is better caught here with the reason than reported as a TUN failure. */
+static bool valid_interface_name(const char *name)
+{
+	if (!name[0] || strlen(name) >= IFNAMSIZ || !strcmp(name, ".") || !strcmp(name, ".."))
+		return false;
+	for (const char *c = name; *c; c++)
+		if (*c == '/' || *c == ':' || isspace((unsigned char)*c))
+			return false;
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	bool foreground = false;
@@ -138,11 +151,10 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (strlen(ifname) >= IFNAMSIZ || !ifname[0] || strchr(ifname, '/') ||
-	    strchr(ifname, ' ') || !strcmp(ifname, ".") || !strcmp(ifname, "..")) {
+	if (!valid_interface_name(ifname)) {
 		fprintf(stderr,
-		        "hwguard: invalid interface name '%s': 1 to %d characters, no '/' or "
-		        "spaces\n",
+		        "hwguard: invalid interface name '%s': 1 to %d characters, none of them '/', "
+		        "':' or white space, and not '.' or '..'\n",
 		        ifname, IFNAMSIZ - 1);
 		return 2;
 	}
