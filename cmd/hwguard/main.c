@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "daemon/daemon.h"
@@ -99,6 +100,17 @@ static bool valid_interface_name(const char *name)
 	return true;
 }
 
+/* Keeps keys out of core dumps (docs/daemon.md "Keys in memory"): the software provider keeps the
+ * private key on MADV_DONTDUMP pages (src/keys/soft.c), and the process is made non-dumpable: no
+ * core file at all, and no ptrace by other users. That changes the owner of the /proc/PID/ entries
+ * to root and nothing else: `wg` reaches the daemon through the socket file, whose owner and mode
+ * (srwx------) stay as they were. */
+static void protect_key_memory(void)
+{
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		log_error("cannot make the process non-dumpable: %s", strerror(errno));
+}
+
 int main(int argc, char **argv)
 {
 	bool foreground = false;
@@ -153,7 +165,8 @@ int main(int argc, char **argv)
 	}
 	if (!valid_interface_name(ifname)) {
 		fprintf(stderr,
-		        "hwguard: invalid interface name '%s': 1 to %d characters, none of them '/', "
+		        "hwguard: invalid interface name '%s': 1 to %d characters, none of them "
+		        "'/', "
 		        "':' or white space, and not '.' or '..'\n",
 		        ifname, IFNAMSIZ - 1);
 		return 2;
@@ -248,5 +261,6 @@ int main(int argc, char **argv)
 		close(p.tun_fd);
 		return 1;
 	}
+	protect_key_memory();
 	return daemon_run(&p);
 }

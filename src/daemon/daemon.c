@@ -318,7 +318,8 @@ static void on_uapi_accept(struct daemon *d)
 		if (fd < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
 				if (uapi_evict_one(d))
 					continue;
 				listener_enable(d, false);
@@ -478,8 +479,8 @@ static int daemon_setup(struct daemon *d)
 	d->gro = malloc(sizeof(*d->gro));
 	if (d->gro)
 		tun_gro_init(d->gro);
-	if (d->epfd < 0 || d->signal_fd < 0 || d->uapi_timer_fd < 0 || !d->rx || !d->tx || !d->tun_buf || !d->seg_buf ||
-	    !d->gro) {
+	if (d->epfd < 0 || d->signal_fd < 0 || d->uapi_timer_fd < 0 || !d->rx || !d->tx ||
+	    !d->tun_buf || !d->seg_buf || !d->gro) {
 		log_error("cannot set up the event loop: %s", strerror(errno));
 		return -1;
 	}

@@ -33,8 +33,10 @@ static void handle(void *ctx, enum uapi_frame_kind kind, const char *body, size_
 	if (kind == UAPI_FRAME_GET) {
 		h->gets++;
 		for (size_t i = 0; i < h->reply_len; i += 64)
-			strbuf_append(reply, "x=0123456789012345678901234567890123456789012345678901234567\n",
-			              64);
+			strbuf_append(
+			        reply,
+			        "x=0123456789012345678901234567890123456789012345678901234567\n",
+			        64);
 	} else {
 		h->sets++;
 		size_t n = len < sizeof(h->last_set) - 1 ? len : sizeof(h->last_set) - 1;
