@@ -21,6 +21,20 @@
 
 /* ---- parsing (pure) ---- */
 
+/* NLMSG_OK/NLMSG_NEXT with a signed length: with an unsigned one, a last message whose length is
+ * not a multiple of 4 would make the remaining length wrap around. */
+static bool msg_ok(const struct nlmsghdr *h, int left)
+{
+	return left >= (int)sizeof(*h) && h->nlmsg_len >= sizeof(*h) &&
+	       h->nlmsg_len <= (unsigned)left;
+}
+
+static const struct nlmsghdr *msg_next(const struct nlmsghdr *h, int *left)
+{
+	*left -= (int)NLMSG_ALIGN(h->nlmsg_len);
+	return (const struct nlmsghdr *)((const char *)h + NLMSG_ALIGN(h->nlmsg_len));
+}
+
 struct link_attrs {
 	bool has_mtu, has_new_nsid, has_new_ifindex, has_if_nsid;
 	uint32_t mtu;
@@ -65,7 +79,7 @@ enum netwatch_link_change netwatch_parse_link_messages(const void *buf, size_t l
 	enum netwatch_link_change change = NETWATCH_LINK_NONE;
 	*new_nsid = *new_ifindex = -1;
 	int left = len > 1u << 30 ? 1 << 30 : (int)len;
-	for (const struct nlmsghdr *h = buf; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+	for (const struct nlmsghdr *h = buf; msg_ok(h, left); h = msg_next(h, &left)) {
 		if ((h->nlmsg_type != RTM_DELLINK && h->nlmsg_type != RTM_NEWLINK) ||
 		    h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
 			continue;
@@ -232,11 +246,11 @@ static int rtnl_transact(int fd, struct rtnl_request *r, void *buf, size_t cap)
 			return -errno;
 		}
 		int left = (int)n;
-		for (struct nlmsghdr *h = buf; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+		for (const struct nlmsghdr *h = buf; msg_ok(h, left); h = msg_next(h, &left)) {
 			if (h->nlmsg_seq != r->h.nlmsg_seq)
 				continue;
 			if (h->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = NLMSG_DATA(h);
+				const struct nlmsgerr *e = NLMSG_DATA((struct nlmsghdr *)h);
 				if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
 					return -EPROTO;
 				return e->error ? e->error : -ENODATA;

@@ -16,6 +16,7 @@ void tai64n_mark_init(struct tai64n_mark *m, uint64_t mark_sec, uint64_t mono_ns
 	m->mark_ns = mark_sec * NSEC_PER_SEC;
 	/* As if the mark itself had just been handed out: every later timestamp exceeds it. */
 	m->last_ns = m->mark_ns;
+	m->has_last = mark_sec != 0;
 	m->last_mono_ns = mono_ns;
 }
 
@@ -23,7 +24,7 @@ uint64_t tai64n_mark_next(struct tai64n_mark *m, uint64_t wall_ns, uint64_t mono
                           uint64_t *persist_sec)
 {
 	uint64_t t = wall_ns;
-	if (m->last_ns) {
+	if (m->has_last) {
 		uint64_t elapsed = mono_ns > m->last_mono_ns ? mono_ns - m->last_mono_ns : 0;
 		if (elapsed < TAI64N_MARK_GRANULE_NS)
 			elapsed = TAI64N_MARK_GRANULE_NS;
@@ -31,6 +32,7 @@ uint64_t tai64n_mark_next(struct tai64n_mark *m, uint64_t wall_ns, uint64_t mono
 			t = m->last_ns + elapsed;
 	}
 	m->last_ns = t;
+	m->has_last = true;
 	m->last_mono_ns = mono_ns;
 	*persist_sec = 0;
 	if (t > m->mark_ns) {

@@ -40,7 +40,8 @@
 
 struct tai64n_mark {
 	uint64_t mark_ns;      /* persisted: no timestamp handed out exceeds it; 0 = none */
-	uint64_t last_ns;      /* the last timestamp handed out; 0 = none yet */
+	uint64_t last_ns;      /* the last timestamp handed out (or the starting mark) */
+	bool has_last;         /* last_ns is set */
 	uint64_t last_mono_ns; /* the monotonic time it was handed out */
 	uint64_t lead_ns;      /* how far past the timestamp the next write puts the mark */
 	unsigned writes;       /* marks written in this run */
