@@ -32,11 +32,11 @@ static void handle(void *ctx, enum uapi_frame_kind kind, const char *body, size_
 	struct handler *h = ctx;
 	if (kind == UAPI_FRAME_GET) {
 		h->gets++;
-		for (size_t i = 0; i < h->reply_len; i += 64)
-			strbuf_append(
-			        reply,
-			        "x=0123456789012345678901234567890123456789012345678901234567\n",
-			        64);
+		char line[64];
+		memset(line, 'x', sizeof(line) - 1);
+		line[sizeof(line) - 1] = '\n';
+		for (size_t i = 0; i < h->reply_len; i += sizeof(line))
+			strbuf_append(reply, line, sizeof(line));
 	} else {
 		h->sets++;
 		size_t n = len < sizeof(h->last_set) - 1 ? len : sizeof(h->last_set) - 1;

@@ -190,6 +190,9 @@ wgt_init()
 {
 	WGT_TAG=$1
 	WGT_DIR=$(mktemp -d "/tmp/${WGT_PREFIX}-interop-${WGT_TAG}.XXXXXX")
+	# Every hwguard a test starts (also through wg-quick) keeps its state here, not in the
+	# host's /var/lib/hwguard.
+	export HWGUARD_STATE_DIR="$WGT_DIR/state"
 	trap wgt_cleanup EXIT
 	trap 'exit 130' INT TERM
 	local side
