@@ -19,10 +19,14 @@ count()
 		sed -n 's/.*refs: *//p' | tr -d ,
 }
 # The program's fixed cost (start, one key load) cancels out between N and 2N exchanges.
-for mode in provider loaded; do
-	a=$(count "$mode" "$n")
-	b=$(count "$mode" $((2 * n)))
-	eval "per_$mode=$(((b - a) / n))"
-done
-printf 'instructions per exchange: provider %d, key loaded once %d, ratio %.2f\n' \
-	"$per_provider" "$per_loaded" "$(echo "$per_provider / $per_loaded" | bc -l)"
+per_exchange()
+{
+	local a b
+	a=$(count "$1" "$n")
+	b=$(count "$1" $((2 * n)))
+	echo $(((b - a) / n))
+}
+provider=$(per_exchange provider)
+loaded=$(per_exchange loaded)
+awk -v p="$provider" -v l="$loaded" \
+	'BEGIN { printf "instructions per exchange: provider %d, key loaded once %d, ratio %.2f\n", p, l, p / l }'

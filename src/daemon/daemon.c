@@ -251,7 +251,8 @@ static void uapi_timer_arm(struct daemon *d)
 {
 	if (d->uapi_timer_fd < 0)
 		return;
-	uint64_t next = uapi_conn_set_next_event(&d->conns);
+	/* The listener is paused only while a connection waits for a place (or an fd). */
+	uint64_t next = uapi_conn_set_next_event(&d->conns, d->listen_paused);
 	if (d->listen_retry && (!next || next > d->now.mono_ns + UAPI_ACCEPT_RETRY_NS))
 		next = d->now.mono_ns + UAPI_ACCEPT_RETRY_NS;
 	struct itimerspec its;

@@ -348,13 +348,14 @@ struct uapi_conn *uapi_conn_set_expired(const struct uapi_conn_set *s, uint64_t 
 	return NULL;
 }
 
-uint64_t uapi_conn_set_next_event(const struct uapi_conn_set *s)
+uint64_t uapi_conn_set_next_event(const struct uapi_conn_set *s, bool waiting)
 {
 	uint64_t next = 0;
-	bool full = uapi_conn_set_full(s);
+	/* (Only while someone waits: an evictable time already past would otherwise fire at once,
+	 * again and again, with nobody to admit.) */
 	for (struct uapi_conn *c = s->first; c; c = c->next) {
 		uint64_t t = c->last_progress_ns + UAPI_IDLE_TIMEOUT_NS;
-		if (full && is_idle(c))
+		if (waiting && is_idle(c))
 			t = c->last_progress_ns + UAPI_EVICT_IDLE_NS;
 		if (!next || t < next)
 			next = t;

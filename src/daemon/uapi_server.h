@@ -100,8 +100,8 @@ void uapi_conn_set_touch(struct uapi_conn *c, uint64_t now_ns);
 struct uapi_conn *uapi_conn_set_evictable(const struct uapi_conn_set *s, uint64_t now_ns);
 /* A connection past its idle timeout, or NULL. */
 struct uapi_conn *uapi_conn_set_expired(const struct uapi_conn_set *s, uint64_t now_ns);
-/* When the set next needs attention: the earliest idle timeout and, when full, the earliest time
- * a connection becomes evictable. 0 when empty. */
-uint64_t uapi_conn_set_next_event(const struct uapi_conn_set *s);
+/* When the set next needs attention: the earliest idle timeout and, when a new connection waits
+ * for a place (waiting), the earliest time a connection becomes evictable. 0 when empty. */
+uint64_t uapi_conn_set_next_event(const struct uapi_conn_set *s, bool waiting);
 
 #endif

@@ -211,7 +211,9 @@ static void test_set_evicts_and_times_out(void **state)
 	assert_true(uapi_conn_set_full(&set));
 	/* Nobody has been idle for a second yet. */
 	assert_null(uapi_conn_set_evictable(&set, t0 + S / 2));
-	assert_int_equal(uapi_conn_set_next_event(&set), t0 + UAPI_EVICT_IDLE_NS);
+	assert_int_equal(uapi_conn_set_next_event(&set, true), t0 + UAPI_EVICT_IDLE_NS);
+	/* With nobody waiting for a place, only the idle timeouts matter. */
+	assert_int_equal(uapi_conn_set_next_event(&set, false), t0 + UAPI_IDLE_TIMEOUT_NS);
 	/* Then the oldest goes first; one with a request in progress is never evicted. */
 	strbuf_append(&c[0].in, "get=1\n", 6);
 	assert_ptr_equal(uapi_conn_set_evictable(&set, t0 + 2 * S), &c[1]);
@@ -228,7 +230,7 @@ static void test_set_evicts_and_times_out(void **state)
 	}
 	assert_int_equal(set.count, 0);
 	assert_null(set.first);
-	assert_int_equal(uapi_conn_set_next_event(&set), 0);
+	assert_int_equal(uapi_conn_set_next_event(&set, true), 0);
 }
 
 int main(void)

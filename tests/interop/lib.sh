@@ -349,7 +349,7 @@ wgt_have_python()
 
 wgt_uapi()
 {
-	python3 -c '
+	"$WGT_PYTHON" -c '
 import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.settimeout(5)
