@@ -15,6 +15,8 @@ packages=(
 	wireguard-go wireguard-tools iproute2 iptables iputils-ping iperf3 procps
 	# analysis and plots
 	python3 valgrind gnuplot-nox
+	# a second, independent parser of the Prometheus text format (tests/interop/metrics.sh)
+	python3-prometheus-client
 )
 
 missing=()
