@@ -11,7 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "crypto/portable/secure.h"
 #include "crypto/random.h"
+#include "daemon/keyworker.h"
 #include "daemon/load.h"
 #include "daemon/log.h"
 #include "daemon/netwatch.h"
@@ -22,6 +24,8 @@
 #include "daemon/udp.h"
 #include "daemon/uapi_apply.h"
 #include "daemon/uapi_get.h"
+#include "daemon/uapi_keyjob.h"
+#include "daemon/uapi_keyops.h"
 #include "wg/wg.h"
 
 #define TUN_READS_PER_WAKEUP 64
@@ -35,17 +39,21 @@ enum source_kind {
 	SRC_UAPI_CONN,
 	SRC_LINK,
 	SRC_PATH,
-	SRC_SIGNAL
+	SRC_SIGNAL,
+	SRC_KEYWORKER
 };
 
 struct source {
 	enum source_kind kind;
 };
 
+struct deferred;
+
 struct conn_source {
 	struct source src; /* first */
 	struct uapi_conn conn;
 	bool registered_out;
+	struct deferred *deferred; /* the request whose answer the key worker is working out */
 };
 
 struct daemon {
@@ -68,6 +76,11 @@ struct daemon {
 	bool key_bound;
 	struct source tun_src, udp_src, listen_src, link_src, path_src, signal_src;
 	int link_fd, path_fd, signal_fd;
+	/* Runs what waits on key hardware; NULL if it could not start (then the core calls a
+	 * blocking provider inline, as before there was a worker). */
+	struct keyworker *worker;
+	struct source worker_src;
+	bool stopping; /* teardown: answers from the worker are only freed */
 	bool stop;
 	int exit_status;
 };
@@ -123,7 +136,70 @@ static void io_flush(void *ctx)
 static bool io_under_load(void *ctx)
 {
 	struct daemon *d = ctx;
-	return load_under_load(&d->load, wg_device_key(d->dev), d->now.mono_ns);
+	uint64_t busy_since = d->worker ? keyworker_busy_since(d->worker) : 0;
+	return load_under_load(&d->load, wg_device_key(d->dev), busy_since, d->now.mono_ns);
+}
+
+/* ---- key worker: static-key DH off the event loop ---- */
+
+/* A DH that has not started within this is skipped (no chip operation, no wear): the core has
+ * given up on it by then (SDH_WAIT_MAX_NS) and the peer retries. */
+#define DH_JOB_DEADLINE_NS (2 * NSEC_PER_SEC)
+/* A device operation this slow is worth a line in the log. */
+#define KEY_OP_SLOW_NS NSEC_PER_SEC
+
+static void note_slow_operation(const struct keyworker_job *job, const char *what)
+{
+	if (job->started_ns && job->finished_ns - job->started_ns >= KEY_OP_SLOW_NS)
+		log_error("the key provider took %.1f s for %s (result %d)",
+		          (double)(job->finished_ns - job->started_ns) / 1e9, what, job->result);
+}
+
+static void dh_done(struct keyworker_job *job)
+{
+	struct daemon *d = job->ctx;
+	if (!d->stopping) {
+		note_slow_operation(job, "a static-key Diffie-Hellman");
+		clock_now(&d->now);
+		wg_device_static_dh_done(d->dev, job->ticket, job->result, job->shared, &d->now);
+		d->next_tick = 0; /* the handshake it resumed may have armed timers */
+	}
+	secure_wipe(job->shared, sizeof(job->shared));
+	key_provider_destroy(job->kp);
+	free(job);
+}
+
+static int io_static_dh_submit(void *ctx, struct key_provider *kp, const uint8_t input[WG_KEY_LEN],
+                               uint64_t ticket)
+{
+	struct daemon *d = ctx;
+	struct keyworker_job *job = calloc(1, sizeof(*job));
+	if (!job)
+		return -ENOMEM;
+	job->kp = key_provider_hold(kp);
+	memcpy(job->input, input, WG_KEY_LEN);
+	job->deadline_ns = d->now.mono_ns + DH_JOB_DEADLINE_NS;
+	job->done = dh_done;
+	job->ctx = d;
+	job->ticket = ticket;
+	int err = keyworker_submit(d->worker, job);
+	if (err) {
+		key_provider_destroy(job->kp);
+		free(job);
+	}
+	return err;
+}
+
+static void keyworker_attach(struct daemon *d)
+{
+	int err = keyworker_start(&d->worker);
+	if (err) {
+		d->worker = NULL;
+		log_error(
+		        "cannot start the key worker (%s): hardware key operations will run on the "
+		        "event loop",
+		        strerror(-err));
+	}
 }
 
 /* ---- UAPI ---- */
@@ -156,24 +232,11 @@ static int set_fwmark(void *ctx, uint32_t mark)
 	return udp_set_fwmark(&d->udp, mark);
 }
 
-static void handle_request(void *ctx, enum uapi_frame_kind kind, const char *body, size_t len,
-                           struct strbuf *reply)
+/* Applies a parsed set request (prepared: a hardware key opened beforehand on the worker). */
+static void apply_set(struct daemon *d, const struct uapi_set *set,
+                      struct uapi_prepared_key *prepared, struct strbuf *reply)
 {
-	struct daemon *d = ctx;
-	clock_now(&d->now);
-	if (kind == UAPI_FRAME_GET) {
-		uapi_get(reply, d->dev, d->udp.port, d->udp.fwmark);
-		return;
-	}
-	struct uapi_set set;
-	size_t line = 0;
 	const char *why = NULL;
-	int err = uapi_parse_set(body, len, &set, &line, &why);
-	if (err) {
-		log_error("UAPI set: line %zu: %s (errno %d)", line, why ? why : "invalid", err);
-		uapi_format_errno(reply, err);
-		return;
-	}
 	struct uapi_target t = {
 	        .dev = d->dev,
 	        .key_config = &d->p->keys,
@@ -181,9 +244,9 @@ static void handle_request(void *ctx, enum uapi_frame_kind kind, const char *bod
 	        .set_listen_port = set_listen_port,
 	        .set_fwmark = set_fwmark,
 	        .key_bound = d->key_bound,
+	        .prepared = prepared,
 	};
-	err = uapi_apply(&t, &set, &d->now, &why);
-	uapi_set_free(&set);
+	int err = uapi_apply(&t, set, &d->now, &why);
 	if (err)
 		log_error("UAPI set: %s: %s", why ? why : "failed", strerror(-err));
 	else
@@ -191,6 +254,203 @@ static void handle_request(void *ctx, enum uapi_frame_kind kind, const char *bod
 	udp_tx_flush(&d->udp, d->tx);
 	d->next_tick = 0; /* configuration may have started timers */
 	uapi_format_errno(reply, err);
+}
+
+static bool handle_request(void *ctx, struct uapi_conn *c, enum uapi_frame_kind kind,
+                           const char *body, size_t len, struct strbuf *reply);
+static void conn_update_events(struct daemon *d, struct conn_source *cs);
+static void conn_close(struct daemon *d, struct conn_source *cs);
+
+/* ---- UAPI requests answered after the key worker's part ---- */
+
+/* What a waiting connection and the worker's job share; the job outlives a closed connection. */
+struct deferred {
+	struct daemon *d;
+	struct conn_source *cs; /* NULL once the connection is closed */
+};
+
+struct deferred_set {
+	struct uapi_prepare_job pj; /* first */
+	struct deferred link;
+	struct uapi_set set;
+};
+
+struct deferred_key {
+	struct uapi_key_job kj; /* first */
+	struct deferred link;
+};
+
+/* The reply is in the connection's output: send it and go on with what arrived meanwhile. */
+static void deferred_answered(struct deferred *link)
+{
+	struct daemon *d = link->d;
+	struct conn_source *cs = link->cs;
+	cs->deferred = NULL;
+	if (!uapi_conn_resume(&cs->conn, handle_request, d))
+		conn_close(d, cs);
+	else
+		conn_update_events(d, cs);
+}
+
+static bool defer(struct daemon *d, struct conn_source *cs, struct keyworker_job *job,
+                  struct deferred *link)
+{
+	link->d = d;
+	link->cs = cs;
+	job->ctx = link;
+	if (!d->worker || keyworker_submit(d->worker, job) != 0)
+		return false;
+	cs->deferred = link;
+	return true;
+}
+
+static void set_prepared(struct keyworker_job *job)
+{
+	struct deferred_set *ds = (struct deferred_set *)job;
+	struct daemon *d = ds->link.d;
+	if (ds->link.cs && !d->stopping) {
+		note_slow_operation(job, "opening a key");
+		clock_now(&d->now);
+		apply_set(d, &ds->set, &ds->pj.prepared, &ds->link.cs->conn.out);
+		deferred_answered(&ds->link);
+	}
+	key_provider_destroy(ds->pj.prepared.kp); /* not used: the request failed before it */
+	uapi_set_free(&ds->set);
+	secure_wipe(ds, sizeof(*ds));
+	free(ds);
+}
+
+static const char *key_op_name(enum uapi_key_op_kind kind)
+{
+	switch (kind) {
+	case UAPI_KEY_GENKEY:
+		return "genkey";
+	case UAPI_KEY_PUBKEY:
+		return "pubkey";
+	case UAPI_KEY_LIST:
+		return "list";
+	case UAPI_KEY_DELETE:
+		return "delete";
+	}
+	return "?";
+}
+
+static void key_op_done(struct keyworker_job *job)
+{
+	struct deferred_key *dk = (struct deferred_key *)job;
+	struct daemon *d = dk->link.d;
+	if (dk->link.cs && !d->stopping) {
+		const struct uapi_key_op *op = &dk->kj.op;
+		struct strbuf *reply = &dk->link.cs->conn.out;
+		note_slow_operation(job, "a key operation");
+		if (dk->kj.err)
+			log_error("UAPI key operation %s 0x%08X: %s", key_op_name(op->kind),
+			          op->object_id, strerror(-dk->kj.err));
+		else
+			log_verbose("UAPI key operation %s 0x%08X: done", key_op_name(op->kind),
+			            op->object_id);
+		if (!dk->kj.err)
+			strbuf_append(reply, dk->kj.lines.data, dk->kj.lines.len);
+		uapi_format_errno(reply, dk->kj.err);
+		deferred_answered(&dk->link);
+	}
+	uapi_key_job_clear(&dk->kj);
+	free(dk);
+}
+
+/* Replacing or deleting the object that holds the interface key would cut the tunnel and destroy
+ * the key for good: refused. */
+static bool touches_installed_key(struct daemon *d, const struct uapi_key_op *op)
+{
+	uint32_t id;
+	struct key_provider *cur = wg_device_key(d->dev);
+	if (!cur || !key_is_se050_handle(cur->config_key, &id) || id != op->object_id)
+		return false;
+	return op->kind == UAPI_KEY_DELETE || (op->kind == UAPI_KEY_GENKEY && op->force);
+}
+
+static bool key_op_request(struct daemon *d, struct conn_source *cs, const char *body, size_t len,
+                           struct strbuf *reply)
+{
+	struct uapi_key_op op;
+	size_t line = 0;
+	const char *why = NULL;
+	int err = uapi_parse_key_op(body, len, &op, &line, &why);
+	if (!err && touches_installed_key(d, &op)) {
+		err = -EBUSY;
+		why = "the object holds the interface key";
+	}
+	if (!err && !d->worker) {
+		err = -ENOTSUP;
+		why = "no key worker";
+	}
+	if (err) {
+		log_error("UAPI key operation: line %zu: %s (errno %d)", line,
+		          why ? why : "invalid", err);
+		uapi_format_errno(reply, err);
+		return true;
+	}
+	struct deferred_key *dk = calloc(1, sizeof(*dk));
+	if (dk) {
+		uapi_key_job_init(&dk->kj, &op, d->p->keys.se050_bus);
+		dk->kj.job.done = key_op_done;
+		if (defer(d, cs, &dk->kj.job, &dk->link))
+			return false;
+		uapi_key_job_clear(&dk->kj);
+		free(dk);
+	}
+	uapi_format_errno(reply, dk ? -EBUSY : -ENOMEM);
+	return true;
+}
+
+static bool handle_request(void *ctx, struct uapi_conn *c, enum uapi_frame_kind kind,
+                           const char *body, size_t len, struct strbuf *reply)
+{
+	struct daemon *d = ctx;
+	struct conn_source *cs =
+	        (struct conn_source *)((char *)c - offsetof(struct conn_source, conn));
+	clock_now(&d->now);
+	if (kind == UAPI_FRAME_GET) {
+		uapi_get(reply, d->dev, d->udp.port, d->udp.fwmark);
+		return true;
+	}
+	if (kind == UAPI_FRAME_KEY_OP)
+		return key_op_request(d, cs, body, len, reply);
+	struct uapi_set set;
+	size_t line = 0;
+	const char *why = NULL;
+	int err = uapi_parse_set(body, len, &set, &line, &why);
+	if (err) {
+		log_error("UAPI set: line %zu: %s (errno %d)", line, why ? why : "invalid", err);
+		uapi_format_errno(reply, err);
+		return true;
+	}
+	/* A new hardware key is opened on the worker (it reads the public key from the chip),
+	 * then the request is applied as a whole. */
+	uint8_t key[WG_KEY_LEN];
+	if (d->worker &&
+	    uapi_set_needs_hardware_key(&set, wg_device_key(d->dev), d->key_bound, key)) {
+		struct deferred_set *ds = calloc(1, sizeof(*ds));
+		if (ds) {
+			ds->pj.job.run = uapi_prepare_job_run;
+			ds->pj.job.done = set_prepared;
+			ds->pj.cfg = d->p->keys;
+			memcpy(ds->pj.prepared.key, key, WG_KEY_LEN);
+			ds->set = set;
+			if (defer(d, cs, &ds->pj.job, &ds->link)) {
+				secure_wipe(key, sizeof(key));
+				return false;
+			}
+			free(ds);
+		}
+		secure_wipe(key, sizeof(key));
+		uapi_set_free(&set);
+		uapi_format_errno(reply, ds ? -EBUSY : -ENOMEM);
+		return true;
+	}
+	apply_set(d, &set, NULL, reply);
+	uapi_set_free(&set);
+	return true;
 }
 
 static void conn_update_events(struct daemon *d, struct conn_source *cs)
@@ -205,6 +465,8 @@ static void conn_update_events(struct daemon *d, struct conn_source *cs)
 
 static void conn_close(struct daemon *d, struct conn_source *cs)
 {
+	if (cs->deferred)
+		cs->deferred->cs = NULL; /* the worker's answer has nowhere to go now */
 	epoll_ctl(d->epfd, EPOLL_CTL_DEL, cs->conn.fd, NULL);
 	uapi_conn_close(&cs->conn);
 	free(cs);
@@ -355,6 +617,7 @@ static int daemon_setup(struct daemon *d)
 		log_error("cannot open the UDP socket: %s", strerror(-err));
 		return -1;
 	}
+	keyworker_attach(d);
 	struct wg_io io = {
 	        .ctx = d,
 	        .send = io_send,
@@ -362,6 +625,7 @@ static int daemon_setup(struct daemon *d)
 	        .random = io_random,
 	        .flush = io_flush,
 	        .under_load = io_under_load,
+	        .static_dh_submit = d->worker ? io_static_dh_submit : NULL,
 	};
 	d->dev = wg_device_new(&io);
 	if (!d->dev) {
@@ -384,7 +648,8 @@ static int daemon_setup(struct daemon *d)
 	    add_source(d, d->p->uapi.fd, &d->listen_src, SRC_UAPI_LISTEN) ||
 	    add_source(d, d->signal_fd, &d->signal_src, SRC_SIGNAL) ||
 	    (d->link_fd >= 0 && add_source(d, d->link_fd, &d->link_src, SRC_LINK)) ||
-	    (d->path_fd >= 0 && add_source(d, d->path_fd, &d->path_src, SRC_PATH))) {
+	    (d->path_fd >= 0 && add_source(d, d->path_fd, &d->path_src, SRC_PATH)) ||
+	    (d->worker && add_source(d, keyworker_fd(d->worker), &d->worker_src, SRC_KEYWORKER))) {
 		log_error("epoll_ctl: %s", strerror(errno));
 		return -1;
 	}
@@ -428,6 +693,9 @@ static void dispatch(struct daemon *d, struct source *src, uint32_t events)
 			d->stop = true;
 		}
 		break;
+	case SRC_KEYWORKER:
+		keyworker_drain(d->worker);
+		break;
 	case SRC_SIGNAL: {
 		struct signalfd_siginfo si;
 		if (read(d->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
@@ -456,6 +724,12 @@ static int tick_timeout_ms(struct daemon *d)
 
 static void daemon_teardown(struct daemon *d)
 {
+	d->stopping = true;
+	/* Before the device goes: no answer may reach it afterwards. A chip stuck in an operation
+	 * is not waited for longer than a second; the process is ending anyway. */
+	if (d->worker && !keyworker_stop(d->worker, 1000))
+		log_error("the key provider is still busy: not waiting for it");
+	d->worker = NULL;
 	if (d->dev)
 		wg_device_free(d->dev);
 	if (d->udp.fd >= 0)

@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +14,84 @@ struct peer_cursor {
 	struct wg_peer *peer; /* NULL for a dummy (ignored) peer or before the first public_key */
 	bool created;
 };
+
+/* The peers replace_peers=true found: each is removed at the end of the request unless the
+ * request lists it again. Sorted by address for lookup. */
+struct replaced {
+	struct wg_peer **peers;
+	bool *listed;
+	size_t n;
+	bool active;
+};
+
+static int collect_peer(void *ctx, struct wg_peer *peer)
+{
+	struct replaced *r = ctx;
+	r->peers[r->n++] = peer;
+	return 0;
+}
+
+static int by_address(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t) * (struct wg_peer *const *)a;
+	uintptr_t y = (uintptr_t) * (struct wg_peer *const *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int count_peers(void *ctx, struct wg_peer *peer)
+{
+	(void)peer;
+	++*(size_t *)ctx;
+	return 0;
+}
+
+static void replaced_finish(const struct uapi_target *t, struct replaced *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (!r->listed[i])
+			wg_device_peer_remove(t->dev, r->peers[i]);
+	free(r->peers);
+	free(r->listed);
+	memset(r, 0, sizeof(*r));
+}
+
+static void replaced_start(const struct uapi_target *t, struct replaced *r)
+{
+	if (r->active)
+		replaced_finish(t, r);
+	size_t n = 0;
+	wg_device_foreach_peer(t->dev, count_peers, &n);
+	r->peers = calloc(n ? n : 1, sizeof(*r->peers));
+	r->listed = calloc(n ? n : 1, sizeof(*r->listed));
+	if (!r->peers || !r->listed) {
+		free(r->peers);
+		free(r->listed);
+		memset(r, 0, sizeof(*r));
+		/* No room to remember them: remove them at once, as wireguard-go does. */
+		wg_device_peers_clear(t->dev);
+		return;
+	}
+	wg_device_foreach_peer(t->dev, collect_peer, r);
+	qsort(r->peers, r->n, sizeof(*r->peers), by_address);
+	r->active = true;
+}
+
+/* The slot of peer among the replaced ones, or -1. */
+static ptrdiff_t replaced_find(const struct replaced *r, const struct wg_peer *peer)
+{
+	if (!r->active)
+		return -1;
+	struct wg_peer **hit = bsearch(&peer, r->peers, r->n, sizeof(*r->peers), by_address);
+	return hit ? hit - r->peers : -1;
+}
+
+/* A removed peer must not be removed again at the end. */
+static void replaced_forget(struct replaced *r, const struct wg_peer *peer)
+{
+	ptrdiff_t i = replaced_find(r, peer);
+	if (i >= 0)
+		r->listed[i] = true;
+}
 
 static void finish_peer(const struct uapi_target *t, struct peer_cursor *c,
                         const struct wg_time *now)
@@ -66,7 +146,17 @@ static int set_private_key(const struct uapi_target *t, const uint8_t key[WG_KEY
 		return cur ? wg_device_set_key(t->dev, NULL, now) : 0;
 
 	struct key_provider *kp = NULL;
-	int err = key_provider_from_config(key, t->key_config, &kp, why);
+	int err;
+	struct uapi_prepared_key *pre = t->prepared;
+	if (pre && (pre->kp || pre->err) && ct_equal(pre->key, key, KEY_LEN)) {
+		kp = pre->kp;
+		pre->kp = NULL;
+		err = kp ? 0 : pre->err;
+		if (err && why)
+			*why = pre->why;
+	} else {
+		err = key_provider_from_config(key, t->key_config, &kp, why);
+	}
 	if (err)
 		return err;
 	/* Setting the same key again (every `wg setconf` does) must not expire the sessions. */
@@ -80,7 +170,7 @@ static int set_private_key(const struct uapi_target *t, const uint8_t key[WG_KEY
 	return err;
 }
 
-static int select_peer(const struct uapi_target *t, struct peer_cursor *c,
+static int select_peer(const struct uapi_target *t, struct peer_cursor *c, struct replaced *r,
                        const uint8_t public_key[WG_KEY_LEN], const struct wg_time *now)
 {
 	finish_peer(t, c, now);
@@ -88,6 +178,15 @@ static int select_peer(const struct uapi_target *t, struct peer_cursor *c,
 	if (own && ct_equal(own->public_key, public_key, WG_KEY_LEN))
 		return 0; /* our own key: a dummy peer, as wireguard-go */
 	c->peer = wg_device_peer_find(t->dev, public_key);
+	ptrdiff_t slot = c->peer ? replaced_find(r, c->peer) : -1;
+	if (slot >= 0 && !r->listed[slot]) {
+		/* replace_peers removed it, and this block adds it again: as new, but with its
+		 * sessions. */
+		r->listed[slot] = true;
+		wg_peer_reset_config(t->dev, c->peer, now);
+		c->created = true;
+		return 0;
+	}
 	if (c->peer)
 		return 0;
 	int err = -ENOMEM;
@@ -107,21 +206,24 @@ static int remove_prefix(const struct uapi_target *t, struct wg_peer *peer,
 	return err == -ENOENT ? 0 : err;
 }
 
-static int apply_peer_op(const struct uapi_target *t, struct peer_cursor *c,
+static int apply_peer_op(const struct uapi_target *t, struct peer_cursor *c, struct replaced *r,
                          const struct uapi_op *op, const struct wg_time *now)
 {
 	struct wg_peer *peer = c->peer;
 	switch (op->kind) {
 	case UAPI_OP_UPDATE_ONLY:
 		if (peer && c->created) {
+			replaced_forget(r, peer);
 			wg_device_peer_remove(t->dev, peer);
 			c->peer = NULL;
 			c->created = false;
 		}
 		return 0;
 	case UAPI_OP_REMOVE:
-		if (peer)
+		if (peer) {
+			replaced_forget(r, peer);
 			wg_device_peer_remove(t->dev, peer);
+		}
 		c->peer = NULL;
 		c->created = false;
 		return 0;
@@ -157,12 +259,17 @@ int uapi_apply(const struct uapi_target *t, const struct uapi_set *set, const st
                const char **why)
 {
 	struct peer_cursor c = {0};
+	struct replaced r = {0};
 	const char *reason = NULL;
 	int err = 0;
 	for (size_t i = 0; i < set->n && !err; i++) {
 		const struct uapi_op *op = &set->ops[i];
 		switch (op->kind) {
 		case UAPI_OP_PRIVATE_KEY:
+			/* A new key may remove a peer (our own public key): settle the replaced
+			 * ones first, so none is left dangling. */
+			if (r.active)
+				replaced_finish(t, &r);
 			err = set_private_key(t, op->u.key, now, &reason);
 			break;
 		case UAPI_OP_LISTEN_PORT:
@@ -174,19 +281,22 @@ int uapi_apply(const struct uapi_target *t, const struct uapi_set *set, const st
 			reason = "cannot set the fwmark";
 			break;
 		case UAPI_OP_REPLACE_PEERS:
-			wg_device_peers_clear(t->dev);
+			finish_peer(t, &c, now);
+			replaced_start(t, &r);
 			break;
 		case UAPI_OP_PEER:
-			err = select_peer(t, &c, op->u.key, now);
+			err = select_peer(t, &c, &r, op->u.key, now);
 			reason = "cannot create the peer";
 			break;
 		default:
-			err = apply_peer_op(t, &c, op, now);
+			err = apply_peer_op(t, &c, &r, op, now);
 			reason = "cannot apply a peer setting";
 			break;
 		}
 	}
 	finish_peer(t, &c, now);
+	if (r.active)
+		replaced_finish(t, &r);
 	if (err && why)
 		*why = reason ? reason : "failed";
 	return err;

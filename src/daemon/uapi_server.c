@@ -132,7 +132,7 @@ bool uapi_conn_on_writable(struct uapi_conn *c)
 /* Answers every complete request in the input buffer. Returns false to close at once. */
 static bool serve_requests(struct uapi_conn *c, uapi_request_fn fn, void *ctx)
 {
-	while (!c->close_after_write && c->in.len > 0) {
+	while (!c->close_after_write && !c->waiting && c->in.len > 0) {
 		struct uapi_frame f;
 		uapi_frame_next(c->in.data, c->in.len, &f);
 		switch (f.kind) {
@@ -150,7 +150,9 @@ static bool serve_requests(struct uapi_conn *c, uapi_request_fn fn, void *ctx)
 			break;
 		case UAPI_FRAME_GET:
 		case UAPI_FRAME_SET:
-			fn(ctx, f.kind, c->in.data + f.body_off, f.body_len, &c->out);
+		case UAPI_FRAME_KEY_OP:
+			c->waiting =
+			        !fn(ctx, c, f.kind, c->in.data + f.body_off, f.body_len, &c->out);
 			break;
 		}
 		strbuf_consume(&c->in, f.consumed ? f.consumed : c->in.len);
@@ -158,6 +160,14 @@ static bool serve_requests(struct uapi_conn *c, uapi_request_fn fn, void *ctx)
 			return false;
 	}
 	return true;
+}
+
+bool uapi_conn_resume(struct uapi_conn *c, uapi_request_fn fn, void *ctx)
+{
+	c->waiting = false;
+	if (c->out.failed || !serve_requests(c, fn, ctx))
+		return false;
+	return uapi_conn_on_writable(c);
 }
 
 bool uapi_conn_on_readable(struct uapi_conn *c, uapi_request_fn fn, void *ctx)
@@ -185,6 +195,8 @@ bool uapi_conn_on_readable(struct uapi_conn *c, uapi_request_fn fn, void *ctx)
 		return false;
 	}
 	memset(buf, 0, sizeof(buf)); /* may have held key lines */
+	if (c->waiting && c->in.len > UAPI_MAX_REQUEST + 64)
+		return false; /* a client that only sends while it should read its answer */
 	if (!serve_requests(c, fn, ctx))
 		return false;
 	if (!uapi_conn_on_writable(c))

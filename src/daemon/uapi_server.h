@@ -29,16 +29,20 @@ void uapi_listener_close(struct uapi_listener *l);
 /* True while the path still names our socket (not deleted, not replaced). */
 bool uapi_listener_path_is_ours(const struct uapi_listener *l);
 
-/* Answers one request: GET (body empty) or SET (body = the key=value lines). Appends the full
- * reply, including the closing errno line, to reply. */
-typedef void (*uapi_request_fn)(void *ctx, enum uapi_frame_kind kind, const char *body, size_t len,
-                                struct strbuf *reply);
+/* Answers one request: GET (body empty), SET or KEY_OP (body = the key=value lines). Appends the
+ * full reply, including the closing errno line, to reply and returns true; or returns false when
+ * the answer needs work off the event loop (the key worker): the connection then waits, buffering
+ * what else arrives, until the owner appends the reply to c->out and calls uapi_conn_resume. */
+struct uapi_conn;
+typedef bool (*uapi_request_fn)(void *ctx, struct uapi_conn *c, enum uapi_frame_kind kind,
+                                const char *body, size_t len, struct strbuf *reply);
 
 struct uapi_conn {
 	int fd;
 	struct strbuf in;
 	struct strbuf out;
 	bool close_after_write;
+	bool waiting; /* a request's answer is being worked out */
 };
 
 void uapi_conn_init(struct uapi_conn *c, int fd);
@@ -47,6 +51,9 @@ void uapi_conn_close(struct uapi_conn *c);
 /* Reads what is available, answers every complete request and starts writing the replies. Returns
  * false when the connection is finished and must be closed. */
 bool uapi_conn_on_readable(struct uapi_conn *c, uapi_request_fn fn, void *ctx);
+/* The reply of the waiting request is in c->out: answers the requests that arrived meanwhile and
+ * writes. Returns false when the connection must be closed. */
+bool uapi_conn_resume(struct uapi_conn *c, uapi_request_fn fn, void *ctx);
 /* Writes pending reply bytes. Returns false when the connection must be closed. */
 bool uapi_conn_on_writable(struct uapi_conn *c);
 bool uapi_conn_wants_write(const struct uapi_conn *c);

@@ -8,8 +8,10 @@
 #include "wg/allowedips.h"
 #include "wg/cookie.h"
 #include "wg/index.h"
+#include "wg/known_sources.h"
 #include "wg/noise.h"
 #include "wg/ratelimiter.h"
+#include "wg/static_dh.h"
 #include "wg/wg.h"
 
 /* Room for the largest sealed packet: header, plaintext padded to 16, tag. */
@@ -37,6 +39,10 @@ struct wg_device {
 	bool was_under_load;
 	unsigned mtu; /* 0 = unknown: pad to 16 without bound */
 	uint8_t *scratch;
+	/* Static-key DH requests waiting for a blocking key provider (pending handshakes). */
+	struct sdh_queue sdh;
+	/* Addresses of the peers' endpoints: their handshakes go first to the key provider. */
+	struct known_sources known;
 };
 
 static inline void device_drop(struct wg_device *dev, enum wg_drop_reason why)
@@ -44,9 +50,6 @@ static inline void device_drop(struct wg_device *dev, enum wg_drop_reason why)
 	dev->stats.dropped[why]++;
 }
 
-/* Static-key DH through the provider, counted. Returns 0 or a negative errno; never all zeros. */
-int device_static_dh(struct wg_device *dev, uint8_t shared[NOISE_KEY_LEN],
-                     const uint8_t peer_public[NOISE_KEY_LEN]);
 /* Sends a datagram to the peer's endpoint and counts it in tx_bytes. */
 void device_send_to_peer(struct wg_device *dev, struct wg_peer *peer, const uint8_t *buf,
                          size_t len);
