@@ -399,7 +399,7 @@ static bool key_op_request(struct daemon *d, struct conn_source *cs, const char 
 		uapi_key_job_clear(&dk->kj);
 		free(dk);
 	}
-	uapi_format_errno(reply, dk ? -EBUSY : -ENOMEM);
+	uapi_format_errno(reply, dk ? -EAGAIN : -ENOMEM);
 	return true;
 }
 
@@ -445,7 +445,7 @@ static bool handle_request(void *ctx, struct uapi_conn *c, enum uapi_frame_kind 
 		}
 		secure_wipe(key, sizeof(key));
 		uapi_set_free(&set);
-		uapi_format_errno(reply, ds ? -EBUSY : -ENOMEM);
+		uapi_format_errno(reply, ds ? -EAGAIN : -ENOMEM);
 		return true;
 	}
 	apply_set(d, &set, NULL, reply);

@@ -18,23 +18,12 @@ void load_note_datagram(struct load_monitor *m, const uint8_t *pkt, size_t len, 
 		hold(m, now_ns);
 }
 
-bool load_budget_low(struct key_provider *kp)
-{
-	if (!kp)
-		return false;
-	if (key_provider_busy(kp))
-		return true;
-	unsigned left, capacity;
-	key_provider_budget(kp, &left, &capacity);
-	return left != UINT_MAX && left <= key_provider_budget_reserve(capacity);
-}
-
 bool load_under_load(struct load_monitor *m, struct key_provider *kp, uint64_t worker_busy_since_ns,
                      uint64_t now_ns)
 {
 	bool stalled = worker_busy_since_ns && now_ns > worker_busy_since_ns &&
 	               now_ns - worker_busy_since_ns >= LOAD_WORKER_STALL_NS;
-	if (stalled || load_budget_low(kp))
+	if (stalled || key_provider_busy(kp))
 		hold(m, now_ns);
 	return m->seen && now_ns < m->until_ns;
 }

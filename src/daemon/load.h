@@ -1,15 +1,12 @@
 /* When the daemon counts itself "under load", so that the core answers initiations with cookie
  * replies instead of running Diffie-Hellman (wireguard-reference.md §1.4, §2.7). Signals:
  *  - a burst of handshake messages (wireguard-go's queue threshold, as a rate);
- *  - a key provider whose wear budget is down to the reserve kept for configured peers
- *    (key_provider_budget_reserve), or that says it is busy: from then on every initiator must
- *    prove its address with a cookie before it reaches the chip, so an attacker cannot spend the
- *    reserve from a spoofed peer address;
+ *  - a key provider that says it is busy (an SE050 whose wear budget is spent);
  *  - a key worker stuck on one operation for LOAD_WORKER_STALL_NS (a chip that stopped
  *    answering): whatever arrives now would only wait.
- * The core adds its own signal (its queue of handshakes waiting for the key worker, src/wg/
- * static_dh.h). Each signal holds the state for one second after it was last seen. Pure: time
- * comes in. */
+ * The core adds its own signals (src/wg/static_dh.h): its queue of handshakes waiting for the key
+ * worker, and a wear budget down to the reserve kept for configured peers. Each signal holds the
+ * state for one second after it was last seen. Pure: time comes in. */
 #ifndef HWG_DAEMON_LOAD_H
 #define HWG_DAEMON_LOAD_H
 
@@ -35,12 +32,9 @@ struct load_monitor {
 /* Counts a received datagram; only initiations and responses (types 1 and 2) matter. */
 void load_note_datagram(struct load_monitor *m, const uint8_t *pkt, size_t len, uint64_t now_ns);
 
-/* True while under load. kp (may be NULL) is asked about its budget; worker_busy_since_ns is when
- * the key worker's current operation started (0 = idle), on the same clock as now_ns. */
+/* True while under load. kp (may be NULL) is asked whether it is busy; worker_busy_since_ns is
+ * when the key worker's current operation started (0 = idle), on the same clock as now_ns. */
 bool load_under_load(struct load_monitor *m, struct key_provider *kp, uint64_t worker_busy_since_ns,
                      uint64_t now_ns);
-
-/* True when kp's wear budget is down to the reserve for configured peers (or kp is busy). */
-bool load_budget_low(struct key_provider *kp);
 
 #endif

@@ -20,8 +20,9 @@ static bool under_load(struct wg_device *dev)
 		dev->was_under_load = true;
 		return true;
 	}
-	/* The static-DH queue as the kernel's handshake queue: 1/8 full means under load. */
-	if (sdh_pending(dev) >= SDH_LOAD_THRESHOLD) {
+	/* The static-DH queue as the kernel's handshake queue: 1/8 full means under load; and a
+	 * key provider whose wear budget is down to the reserve for configured peers. */
+	if (sdh_pending(dev) >= SDH_LOAD_THRESHOLD || sdh_budget_low(dev)) {
 		dev->last_under_load_ns = dev->now.mono_ns;
 		dev->was_under_load = true;
 		return true;

@@ -113,6 +113,13 @@ unsigned sdh_pending(const struct wg_device *dev)
 	return dev->sdh.used;
 }
 
+bool sdh_budget_low(struct wg_device *dev)
+{
+	unsigned left, capacity;
+	key_provider_budget(dev->key, &left, &capacity);
+	return left != UINT_MAX && left <= key_provider_budget_reserve(capacity);
+}
+
 bool sdh_pending_for(const struct wg_device *dev, const struct wg_peer *peer, unsigned kind_mask)
 {
 	for (unsigned i = 0; i < SDH_QUEUE_LEN; i++) {

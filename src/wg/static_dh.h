@@ -17,7 +17,8 @@
  *  - at most SDH_IN_FLIGHT_MAX requests are with the worker, so the choice is made late;
  *  - a request that waited SDH_WAIT_MAX_NS is dropped: the peer retries on its own timer;
  *  - from SDH_LOAD_THRESHOLD pending requests on (1/8 of the queue, the kernel's rule for its
- *    handshake queue) the device counts as under load, so initiations need a cookie first. */
+ *    handshake queue), and while the budget is down to the reserve, the device counts as under
+ *    load, so initiations need a cookie first. */
 #ifndef HWG_WG_STATIC_DH_H
 #define HWG_WG_STATIC_DH_H
 
@@ -104,6 +105,10 @@ void sdh_cancel_peer(struct wg_device *dev, const struct wg_peer *peer);
 void sdh_cancel_all(struct wg_device *dev);
 /* Pending requests, waiting or with the worker. */
 unsigned sdh_pending(const struct wg_device *dev);
+/* True when the interface key's wear budget is down to the reserve kept for configured peers:
+ * the device is then under load, so that every initiator must prove its address with a cookie
+ * before it reaches the chip (nobody can spend the reserve from a spoofed peer address). */
+bool sdh_budget_low(struct wg_device *dev);
 /* Drops requests that waited too long and hands out work; returns when it next needs to run (0:
  * nothing waits). */
 uint64_t sdh_tick(struct wg_device *dev);

@@ -1,12 +1,11 @@
-/* The daemon's "under load" decision: a burst of handshake messages, a key provider whose wear
- * budget is down to the reserve for configured peers (or that says it is busy), or a key worker
- * stuck on one operation each turn it on, and it holds for one second after the signal was last
- * seen. An operation merely running on the chip does not (a normal handshake must not make the
- * next peer wait for a cookie round trip). */
+/* The daemon's "under load" decision: a burst of handshake messages, a key provider that says it
+ * is busy (an SE050 with its wear budget spent), or a key worker stuck on one operation each turn
+ * it on, and it holds for one second after the signal was last seen. An operation merely running
+ * on the chip does not (a normal handshake must not make the next peer wait for a cookie round
+ * trip). The wear budget's reserve is the core's signal (tests/wg/test_async.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <limits.h>
 #include <stdint.h>
 
 #include <cmocka.h>
@@ -99,47 +98,6 @@ static void stuck_worker_counts(void **state)
 	assert_false(load_under_load(&m, NULL, T0 + 100 * SEC, T0 + 10 * SEC));
 }
 
-struct budget_provider {
-	struct key_provider base; /* first */
-	unsigned left, capacity;
-};
-
-static void fake_budget(struct key_provider *kp, unsigned *left, unsigned *capacity)
-{
-	struct budget_provider *b = (struct budget_provider *)kp;
-	*left = b->left;
-	*capacity = b->capacity;
-}
-
-static const struct key_provider_ops budget_ops = {.name = "fake", .budget = fake_budget};
-
-static void budget_reserve_counts(void **state)
-{
-	struct load_monitor m = {0};
-	struct budget_provider kp = {.base.ops = &budget_ops, .left = 32, .capacity = 32};
-	assert_int_equal(key_provider_budget_reserve(32), 8);
-	for (; kp.left > 8; kp.left--)
-		assert_false(load_under_load(&m, &kp.base, 0, T0));
-	/* down to the quarter kept for configured peers: everyone needs a cookie now */
-	assert_true(load_budget_low(&kp.base));
-	assert_true(load_under_load(&m, &kp.base, 0, T0));
-	kp.left = 9; /* refilled */
-	assert_true(load_under_load(&m, &kp.base, 0, T0 + SEC - 1));
-	assert_false(load_under_load(&m, &kp.base, 0, T0 + SEC));
-	/* small bursts keep at least one operation back; no budget means no reserve */
-	assert_int_equal(key_provider_budget_reserve(1), 0);
-	assert_int_equal(key_provider_budget_reserve(2), 1);
-	assert_int_equal(key_provider_budget_reserve(3), 1);
-	assert_int_equal(key_provider_budget_reserve(4), 1);
-	assert_int_equal(key_provider_budget_reserve(UINT_MAX), 0);
-	struct fake_provider soft = {.base.ops = &plain_ops};
-	unsigned left, capacity;
-	key_provider_budget(&soft.base, &left, &capacity);
-	assert_int_equal(left, UINT_MAX);
-	assert_false(load_budget_low(&soft.base));
-	assert_false(load_budget_low(NULL));
-}
-
 static void busy_provider_counts(void **state)
 {
 	struct load_monitor m = {0};
@@ -167,7 +125,6 @@ int main(void)
 	        cmocka_unit_test(slow_rate_never_triggers),
 	        cmocka_unit_test(provider_running_does_not_count),
 	        cmocka_unit_test(stuck_worker_counts),
-	        cmocka_unit_test(budget_reserve_counts),
 	        cmocka_unit_test(busy_provider_counts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
