@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -40,7 +41,8 @@ enum source_kind {
 	SRC_LINK,
 	SRC_PATH,
 	SRC_SIGNAL,
-	SRC_KEYWORKER
+	SRC_KEYWORKER,
+	SRC_UAPI_TASK
 };
 
 struct source {
@@ -53,8 +55,13 @@ struct conn_source {
 	struct source src; /* first */
 	struct uapi_conn conn;
 	bool registered_out;
-	struct deferred *deferred; /* the request whose answer the key worker is working out */
+	struct deferred *deferred; /* the request whose answer is being worked out */
+	/* waiting for the change in progress (another connection's) to end */
+	bool is_waiting;
+	struct conn_source *next_waiting;
 };
+
+struct set_task;
 
 struct daemon {
 	struct wg_device *dev;
@@ -81,6 +88,13 @@ struct daemon {
 	struct keyworker *worker;
 	struct source worker_src;
 	bool stopping; /* teardown: answers from the worker are only freed */
+	/* The UAPI change in progress (a set applied in slices, or a key operation), and the
+	 * connections whose set or key requests wait for it. */
+	bool changing;
+	struct set_task *set_task;
+	struct conn_source *waiting, *waiting_tail;
+	int task_fd; /* eventfd: the next slice of set_task is due */
+	struct source task_src;
 	bool stop;
 	int exit_status;
 };
@@ -232,36 +246,21 @@ static int set_fwmark(void *ctx, uint32_t mark)
 	return udp_set_fwmark(&d->udp, mark);
 }
 
-/* Applies a parsed set request (prepared: a hardware key opened beforehand on the worker). */
-static void apply_set(struct daemon *d, const struct uapi_set *set,
-                      struct uapi_prepared_key *prepared, struct strbuf *reply)
-{
-	const char *why = NULL;
-	struct uapi_target t = {
-	        .dev = d->dev,
-	        .key_config = &d->p->keys,
-	        .ctx = d,
-	        .set_listen_port = set_listen_port,
-	        .set_fwmark = set_fwmark,
-	        .key_bound = d->key_bound,
-	        .prepared = prepared,
-	};
-	int err = uapi_apply(&t, set, &d->now, &why);
-	if (err)
-		log_error("UAPI set: %s: %s", why ? why : "failed", strerror(-err));
-	else
-		log_verbose("UAPI set: applied");
-	udp_tx_flush(&d->udp, d->tx);
-	d->next_tick = 0; /* configuration may have started timers */
-	uapi_format_errno(reply, err);
-}
-
-static bool handle_request(void *ctx, struct uapi_conn *c, enum uapi_frame_kind kind,
-                           const char *body, size_t len, struct strbuf *reply);
+static enum uapi_answer handle_request(void *ctx, struct uapi_conn *c, enum uapi_frame_kind kind,
+                                       const char *body, size_t len, struct strbuf *reply);
 static void conn_update_events(struct daemon *d, struct conn_source *cs);
 static void conn_close(struct daemon *d, struct conn_source *cs);
 
-/* ---- UAPI requests answered after the key worker's part ---- */
+/* ---- UAPI requests that take longer than one turn of the loop ----
+ *
+ * One change at a time, as wireguard-go's IPC lock: while a set request (or a key operation) is
+ * under way, other connections' set and key requests wait (get is answered at once). A set is
+ * applied a slice of peers per turn of the loop, so that a `wg setconf` of thousands of peers
+ * does not hold up packets; one that installs a new hardware key first opens it on the key
+ * worker. A key operation runs on the key worker. The reply goes out when the work is done. */
+
+/* Peer blocks applied per turn of the loop: a few milliseconds of work at most. */
+#define APPLY_SLICE_PEERS 64
 
 /* What a waiting connection and the worker's job share; the job outlives a closed connection. */
 struct deferred {
@@ -269,13 +268,17 @@ struct deferred {
 	struct conn_source *cs; /* NULL once the connection is closed */
 };
 
-struct deferred_set {
-	struct uapi_prepare_job pj; /* first */
+/* A set request being applied. */
+struct set_task {
+	struct uapi_prepare_job
+	        pj; /* first: the worker's part, when a new hardware key is opened */
 	struct deferred link;
 	struct uapi_set set;
+	struct uapi_prepared_key *prepared; /* &pj.prepared once the worker opened it */
+	struct uapi_apply_state st;
 };
 
-struct deferred_key {
+struct key_task {
 	struct uapi_key_job kj; /* first */
 	struct deferred link;
 };
@@ -285,6 +288,8 @@ static void deferred_answered(struct deferred *link)
 {
 	struct daemon *d = link->d;
 	struct conn_source *cs = link->cs;
+	if (!cs)
+		return;
 	cs->deferred = NULL;
 	if (!uapi_conn_resume(&cs->conn, handle_request, d))
 		conn_close(d, cs);
@@ -292,8 +297,146 @@ static void deferred_answered(struct deferred *link)
 		conn_update_events(d, cs);
 }
 
-static bool defer(struct daemon *d, struct conn_source *cs, struct keyworker_job *job,
-                  struct deferred *link)
+/* The change in progress ended: the connections that waited for it get their turn, in order. */
+static void change_done(struct daemon *d)
+{
+	d->changing = false;
+	struct conn_source *cs = d->waiting;
+	d->waiting = NULL;
+	d->waiting_tail = NULL;
+	while (cs && !d->changing) {
+		struct conn_source *next = cs->next_waiting;
+		cs->next_waiting = NULL;
+		cs->is_waiting = false;
+		if (!uapi_conn_resume(&cs->conn, handle_request, d))
+			conn_close(d, cs);
+		else
+			conn_update_events(d, cs);
+		cs = next;
+	}
+	/* A resumed request started the next change: the rest waits for that one. */
+	while (cs) {
+		struct conn_source *next = cs->next_waiting;
+		cs->next_waiting = NULL;
+		if (d->waiting_tail)
+			d->waiting_tail->next_waiting = cs;
+		else
+			d->waiting = cs;
+		d->waiting_tail = cs;
+		cs = next;
+	}
+}
+
+static void wait_for_change(struct daemon *d, struct conn_source *cs)
+{
+	if (cs->is_waiting)
+		return;
+	cs->is_waiting = true;
+	cs->next_waiting = NULL;
+	if (d->waiting_tail)
+		d->waiting_tail->next_waiting = cs;
+	else
+		d->waiting = cs;
+	d->waiting_tail = cs;
+}
+
+static void stop_waiting(struct daemon *d, struct conn_source *cs)
+{
+	if (!cs->is_waiting)
+		return;
+	struct conn_source *prev = NULL;
+	for (struct conn_source *w = d->waiting; w; prev = w, w = w->next_waiting) {
+		if (w != cs)
+			continue;
+		if (prev)
+			prev->next_waiting = w->next_waiting;
+		else
+			d->waiting = w->next_waiting;
+		if (d->waiting_tail == w)
+			d->waiting_tail = prev;
+		break;
+	}
+	cs->is_waiting = false;
+}
+
+static void set_task_free(struct set_task *task)
+{
+	key_provider_destroy(task->pj.prepared.kp); /* not used: the request failed before it */
+	uapi_apply_state_free(&task->st);
+	uapi_set_free(&task->set);
+	secure_wipe(task, sizeof(*task));
+	free(task);
+}
+
+/* Applies the next slice of the set in progress. Returns true while slices remain (the task
+ * eventfd is then armed, so that the loop comes back to it after the other events). When done,
+ * the reply is in the connection's output, and the connection goes on unless the caller is
+ * answering it right now (inline). */
+static bool set_task_step(struct daemon *d, bool inline_answer)
+{
+	struct set_task *task = d->set_task;
+	struct uapi_target t = {
+	        .dev = d->dev,
+	        .key_config = &d->p->keys,
+	        .ctx = d,
+	        .set_listen_port = set_listen_port,
+	        .set_fwmark = set_fwmark,
+	        .key_bound = d->key_bound,
+	        .prepared = task->prepared,
+	};
+	clock_now(&d->now);
+	bool more = uapi_apply_step(&t, &task->set, &task->st, &d->now, APPLY_SLICE_PEERS);
+	udp_tx_flush(&d->udp, d->tx);
+	d->next_tick = 0; /* configuration may have started timers */
+	if (more) {
+		uint64_t one = 1;
+		while (write(d->task_fd, &one, sizeof(one)) < 0 && errno == EINTR)
+			;
+		return true;
+	}
+	int err = task->st.err;
+	if (err)
+		log_error("UAPI set: %s: %s", task->st.reason, strerror(-err));
+	else
+		log_verbose("UAPI set: applied");
+	d->set_task = NULL;
+	struct deferred link = task->link;
+	set_task_free(task);
+	if (link.cs) {
+		uapi_format_errno(&link.cs->conn.out, err);
+		if (inline_answer)
+			link.cs->deferred = NULL;
+		else
+			deferred_answered(&link);
+	}
+	change_done(d);
+	return false;
+}
+
+static void on_task(struct daemon *d)
+{
+	uint64_t count;
+	while (read(d->task_fd, &count, sizeof(count)) < 0 && errno == EINTR)
+		;
+	if (d->set_task && !d->stopping)
+		set_task_step(d, false);
+}
+
+static void set_prepared(struct keyworker_job *job)
+{
+	struct set_task *task = (struct set_task *)job;
+	struct daemon *d = task->link.d;
+	if (d->stopping) {
+		set_task_free(task);
+		return;
+	}
+	note_slow_operation(job, "opening a key");
+	task->prepared = &task->pj.prepared;
+	set_task_step(d, false);
+}
+
+static bool submit(struct daemon *d, struct conn_source *cs, struct keyworker_job *job,
+                   struct deferred *link)
 {
 	link->d = d;
 	link->cs = cs;
@@ -302,22 +445,6 @@ static bool defer(struct daemon *d, struct conn_source *cs, struct keyworker_job
 		return false;
 	cs->deferred = link;
 	return true;
-}
-
-static void set_prepared(struct keyworker_job *job)
-{
-	struct deferred_set *ds = (struct deferred_set *)job;
-	struct daemon *d = ds->link.d;
-	if (ds->link.cs && !d->stopping) {
-		note_slow_operation(job, "opening a key");
-		clock_now(&d->now);
-		apply_set(d, &ds->set, &ds->pj.prepared, &ds->link.cs->conn.out);
-		deferred_answered(&ds->link);
-	}
-	key_provider_destroy(ds->pj.prepared.kp); /* not used: the request failed before it */
-	uapi_set_free(&ds->set);
-	secure_wipe(ds, sizeof(*ds));
-	free(ds);
 }
 
 static const char *key_op_name(enum uapi_key_op_kind kind)
@@ -337,25 +464,28 @@ static const char *key_op_name(enum uapi_key_op_kind kind)
 
 static void key_op_done(struct keyworker_job *job)
 {
-	struct deferred_key *dk = (struct deferred_key *)job;
-	struct daemon *d = dk->link.d;
-	if (dk->link.cs && !d->stopping) {
-		const struct uapi_key_op *op = &dk->kj.op;
-		struct strbuf *reply = &dk->link.cs->conn.out;
+	struct key_task *kt = (struct key_task *)job;
+	struct daemon *d = kt->link.d;
+	if (!d->stopping) {
+		const struct uapi_key_op *op = &kt->kj.op;
 		note_slow_operation(job, "a key operation");
-		if (dk->kj.err)
+		if (kt->kj.err)
 			log_error("UAPI key operation %s 0x%08X: %s", key_op_name(op->kind),
-			          op->object_id, strerror(-dk->kj.err));
+			          op->object_id, strerror(-kt->kj.err));
 		else
 			log_verbose("UAPI key operation %s 0x%08X: done", key_op_name(op->kind),
 			            op->object_id);
-		if (!dk->kj.err)
-			strbuf_append(reply, dk->kj.lines.data, dk->kj.lines.len);
-		uapi_format_errno(reply, dk->kj.err);
-		deferred_answered(&dk->link);
+		if (kt->link.cs) {
+			struct strbuf *reply = &kt->link.cs->conn.out;
+			if (!kt->kj.err)
+				strbuf_append(reply, kt->kj.lines.data, kt->kj.lines.len);
+			uapi_format_errno(reply, kt->kj.err);
+		}
+		deferred_answered(&kt->link);
+		change_done(d);
 	}
-	uapi_key_job_clear(&dk->kj);
-	free(dk);
+	uapi_key_job_clear(&kt->kj);
+	free(kt);
 }
 
 /* Replacing or deleting the object that holds the interface key would cut the tunnel and destroy
@@ -369,8 +499,8 @@ static bool touches_installed_key(struct daemon *d, const struct uapi_key_op *op
 	return op->kind == UAPI_KEY_DELETE || (op->kind == UAPI_KEY_GENKEY && op->force);
 }
 
-static bool key_op_request(struct daemon *d, struct conn_source *cs, const char *body, size_t len,
-                           struct strbuf *reply)
+static enum uapi_answer key_op_request(struct daemon *d, struct conn_source *cs, const char *body,
+                                       size_t len, struct strbuf *reply)
 {
 	struct uapi_key_op op;
 	size_t line = 0;
@@ -388,23 +518,65 @@ static bool key_op_request(struct daemon *d, struct conn_source *cs, const char 
 		log_error("UAPI key operation: line %zu: %s (errno %d)", line,
 		          why ? why : "invalid", err);
 		uapi_format_errno(reply, err);
-		return true;
+		return UAPI_ANSWERED;
 	}
-	struct deferred_key *dk = calloc(1, sizeof(*dk));
-	if (dk) {
-		uapi_key_job_init(&dk->kj, &op, d->p->keys.se050_bus);
-		dk->kj.job.done = key_op_done;
-		if (defer(d, cs, &dk->kj.job, &dk->link))
-			return false;
-		uapi_key_job_clear(&dk->kj);
-		free(dk);
+	struct key_task *kt = calloc(1, sizeof(*kt));
+	if (kt) {
+		uapi_key_job_init(&kt->kj, &op, d->p->keys.se050_bus);
+		kt->kj.job.done = key_op_done;
+		if (submit(d, cs, &kt->kj.job, &kt->link)) {
+			d->changing = true;
+			return UAPI_LATER;
+		}
+		uapi_key_job_clear(&kt->kj);
+		free(kt);
 	}
-	uapi_format_errno(reply, dk ? -EAGAIN : -ENOMEM);
-	return true;
+	uapi_format_errno(reply, kt ? -EAGAIN : -ENOMEM);
+	return UAPI_ANSWERED;
 }
 
-static bool handle_request(void *ctx, struct uapi_conn *c, enum uapi_frame_kind kind,
-                           const char *body, size_t len, struct strbuf *reply)
+static enum uapi_answer set_request(struct daemon *d, struct conn_source *cs, const char *body,
+                                    size_t len, struct strbuf *reply)
+{
+	struct set_task *task = calloc(1, sizeof(*task));
+	if (!task) {
+		uapi_format_errno(reply, -ENOMEM);
+		return UAPI_ANSWERED;
+	}
+	size_t line = 0;
+	const char *why = NULL;
+	int err = uapi_parse_set(body, len, &task->set, &line, &why);
+	if (err) {
+		log_error("UAPI set: line %zu: %s (errno %d)", line, why ? why : "invalid", err);
+		uapi_format_errno(reply, err);
+		free(task);
+		return UAPI_ANSWERED;
+	}
+	task->link.d = d;
+	task->link.cs = cs;
+	d->set_task = task;
+	d->changing = true;
+	/* A new hardware key is opened on the worker first (it reads the public key from the
+	 * chip); then the request is applied. */
+	if (d->worker && uapi_set_needs_hardware_key(&task->set, wg_device_key(d->dev),
+	                                             d->key_bound, task->pj.prepared.key)) {
+		task->pj.job.run = uapi_prepare_job_run;
+		task->pj.job.done = set_prepared;
+		task->pj.cfg = d->p->keys;
+		if (submit(d, cs, &task->pj.job, &task->link))
+			return UAPI_LATER;
+		d->set_task = NULL;
+		d->changing = false;
+		set_task_free(task);
+		uapi_format_errno(reply, -EAGAIN);
+		return UAPI_ANSWERED;
+	}
+	cs->deferred = &task->link;
+	return set_task_step(d, true) ? UAPI_LATER : UAPI_ANSWERED;
+}
+
+static enum uapi_answer handle_request(void *ctx, struct uapi_conn *c, enum uapi_frame_kind kind,
+                                       const char *body, size_t len, struct strbuf *reply)
 {
 	struct daemon *d = ctx;
 	struct conn_source *cs =
@@ -412,45 +584,15 @@ static bool handle_request(void *ctx, struct uapi_conn *c, enum uapi_frame_kind 
 	clock_now(&d->now);
 	if (kind == UAPI_FRAME_GET) {
 		uapi_get(reply, d->dev, d->udp.port, d->udp.fwmark);
-		return true;
+		return UAPI_ANSWERED;
+	}
+	if (d->changing) {
+		wait_for_change(d, cs);
+		return UAPI_NOT_NOW;
 	}
 	if (kind == UAPI_FRAME_KEY_OP)
 		return key_op_request(d, cs, body, len, reply);
-	struct uapi_set set;
-	size_t line = 0;
-	const char *why = NULL;
-	int err = uapi_parse_set(body, len, &set, &line, &why);
-	if (err) {
-		log_error("UAPI set: line %zu: %s (errno %d)", line, why ? why : "invalid", err);
-		uapi_format_errno(reply, err);
-		return true;
-	}
-	/* A new hardware key is opened on the worker (it reads the public key from the chip),
-	 * then the request is applied as a whole. */
-	uint8_t key[WG_KEY_LEN];
-	if (d->worker &&
-	    uapi_set_needs_hardware_key(&set, wg_device_key(d->dev), d->key_bound, key)) {
-		struct deferred_set *ds = calloc(1, sizeof(*ds));
-		if (ds) {
-			ds->pj.job.run = uapi_prepare_job_run;
-			ds->pj.job.done = set_prepared;
-			ds->pj.cfg = d->p->keys;
-			memcpy(ds->pj.prepared.key, key, WG_KEY_LEN);
-			ds->set = set;
-			if (defer(d, cs, &ds->pj.job, &ds->link)) {
-				secure_wipe(key, sizeof(key));
-				return false;
-			}
-			free(ds);
-		}
-		secure_wipe(key, sizeof(key));
-		uapi_set_free(&set);
-		uapi_format_errno(reply, ds ? -EAGAIN : -ENOMEM);
-		return true;
-	}
-	apply_set(d, &set, NULL, reply);
-	uapi_set_free(&set);
-	return true;
+	return set_request(d, cs, body, len, reply);
 }
 
 static void conn_update_events(struct daemon *d, struct conn_source *cs)
@@ -466,7 +608,8 @@ static void conn_update_events(struct daemon *d, struct conn_source *cs)
 static void conn_close(struct daemon *d, struct conn_source *cs)
 {
 	if (cs->deferred)
-		cs->deferred->cs = NULL; /* the worker's answer has nowhere to go now */
+		cs->deferred->cs = NULL; /* the answer has nowhere to go now; the work goes on */
+	stop_waiting(d, cs);
 	epoll_ctl(d->epfd, EPOLL_CTL_DEL, cs->conn.fd, NULL);
 	uapi_conn_close(&cs->conn);
 	free(cs);
@@ -618,6 +761,11 @@ static int daemon_setup(struct daemon *d)
 		return -1;
 	}
 	keyworker_attach(d);
+	d->task_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (d->task_fd < 0) {
+		log_error("cannot set up the event loop: %s", strerror(errno));
+		return -1;
+	}
 	struct wg_io io = {
 	        .ctx = d,
 	        .send = io_send,
@@ -649,7 +797,8 @@ static int daemon_setup(struct daemon *d)
 	    add_source(d, d->signal_fd, &d->signal_src, SRC_SIGNAL) ||
 	    (d->link_fd >= 0 && add_source(d, d->link_fd, &d->link_src, SRC_LINK)) ||
 	    (d->path_fd >= 0 && add_source(d, d->path_fd, &d->path_src, SRC_PATH)) ||
-	    (d->worker && add_source(d, keyworker_fd(d->worker), &d->worker_src, SRC_KEYWORKER))) {
+	    (d->worker && add_source(d, keyworker_fd(d->worker), &d->worker_src, SRC_KEYWORKER)) ||
+	    add_source(d, d->task_fd, &d->task_src, SRC_UAPI_TASK)) {
 		log_error("epoll_ctl: %s", strerror(errno));
 		return -1;
 	}
@@ -696,6 +845,9 @@ static void dispatch(struct daemon *d, struct source *src, uint32_t events)
 	case SRC_KEYWORKER:
 		keyworker_drain(d->worker);
 		break;
+	case SRC_UAPI_TASK:
+		on_task(d);
+		break;
 	case SRC_SIGNAL: {
 		struct signalfd_siginfo si;
 		if (read(d->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
@@ -730,6 +882,9 @@ static void daemon_teardown(struct daemon *d)
 	if (d->worker && !keyworker_stop(d->worker, 1000))
 		log_error("the key provider is still busy: not waiting for it");
 	d->worker = NULL;
+	if (d->set_task && !d->set_task->pj.job.done) /* a set half applied: left as it is */
+		set_task_free(d->set_task);
+	d->set_task = NULL;
 	if (d->dev)
 		wg_device_free(d->dev);
 	if (d->udp.fd >= 0)
@@ -737,7 +892,7 @@ static void daemon_teardown(struct daemon *d)
 	uapi_listener_close(&d->p->uapi);
 	if (d->p->tun_fd >= 0)
 		close(d->p->tun_fd);
-	int fds[] = {d->epfd, d->signal_fd, d->link_fd, d->path_fd};
+	int fds[] = {d->epfd, d->signal_fd, d->link_fd, d->path_fd, d->task_fd};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
@@ -755,7 +910,7 @@ int daemon_run(struct daemon_params *p)
 	struct daemon d;
 	memset(&d, 0, sizeof(d));
 	d.p = p;
-	d.udp.fd = d.epfd = d.signal_fd = d.link_fd = d.path_fd = -1;
+	d.udp.fd = d.epfd = d.signal_fd = d.link_fd = d.path_fd = d.task_fd = -1;
 	d.exit_status = 0;
 	d.key_bound = p->bound_key != NULL;
 	if (daemon_setup(&d) != 0) {

@@ -10,24 +10,10 @@
 #include "crypto/portable/secure.h"
 #include "daemon/log.h"
 
-struct peer_cursor {
-	struct wg_peer *peer; /* NULL for a dummy (ignored) peer or before the first public_key */
-	bool created;
-};
-
-/* The peers replace_peers=true found: each is removed at the end of the request unless the
- * request lists it again. Sorted by address for lookup. */
-struct replaced {
-	struct wg_peer **peers;
-	bool *listed;
-	size_t n;
-	bool active;
-};
-
 static int collect_peer(void *ctx, struct wg_peer *peer)
 {
-	struct replaced *r = ctx;
-	r->peers[r->n++] = peer;
+	struct uapi_apply_state *st = ctx;
+	st->replaced[st->n_replaced++] = peer;
 	return 0;
 }
 
@@ -45,61 +31,69 @@ static int count_peers(void *ctx, struct wg_peer *peer)
 	return 0;
 }
 
-static void replaced_finish(const struct uapi_target *t, struct replaced *r)
+/* The peers replace_peers found that the request did not list again go now. */
+static void replaced_finish(const struct uapi_target *t, struct uapi_apply_state *st)
 {
-	for (size_t i = 0; i < r->n; i++)
-		if (!r->listed[i])
-			wg_device_peer_remove(t->dev, r->peers[i]);
-	free(r->peers);
-	free(r->listed);
-	memset(r, 0, sizeof(*r));
+	for (size_t i = 0; i < st->n_replaced; i++)
+		if (!st->listed[i])
+			wg_device_peer_remove(t->dev, st->replaced[i]);
+	uapi_apply_state_free(st);
 }
 
-static void replaced_start(const struct uapi_target *t, struct replaced *r)
+void uapi_apply_state_free(struct uapi_apply_state *st)
 {
-	if (r->active)
-		replaced_finish(t, r);
+	free(st->replaced);
+	free(st->listed);
+	st->replaced = NULL;
+	st->listed = NULL;
+	st->n_replaced = 0;
+	st->replacing = false;
+}
+
+static void replaced_start(const struct uapi_target *t, struct uapi_apply_state *st)
+{
+	if (st->replacing)
+		replaced_finish(t, st);
 	size_t n = 0;
 	wg_device_foreach_peer(t->dev, count_peers, &n);
-	r->peers = calloc(n ? n : 1, sizeof(*r->peers));
-	r->listed = calloc(n ? n : 1, sizeof(*r->listed));
-	if (!r->peers || !r->listed) {
-		free(r->peers);
-		free(r->listed);
-		memset(r, 0, sizeof(*r));
+	st->replaced = calloc(n ? n : 1, sizeof(*st->replaced));
+	st->listed = calloc(n ? n : 1, sizeof(*st->listed));
+	if (!st->replaced || !st->listed) {
+		uapi_apply_state_free(st);
 		/* No room to remember them: remove them at once, as wireguard-go does. */
 		wg_device_peers_clear(t->dev);
 		return;
 	}
-	wg_device_foreach_peer(t->dev, collect_peer, r);
-	qsort(r->peers, r->n, sizeof(*r->peers), by_address);
-	r->active = true;
+	wg_device_foreach_peer(t->dev, collect_peer, st);
+	qsort(st->replaced, st->n_replaced, sizeof(*st->replaced), by_address);
+	st->replacing = true;
 }
 
 /* The slot of peer among the replaced ones, or -1. */
-static ptrdiff_t replaced_find(const struct replaced *r, const struct wg_peer *peer)
+static ptrdiff_t replaced_find(const struct uapi_apply_state *st, const struct wg_peer *peer)
 {
-	if (!r->active)
+	if (!st->replacing)
 		return -1;
-	struct wg_peer **hit = bsearch(&peer, r->peers, r->n, sizeof(*r->peers), by_address);
-	return hit ? hit - r->peers : -1;
+	struct wg_peer **hit =
+	        bsearch(&peer, st->replaced, st->n_replaced, sizeof(*st->replaced), by_address);
+	return hit ? hit - st->replaced : -1;
 }
 
 /* A removed peer must not be removed again at the end. */
-static void replaced_forget(struct replaced *r, const struct wg_peer *peer)
+static void replaced_forget(struct uapi_apply_state *st, const struct wg_peer *peer)
 {
-	ptrdiff_t i = replaced_find(r, peer);
+	ptrdiff_t i = replaced_find(st, peer);
 	if (i >= 0)
-		r->listed[i] = true;
+		st->listed[i] = true;
 }
 
-static void finish_peer(const struct uapi_target *t, struct peer_cursor *c,
+static void finish_peer(const struct uapi_target *t, struct uapi_apply_state *st,
                         const struct wg_time *now)
 {
-	if (c->peer)
-		wg_peer_config_done(t->dev, c->peer, now);
-	c->peer = NULL;
-	c->created = false;
+	if (st->peer)
+		wg_peer_config_done(t->dev, st->peer, now);
+	st->peer = NULL;
+	st->peer_created = false;
 }
 
 /* A software key matches in its clamped form too, as in the unbound case. */
@@ -170,30 +164,30 @@ static int set_private_key(const struct uapi_target *t, const uint8_t key[WG_KEY
 	return err;
 }
 
-static int select_peer(const struct uapi_target *t, struct peer_cursor *c, struct replaced *r,
+static int select_peer(const struct uapi_target *t, struct uapi_apply_state *st,
                        const uint8_t public_key[WG_KEY_LEN], const struct wg_time *now)
 {
-	finish_peer(t, c, now);
+	finish_peer(t, st, now);
 	struct key_provider *own = wg_device_key(t->dev);
 	if (own && ct_equal(own->public_key, public_key, WG_KEY_LEN))
 		return 0; /* our own key: a dummy peer, as wireguard-go */
-	c->peer = wg_device_peer_find(t->dev, public_key);
-	ptrdiff_t slot = c->peer ? replaced_find(r, c->peer) : -1;
-	if (slot >= 0 && !r->listed[slot]) {
+	st->peer = wg_device_peer_find(t->dev, public_key);
+	ptrdiff_t slot = st->peer ? replaced_find(st, st->peer) : -1;
+	if (slot >= 0 && !st->listed[slot]) {
 		/* replace_peers removed it, and this block adds it again: as new, but with its
 		 * sessions. */
-		r->listed[slot] = true;
-		wg_peer_reset_config(t->dev, c->peer, now);
-		c->created = true;
+		st->listed[slot] = true;
+		wg_peer_reset_config(t->dev, st->peer, now);
+		st->peer_created = true;
 		return 0;
 	}
-	if (c->peer)
+	if (st->peer)
 		return 0;
 	int err = -ENOMEM;
-	c->peer = wg_device_peer_add(t->dev, public_key, &err);
-	if (!c->peer)
+	st->peer = wg_device_peer_add(t->dev, public_key, &err);
+	if (!st->peer)
 		return err ? err : -ENOMEM;
-	c->created = true;
+	st->peer_created = true;
 	return 0;
 }
 
@@ -206,26 +200,26 @@ static int remove_prefix(const struct uapi_target *t, struct wg_peer *peer,
 	return err == -ENOENT ? 0 : err;
 }
 
-static int apply_peer_op(const struct uapi_target *t, struct peer_cursor *c, struct replaced *r,
+static int apply_peer_op(const struct uapi_target *t, struct uapi_apply_state *st,
                          const struct uapi_op *op, const struct wg_time *now)
 {
-	struct wg_peer *peer = c->peer;
+	struct wg_peer *peer = st->peer;
 	switch (op->kind) {
 	case UAPI_OP_UPDATE_ONLY:
-		if (peer && c->created) {
-			replaced_forget(r, peer);
+		if (peer && st->peer_created) {
+			replaced_forget(st, peer);
 			wg_device_peer_remove(t->dev, peer);
-			c->peer = NULL;
-			c->created = false;
+			st->peer = NULL;
+			st->peer_created = false;
 		}
 		return 0;
 	case UAPI_OP_REMOVE:
 		if (peer) {
-			replaced_forget(r, peer);
+			replaced_forget(st, peer);
 			wg_device_peer_remove(t->dev, peer);
 		}
-		c->peer = NULL;
-		c->created = false;
+		st->peer = NULL;
+		st->peer_created = false;
 		return 0;
 	default:
 		break;
@@ -255,49 +249,62 @@ static int apply_peer_op(const struct uapi_target *t, struct peer_cursor *c, str
 	}
 }
 
-int uapi_apply(const struct uapi_target *t, const struct uapi_set *set, const struct wg_time *now,
-               const char **why)
+bool uapi_apply_step(const struct uapi_target *t, const struct uapi_set *set,
+                     struct uapi_apply_state *st, const struct wg_time *now, size_t max_peers)
 {
-	struct peer_cursor c = {0};
-	struct replaced r = {0};
-	const char *reason = NULL;
-	int err = 0;
-	for (size_t i = 0; i < set->n && !err; i++) {
-		const struct uapi_op *op = &set->ops[i];
+	size_t peers = 0;
+	while (st->next < set->n && !st->err) {
+		const struct uapi_op *op = &set->ops[st->next];
+		if (op->kind == UAPI_OP_PEER && peers++ == max_peers) {
+			finish_peer(t, st, now);
+			return true;
+		}
+		st->next++;
 		switch (op->kind) {
 		case UAPI_OP_PRIVATE_KEY:
 			/* A new key may remove a peer (our own public key): settle the replaced
 			 * ones first, so none is left dangling. */
-			if (r.active)
-				replaced_finish(t, &r);
-			err = set_private_key(t, op->u.key, now, &reason);
+			if (st->replacing)
+				replaced_finish(t, st);
+			st->err = set_private_key(t, op->u.key, now, &st->reason);
 			break;
 		case UAPI_OP_LISTEN_PORT:
-			err = t->set_listen_port(t->ctx, (uint16_t)op->u.num);
-			reason = "cannot bind the listen port";
+			st->err = t->set_listen_port(t->ctx, (uint16_t)op->u.num);
+			st->reason = "cannot bind the listen port";
 			break;
 		case UAPI_OP_FWMARK:
-			err = t->set_fwmark(t->ctx, (uint32_t)op->u.num);
-			reason = "cannot set the fwmark";
+			st->err = t->set_fwmark(t->ctx, (uint32_t)op->u.num);
+			st->reason = "cannot set the fwmark";
 			break;
 		case UAPI_OP_REPLACE_PEERS:
-			finish_peer(t, &c, now);
-			replaced_start(t, &r);
+			finish_peer(t, st, now);
+			replaced_start(t, st);
 			break;
 		case UAPI_OP_PEER:
-			err = select_peer(t, &c, &r, op->u.key, now);
-			reason = "cannot create the peer";
+			st->err = select_peer(t, st, op->u.key, now);
+			st->reason = "cannot create the peer";
 			break;
 		default:
-			err = apply_peer_op(t, &c, &r, op, now);
-			reason = "cannot apply a peer setting";
+			st->err = apply_peer_op(t, st, op, now);
+			st->reason = "cannot apply a peer setting";
 			break;
 		}
 	}
-	finish_peer(t, &c, now);
-	if (r.active)
-		replaced_finish(t, &r);
-	if (err && why)
-		*why = reason ? reason : "failed";
-	return err;
+	finish_peer(t, st, now);
+	if (st->replacing)
+		replaced_finish(t, st);
+	if (st->err && !st->reason)
+		st->reason = "failed";
+	return false;
+}
+
+int uapi_apply(const struct uapi_target *t, const struct uapi_set *set, const struct wg_time *now,
+               const char **why)
+{
+	struct uapi_apply_state st = {0};
+	while (uapi_apply_step(t, set, &st, now, SIZE_MAX))
+		;
+	if (st.err && why)
+		*why = st.reason;
+	return st.err;
 }

@@ -47,4 +47,29 @@ struct uapi_target {
 int uapi_apply(const struct uapi_target *t, const struct uapi_set *set, const struct wg_time *now,
                const char **why);
 
+/* The same, a slice at a time, so that the daemon can move packets between slices of a large
+ * request (a `wg setconf` of thousands of peers). A slice never splits a peer's block: traffic
+ * sees each peer either as it was or as the request leaves it. Zero-initialise the state, call
+ * uapi_apply_step until it returns false, then read err and reason; between calls nothing else
+ * may change the device's peers or key. */
+struct uapi_apply_state {
+	size_t next; /* the next operation */
+	struct wg_peer *peer;
+	bool peer_created;
+	/* replace_peers: the peers it found, sorted by address, and which the request listed */
+	struct wg_peer **replaced;
+	bool *listed;
+	size_t n_replaced;
+	bool replacing;
+	int err;
+	const char *reason;
+};
+
+/* Applies up to max_peers more peer blocks (and the device lines before them). Returns true while
+ * operations remain. */
+bool uapi_apply_step(const struct uapi_target *t, const struct uapi_set *set,
+                     struct uapi_apply_state *st, const struct wg_time *now, size_t max_peers);
+/* Releases what a state abandoned before the end holds (the peers stay as they are). */
+void uapi_apply_state_free(struct uapi_apply_state *st);
+
 #endif

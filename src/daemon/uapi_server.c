@@ -150,10 +150,16 @@ static bool serve_requests(struct uapi_conn *c, uapi_request_fn fn, void *ctx)
 			break;
 		case UAPI_FRAME_GET:
 		case UAPI_FRAME_SET:
-		case UAPI_FRAME_KEY_OP:
-			c->waiting =
-			        !fn(ctx, c, f.kind, c->in.data + f.body_off, f.body_len, &c->out);
+		case UAPI_FRAME_KEY_OP: {
+			enum uapi_answer a =
+			        fn(ctx, c, f.kind, c->in.data + f.body_off, f.body_len, &c->out);
+			if (a == UAPI_NOT_NOW) {
+				c->waiting = true;
+				return true; /* the request stays in the buffer */
+			}
+			c->waiting = a == UAPI_LATER;
 			break;
+		}
 		}
 		strbuf_consume(&c->in, f.consumed ? f.consumed : c->in.len);
 		if (c->out.failed)

@@ -29,13 +29,20 @@ void uapi_listener_close(struct uapi_listener *l);
 /* True while the path still names our socket (not deleted, not replaced). */
 bool uapi_listener_path_is_ours(const struct uapi_listener *l);
 
-/* Answers one request: GET (body empty), SET or KEY_OP (body = the key=value lines). Appends the
- * full reply, including the closing errno line, to reply and returns true; or returns false when
- * the answer needs work off the event loop (the key worker): the connection then waits, buffering
- * what else arrives, until the owner appends the reply to c->out and calls uapi_conn_resume. */
+/* What a request handler did with a request. */
+enum uapi_answer {
+	UAPI_ANSWERED, /* the full reply, with its errno line, is in reply */
+	UAPI_LATER,    /* taken: the owner appends the reply to c->out later and calls
+	                  uapi_conn_resume; the connection buffers what arrives meanwhile */
+	UAPI_NOT_NOW,  /* not taken: the connection waits, and uapi_conn_resume offers the same
+	                  request again */
+};
+
+/* Handles one request: GET (body empty), SET or KEY_OP (body = the key=value lines). */
 struct uapi_conn;
-typedef bool (*uapi_request_fn)(void *ctx, struct uapi_conn *c, enum uapi_frame_kind kind,
-                                const char *body, size_t len, struct strbuf *reply);
+typedef enum uapi_answer (*uapi_request_fn)(void *ctx, struct uapi_conn *c,
+                                            enum uapi_frame_kind kind, const char *body, size_t len,
+                                            struct strbuf *reply);
 
 struct uapi_conn {
 	int fd;
@@ -51,8 +58,9 @@ void uapi_conn_close(struct uapi_conn *c);
 /* Reads what is available, answers every complete request and starts writing the replies. Returns
  * false when the connection is finished and must be closed. */
 bool uapi_conn_on_readable(struct uapi_conn *c, uapi_request_fn fn, void *ctx);
-/* The reply of the waiting request is in c->out: answers the requests that arrived meanwhile and
- * writes. Returns false when the connection must be closed. */
+/* The waiting is over (the reply of a UAPI_LATER request is in c->out, or a UAPI_NOT_NOW request
+ * may be offered again): serves what is buffered and writes. Returns false when the connection
+ * must be closed. */
 bool uapi_conn_resume(struct uapi_conn *c, uapi_request_fn fn, void *ctx);
 /* Writes pending reply bytes. Returns false when the connection must be closed. */
 bool uapi_conn_on_writable(struct uapi_conn *c);

@@ -287,6 +287,70 @@ static void replace_peers_keeps_relisted_peers(void **state)
 	assert_int_equal(count(get(f), "\npublic_key="), 0);
 }
 
+static int count_one(void *ctx, struct wg_peer *peer)
+{
+	(void)peer;
+	++*(unsigned *)ctx;
+	return 0;
+}
+
+static unsigned peers(struct fixture *f)
+{
+	unsigned n = 0;
+	wg_device_foreach_peer(f->dev, count_one, &n);
+	return n;
+}
+
+static int count_prefix(void *ctx, int family, const uint8_t *addr, uint8_t cidr)
+{
+	++*(unsigned *)ctx;
+	return 0;
+}
+
+static unsigned prefixes_of(struct fixture *f, struct wg_peer *peer)
+{
+	unsigned n = 0;
+	wg_peer_foreach_allowed_ip(f->dev, peer, count_prefix, &n);
+	return n;
+}
+
+/* A big request applied a slice at a time ends as the whole: slices stop only between peer
+ * blocks, and the peers replace_peers did not list go at the very end. */
+static void applied_in_slices(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(set(f, "public_key=" P1 "\nallowed_ip=10.1.0.0/16\n"
+	                        "public_key=" P2 "\nallowed_ip=10.2.0.0/16\n"),
+	                 0);
+	struct strbuf body;
+	strbuf_init(&body);
+	strbuf_printf(&body, "replace_peers=true\npublic_key=" P2 "\nallowed_ip=10.2.0.0/16\n");
+	for (int i = 0; i < 200; i++) {
+		strbuf_printf(&body, "public_key=");
+		for (int k = 0; k < 32; k++)
+			strbuf_printf(&body, "%02x",
+			              (unsigned)(k == 0 ? 0x40 + i / 100 : i % 100 + 1));
+		strbuf_printf(&body, "\nallowed_ip=10.9.%d.0/24\n", i);
+	}
+	struct uapi_set s;
+	assert_int_equal(uapi_parse_set(body.data, body.len, &s, NULL, NULL), 0);
+	struct uapi_apply_state st = {0};
+	unsigned slices = 0;
+	while (uapi_apply_step(&f->target, &s, &st, &f->now, 64)) {
+		slices++;
+		/* between slices: P1 (not listed) is still there, P2 kept its prefix throughout */
+		assert_non_null(peer_of(f, P1));
+		assert_int_equal(prefixes_of(f, peer_of(f, P2)), 1);
+		assert_int_equal(peers(f), 2 + 64 * slices - 1);
+	}
+	assert_int_equal(slices, 3);
+	assert_int_equal(st.err, 0);
+	uapi_set_free(&s);
+	strbuf_free(&body);
+	assert_null(peer_of(f, P1));
+	assert_int_equal(peers(f), 201);
+}
+
 static void private_key_rules(void **state)
 {
 	struct fixture *f = *state;
@@ -457,6 +521,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(replace_peers_keeps_relisted_peers, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(prepared_key_is_used, setup, teardown),
+	        cmocka_unit_test_setup_teardown(applied_in_slices, setup, teardown),
 	        cmocka_unit_test_setup_teardown(busy_port_stops_the_request, setup, teardown),
 	        cmocka_unit_test_setup_teardown(keepalive_on_sends_at_once, setup, teardown),
 	};

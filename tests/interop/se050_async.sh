@@ -7,7 +7,9 @@
 #    does not move) and keeps b's and c's sessions;
 #  - the emulator is frozen (SIGSTOP: the chip answers nothing) while c starts a handshake: the
 #    pings go on without loss, `wg show` and `wg set` answer at once; after SIGCONT c's handshake
-#    completes with no restart.
+#    completes with no restart;
+#  - frozen again while `wg set private-key` installs a new chip key: that set waits for the chip,
+#    `wg show` does not, and a second `wg set` waits for the first.
 . "$(dirname "$0")/lib.sh"
 wgt_require hwguard wireguard-go
 bin=$(dirname "$(wgt_impl_path hwguard)")
@@ -117,5 +119,28 @@ wgt_log "chip frozen: wg show + wg set took $(((t1 - t0) / 1000000)) ms"
 # Recovery: no restart, c gets its handshake (its retransmissions reach the chip again).
 wgt_in b ping -c 1 -W 20 -I 10.77.0.3 10.78.0.1 >/dev/null || wgt_fail "c's handshake after the chip came back"
 c_handshake 10 || wgt_fail "a fresh handshake after the chip came back"
+
+# 3. A set that installs a new chip key waits for the chip (it reads the key's public key) without
+# holding up the loop: get is answered meanwhile, and a second set waits for the first (one
+# change at a time, as wireguard-go) instead of being applied in the middle of it.
+"$bin/hwguard-key" genkey --se050 0x1000000b --via "$ifa" >"$WGT_DIR/next.key" || wgt_fail "genkey --via"
+nextpub=$("$bin/hwguard-key" pubkey --via "$ifa" <"$WGT_DIR/next.key") || wgt_fail "pubkey --via"
+xpub=$(wg genkey | wg pubkey)
+kill -STOP "$emu"
+wgt_in a wg set "$ifa" private-key "$WGT_DIR/next.key" &
+first=$!
+sleep 0.3
+wgt_in a wg set "$ifa" peer "$xpub" allowed-ips 10.98.0.2/32 &
+second=$!
+sleep 0.3
+timeout 2 ip netns exec "$(wgt_ns a)" wg show "$ifa" peers >"$WGT_DIR/peers" ||
+	wgt_fail "wg show blocked while a set waits for the chip"
+grep -q "$xpub" "$WGT_DIR/peers" && wgt_fail "a set was applied while another was under way"
+kill -0 "$first" 2>/dev/null || wgt_fail "the key change did not wait for the chip"
+kill -CONT "$emu"
+wait "$first" || wgt_fail "wg set private-key (new chip key)"
+wait "$second" || wgt_fail "the second wg set"
+wgt_in a wg show "$ifa" peers | grep -q "$xpub" || wgt_fail "the second set was lost"
+"$bin/hwguard-key" show "$ifa" | grep -q "$nextpub" || wgt_fail "the new key is not installed"
 kill -0 "$pid" 2>/dev/null || wgt_fail "the daemon died"
 wgt_pass
