@@ -276,6 +276,7 @@ struct set_task {
 	struct uapi_set set;
 	struct uapi_prepared_key *prepared; /* &pj.prepared once the worker opened it */
 	struct uapi_apply_state st;
+	bool at_worker; /* the worker owns it until set_prepared */
 };
 
 struct key_task {
@@ -426,7 +427,9 @@ static void set_prepared(struct keyworker_job *job)
 {
 	struct set_task *task = (struct set_task *)job;
 	struct daemon *d = task->link.d;
+	task->at_worker = false;
 	if (d->stopping) {
+		d->set_task = NULL;
 		set_task_free(task);
 		return;
 	}
@@ -563,6 +566,7 @@ static enum uapi_answer set_request(struct daemon *d, struct conn_source *cs, co
 		task->pj.job.run = uapi_prepare_job_run;
 		task->pj.job.done = set_prepared;
 		task->pj.cfg = d->p->keys;
+		task->at_worker = true;
 		if (submit(d, cs, &task->pj.job, &task->link))
 			return UAPI_LATER;
 		d->set_task = NULL;
@@ -882,7 +886,9 @@ static void daemon_teardown(struct daemon *d)
 	if (d->worker && !keyworker_stop(d->worker, 1000))
 		log_error("the key provider is still busy: not waiting for it");
 	d->worker = NULL;
-	if (d->set_task && !d->set_task->pj.job.done) /* a set half applied: left as it is */
+	/* A set half applied stays as it is. One whose key the worker never finished opening
+	 * belongs to the abandoned worker now. */
+	if (d->set_task && !d->set_task->at_worker)
 		set_task_free(d->set_task);
 	d->set_task = NULL;
 	if (d->dev)
