@@ -44,6 +44,7 @@ int cmd_delete(int argc, char **argv)
 		fprintf(stderr, "hwguard-key delete: --bus and --via exclude each other\n");
 		return 2;
 	}
+	struct se050 *se = NULL;
 	int r;
 	if (via) {
 		if (via_check_ifname(via))
@@ -54,17 +55,20 @@ int cmd_delete(int argc, char **argv)
 			return 1;
 		r = (int)err;
 	} else {
-		struct se050 *se = open_chip(bus);
+		se = open_chip(bus);
 		if (!se)
 			return 1;
 		r = se050_delete(se, id);
-		se050_close(se);
 	}
 	if (r) {
 		char what[64];
 		snprintf(what, sizeof(what), "cannot delete 0x%08X", id);
-		report(what, r);
+		report(se, what, r);
+		if (se)
+			se050_close(se);
 		return 1;
 	}
+	if (se)
+		se050_close(se);
 	return 0;
 }

@@ -74,6 +74,7 @@ int cmd_genkey(int argc, char **argv)
 	uint32_t id;
 	if (parse_object_id(id_s, &id))
 		return 2;
+	struct se050 *se = NULL;
 	int r;
 	if (via) {
 		if (via_check_ifname(via))
@@ -84,18 +85,21 @@ int cmd_genkey(int argc, char **argv)
 			return 1;
 		r = (int)err;
 	} else {
-		struct se050 *se = open_chip(bus);
+		se = open_chip(bus);
 		if (!se)
 			return 1;
 		r = se050_generate_x25519(se, id, force);
-		se050_close(se);
 	}
 	if (r) {
 		char what[64];
 		snprintf(what, sizeof(what), "cannot generate a key at 0x%08X", id);
-		report(what, r);
+		report(se, what, r);
+		if (se)
+			se050_close(se);
 		return 1;
 	}
+	if (se)
+		se050_close(se);
 	se050_handle_encode(id, key);
 	key_to_base64(out, key);
 	printf("%s\n", out);

@@ -18,24 +18,27 @@ static void usage(FILE *f)
 	        "daemon of IFNAME, which owns the chip while it runs.\n");
 }
 
-/* Prints one object as the local listing does. */
-static int print_object(uint32_t id, int describe_err, uint8_t type, uint8_t curve,
-                        const uint8_t *pub)
+/* Prints one object: an X25519 key pair with its public key and handle, or what is known of it.
+ * Returns 1 for an object that could not be read. */
+static int print_object(uint32_t id, int err, uint8_t type, uint8_t curve, const uint8_t *pub)
 {
-	if (describe_err) {
-		printf("0x%08X  (unreadable)\n", id);
-		return 1;
-	}
-	if (!pub) {
-		printf("0x%08X  other (type 0x%02X, curve 0x%02X)\n", id, type, curve);
+	if (pub) {
+		uint8_t handle[KEY_LEN];
+		char pub64[B64_KEY_LEN + 1], handle64[B64_KEY_LEN + 1];
+		se050_handle_encode(id, handle);
+		key_to_base64(pub64, pub);
+		key_to_base64(handle64, handle);
+		printf("0x%08X  x25519  public %s  handle %s\n", id, pub64, handle64);
 		return 0;
 	}
-	uint8_t handle[KEY_LEN];
-	char pub64[B64_KEY_LEN + 1], handle64[B64_KEY_LEN + 1];
-	se050_handle_encode(id, handle);
-	key_to_base64(pub64, pub);
-	key_to_base64(handle64, handle);
-	printf("0x%08X  x25519  public %s  handle %s\n", id, pub64, handle64);
+	if (err) {
+		printf("0x%08X  (unreadable: %s)\n", id, se050_strerror(err));
+		return 1;
+	}
+	if (se05x_is_x25519_key_pair(type, curve))
+		printf("0x%08X  x25519  (its policy forbids reading the public key)\n", id);
+	else
+		printf("0x%08X  other (type 0x%02X, curve 0x%02X)\n", id, type, curve);
 	return 0;
 }
 
@@ -54,11 +57,9 @@ struct via_list {
 static void via_list_flush(struct via_list *l)
 {
 	if (l->have) {
-		bool x25519 = l->type == SE05X_TYPE_EC_KEY_PAIR &&
-		              l->curve == SE05X_CURVE_MONT_DH_25519 && l->have_pub;
-		int describe_err = l->described ? 0 : l->err ? l->err : -EIO;
-		l->status |= print_object(l->id, describe_err, l->type, l->curve,
-		                          x25519 ? l->pub : NULL);
+		int err = l->have_pub || l->described ? 0 : l->err ? l->err : -EIO;
+		l->status |=
+		        print_object(l->id, err, l->type, l->curve, l->have_pub ? l->pub : NULL);
 	}
 	int status = l->status;
 	memset(l, 0, sizeof(*l));
@@ -96,7 +97,7 @@ static int list_via(const char *ifname)
 	if (via_key_op(ifname, &op, via_list_line, &l, &err))
 		return 1;
 	if (err) {
-		report("cannot list objects", (int)err);
+		report(NULL, "cannot list objects", (int)err);
 		return 1;
 	}
 	via_list_flush(&l);
@@ -133,18 +134,23 @@ int cmd_list(int argc, char **argv)
 	size_t n;
 	int r = se050_list(se, ids, LIST_MAX, &n);
 	if (r) {
+		report(se, "cannot list objects", r);
 		se050_close(se);
-		report("cannot list objects", r);
 		return 1;
 	}
 	int status = 0;
 	for (size_t i = 0; i < n; i++) {
 		uint8_t type = 0, curve = 0, pub[KEY_LEN];
-		r = se050_describe(se, ids[i], &type, &curve);
-		bool x25519 = !r && type == SE05X_TYPE_EC_KEY_PAIR &&
-		              curve == SE05X_CURVE_MONT_DH_25519 &&
-		              se050_x25519_public(se, ids[i], pub) == 0;
-		status |= print_object(ids[i], r, type, curve, x25519 ? pub : NULL);
+		/* Most objects on a hwguard chip are its keys: ask for the public key first, and
+		 * describe only what is something else. */
+		r = se050_x25519_public(se, ids[i], pub);
+		if (r == 0) {
+			print_object(ids[i], 0, type, curve, pub);
+			continue;
+		}
+		if (r == -EINVAL || r == -EACCES)
+			r = se050_describe(se, ids[i], &type, &curve);
+		status |= print_object(ids[i], r, type, curve, NULL);
 	}
 	se050_close(se);
 	return status;

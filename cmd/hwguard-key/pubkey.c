@@ -36,7 +36,7 @@ static int pubkey_via(const char *ifname, uint32_t id)
 	if (err) {
 		char what[64];
 		snprintf(what, sizeof(what), "cannot read the public key of 0x%08X", id);
-		report(what, (int)err);
+		report(NULL, what, (int)err);
 		return 1;
 	}
 	if (!pub[0]) {

@@ -42,19 +42,18 @@ static int list_objects(struct se050 *se, struct strbuf *sb)
 	for (size_t i = 0; i < n; i++) {
 		uint8_t type, curve, pub[KEY_LEN];
 		strbuf_printf(sb, "object_id=%u\n", ids[i]);
-		err = se050_describe(se, ids[i], &type, &curve);
-		if (err) {
-			strbuf_printf(sb, "object_error=%d\n", err);
+		/* As hwguard-key list: the public key first, a description for anything else. */
+		err = se050_x25519_public(se, ids[i], pub);
+		if (err == 0) {
+			public_key_line(sb, pub);
 			continue;
 		}
-		strbuf_printf(sb, "object_type=%u\nobject_curve=%u\n", type, curve);
-		if (type == SE05X_TYPE_EC_KEY_PAIR && curve == SE05X_CURVE_MONT_DH_25519) {
-			err = se050_x25519_public(se, ids[i], pub);
-			if (err)
-				strbuf_printf(sb, "object_error=%d\n", err);
-			else
-				public_key_line(sb, pub);
-		}
+		if (err == -EINVAL || err == -EACCES)
+			err = se050_describe(se, ids[i], &type, &curve);
+		if (err)
+			strbuf_printf(sb, "object_error=%d\n", err);
+		else
+			strbuf_printf(sb, "object_type=%u\nobject_curve=%u\n", type, curve);
 	}
 	return 0;
 }
