@@ -2,9 +2,10 @@
 # hwguard with its key in se050-emu (40 ms per ECDH) keeps moving packets while the chip works and
 # while it does not answer at all. Side a = hwguard; side b = two wireguard-go interfaces: b (a
 # stable session with a, pinged every 20 ms) and c (re-handshakes with a: es on the chip).
-#  - c re-handshakes three times and `wg setconf` gives a 300 more peers (b and c listed as they
-#    are): no ping to b is lost, the setconf costs no chip operation (the emulator's ECDH count
-#    does not move) and keeps b's and c's sessions;
+#  - c re-handshakes three times (exactly one chip ECDH each: the emulator counts them) and
+#    `wg setconf` gives a 300 more peers (b and c listed as they are): no ping to b is lost, the
+#    setconf costs no chip operation (the emulator's ECDH count does not move) and keeps b's and
+#    c's sessions;
 #  - the emulator is frozen (SIGSTOP: the chip answers nothing) while c starts a handshake: the
 #    pings go on without loss, `wg show` and `wg set` answer at once; after SIGCONT c's handshake
 #    completes with no restart;
@@ -86,7 +87,11 @@ for i in range(300):
 PY
 wgt_in a ping -i 0.02 -c 150 -W 1 10.77.0.2 >"$WGT_DIR/ping1" 2>&1 &
 traffic=$!
+chip0=$(ecdh_count)
 for i in 1 2 3; do c_handshake || wgt_fail "handshake $i of c"; done
+# Exactly one chip ECDH per handshake ('es'; c's static-static is cached since the first one).
+chip1=$(ecdh_count)
+[ $((chip1 - chip0)) = 3 ] || wgt_fail "3 handshakes of c ran $((chip1 - chip0)) chip ECDHs, not 3"
 hs_b=$(wgt_in a wg show "$ifa" latest-handshakes | grep "$(wgt_pub b)" | cut -f2)
 chip_before=$(ecdh_count)
 wgt_in a wg setconf "$ifa" "$WGT_DIR/many.conf" || wgt_fail "wg setconf"

@@ -47,17 +47,25 @@ grep -q "^0x1000000A  x25519  public $newpub  handle $(cat "$WGT_DIR/new.handle"
 	wgt_fail "list lacks the new key: $(cat "$WGT_DIR/list")"
 sleep 1
 # The rotation itself: the server replaces the peer, then the device switches.
+t0=$(date +%s%N)
 wgt_in b wg set "$ifb" peer "$newpub" endpoint 192.0.2.1:51821 allowed-ips 10.77.0.1/32 \
 	peer "$oldpub" remove || wgt_fail "server: replace the peer"
 wgt_in a wg set "$ifa" private-key "$WGT_DIR/new.handle" || wgt_fail "device: switch the key"
+t1=$(date +%s%N)
 wait "$traffic"
 sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$WGT_DIR/ping.out")
 got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$WGT_DIR/ping.out")
 lost=$((sent - got))
-wgt_log "rotation under traffic: $sent pings every 50 ms, $lost lost"
-# One handshake with the chip: static-static and se at 40 ms each plus a round trip, about 100 ms:
-# two pings at most; pings sent during it wait for the new session and are not lost.
-[ "$sent" = 120 ] && [ "$lost" -le 2 ] || wgt_fail "$lost of $sent pings lost: $(tail -3 "$WGT_DIR/ping.out")"
+# Pings the device sends between the two commands go to a server that no longer knows its key:
+# those are the procedure's (a quiet machine runs both commands in a few ms). After the switch,
+# pings wait for the new handshake (static-static and se on the chip, 40 ms each, plus a round
+# trip: about 100 ms) and are delivered, so the handshake itself may cost one in flight at most.
+window=$(((t1 - t0) / 1000000))
+between=$((window / 50 + 1))
+wgt_log "rotation under traffic: $sent pings every 50 ms, $lost lost; the two commands took $window ms ($between pings)"
+[ "$sent" = 120 ] || wgt_fail "ping: $(tail -3 "$WGT_DIR/ping.out")"
+[ "$lost" -le $((between + 1)) ] ||
+	wgt_fail "$lost pings lost, more than the $between sent between the two commands and one"
 kill -0 "$pid" 2>/dev/null && [ "$(cat "$WGT_DIR/a.pid")" = "$pid" ] || wgt_fail "the daemon restarted"
 show=$("$key" show "$ifa") || wgt_fail "show"
 echo "$show" | grep -q "$newpub" || wgt_fail "show: $show"
