@@ -7,6 +7,8 @@ packages=(
 	# build
 	build-essential cmake pkg-config clang libclang-rt-14-dev
 	libssl-dev libsqlite3-dev libcmocka-dev
+	# pufauth server store shared by several servers; its tests start a private PostgreSQL server
+	libpq-dev postgresql
 	# device-side cross build (firmware/size.sh and its test)
 	gcc-arm-none-eabi libnewlib-arm-none-eabi
 	# real peers and network tools for interop tests, benchmarks and the demo
