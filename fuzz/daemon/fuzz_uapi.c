@@ -1,5 +1,6 @@
 /* libFuzzer target for the UAPI request path: stream framing (uapi_frame_next), the `set=1` parser
- * (uapi_parse_set) and the formatters the parsed values flow back through in `get=1`. Invariants
+ * (uapi_parse_set), hwguard's key-operation parser (uapi_parse_key_op) and the formatters the
+ * parsed values flow back through in `get=1` (and in hwguard-key's requests). Invariants
  * checked: framing never consumes more than it was given and always makes progress on a complete
  * request; a parsed endpoint or prefix formats to text that parses back to the same value. */
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include "daemon/strbuf.h"
 #include "daemon/text.h"
 #include "daemon/uapi_frame.h"
+#include "daemon/uapi_keyops.h"
 #include "daemon/uapi_set.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -38,6 +40,24 @@ static void check_round_trip(const struct uapi_op *op)
 	strbuf_free(&sb);
 }
 
+/* A key operation that parses is printed (as hwguard-key sends it) and must parse back the same. */
+static void check_key_op(const char *body, size_t len)
+{
+	struct uapi_key_op op, back;
+	if (uapi_parse_key_op(body, len, &op, NULL, NULL) != 0)
+		return;
+	struct strbuf sb;
+	strbuf_init(&sb);
+	uapi_format_key_op(&sb, &op);
+	struct uapi_frame f;
+	uapi_frame_next(sb.data, sb.len, &f);
+	if (sb.failed || f.kind != UAPI_FRAME_KEY_OP || f.consumed != sb.len ||
+	    uapi_parse_key_op(sb.data + f.body_off, f.body_len, &back, NULL, NULL) != 0 ||
+	    memcmp(&op, &back, sizeof(op)) != 0)
+		abort();
+	strbuf_free(&sb);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *buf = (const char *)data;
@@ -62,6 +82,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					check_round_trip(&set.ops[i]);
 				uapi_set_free(&set);
 			}
+		} else if (f.kind == UAPI_FRAME_KEY_OP) {
+			check_key_op(buf + pos + f.body_off, f.body_len);
 		}
 		pos += f.consumed;
 	}
@@ -69,5 +91,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct uapi_set set;
 	if (uapi_parse_set(buf, size, &set, NULL, NULL) == 0)
 		uapi_set_free(&set);
+	check_key_op(buf, size);
 	return 0;
 }

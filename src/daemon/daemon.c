@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <sys/socket.h>
@@ -13,7 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "crypto/portable/secure.h"
 #include "crypto/random.h"
+#include "daemon/keyworker.h"
 #include "daemon/load.h"
 #include "daemon/log.h"
 #include "daemon/netwatch.h"
@@ -25,6 +28,8 @@
 #include "daemon/udp.h"
 #include "daemon/uapi_apply.h"
 #include "daemon/uapi_get.h"
+#include "daemon/uapi_keyjob.h"
+#include "daemon/uapi_keyops.h"
 #include "wg/wg.h"
 
 #define TUN_READS_PER_WAKEUP 64
@@ -39,18 +44,28 @@ enum source_kind {
 	SRC_LINK,
 	SRC_PATH,
 	SRC_SIGNAL,
-	SRC_UAPI_TIMER
+	SRC_UAPI_TIMER,
+	SRC_KEYWORKER,
+	SRC_UAPI_TASK
 };
 
 struct source {
 	enum source_kind kind;
 };
 
+struct deferred;
+
 struct conn_source {
 	struct source src; /* first */
 	struct uapi_conn conn;
-	bool registered_out;
+	uint32_t registered;       /* the epoll events it is registered for; 0: not in epoll */
+	struct deferred *deferred; /* the request whose answer is being worked out */
+	/* waiting for the change in progress (another connection's) to end */
+	bool is_waiting;
+	struct conn_source *next_waiting;
 };
+
+struct set_task;
 
 struct daemon {
 	struct wg_device *dev;
@@ -79,6 +94,18 @@ struct daemon {
 	bool key_bound;
 	struct source tun_src, udp_src, listen_src, link_src, path_src, signal_src;
 	int path_fd, signal_fd;
+	/* Runs what waits on key hardware; NULL if it could not start (then the core calls a
+	 * blocking provider inline, as before there was a worker). */
+	struct keyworker *worker;
+	struct source worker_src;
+	bool stopping; /* teardown: answers from the worker are only freed */
+	/* The UAPI change in progress (a set applied in slices, or a key operation), and the
+	 * connections whose set or key requests wait for it. */
+	bool changing;
+	struct set_task *set_task;
+	struct conn_source *waiting, *waiting_tail;
+	int task_fd; /* eventfd: the next slice of set_task is due */
+	struct source task_src;
 	bool stop;
 	int exit_status;
 };
@@ -134,7 +161,70 @@ static void io_flush(void *ctx)
 static bool io_under_load(void *ctx)
 {
 	struct daemon *d = ctx;
-	return load_under_load(&d->load, wg_device_key(d->dev), d->now.mono_ns);
+	uint64_t busy_since = d->worker ? keyworker_busy_since(d->worker) : 0;
+	return load_under_load(&d->load, wg_device_key(d->dev), busy_since, d->now.mono_ns);
+}
+
+/* ---- key worker: static-key DH off the event loop ---- */
+
+/* A DH that has not started within this is skipped (no chip operation, no wear): the core has
+ * given up on it by then (SDH_WAIT_MAX_NS) and the peer retries. */
+#define DH_JOB_DEADLINE_NS (2 * NSEC_PER_SEC)
+/* A device operation this slow is worth a line in the log. */
+#define KEY_OP_SLOW_NS NSEC_PER_SEC
+
+static void note_slow_operation(const struct keyworker_job *job, const char *what)
+{
+	if (job->started_ns && job->finished_ns - job->started_ns >= KEY_OP_SLOW_NS)
+		log_error("the key provider took %.1f s for %s (result %d)",
+		          (double)(job->finished_ns - job->started_ns) / 1e9, what, job->result);
+}
+
+static void dh_done(struct keyworker_job *job)
+{
+	struct daemon *d = job->ctx;
+	if (!d->stopping) {
+		note_slow_operation(job, "a static-key Diffie-Hellman");
+		clock_now(&d->now);
+		wg_device_static_dh_done(d->dev, job->ticket, job->result, job->shared, &d->now);
+		d->next_tick = 0; /* the handshake it resumed may have armed timers */
+	}
+	secure_wipe(job->shared, sizeof(job->shared));
+	key_provider_destroy(job->kp);
+	free(job);
+}
+
+static int io_static_dh_submit(void *ctx, struct key_provider *kp, const uint8_t input[WG_KEY_LEN],
+                               uint64_t ticket)
+{
+	struct daemon *d = ctx;
+	struct keyworker_job *job = calloc(1, sizeof(*job));
+	if (!job)
+		return -ENOMEM;
+	job->kp = key_provider_hold(kp);
+	memcpy(job->input, input, WG_KEY_LEN);
+	job->deadline_ns = d->now.mono_ns + DH_JOB_DEADLINE_NS;
+	job->done = dh_done;
+	job->ctx = d;
+	job->ticket = ticket;
+	int err = keyworker_submit(d->worker, job);
+	if (err) {
+		key_provider_destroy(job->kp);
+		free(job);
+	}
+	return err;
+}
+
+static void keyworker_attach(struct daemon *d)
+{
+	int err = keyworker_start(&d->worker);
+	if (err) {
+		d->worker = NULL;
+		log_error(
+		        "cannot start the key worker (%s): hardware key operations will run on the "
+		        "event loop",
+		        strerror(-err));
+	}
 }
 
 /* ---- UAPI ---- */
@@ -178,26 +268,134 @@ static void daemon_counters(const struct daemon *d, struct uapi_counters_view *c
 	c->timestamp_mark_writes = d->stamps.mark.writes;
 }
 
-static void handle_request(void *ctx, enum uapi_frame_kind kind, const char *body, size_t len,
-                           struct strbuf *reply)
+static struct conn_source *conn_of(struct uapi_conn *c)
 {
-	struct daemon *d = ctx;
-	clock_now(&d->now);
-	if (kind == UAPI_FRAME_GET) {
-		struct uapi_counters_view counters;
-		daemon_counters(d, &counters);
-		uapi_get(reply, d->dev, d->udp.port, d->udp.fwmark, &counters);
-		return;
-	}
+	return (struct conn_source *)((char *)c - offsetof(struct conn_source, conn));
+}
+
+static enum uapi_answer handle_request(void *ctx, struct uapi_conn *c, enum uapi_frame_kind kind,
+                                       const char *body, size_t len, struct strbuf *reply);
+static void conn_resume(struct daemon *d, struct conn_source *cs);
+
+/* ---- UAPI requests that take longer than one turn of the loop ----
+ *
+ * One change at a time, as wireguard-go's IPC lock: while a set request (or a key operation) is
+ * under way, other connections' set and key requests wait (get is answered at once). A set is
+ * applied a slice of peers per turn of the loop, so that a `wg setconf` of thousands of peers
+ * does not hold up packets; one that installs a new hardware key first opens it on the key
+ * worker. A key operation runs on the key worker. The reply goes out when the work is done. */
+
+/* Peer blocks applied per turn of the loop: a few milliseconds of work at most. */
+#define APPLY_SLICE_PEERS 64
+
+/* What a waiting connection and the worker's job share; the job outlives a closed connection. */
+struct deferred {
+	struct daemon *d;
+	struct conn_source *cs; /* NULL once the connection is closed */
+};
+
+/* A set request being applied. */
+struct set_task {
+	struct uapi_prepare_job
+	        pj; /* first: the worker's part, when a new hardware key is opened */
+	struct deferred link;
 	struct uapi_set set;
-	size_t line = 0;
-	const char *why = NULL;
-	int err = uapi_parse_set(body, len, &set, &line, &why);
-	if (err) {
-		log_error("UAPI set: line %zu: %s (errno %d)", line, why ? why : "invalid", err);
-		uapi_format_errno(reply, err);
+	struct uapi_prepared_key *prepared; /* &pj.prepared once the worker opened it */
+	struct uapi_apply_state st;
+	bool at_worker; /* the worker owns it until set_prepared */
+};
+
+struct key_task {
+	struct uapi_key_job kj; /* first */
+	struct deferred link;
+};
+
+/* The reply is in the connection's output: send it and go on with what arrived meanwhile. */
+static void deferred_answered(struct deferred *link)
+{
+	struct daemon *d = link->d;
+	struct conn_source *cs = link->cs;
+	if (!cs)
 		return;
+	cs->deferred = NULL;
+	conn_resume(d, cs);
+}
+
+/* The change in progress ended: the connections that waited for it get their turn, in order. */
+static void change_done(struct daemon *d)
+{
+	d->changing = false;
+	struct conn_source *cs = d->waiting;
+	d->waiting = NULL;
+	d->waiting_tail = NULL;
+	while (cs && !d->changing) {
+		struct conn_source *next = cs->next_waiting;
+		cs->next_waiting = NULL;
+		cs->is_waiting = false;
+		conn_resume(d, cs);
+		cs = next;
 	}
+	/* A resumed request started the next change: the rest waits for that one. */
+	while (cs) {
+		struct conn_source *next = cs->next_waiting;
+		cs->next_waiting = NULL;
+		if (d->waiting_tail)
+			d->waiting_tail->next_waiting = cs;
+		else
+			d->waiting = cs;
+		d->waiting_tail = cs;
+		cs = next;
+	}
+}
+
+static void wait_for_change(struct daemon *d, struct conn_source *cs)
+{
+	if (cs->is_waiting)
+		return;
+	cs->is_waiting = true;
+	cs->next_waiting = NULL;
+	if (d->waiting_tail)
+		d->waiting_tail->next_waiting = cs;
+	else
+		d->waiting = cs;
+	d->waiting_tail = cs;
+}
+
+static void stop_waiting(struct daemon *d, struct conn_source *cs)
+{
+	if (!cs->is_waiting)
+		return;
+	struct conn_source *prev = NULL;
+	for (struct conn_source *w = d->waiting; w; prev = w, w = w->next_waiting) {
+		if (w != cs)
+			continue;
+		if (prev)
+			prev->next_waiting = w->next_waiting;
+		else
+			d->waiting = w->next_waiting;
+		if (d->waiting_tail == w)
+			d->waiting_tail = prev;
+		break;
+	}
+	cs->is_waiting = false;
+}
+
+static void set_task_free(struct set_task *task)
+{
+	key_provider_destroy(task->pj.prepared.kp); /* not used: the request failed before it */
+	uapi_apply_state_free(&task->st);
+	uapi_set_free(&task->set);
+	secure_wipe(task, sizeof(*task));
+	free(task);
+}
+
+/* Applies the next slice of the set in progress. Returns true while slices remain (the task
+ * eventfd is then armed, so that the loop comes back to it after the other events). When done,
+ * the reply is in the connection's output, and the connection goes on unless the caller is
+ * answering it right now (inline). */
+static bool set_task_step(struct daemon *d, bool inline_answer)
+{
+	struct set_task *task = d->set_task;
 	struct uapi_target t = {
 	        .dev = d->dev,
 	        .key_config = &d->p->keys,
@@ -205,35 +403,241 @@ static void handle_request(void *ctx, enum uapi_frame_kind kind, const char *bod
 	        .set_listen_port = set_listen_port,
 	        .set_fwmark = set_fwmark,
 	        .key_bound = d->key_bound,
+	        .prepared = task->prepared,
 	};
-	err = uapi_apply(&t, &set, &d->now, &why);
-	uapi_set_free(&set);
-	if (err)
-		log_error("UAPI set: %s: %s", why ? why : "failed", strerror(-err));
-	else
-		log_verbose("UAPI set: applied");
+	clock_now(&d->now);
+	bool more = uapi_apply_step(&t, &task->set, &task->st, &d->now, APPLY_SLICE_PEERS);
 	udp_tx_flush(&d->udp, d->tx);
 	d->next_tick = 0; /* configuration may have started timers */
-	uapi_format_errno(reply, err);
+	if (more) {
+		uint64_t one = 1;
+		while (write(d->task_fd, &one, sizeof(one)) < 0 && errno == EINTR)
+			;
+		return true;
+	}
+	int err = task->st.err;
+	if (err)
+		log_error("UAPI set: %s: %s", task->st.reason, strerror(-err));
+	else
+		log_verbose("UAPI set: applied");
+	d->set_task = NULL;
+	struct deferred link = task->link;
+	set_task_free(task);
+	if (link.cs) {
+		uapi_format_errno(&link.cs->conn.out, err);
+		if (inline_answer)
+			link.cs->deferred = NULL;
+		else
+			deferred_answered(&link);
+	}
+	change_done(d);
+	return false;
 }
 
+static void on_task(struct daemon *d)
+{
+	uint64_t count;
+	while (read(d->task_fd, &count, sizeof(count)) < 0 && errno == EINTR)
+		;
+	if (d->set_task && !d->stopping)
+		set_task_step(d, false);
+}
+
+static void set_prepared(struct keyworker_job *job)
+{
+	struct set_task *task = (struct set_task *)job;
+	struct daemon *d = task->link.d;
+	task->at_worker = false;
+	if (d->stopping) {
+		d->set_task = NULL;
+		set_task_free(task);
+		return;
+	}
+	note_slow_operation(job, "opening a key");
+	task->prepared = &task->pj.prepared;
+	set_task_step(d, false);
+}
+
+static bool submit(struct daemon *d, struct conn_source *cs, struct keyworker_job *job,
+                   struct deferred *link)
+{
+	link->d = d;
+	link->cs = cs;
+	job->ctx = link;
+	if (!d->worker || keyworker_submit(d->worker, job) != 0)
+		return false;
+	cs->deferred = link;
+	return true;
+}
+
+static const char *key_op_name(enum uapi_key_op_kind kind)
+{
+	switch (kind) {
+	case UAPI_KEY_GENKEY:
+		return "genkey";
+	case UAPI_KEY_PUBKEY:
+		return "pubkey";
+	case UAPI_KEY_LIST:
+		return "list";
+	case UAPI_KEY_DELETE:
+		return "delete";
+	}
+	return "?";
+}
+
+static void key_op_done(struct keyworker_job *job)
+{
+	struct key_task *kt = (struct key_task *)job;
+	struct daemon *d = kt->link.d;
+	if (!d->stopping) {
+		const struct uapi_key_op *op = &kt->kj.op;
+		note_slow_operation(job, "a key operation");
+		if (kt->kj.err)
+			log_error("UAPI key operation %s 0x%08X: %s", key_op_name(op->kind),
+			          op->object_id, strerror(-kt->kj.err));
+		else
+			log_verbose("UAPI key operation %s 0x%08X: done", key_op_name(op->kind),
+			            op->object_id);
+		if (kt->link.cs) {
+			struct strbuf *reply = &kt->link.cs->conn.out;
+			if (!kt->kj.err)
+				strbuf_append(reply, kt->kj.lines.data, kt->kj.lines.len);
+			uapi_format_errno(reply, kt->kj.err);
+		}
+		deferred_answered(&kt->link);
+		change_done(d);
+	}
+	uapi_key_job_clear(&kt->kj);
+	free(kt);
+}
+
+/* Replacing or deleting the object that holds the interface key would cut the tunnel and destroy
+ * the key for good: refused. */
+static bool touches_installed_key(struct daemon *d, const struct uapi_key_op *op)
+{
+	uint32_t id;
+	struct key_provider *cur = wg_device_key(d->dev);
+	if (!cur || !key_is_se050_handle(cur->config_key, &id) || id != op->object_id)
+		return false;
+	return op->kind == UAPI_KEY_DELETE || (op->kind == UAPI_KEY_GENKEY && op->force);
+}
+
+static enum uapi_answer key_op_request(struct daemon *d, struct conn_source *cs, const char *body,
+                                       size_t len, struct strbuf *reply)
+{
+	struct uapi_key_op op;
+	size_t line = 0;
+	const char *why = NULL;
+	int err = uapi_parse_key_op(body, len, &op, &line, &why);
+	if (!err && touches_installed_key(d, &op)) {
+		err = -EBUSY;
+		why = "the object holds the interface key";
+	}
+	if (!err && !d->worker) {
+		err = -ENOTSUP;
+		why = "no key worker";
+	}
+	if (err) {
+		log_error("UAPI key operation: line %zu: %s (errno %d)", line,
+		          why ? why : "invalid", err);
+		uapi_format_errno(reply, err);
+		return UAPI_ANSWERED;
+	}
+	struct key_task *kt = calloc(1, sizeof(*kt));
+	if (kt) {
+		uapi_key_job_init(&kt->kj, &op, d->p->keys.se050_bus);
+		kt->kj.job.done = key_op_done;
+		if (submit(d, cs, &kt->kj.job, &kt->link)) {
+			d->changing = true;
+			return UAPI_LATER;
+		}
+		uapi_key_job_clear(&kt->kj);
+		free(kt);
+	}
+	uapi_format_errno(reply, kt ? -EAGAIN : -ENOMEM);
+	return UAPI_ANSWERED;
+}
+
+static enum uapi_answer set_request(struct daemon *d, struct conn_source *cs, const char *body,
+                                    size_t len, struct strbuf *reply)
+{
+	struct set_task *task = calloc(1, sizeof(*task));
+	if (!task) {
+		uapi_format_errno(reply, -ENOMEM);
+		return UAPI_ANSWERED;
+	}
+	size_t line = 0;
+	const char *why = NULL;
+	int err = uapi_parse_set(body, len, &task->set, &line, &why);
+	if (err) {
+		log_error("UAPI set: line %zu: %s (errno %d)", line, why ? why : "invalid", err);
+		uapi_format_errno(reply, err);
+		free(task);
+		return UAPI_ANSWERED;
+	}
+	task->link.d = d;
+	task->link.cs = cs;
+	d->set_task = task;
+	d->changing = true;
+	/* A new hardware key is opened on the worker first (it reads the public key from the
+	 * chip); then the request is applied. */
+	if (d->worker && uapi_set_needs_hardware_key(&task->set, wg_device_key(d->dev),
+	                                             d->key_bound, task->pj.prepared.key)) {
+		task->pj.job.run = uapi_prepare_job_run;
+		task->pj.job.done = set_prepared;
+		task->pj.cfg = d->p->keys;
+		task->at_worker = true;
+		if (submit(d, cs, &task->pj.job, &task->link))
+			return UAPI_LATER;
+		d->set_task = NULL;
+		d->changing = false;
+		set_task_free(task);
+		uapi_format_errno(reply, -EAGAIN);
+		return UAPI_ANSWERED;
+	}
+	cs->deferred = &task->link;
+	return set_task_step(d, true) ? UAPI_LATER : UAPI_ANSWERED;
+}
+
+static enum uapi_answer handle_request(void *ctx, struct uapi_conn *c, enum uapi_frame_kind kind,
+                                       const char *body, size_t len, struct strbuf *reply)
+{
+	struct daemon *d = ctx;
+	struct conn_source *cs = conn_of(c);
+	clock_now(&d->now);
+	if (kind == UAPI_FRAME_GET) {
+		struct uapi_counters_view counters;
+		daemon_counters(d, &counters);
+		uapi_get(reply, d->dev, d->udp.port, d->udp.fwmark, &counters);
+		return UAPI_ANSWERED;
+	}
+	if (d->changing) {
+		wait_for_change(d, cs);
+		return UAPI_NOT_NOW;
+	}
+	if (kind == UAPI_FRAME_KEY_OP)
+		return key_op_request(d, cs, body, len, reply);
+	return set_request(d, cs, body, len, reply);
+}
+
+/* A connection is in epoll only while it wants something: one with nothing to read or write (a
+ * request waiting, its reply not ready) is taken out, as a socket registered for no event still
+ * reports a hang-up, again and again. */
 static void conn_update_events(struct daemon *d, struct conn_source *cs)
 {
-	bool out = uapi_conn_wants_write(&cs->conn);
-	uint32_t want = (uapi_conn_wants_read(&cs->conn) ? EPOLLIN : 0) | (out ? EPOLLOUT : 0);
+	uint32_t want = (uapi_conn_wants_read(&cs->conn) ? EPOLLIN : 0) |
+	                (uapi_conn_wants_write(&cs->conn) ? EPOLLOUT : 0);
+	if (want == cs->registered)
+		return;
 	struct epoll_event ev = {.events = want, .data.ptr = cs};
-	epoll_ctl(d->epfd, EPOLL_CTL_MOD, cs->conn.fd, &ev);
-	cs->registered_out = out;
+	int op = !want ? EPOLL_CTL_DEL : cs->registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+	if (epoll_ctl(d->epfd, op, cs->conn.fd, &ev) == 0)
+		cs->registered = want;
 }
 
 /* ---- control connections: limits (uapi_server.h "Limits") ---- */
 
 #define UAPI_ACCEPT_RETRY_NS 100000000ull /* after EMFILE/ENFILE */
-
-static struct conn_source *conn_of(struct uapi_conn *c)
-{
-	return (struct conn_source *)((char *)c - offsetof(struct conn_source, conn));
-}
 
 static void listener_enable(struct daemon *d, bool on)
 {
@@ -268,7 +672,11 @@ static void uapi_timer_arm(struct daemon *d)
 
 static void conn_close(struct daemon *d, struct conn_source *cs)
 {
-	epoll_ctl(d->epfd, EPOLL_CTL_DEL, cs->conn.fd, NULL);
+	if (cs->deferred)
+		cs->deferred->cs = NULL; /* the answer has nowhere to go now; the work goes on */
+	stop_waiting(d, cs);
+	if (cs->registered)
+		epoll_ctl(d->epfd, EPOLL_CTL_DEL, cs->conn.fd, NULL);
 	uapi_conn_set_remove(&d->conns, &cs->conn);
 	uapi_conn_close(&cs->conn);
 	free(cs);
@@ -335,8 +743,8 @@ static void on_uapi_accept(struct daemon *d)
 		}
 		cs->src.kind = SRC_UAPI_CONN;
 		uapi_conn_init(&cs->conn, fd);
-		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = cs};
-		if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		conn_update_events(d, cs);
+		if (!cs->registered) {
 			uapi_conn_close(&cs->conn);
 			free(cs);
 			continue;
@@ -349,6 +757,18 @@ static void on_uapi_accept(struct daemon *d)
 static void on_uapi_conn(struct daemon *d, struct conn_source *cs, uint32_t events)
 {
 	if (!uapi_conn_on_event(&cs->conn, events, handle_request, d)) {
+		conn_close(d, cs);
+	} else {
+		uapi_conn_set_touch(&cs->conn, d->now.mono_ns);
+		conn_update_events(d, cs);
+	}
+	uapi_timer_arm(d);
+}
+
+/* A request of cs waited (its reply is ready, or its turn has come). */
+static void conn_resume(struct daemon *d, struct conn_source *cs)
+{
+	if (!uapi_conn_resume(&cs->conn, handle_request, d)) {
 		conn_close(d, cs);
 	} else {
 		uapi_conn_set_touch(&cs->conn, d->now.mono_ns);
@@ -496,6 +916,12 @@ static int daemon_setup(struct daemon *d)
 		log_error("cannot open the UDP socket: %s", strerror(-err));
 		return -1;
 	}
+	keyworker_attach(d);
+	d->task_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (d->task_fd < 0) {
+		log_error("cannot set up the event loop: %s", strerror(errno));
+		return -1;
+	}
 	struct wg_io io = {
 	        .ctx = d,
 	        .send = io_send,
@@ -503,6 +929,7 @@ static int daemon_setup(struct daemon *d)
 	        .random = io_random,
 	        .flush = io_flush,
 	        .under_load = io_under_load,
+	        .static_dh_submit = d->worker ? io_static_dh_submit : NULL,
 	};
 	d->dev = wg_device_new(&io);
 	if (!d->dev) {
@@ -528,7 +955,9 @@ static int daemon_setup(struct daemon *d)
 	    (d->link.fd >= 0 && add_source(d, d->link.fd, &d->link_src, SRC_LINK)) ||
 	    (d->path_fd >= 0 && add_source(d, d->path_fd, &d->path_src, SRC_PATH)) ||
 	    (d->uapi_timer_fd >= 0 &&
-	     add_source(d, d->uapi_timer_fd, &d->uapi_timer_src, SRC_UAPI_TIMER))) {
+	     add_source(d, d->uapi_timer_fd, &d->uapi_timer_src, SRC_UAPI_TIMER)) ||
+	    (d->worker && add_source(d, keyworker_fd(d->worker), &d->worker_src, SRC_KEYWORKER)) ||
+	    add_source(d, d->task_fd, &d->task_src, SRC_UAPI_TASK)) {
 		log_error("epoll_ctl: %s", strerror(errno));
 		return -1;
 	}
@@ -609,6 +1038,12 @@ static void dispatch(struct daemon *d, struct source *src, uint32_t events)
 	case SRC_UAPI_TIMER:
 		on_uapi_timer(d);
 		break;
+	case SRC_KEYWORKER:
+		keyworker_drain(d->worker);
+		break;
+	case SRC_UAPI_TASK:
+		on_task(d);
+		break;
 	case SRC_SIGNAL: {
 		struct signalfd_siginfo si;
 		if (read(d->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
@@ -637,6 +1072,17 @@ static int tick_timeout_ms(struct daemon *d)
 
 static void daemon_teardown(struct daemon *d)
 {
+	d->stopping = true;
+	/* Before the device goes: no answer may reach it afterwards. A chip stuck in an operation
+	 * is not waited for longer than a second; the process is ending anyway. */
+	if (d->worker && !keyworker_stop(d->worker, 1000))
+		log_error("the key provider is still busy: not waiting for it");
+	d->worker = NULL;
+	/* A set half applied stays as it is. One whose key the worker never finished opening
+	 * belongs to the abandoned worker now. */
+	if (d->set_task && !d->set_task->at_worker)
+		set_task_free(d->set_task);
+	d->set_task = NULL;
 	if (d->dev)
 		wg_device_free(d->dev);
 	if (d->udp.fd >= 0)
@@ -646,7 +1092,7 @@ static void daemon_teardown(struct daemon *d)
 		close(d->p->tun_fd);
 	uapi_close_all(d);
 	netwatch_link_close(&d->link);
-	int fds[] = {d->epfd, d->signal_fd, d->path_fd, d->uapi_timer_fd};
+	int fds[] = {d->epfd, d->signal_fd, d->path_fd, d->uapi_timer_fd, d->task_fd};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
@@ -664,7 +1110,7 @@ int daemon_run(struct daemon_params *p)
 	struct daemon d;
 	memset(&d, 0, sizeof(d));
 	d.p = p;
-	d.udp.fd = d.epfd = d.signal_fd = d.link.fd = d.path_fd = d.uapi_timer_fd = -1;
+	d.udp.fd = d.epfd = d.signal_fd = d.link.fd = d.path_fd = d.uapi_timer_fd = d.task_fd = -1;
 	d.exit_status = 0;
 	d.key_bound = p->bound_key != NULL;
 	if (daemon_setup(&d) != 0) {

@@ -2,24 +2,98 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "crypto/portable/secure.h"
 #include "daemon/log.h"
 
-struct peer_cursor {
-	struct wg_peer *peer; /* NULL for a dummy (ignored) peer or before the first public_key */
-	bool created;
-};
+static int collect_peer(void *ctx, struct wg_peer *peer)
+{
+	struct uapi_apply_state *st = ctx;
+	st->replaced[st->n_replaced++] = peer;
+	return 0;
+}
 
-static void finish_peer(const struct uapi_target *t, struct peer_cursor *c,
+static int by_address(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t) * (struct wg_peer *const *)a;
+	uintptr_t y = (uintptr_t) * (struct wg_peer *const *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int count_peers(void *ctx, struct wg_peer *peer)
+{
+	(void)peer;
+	++*(size_t *)ctx;
+	return 0;
+}
+
+/* The peers replace_peers found that the request did not list again go now. */
+static void replaced_finish(const struct uapi_target *t, struct uapi_apply_state *st)
+{
+	for (size_t i = 0; i < st->n_replaced; i++)
+		if (!st->listed[i])
+			wg_device_peer_remove(t->dev, st->replaced[i]);
+	uapi_apply_state_free(st);
+}
+
+void uapi_apply_state_free(struct uapi_apply_state *st)
+{
+	free(st->replaced);
+	free(st->listed);
+	st->replaced = NULL;
+	st->listed = NULL;
+	st->n_replaced = 0;
+	st->replacing = false;
+}
+
+static void replaced_start(const struct uapi_target *t, struct uapi_apply_state *st)
+{
+	if (st->replacing)
+		replaced_finish(t, st);
+	size_t n = 0;
+	wg_device_foreach_peer(t->dev, count_peers, &n);
+	st->replaced = calloc(n ? n : 1, sizeof(*st->replaced));
+	st->listed = calloc(n ? n : 1, sizeof(*st->listed));
+	if (!st->replaced || !st->listed) {
+		uapi_apply_state_free(st);
+		/* No room to remember them: remove them at once, as wireguard-go does. */
+		wg_device_peers_clear(t->dev);
+		return;
+	}
+	wg_device_foreach_peer(t->dev, collect_peer, st);
+	qsort(st->replaced, st->n_replaced, sizeof(*st->replaced), by_address);
+	st->replacing = true;
+}
+
+/* The slot of peer among the replaced ones, or -1. */
+static ptrdiff_t replaced_find(const struct uapi_apply_state *st, const struct wg_peer *peer)
+{
+	if (!st->replacing)
+		return -1;
+	struct wg_peer **hit =
+	        bsearch(&peer, st->replaced, st->n_replaced, sizeof(*st->replaced), by_address);
+	return hit ? hit - st->replaced : -1;
+}
+
+/* A removed peer must not be removed again at the end. */
+static void replaced_forget(struct uapi_apply_state *st, const struct wg_peer *peer)
+{
+	ptrdiff_t i = replaced_find(st, peer);
+	if (i >= 0)
+		st->listed[i] = true;
+}
+
+static void finish_peer(const struct uapi_target *t, struct uapi_apply_state *st,
                         const struct wg_time *now)
 {
-	if (c->peer)
-		wg_peer_config_done(t->dev, c->peer, now);
-	c->peer = NULL;
-	c->created = false;
+	if (st->peer)
+		wg_peer_config_done(t->dev, st->peer, now);
+	st->peer = NULL;
+	st->peer_created = false;
 }
 
 /* A software key matches in its clamped form too, as in the unbound case. */
@@ -66,7 +140,17 @@ static int set_private_key(const struct uapi_target *t, const uint8_t key[WG_KEY
 		return cur ? wg_device_set_key(t->dev, NULL, now) : 0;
 
 	struct key_provider *kp = NULL;
-	int err = key_provider_from_config(key, t->key_config, &kp, why);
+	int err;
+	struct uapi_prepared_key *pre = t->prepared;
+	if (pre && (pre->kp || pre->err) && ct_equal(pre->key, key, KEY_LEN)) {
+		kp = pre->kp;
+		pre->kp = NULL;
+		err = kp ? 0 : pre->err;
+		if (err && why)
+			*why = pre->why;
+	} else {
+		err = key_provider_from_config(key, t->key_config, &kp, why);
+	}
 	if (err)
 		return err;
 	/* Setting the same key again (every `wg setconf` does) must not expire the sessions. */
@@ -80,21 +164,30 @@ static int set_private_key(const struct uapi_target *t, const uint8_t key[WG_KEY
 	return err;
 }
 
-static int select_peer(const struct uapi_target *t, struct peer_cursor *c,
+static int select_peer(const struct uapi_target *t, struct uapi_apply_state *st,
                        const uint8_t public_key[WG_KEY_LEN], const struct wg_time *now)
 {
-	finish_peer(t, c, now);
+	finish_peer(t, st, now);
 	struct key_provider *own = wg_device_key(t->dev);
 	if (own && ct_equal(own->public_key, public_key, WG_KEY_LEN))
 		return 0; /* our own key: a dummy peer, as wireguard-go */
-	c->peer = wg_device_peer_find(t->dev, public_key);
-	if (c->peer)
+	st->peer = wg_device_peer_find(t->dev, public_key);
+	ptrdiff_t slot = st->peer ? replaced_find(st, st->peer) : -1;
+	if (slot >= 0 && !st->listed[slot]) {
+		/* replace_peers removed it, and this block adds it again: as new, but with its
+		 * sessions. */
+		st->listed[slot] = true;
+		wg_peer_reset_config(t->dev, st->peer, now);
+		st->peer_created = true;
+		return 0;
+	}
+	if (st->peer)
 		return 0;
 	int err = -ENOMEM;
-	c->peer = wg_device_peer_add(t->dev, public_key, &err);
-	if (!c->peer)
+	st->peer = wg_device_peer_add(t->dev, public_key, &err);
+	if (!st->peer)
 		return err ? err : -ENOMEM;
-	c->created = true;
+	st->peer_created = true;
 	return 0;
 }
 
@@ -107,23 +200,26 @@ static int remove_prefix(const struct uapi_target *t, struct wg_peer *peer,
 	return err == -ENOENT ? 0 : err;
 }
 
-static int apply_peer_op(const struct uapi_target *t, struct peer_cursor *c,
+static int apply_peer_op(const struct uapi_target *t, struct uapi_apply_state *st,
                          const struct uapi_op *op, const struct wg_time *now)
 {
-	struct wg_peer *peer = c->peer;
+	struct wg_peer *peer = st->peer;
 	switch (op->kind) {
 	case UAPI_OP_UPDATE_ONLY:
-		if (peer && c->created) {
+		if (peer && st->peer_created) {
+			replaced_forget(st, peer);
 			wg_device_peer_remove(t->dev, peer);
-			c->peer = NULL;
-			c->created = false;
+			st->peer = NULL;
+			st->peer_created = false;
 		}
 		return 0;
 	case UAPI_OP_REMOVE:
-		if (peer)
+		if (peer) {
+			replaced_forget(st, peer);
 			wg_device_peer_remove(t->dev, peer);
-		c->peer = NULL;
-		c->created = false;
+		}
+		st->peer = NULL;
+		st->peer_created = false;
 		return 0;
 	default:
 		break;
@@ -153,41 +249,62 @@ static int apply_peer_op(const struct uapi_target *t, struct peer_cursor *c,
 	}
 }
 
-int uapi_apply(const struct uapi_target *t, const struct uapi_set *set, const struct wg_time *now,
-               const char **why)
+bool uapi_apply_step(const struct uapi_target *t, const struct uapi_set *set,
+                     struct uapi_apply_state *st, const struct wg_time *now, size_t max_peers)
 {
-	struct peer_cursor c = {0};
-	const char *reason = NULL;
-	int err = 0;
-	for (size_t i = 0; i < set->n && !err; i++) {
-		const struct uapi_op *op = &set->ops[i];
+	size_t peers = 0;
+	while (st->next < set->n && !st->err) {
+		const struct uapi_op *op = &set->ops[st->next];
+		if (op->kind == UAPI_OP_PEER && peers++ == max_peers) {
+			finish_peer(t, st, now);
+			return true;
+		}
+		st->next++;
 		switch (op->kind) {
 		case UAPI_OP_PRIVATE_KEY:
-			err = set_private_key(t, op->u.key, now, &reason);
+			/* A new key may remove a peer (our own public key): settle the replaced
+			 * ones first, so none is left dangling. */
+			if (st->replacing)
+				replaced_finish(t, st);
+			st->err = set_private_key(t, op->u.key, now, &st->reason);
 			break;
 		case UAPI_OP_LISTEN_PORT:
-			err = t->set_listen_port(t->ctx, (uint16_t)op->u.num);
-			reason = "cannot bind the listen port";
+			st->err = t->set_listen_port(t->ctx, (uint16_t)op->u.num);
+			st->reason = "cannot bind the listen port";
 			break;
 		case UAPI_OP_FWMARK:
-			err = t->set_fwmark(t->ctx, (uint32_t)op->u.num);
-			reason = "cannot set the fwmark";
+			st->err = t->set_fwmark(t->ctx, (uint32_t)op->u.num);
+			st->reason = "cannot set the fwmark";
 			break;
 		case UAPI_OP_REPLACE_PEERS:
-			wg_device_peers_clear(t->dev);
+			finish_peer(t, st, now);
+			replaced_start(t, st);
 			break;
 		case UAPI_OP_PEER:
-			err = select_peer(t, &c, op->u.key, now);
-			reason = "cannot create the peer";
+			st->err = select_peer(t, st, op->u.key, now);
+			st->reason = "cannot create the peer";
 			break;
 		default:
-			err = apply_peer_op(t, &c, op, now);
-			reason = "cannot apply a peer setting";
+			st->err = apply_peer_op(t, st, op, now);
+			st->reason = "cannot apply a peer setting";
 			break;
 		}
 	}
-	finish_peer(t, &c, now);
-	if (err && why)
-		*why = reason ? reason : "failed";
-	return err;
+	finish_peer(t, st, now);
+	if (st->replacing)
+		replaced_finish(t, st);
+	if (st->err && !st->reason)
+		st->reason = "failed";
+	return false;
+}
+
+int uapi_apply(const struct uapi_target *t, const struct uapi_set *set, const struct wg_time *now,
+               const char **why)
+{
+	struct uapi_apply_state st = {0};
+	while (uapi_apply_step(t, set, &st, now, SIZE_MAX))
+		;
+	if (st.err && why)
+		*why = st.reason;
+	return st.err;
 }

@@ -21,14 +21,19 @@ void uapi_frame_next(const char *buf, size_t len, struct uapi_frame *out)
 		out->consumed = rest + 1;
 		return;
 	}
-	if (op_len != 5 || memcmp(buf, "set=1", 5) != 0) {
+	enum uapi_frame_kind kind;
+	if (op_len == 5 && !memcmp(buf, "set=1", 5)) {
+		kind = UAPI_FRAME_SET;
+	} else if (op_len == 13 && !memcmp(buf, "hwguard_key=1", 13)) {
+		kind = UAPI_FRAME_KEY_OP;
+	} else {
 		out->kind = UAPI_FRAME_UNKNOWN;
 		return;
 	}
 	/* The body ends at the first empty line: "\n\n" found from the op line's own newline on. */
 	const char *end = memmem(buf + rest - 1, len - rest + 1, "\n\n", 2);
 	if (end) {
-		out->kind = UAPI_FRAME_SET;
+		out->kind = kind;
 		out->body_off = rest;
 		out->body_len = (size_t)(end + 1 - buf) - rest;
 		out->consumed = (size_t)(end - buf) + 2;

@@ -124,7 +124,7 @@ bool uapi_conn_wants_write(const struct uapi_conn *c)
 
 bool uapi_conn_wants_read(const struct uapi_conn *c)
 {
-	return !c->eof && !c->close_after_write && !output_full(c);
+	return !c->eof && !c->close_after_write && !c->waiting && !output_full(c);
 }
 
 /* Writes what the socket takes. Returns 0, or -1 when the client is gone. */
@@ -164,13 +164,13 @@ static bool finish_set_at_eof(struct uapi_conn *c, const char *req, size_t len)
 	return !c->in.failed;
 }
 
-/* Answers the complete requests in the input buffer while the replies waiting to be read stay
- * under UAPI_OUTPUT_LIMIT. Returns false to close at once. */
+/* Answers the complete requests in the input buffer, in order, while the replies waiting to be
+ * read stay under UAPI_OUTPUT_LIMIT and no request waits. Returns false to close at once. */
 static bool serve_requests(struct uapi_conn *c, uapi_request_fn fn, void *ctx)
 {
 	size_t off = 0;
 	bool ok = true;
-	while (!c->close_after_write && off < c->in.len && !output_full(c)) {
+	while (!c->close_after_write && !c->waiting && off < c->in.len && !output_full(c)) {
 		struct uapi_frame f;
 		uapi_frame_next(c->in.data + off, c->in.len - off, &f);
 		if (f.kind == UAPI_FRAME_INCOMPLETE &&
@@ -194,12 +194,25 @@ static bool serve_requests(struct uapi_conn *c, uapi_request_fn fn, void *ctx)
 			break;
 		case UAPI_FRAME_GET:
 		case UAPI_FRAME_SET:
-			fn(ctx, f.kind, c->in.data + off + f.body_off, f.body_len, &c->out);
-			c->served++;
+		case UAPI_FRAME_KEY_OP:
+			switch (fn(ctx, c, f.kind, c->in.data + off + f.body_off, f.body_len,
+			           &c->out)) {
+			case UAPI_ANSWERED:
+				c->served++;
+				break;
+			case UAPI_LATER:
+				c->waiting = c->owed = true;
+				break;
+			case UAPI_NOT_NOW:
+				c->waiting = true; /* stays buffered: offered again on resume */
+				break;
+			}
 			break;
 		default:
 			break;
 		}
+		if (c->waiting && !c->owed)
+			break;
 		off += f.consumed ? f.consumed : c->in.len - off;
 		if (c->out.failed) {
 			ok = false;
@@ -246,7 +259,7 @@ static bool read_and_serve(struct uapi_conn *c, uapi_request_fn fn, void *ctx)
 /* Everything is answered and written, and nothing more can come. */
 static bool finished(const struct uapi_conn *c)
 {
-	if (c->out.len > 0)
+	if (c->out.len > 0 || c->waiting)
 		return false;
 	if (c->close_after_write)
 		return true;
@@ -281,9 +294,14 @@ bool uapi_conn_on_event(struct uapi_conn *c, uint32_t events, uapi_request_fn fn
 	return !finished(c);
 }
 
-bool uapi_conn_on_readable(struct uapi_conn *c, uapi_request_fn fn, void *ctx)
+bool uapi_conn_resume(struct uapi_conn *c, uapi_request_fn fn, void *ctx)
 {
-	return uapi_conn_on_event(c, EPOLLIN, fn, ctx);
+	if (c->owed)
+		c->served++;
+	c->waiting = c->owed = false;
+	if (c->out.failed)
+		return false;
+	return uapi_conn_on_event(c, 0, fn, ctx);
 }
 
 /* ---- the set of connections and its limits ---- */
@@ -327,7 +345,7 @@ void uapi_conn_set_touch(struct uapi_conn *c, uint64_t now_ns)
 
 static bool is_idle(const struct uapi_conn *c)
 {
-	return c->in.len == 0 && c->out.len == 0 && !c->eof;
+	return c->in.len == 0 && c->out.len == 0 && !c->eof && !c->waiting;
 }
 
 struct uapi_conn *uapi_conn_set_evictable(const struct uapi_conn_set *s, uint64_t now_ns)
@@ -343,7 +361,7 @@ struct uapi_conn *uapi_conn_set_evictable(const struct uapi_conn_set *s, uint64_
 struct uapi_conn *uapi_conn_set_expired(const struct uapi_conn_set *s, uint64_t now_ns)
 {
 	for (struct uapi_conn *c = s->first; c; c = c->next)
-		if (c->last_progress_ns + UAPI_IDLE_TIMEOUT_NS <= now_ns)
+		if (!c->waiting && c->last_progress_ns + UAPI_IDLE_TIMEOUT_NS <= now_ns)
 			return c;
 	return NULL;
 }
@@ -354,6 +372,8 @@ uint64_t uapi_conn_set_next_event(const struct uapi_conn_set *s, bool waiting)
 	/* (Only while someone waits: an evictable time already past would otherwise fire at once,
 	 * again and again, with nobody to admit.) */
 	for (struct uapi_conn *c = s->first; c; c = c->next) {
+		if (c->waiting)
+			continue; /* its timeout starts again when its answer is written */
 		uint64_t t = c->last_progress_ns + UAPI_IDLE_TIMEOUT_NS;
 		if (waiting && is_idle(c))
 			t = c->last_progress_ns + UAPI_EVICT_IDLE_NS;

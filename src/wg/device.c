@@ -29,6 +29,7 @@ struct wg_device *wg_device_new(const struct wg_io *io)
 	}
 	noise_constants_init(&dev->noise);
 	random_bytes(dev->peer_hash_key, sizeof(dev->peer_hash_key));
+	known_sources_init(&dev->known, dev->peer_hash_key);
 	return dev;
 }
 
@@ -37,6 +38,8 @@ void wg_device_free(struct wg_device *dev)
 	if (!dev)
 		return;
 	wg_device_peers_clear(dev);
+	sdh_cancel_all(dev);
+	known_sources_free(&dev->known);
 	free(dev->peer_table);
 	key_provider_destroy(dev->key);
 	cookie_checker_wipe(&dev->cookie_checker);
@@ -55,23 +58,6 @@ void wg_device_free(struct wg_device *dev)
 void wg_device_set_mtu(struct wg_device *dev, unsigned mtu)
 {
 	dev->mtu = mtu;
-}
-
-int device_static_dh(struct wg_device *dev, uint8_t shared[NOISE_KEY_LEN],
-                     const uint8_t peer_public[NOISE_KEY_LEN])
-{
-	if (!dev->key)
-		return -ENOKEY;
-	dev->stats.key_provider_calls++;
-	int err = key_provider_dh(dev->key, shared, peer_public);
-	if (err == 0 && ct_is_zero(shared, NOISE_KEY_LEN))
-		err = -EINVAL; /* providers differ on low-order points: check here too */
-	if (err) {
-		secure_wipe(shared, NOISE_KEY_LEN);
-		if (err != -EINVAL)
-			device_drop(dev, WG_DROP_KEY_PROVIDER);
-	}
-	return err;
 }
 
 void device_send_to_peer(struct wg_device *dev, struct wg_peer *peer, const uint8_t *buf,
@@ -162,8 +148,11 @@ int wg_device_set_key(struct wg_device *dev, struct key_provider *kp, const stru
 	} else {
 		cookie_checker_wipe(&dev->cookie_checker);
 	}
+	/* A new identity: static-static values are computed again, lazily (at each peer's next
+	 * handshake, off the UAPI request), and what waited for the old key is void. */
+	sdh_cancel_all(dev);
 	for (struct wg_peer *p = dev->first_peer; p; p = p->next_peer) {
-		noise_precompute_ss(dev, &p->handshake);
+		noise_forget_ss(&p->handshake);
 		noise_handshake_clear(dev, &p->handshake);
 		keypairs_expire_sending(&p->keypairs);
 	}
@@ -212,7 +201,8 @@ struct wg_peer *wg_device_peer_add(struct wg_device *dev, const uint8_t public_k
 	size_t b = peer_bucket(dev, public_key, dev->peer_table_cap);
 	peer->hash_next = dev->peer_table[b];
 	dev->peer_table[b] = peer;
-	noise_precompute_ss(dev, &peer->handshake);
+	/* No static-static value yet: it is computed at the first handshake, so that configuring
+	 * thousands of peers costs no key-provider operation. */
 	peer->prev_peer = dev->last_peer;
 	if (dev->last_peer)
 		dev->last_peer->next_peer = peer;
@@ -228,6 +218,28 @@ void wg_device_peer_remove(struct wg_device *dev, struct wg_peer *peer)
 	allowedips_remove_owner(dev->allowedips, peer);
 	unlink_peer(dev, peer);
 	peer_free(peer);
+}
+
+void wg_peer_reset_config(struct wg_device *dev, struct wg_peer *peer, const struct wg_time *now)
+{
+	static const uint8_t no_psk[WG_KEY_LEN];
+	wg_peer_set_preshared_key(peer, no_psk);
+	wg_peer_set_persistent_keepalive(dev, peer, 0, now);
+	peer->keepalive_pending = false;
+	allowedips_remove_owner(dev->allowedips, peer);
+	known_sources_clear(&dev->known, &peer->known_configured);
+	/* Listed again: it goes where a new peer would, at the end. */
+	if (dev->last_peer != peer) {
+		if (peer->prev_peer)
+			peer->prev_peer->next_peer = peer->next_peer;
+		else
+			dev->first_peer = peer->next_peer;
+		peer->next_peer->prev_peer = peer->prev_peer;
+		peer->prev_peer = dev->last_peer;
+		peer->next_peer = NULL;
+		dev->last_peer->next_peer = peer;
+		dev->last_peer = peer;
+	}
 }
 
 void wg_device_peers_clear(struct wg_device *dev)
@@ -275,6 +287,7 @@ int wg_peer_foreach_allowed_ip(const struct wg_device *dev, const struct wg_peer
 void wg_device_stats(const struct wg_device *dev, struct wg_device_stats *out)
 {
 	*out = dev->stats;
+	out->static_dh_pending = sdh_pending(dev);
 }
 
 void wg_device_tun_input(struct wg_device *dev, const uint8_t *ip_packet, size_t len,
@@ -322,6 +335,9 @@ uint64_t wg_device_tick(struct wg_device *dev, const struct wg_time *now)
 
 	dev->now = *now;
 	cookie_checker_expire(&dev->cookie_checker, now->mono_ns);
+	uint64_t key_queue = sdh_tick(dev);
+	if (key_queue && key_queue < next)
+		next = key_queue;
 	for (struct wg_peer *p = dev->first_peer; p; p = p->next_peer) {
 		uint64_t t = timers_run(dev, p);
 		if (t && t < next)
@@ -365,6 +381,7 @@ const char *wg_drop_reason_name(enum wg_drop_reason why)
 	        [WG_DROP_KEY_PROVIDER] = "key_provider",
 	        [WG_DROP_STAGED_OVERFLOW] = "staged_overflow",
 	        [WG_DROP_HANDSHAKE_TIMEOUT] = "handshake_timeout",
+	        [WG_DROP_KEY_QUEUE] = "key_queue",
 	};
 	if ((unsigned)why >= WG_DROP_REASONS || !names[why])
 		return "unknown";

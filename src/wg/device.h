@@ -8,8 +8,10 @@
 #include "wg/allowedips.h"
 #include "wg/cookie.h"
 #include "wg/index.h"
+#include "wg/known_sources.h"
 #include "wg/noise.h"
 #include "wg/ratelimiter.h"
+#include "wg/static_dh.h"
 #include "wg/wg.h"
 
 /* Room for the largest sealed packet: header, plaintext padded to 16, tag. */
@@ -39,6 +41,10 @@ struct wg_device {
 	uint8_t *scratch;
 	wg_timestamp_fn timestamp_fn; /* NULL: now.real_* (wg_device_set_timestamp_source) */
 	void *timestamp_ctx;
+	/* Static-key DH requests waiting for a blocking key provider (pending handshakes). */
+	struct sdh_queue sdh;
+	/* Addresses of the peers' endpoints: their handshakes go first to the key provider. */
+	struct known_sources known;
 };
 
 static inline void device_drop(struct wg_device *dev, enum wg_drop_reason why)
@@ -46,9 +52,6 @@ static inline void device_drop(struct wg_device *dev, enum wg_drop_reason why)
 	dev->stats.dropped[why]++;
 }
 
-/* Static-key DH through the provider, counted. Returns 0 or a negative errno; never all zeros. */
-int device_static_dh(struct wg_device *dev, uint8_t shared[NOISE_KEY_LEN],
-                     const uint8_t peer_public[NOISE_KEY_LEN]);
 /* Sends a datagram to the peer's endpoint and counts it in tx_bytes. */
 void device_send_to_peer(struct wg_device *dev, struct wg_peer *peer, const uint8_t *buf,
                          size_t len);

@@ -9,6 +9,7 @@
 
 #include "wg/cookie.h"
 #include "wg/keypair.h"
+#include "wg/known_sources.h"
 #include "wg/noise.h"
 #include "wg/timers.h"
 #include "wg/wg.h"
@@ -31,6 +32,9 @@ struct wg_peer {
 	struct peer_cookie cookie;
 	bool has_endpoint;
 	struct wg_endpoint endpoint;
+	/* The addresses of the last authenticated endpoint and of the configured one, in the
+	 * device's set of known sources (their initiations go first to a scarce key provider). */
+	struct known_source known_last, known_configured;
 	struct staged_queue staged;
 	struct wg_timers timers;
 	uint64_t last_sent_handshake_ns;
@@ -46,6 +50,9 @@ struct wg_peer {
 struct wg_peer *peer_new(struct wg_device *dev, const uint8_t public_key[WG_KEY_LEN]);
 /* Wipes and frees; the caller has unlinked it from the device. */
 void peer_free(struct wg_peer *peer);
+
+/* Roaming: an authenticated packet from a new address moves the peer there. */
+void peer_update_endpoint(struct wg_peer *peer, const struct wg_endpoint *from);
 
 /* Stages a copy of an IP packet (len 0 = a keepalive). */
 void peer_stage_packet(struct wg_peer *peer, const uint8_t *packet, size_t len);

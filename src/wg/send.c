@@ -5,6 +5,7 @@
 
 #include "crypto/portable/secure.h"
 #include "wg/device.h"
+#include "wg/handshake.h"
 #include "wg/messages.h"
 #include "wg/peer.h"
 
@@ -22,8 +23,6 @@ static void note_handshake_sent(struct wg_device *dev, struct wg_peer *peer)
 
 void send_handshake_initiation(struct wg_device *dev, struct wg_peer *peer, bool is_retry)
 {
-	struct msg_initiation msg;
-
 	if (!is_retry)
 		peer->timers.handshake_attempts = 0;
 	/* At most one initiation per REKEY_TIMEOUT, whatever asks for it. */
@@ -38,14 +37,21 @@ void send_handshake_initiation(struct wg_device *dev, struct wg_peer *peer, bool
 		return;
 	}
 	note_handshake_sent(dev, peer);
-	if (!noise_create_initiation(dev, &peer->handshake, &msg)) {
+	if (!handshake_initiate(dev, peer)) {
 		device_drop(dev, WG_DROP_HANDSHAKE);
 		/* A key provider failure (chip busy, bus error) is usually transient: retry on the
 		 * schedule of a lost initiation. Without the timer nothing would retry, and staged
 		 * packets would neither leave nor be purged after REKEY_ATTEMPT_TIME. */
 		timers_handshake_initiated(dev, peer);
-		return;
 	}
+}
+
+bool send_initiation_now(struct wg_device *dev, struct wg_peer *peer)
+{
+	struct msg_initiation msg;
+
+	if (!noise_create_initiation(dev, &peer->handshake, &msg))
+		return false;
 	cookie_add_macs(&peer->cookie, (uint8_t *)&msg, sizeof(msg), dev->now.mono_ns);
 	timers_any_authenticated_packet_traversal(dev, peer);
 	timers_any_authenticated_packet_sent(dev, peer);
@@ -53,6 +59,7 @@ void send_handshake_initiation(struct wg_device *dev, struct wg_peer *peer, bool
 	device_send_to_peer(dev, peer, (const uint8_t *)&msg, sizeof(msg));
 	timers_handshake_initiated(dev, peer);
 	secure_wipe(&msg, sizeof(msg));
+	return true;
 }
 
 void send_handshake_response(struct wg_device *dev, struct wg_peer *peer)

@@ -1,7 +1,8 @@
 /* `set=1` semantics against the real WireGuard core, read back through `get=1`: wireguard-go's
  * rules for update_only, remove, replace_peers, replace_allowed_ips, a peer equal to the
  * interface's own key, a zero private key, a repeated private key (sessions must survive),
- * allowed_ip=- removal, and an apply that stops at a busy listen port. */
+ * allowed_ip=- removal, and an apply that stops at a busy listen port; hwguard's replace_peers
+ * that keeps the peers it lists again, and a hardware key opened beforehand. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,11 +16,13 @@
 #include "crypto/random.h"
 #include "daemon/uapi_apply.h"
 #include "daemon/uapi_get.h"
+#include "keys/soft.h"
 
 /* RFC 7748 §6.1: Alice's private key and public key. */
 #define ALICE_PRIV         "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"
 #define ALICE_PRIV_CLAMPED "70076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c6a"
 #define ALICE_PUB          "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a"
+#define ZERO_KEY_HEX       "0000000000000000000000000000000000000000000000000000000000000000"
 /* Bob's public key (a valid peer) and two arbitrary peers. */
 #define BOB_PUB "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f"
 #define P1      "1111111111111111111111111111111111111111111111111111111111111111"
@@ -227,6 +230,129 @@ static void allowed_ip_removal(void **state)
 	assert_int_equal(count(get(f), "allowed_ip="), 2);
 }
 
+static struct wg_peer *peer_of(struct fixture *f, const char *hex)
+{
+	uint8_t key[WG_KEY_LEN];
+	for (int i = 0; i < WG_KEY_LEN; i++)
+		sscanf(hex + 2 * i, "%2hhx", &key[i]);
+	return wg_device_peer_find(f->dev, key);
+}
+
+/* replace_peers (what `wg setconf` sends) removes the peers the request does not list again; one
+ * listed again keeps its state (sessions, counters, learned endpoint) but nothing of its old
+ * configuration, and goes last, as a new peer would. */
+static void replace_peers_keeps_relisted_peers(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(set(f, "private_key=" ALICE_PRIV "\n"
+	                        "public_key=" P1 "\nallowed_ip=10.1.0.0/16\n"
+	                        "public_key=" BOB_PUB "\nendpoint=192.0.2.1:51820\n"
+	                        "preshared_key=" P2 "\npersistent_keepalive_interval=25\n"
+	                        "allowed_ip=10.0.0.2/32\n"
+	                        "public_key=" P2 "\nallowed_ip=10.2.0.0/16\n"),
+	                 0);
+	struct wg_peer *bob = peer_of(f, BOB_PUB);
+	struct wg_peer_info before;
+	wg_peer_info(bob, &before);
+	assert_true(before.tx_bytes > 0); /* the keepalive started a handshake */
+	assert_true(f->sent > 0);
+
+	assert_int_equal(set(f, "replace_peers=true\n"
+	                        "public_key=" BOB_PUB "\nreplace_allowed_ips=true\n"
+	                        "allowed_ip=10.0.0.3/32\n"
+	                        "public_key=" P2 "\nupdate_only=true\n"),
+	                 0);
+	/* P1 not listed: gone. P2 listed with update_only: as if it had been removed first. */
+	assert_null(peer_of(f, P1));
+	assert_null(peer_of(f, P2));
+	assert_ptr_equal(peer_of(f, BOB_PUB), bob);
+	struct wg_peer_info after;
+	wg_peer_info(bob, &after);
+	assert_int_equal(after.tx_bytes, before.tx_bytes);
+	assert_true(after.has_endpoint);
+	const char *g = get(f);
+	assert_int_equal(count(g, "\npublic_key="), 1);
+	assert_non_null(strstr(g, "preshared_key=" ZERO_KEY_HEX));
+	assert_null(strstr(g, "persistent_keepalive_interval=25"));
+	assert_non_null(strstr(g, "allowed_ip=10.0.0.3/32"));
+	assert_null(strstr(g, "allowed_ip=10.0.0.2/32"));
+
+	/* Listed again after new peers: the order is the request's, as with new peers. */
+	assert_int_equal(set(f, "public_key=" P1 "\n"), 0);
+	assert_int_equal(set(f, "replace_peers=true\npublic_key=" P1 "\npublic_key=" BOB_PUB "\n"),
+	                 0);
+	g = get(f);
+	assert_true(strstr(g, "public_key=" P1) < strstr(g, "public_key=" BOB_PUB));
+	/* remove=true of a replaced peer: nothing is removed twice (the sanitizer build would
+	 * tell). */
+	assert_int_equal(set(f, "replace_peers=true\npublic_key=" P1 "\nremove=true\n"), 0);
+	assert_int_equal(count(get(f), "\npublic_key="), 0);
+}
+
+static int count_one(void *ctx, struct wg_peer *peer)
+{
+	(void)peer;
+	++*(unsigned *)ctx;
+	return 0;
+}
+
+static unsigned peers(struct fixture *f)
+{
+	unsigned n = 0;
+	wg_device_foreach_peer(f->dev, count_one, &n);
+	return n;
+}
+
+static int count_prefix(void *ctx, int family, const uint8_t *addr, uint8_t cidr)
+{
+	++*(unsigned *)ctx;
+	return 0;
+}
+
+static unsigned prefixes_of(struct fixture *f, struct wg_peer *peer)
+{
+	unsigned n = 0;
+	wg_peer_foreach_allowed_ip(f->dev, peer, count_prefix, &n);
+	return n;
+}
+
+/* A big request applied a slice at a time ends as the whole: slices stop only between peer
+ * blocks, and the peers replace_peers did not list go at the very end. */
+static void applied_in_slices(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(set(f, "public_key=" P1 "\nallowed_ip=10.1.0.0/16\n"
+	                        "public_key=" P2 "\nallowed_ip=10.2.0.0/16\n"),
+	                 0);
+	struct strbuf body;
+	strbuf_init(&body);
+	strbuf_printf(&body, "replace_peers=true\npublic_key=" P2 "\nallowed_ip=10.2.0.0/16\n");
+	for (int i = 0; i < 200; i++) {
+		strbuf_printf(&body, "public_key=");
+		for (int k = 0; k < 32; k++)
+			strbuf_printf(&body, "%02x",
+			              (unsigned)(k == 0 ? 0x40 + i / 100 : i % 100 + 1));
+		strbuf_printf(&body, "\nallowed_ip=10.9.%d.0/24\n", i);
+	}
+	struct uapi_set s;
+	assert_int_equal(uapi_parse_set(body.data, body.len, &s, NULL, NULL), 0);
+	struct uapi_apply_state st = {0};
+	unsigned slices = 0;
+	while (uapi_apply_step(&f->target, &s, &st, &f->now, 64)) {
+		slices++;
+		/* between slices: P1 (not listed) is still there, P2 kept its prefix throughout */
+		assert_non_null(peer_of(f, P1));
+		assert_int_equal(prefixes_of(f, peer_of(f, P2)), 1);
+		assert_int_equal(peers(f), 2 + 64 * slices - 1);
+	}
+	assert_int_equal(slices, 3);
+	assert_int_equal(st.err, 0);
+	uapi_set_free(&s);
+	strbuf_free(&body);
+	assert_null(peer_of(f, P1));
+	assert_int_equal(peers(f), 201);
+}
+
 static void private_key_rules(void **state)
 {
 	struct fixture *f = *state;
@@ -326,6 +452,40 @@ static void unbound_zeros_still_remove(void **state)
 	assert_null(wg_device_key(f->dev));
 }
 
+/* A hardware key opened beforehand (on the key worker) is installed as it is; a failure to open it
+ * fails the request at that line, with the reason found then. */
+static void prepared_key_is_used(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t alice[WG_KEY_LEN];
+	for (int i = 0; i < WG_KEY_LEN; i++)
+		sscanf(ALICE_PRIV + 2 * i, "%2hhx", &alice[i]);
+	struct uapi_prepared_key pre = {.kp = soft_key_provider_new(alice)};
+	for (int i = 0; i < WG_KEY_LEN; i++)
+		sscanf(HANDLE + 2 * i, "%2hhx", &pre.key[i]);
+	struct key_provider *kp = pre.kp;
+	f->target.prepared = &pre;
+	assert_int_equal(set(f, "listen_port=51820\nprivate_key=" HANDLE "\n"), 0);
+	assert_ptr_equal(wg_device_key(f->dev), kp);
+	assert_null(pre.kp);
+
+	struct uapi_prepared_key failed = {.err = -ENODEV, .why = "no chip"};
+	memcpy(failed.key, pre.key, WG_KEY_LEN);
+	failed.key[0] = 8; /* object 0x10000008 */
+	f->target.prepared = &failed;
+	const char *line = "listen_port=51821\nprivate_key="
+	                   "0800001000000000000000000000000000000000000000000000000000000000\n";
+	struct uapi_set s;
+	const char *why = NULL;
+	assert_int_equal(uapi_parse_set(line, strlen(line), &s, NULL, NULL), 0);
+	assert_int_equal(uapi_apply(&f->target, &s, &f->now, &why), -ENODEV);
+	uapi_set_free(&s);
+	assert_string_equal(why, "no chip");
+	assert_int_equal(f->port, 51821); /* what came before the key stays applied */
+	assert_ptr_equal(wg_device_key(f->dev), kp);
+	f->target.prepared = NULL;
+}
+
 static void busy_port_stops_the_request(void **state)
 {
 	struct fixture *f = *state;
@@ -360,6 +520,10 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(bound_key_own_value_is_a_no_op, setup, teardown),
 	        cmocka_unit_test_setup_teardown(bound_key_refuses_another_key, setup, teardown),
 	        cmocka_unit_test_setup_teardown(unbound_zeros_still_remove, setup, teardown),
+	        cmocka_unit_test_setup_teardown(replace_peers_keeps_relisted_peers, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(prepared_key_is_used, setup, teardown),
+	        cmocka_unit_test_setup_teardown(applied_in_slices, setup, teardown),
 	        cmocka_unit_test_setup_teardown(busy_port_stops_the_request, setup, teardown),
 	        cmocka_unit_test_setup_teardown(keepalive_on_sends_at_once, setup, teardown),
 	};
