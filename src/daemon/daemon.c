@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "crypto/portable/secure.h"
 #include "crypto/random.h"
 #include "daemon/load.h"
 #include "daemon/log.h"
@@ -58,12 +59,14 @@ struct daemon {
 	struct udp_rx_batch *rx;
 	struct udp_tx_batch *tx;
 	uint8_t *tun_buf;
-	uint8_t *seg_buf;    /* one TCP segment cut from a TSO packet */
 	struct tun_gro *gro; /* decrypted TCP segments waiting to be merged into one write */
+	/* Small random draws (timer jitter, indices) come from here, one getrandom per
+	 * sizeof(random_pool) bytes instead of one per draw. */
+	uint8_t random_pool[256];
+	size_t random_left;
 	uint64_t tun_dropped;
 	struct wg_time now;
 	uint64_t next_tick;
-	uint64_t last_tick;
 	struct load_monitor load;
 	bool key_bound;
 	struct source tun_src, udp_src, listen_src, link_src, path_src, signal_src;
@@ -90,10 +93,16 @@ static void io_send(void *ctx, const struct wg_endpoint *to, const uint8_t *pack
 	udp_tx_add(&d->udp, d->tx, to, packet, len);
 }
 
-static void tun_write_frame(void *ctx, const uint8_t *frame, size_t len)
+static uint8_t *io_send_buffer(void *ctx, size_t len)
 {
 	struct daemon *d = ctx;
-	while (write(d->p->tun_fd, frame, len) < 0 && errno == EINTR)
+	return udp_tx_buffer(&d->udp, d->tx, len);
+}
+
+static void tun_write_frame(void *ctx, const struct iovec *iov, int iovcnt)
+{
+	struct daemon *d = ctx;
+	while (writev(d->p->tun_fd, iov, iovcnt) < 0 && errno == EINTR)
 		;
 }
 
@@ -111,13 +120,21 @@ static void io_deliver(void *ctx, const uint8_t *ip_packet, size_t len)
 
 static void io_random(void *ctx, void *buf, size_t len)
 {
-	random_bytes(buf, len);
-}
-
-static void io_flush(void *ctx)
-{
 	struct daemon *d = ctx;
-	udp_tx_flush(&d->udp, d->tx);
+	/* Keys and nonces (16 bytes and up) never wait in the pool: they come straight from the
+	 * kernel. */
+	if (len >= 16) {
+		random_bytes(buf, len);
+		return;
+	}
+	if (d->random_left < len) {
+		random_bytes(d->random_pool, sizeof(d->random_pool));
+		d->random_left = sizeof(d->random_pool);
+	}
+	uint8_t *from = d->random_pool + sizeof(d->random_pool) - d->random_left;
+	memcpy(buf, from, len);
+	secure_wipe(from, len);
+	d->random_left -= len;
 }
 
 static bool io_under_load(void *ctx)
@@ -189,7 +206,6 @@ static void handle_request(void *ctx, enum uapi_frame_kind kind, const char *bod
 	else
 		log_verbose("UAPI set: applied");
 	udp_tx_flush(&d->udp, d->tx);
-	d->next_tick = 0; /* configuration may have started timers */
 	uapi_format_errno(reply, err);
 }
 
@@ -253,6 +269,7 @@ static void tun_packet(void *ctx, uint8_t *ip_packet, size_t len)
 	wg_device_tun_input(d->dev, ip_packet, len, &d->now);
 }
 
+/* Reads up to TUN_READS_PER_WAKEUP frames; what they produce is sent when the wake-up ends. */
 static void on_tun(struct daemon *d)
 {
 	for (int i = 0; i < TUN_READS_PER_WAKEUP; i++) {
@@ -274,12 +291,14 @@ static void on_tun(struct daemon *d)
 			break;
 		if (!d->p->tun_vnet)
 			wg_device_tun_input(d->dev, d->tun_buf, (size_t)n, &d->now);
-		else if (tun_offload_split(d->tun_buf, (size_t)n, d->seg_buf, tun_packet, d) != 0)
+		else if (tun_offload_split(d->tun_buf, (size_t)n, tun_packet, d) != 0)
 			d->tun_dropped++;
 	}
-	udp_tx_flush(&d->udp, d->tx);
 }
 
+/* Decrypts whole recvmmsg batches; each batch's TUN writes (one per flow) go out before the next
+ * batch overwrites the buffers they point into. Datagrams to send wait for the end of the
+ * wake-up. */
 static void on_udp(struct daemon *d)
 {
 	for (int round = 0; round < 4; round++) {
@@ -300,7 +319,6 @@ static void on_udp(struct daemon *d)
 				wg_device_udp_input(d->dev, pkt, plen, &from, &d->now);
 			}
 		}
-		udp_tx_flush(&d->udp, d->tx);
 		if (d->p->tun_vnet)
 			tun_gro_flush(d->gro, tun_write_frame, d);
 		if (n < UDP_BATCH)
@@ -334,12 +352,10 @@ static int daemon_setup(struct daemon *d)
 	d->rx = malloc(sizeof(*d->rx));
 	d->tx = calloc(1, sizeof(*d->tx));
 	d->tun_buf = malloc(TUN_VNET_HDR_LEN + WG_MAX_PACKET);
-	d->seg_buf = malloc(WG_MAX_PACKET);
 	d->gro = malloc(sizeof(*d->gro));
 	if (d->gro)
 		tun_gro_init(d->gro);
-	if (d->epfd < 0 || d->signal_fd < 0 || !d->rx || !d->tx || !d->tun_buf || !d->seg_buf ||
-	    !d->gro) {
+	if (d->epfd < 0 || d->signal_fd < 0 || !d->rx || !d->tx || !d->tun_buf || !d->gro) {
 		log_error("cannot set up the event loop: %s", strerror(errno));
 		return -1;
 	}
@@ -358,9 +374,9 @@ static int daemon_setup(struct daemon *d)
 	struct wg_io io = {
 	        .ctx = d,
 	        .send = io_send,
+	        .send_buffer = io_send_buffer,
 	        .deliver = io_deliver,
 	        .random = io_random,
-	        .flush = io_flush,
 	        .under_load = io_under_load,
 	};
 	d->dev = wg_device_new(&io);
@@ -441,13 +457,11 @@ static void dispatch(struct daemon *d, struct source *src, uint32_t events)
 
 static int tick_timeout_ms(struct daemon *d)
 {
-	/* Timers run at most once per millisecond; configuration and traffic may have scheduled new
-	 * ones, so the core is asked again after every wakeup. */
-	if (d->now.mono_ns - d->last_tick >= 1000000 || d->now.mono_ns >= d->next_tick) {
-		d->next_tick = wg_device_tick(d->dev, &d->now);
-		d->last_tick = d->now.mono_ns;
-		udp_tx_flush(&d->udp, d->tx);
-	}
+	/* Configuration and traffic may have armed timers, so the core is asked after every
+	 * wake-up; a tick visits only the peers whose timers are due, so it costs next to nothing
+	 * otherwise, however many peers are configured. */
+	d->next_tick = wg_device_tick(d->dev, &d->now);
+	udp_tx_flush(&d->udp, d->tx);
 	if (d->next_tick <= d->now.mono_ns)
 		return 1;
 	uint64_t ms = (d->next_tick - d->now.mono_ns + 999999) / 1000000;
@@ -470,7 +484,6 @@ static void daemon_teardown(struct daemon *d)
 	free(d->rx);
 	free(d->tx);
 	free(d->tun_buf);
-	free(d->seg_buf);
 	free(d->gro);
 	key_provider_destroy(d->p->bound_key); /* only when setup failed before handing it over */
 	d->p->bound_key = NULL;
@@ -502,6 +515,7 @@ int daemon_run(struct daemon_params *p)
 		clock_now(&d.now);
 		for (int i = 0; i < n && !d.stop; i++)
 			dispatch(&d, events[i].data.ptr, events[i].events);
+		/* One flush per wake-up: whatever every event produced leaves together. */
 		udp_tx_flush(&d.udp, d.tx);
 		if (p->tun_vnet)
 			tun_gro_flush(d.gro, tun_write_frame, &d);

@@ -38,6 +38,7 @@ void wg_device_free(struct wg_device *dev)
 		return;
 	wg_device_peers_clear(dev);
 	free(dev->peer_table);
+	timer_queue_free(&dev->timer_queue);
 	key_provider_destroy(dev->key);
 	cookie_checker_wipe(&dev->cookie_checker);
 	if (dev->allowedips)
@@ -200,7 +201,8 @@ struct wg_peer *wg_device_peer_add(struct wg_device *dev, const uint8_t public_k
 		*err = -ENOSPC;
 		return NULL;
 	}
-	if (peer_table_reserve(dev) != 0) {
+	if (peer_table_reserve(dev) != 0 ||
+	    timer_queue_reserve(&dev->timer_queue, dev->peer_count + 1) != 0) {
 		*err = -ENOMEM;
 		return NULL;
 	}
@@ -226,6 +228,7 @@ struct wg_peer *wg_device_peer_add(struct wg_device *dev, const uint8_t public_k
 void wg_device_peer_remove(struct wg_device *dev, struct wg_peer *peer)
 {
 	allowedips_remove_owner(dev->allowedips, peer);
+	timer_queue_remove(&dev->timer_queue, peer);
 	unlink_peer(dev, peer);
 	peer_free(peer);
 }
@@ -312,8 +315,6 @@ void wg_device_tun_input(struct wg_device *dev, const uint8_t *ip_packet, size_t
 		return;
 	}
 	send_packet(dev, peer, ip_packet, len);
-	if (dev->io.flush)
-		dev->io.flush(dev->io.ctx);
 }
 
 uint64_t wg_device_tick(struct wg_device *dev, const struct wg_time *now)
@@ -322,13 +323,18 @@ uint64_t wg_device_tick(struct wg_device *dev, const struct wg_time *now)
 
 	dev->now = *now;
 	cookie_checker_expire(&dev->cookie_checker, now->mono_ns);
-	for (struct wg_peer *p = dev->first_peer; p; p = p->next_peer) {
+	/* Only peers whose wake-up time has come are visited: idle peers cost nothing here. What a
+	 * peer's timers re-arm lies in the future, so each peer is visited at most once per call.
+	 */
+	struct wg_peer *p;
+	while ((p = timer_queue_pop_due(&dev->timer_queue, now->mono_ns))) {
 		uint64_t t = timers_run(dev, p);
-		if (t && t < next)
-			next = t;
+		if (t)
+			timer_queue_schedule(&dev->timer_queue, p, t);
 	}
-	if (dev->io.flush)
-		dev->io.flush(dev->io.ctx);
+	uint64_t wake = timer_queue_next(&dev->timer_queue);
+	if (wake && wake < next)
+		next = wake;
 	return next;
 }
 
@@ -337,8 +343,6 @@ void wg_peer_initiate_handshake(struct wg_device *dev, struct wg_peer *peer,
 {
 	dev->now = *now;
 	send_handshake_initiation(dev, peer, false);
-	if (dev->io.flush)
-		dev->io.flush(dev->io.ctx);
 }
 
 const char *wg_drop_reason_name(enum wg_drop_reason why)

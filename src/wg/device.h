@@ -10,6 +10,7 @@
 #include "wg/index.h"
 #include "wg/noise.h"
 #include "wg/ratelimiter.h"
+#include "wg/timer_queue.h"
 #include "wg/wg.h"
 
 /* Room for the largest sealed packet: header, plaintext padded to 16, tag. */
@@ -26,6 +27,7 @@ struct wg_device {
 	struct ratelimiter *ratelimiter;
 	struct wg_peer *first_peer, *last_peer;
 	unsigned peer_count;
+	struct timer_queue timer_queue; /* peers with an armed timer, earliest first */
 	/* Peers by public key (chained; at most one peer per bucket on average). Initiations make
 	 * us look up a key the sender chose, so buckets come from a MAC under a random per-device
 	 * key: nobody outside can aim keys at one chain. */

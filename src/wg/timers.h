@@ -1,11 +1,13 @@
 /* Per-peer protocol timers (kernel timers.c; whitepaper §6; wireguard-reference.md §1.6). Each
- * timer is a deadline on the monotonic clock (0 = not armed); wg_device_tick() fires the due ones.
- * The event hooks below are called from the send and receive paths exactly where the kernel calls
- * its wg_timers_* functions. */
+ * timer is a deadline on the monotonic clock (0 = not armed); arming one queues the peer in the
+ * device's wake-up queue (timer_queue.h), and wg_device_tick() fires the due ones of the peers that
+ * queue hands back. The event hooks below are called from the send and receive paths exactly where
+ * the kernel calls its wg_timers_* functions. */
 #ifndef HWG_WG_TIMERS_H
 #define HWG_WG_TIMERS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct wg_device;
@@ -20,6 +22,10 @@ struct wg_timers {
 	unsigned handshake_attempts;
 	bool need_another_keepalive;
 	bool sent_lastminute_handshake;
+	/* The wake-up queue's bookkeeping: when this peer is queued to wake up (never later than
+	 * its earliest armed timer) and its heap position + 1 (0 = not queued). */
+	uint64_t wake_at;
+	size_t queue_pos;
 };
 
 void timers_data_sent(struct wg_device *dev, struct wg_peer *peer);

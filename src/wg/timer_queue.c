@@ -1,0 +1,113 @@
+#include "wg/timer_queue.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "wg/peer.h"
+
+/* A peer's place: heap index + 1 in peer->timers.queue_pos (0 = not queued), key in wake_at. */
+
+static void place(struct timer_queue *q, size_t i, struct wg_peer *p)
+{
+	q->heap[i] = p;
+	p->timers.queue_pos = i + 1;
+}
+
+static void sift_up(struct timer_queue *q, size_t i)
+{
+	struct wg_peer *p = q->heap[i];
+	while (i > 0) {
+		size_t parent = (i - 1) / 2;
+		if (q->heap[parent]->timers.wake_at <= p->timers.wake_at)
+			break;
+		place(q, i, q->heap[parent]);
+		i = parent;
+	}
+	place(q, i, p);
+}
+
+static void sift_down(struct timer_queue *q, size_t i)
+{
+	struct wg_peer *p = q->heap[i];
+	for (;;) {
+		size_t child = 2 * i + 1;
+		if (child >= q->n)
+			break;
+		if (child + 1 < q->n &&
+		    q->heap[child + 1]->timers.wake_at < q->heap[child]->timers.wake_at)
+			child++;
+		if (p->timers.wake_at <= q->heap[child]->timers.wake_at)
+			break;
+		place(q, i, q->heap[child]);
+		i = child;
+	}
+	place(q, i, p);
+}
+
+int timer_queue_reserve(struct timer_queue *q, size_t peers)
+{
+	if (peers <= q->cap)
+		return 0;
+	size_t cap = q->cap ? q->cap : 16;
+	while (cap < peers)
+		cap *= 2;
+	struct wg_peer **heap = realloc(q->heap, cap * sizeof(*heap));
+	if (!heap)
+		return -ENOMEM;
+	q->heap = heap;
+	q->cap = cap;
+	return 0;
+}
+
+void timer_queue_free(struct timer_queue *q)
+{
+	free(q->heap);
+	q->heap = NULL;
+	q->n = q->cap = 0;
+}
+
+void timer_queue_schedule(struct timer_queue *q, struct wg_peer *peer, uint64_t at)
+{
+	struct wg_timers *t = &peer->timers;
+	if (t->queue_pos) {
+		if (at >= t->wake_at)
+			return;
+		t->wake_at = at;
+		sift_up(q, t->queue_pos - 1);
+		return;
+	}
+	if (q->n == q->cap)
+		return; /* cannot happen: the device reserves a slot per peer */
+	t->wake_at = at;
+	q->heap[q->n] = peer;
+	sift_up(q, q->n++);
+}
+
+void timer_queue_remove(struct timer_queue *q, struct wg_peer *peer)
+{
+	size_t pos = peer->timers.queue_pos;
+	if (!pos)
+		return;
+	peer->timers.queue_pos = 0;
+	struct wg_peer *last = q->heap[--q->n];
+	if (pos - 1 == q->n)
+		return;
+	place(q, pos - 1, last);
+	/* The moved entry may belong above or below its new place. */
+	sift_up(q, pos - 1);
+	sift_down(q, last->timers.queue_pos - 1);
+}
+
+struct wg_peer *timer_queue_pop_due(struct timer_queue *q, uint64_t now)
+{
+	if (q->n == 0 || q->heap[0]->timers.wake_at > now)
+		return NULL;
+	struct wg_peer *p = q->heap[0];
+	timer_queue_remove(q, p);
+	return p;
+}
+
+uint64_t timer_queue_next(const struct timer_queue *q)
+{
+	return q->n ? q->heap[0]->timers.wake_at : 0;
+}
