@@ -7,15 +7,16 @@
 # that background load spreads evenly over them.
 #
 # Usage: bench/throughput.sh [-r RUNS] [-t SECONDS] [-P STREAMS] [-p "PAIR ..."] [-b HWGUARD]
-#                            [-B BASE_HWGUARD] [-k REKEYS] [-l ECDH_MS] [-i IDLE_PEERS]
-#   PAIR is "veth" or A-B with A, B in {wggo, hwg, hwgse, hwgidle, base};
+#                            [-B [NAME=]HWGUARD]... [-k REKEYS] [-l ECDH_MS] [-i IDLE_PEERS]
+#   PAIR is "veth" or A-B with A, B in {wggo, hwg, hwgse, hwgidle} or a name given with -B;
 #   default: "veth wggo-wggo hwg-hwg hwg-wggo wggo-hwg".
 #   veth: no tunnel, iperf3 straight over the veth between the same two namespaces, with the veth
 #     MTU set to the tunnel's (1420): the link every tunnel figure is a fraction of.
 #   hwgse: hwguard whose static key lives in an SE050 (se050-emu, ECDH_MS per ECDH, default 40).
 #   hwgidle: hwguard with IDLE_PEERS (-i, default 100000) more peers configured, which never send;
 #     the set that adds them runs under a ping, whose worst round trip shows any stall.
-#   base: the hwguard binary given with -B (say, a build of an earlier commit), side by side.
+#   -B: another hwguard binary (say, a build of an earlier commit) as pair side NAME (default
+#     "base"), to compare side by side; repeat for several. CPU ratios are printed against base.
 #   -k: forced handshakes per run (side a drops and re-adds its peer, evenly spaced; default 0).
 #   -b: the hwguard binary (default: $HWG_BIN/hwguard, build/bin/hwguard, then PATH).
 # Needs root, iproute2, wireguard-go, wireguard-tools, iperf3 and python3 (for hwgidle).
@@ -24,8 +25,9 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-runs=5 secs=5 streams=1 pairs="veth wggo-wggo hwg-hwg hwg-wggo wggo-hwg" hwg="" base="" rekeys=0
+runs=5 secs=5 streams=1 pairs="veth wggo-wggo hwg-hwg hwg-wggo wggo-hwg" hwg="" rekeys=0
 ecdh_ms=40 idle_peers=100000
+declare -A others # -B NAME=BINARY
 
 usage()
 {
@@ -38,7 +40,12 @@ while getopts "r:t:P:p:b:B:k:l:i:h" opt; do
 	P) streams=$OPTARG ;;
 	p) pairs=$OPTARG ;;
 	b) hwg=$OPTARG ;;
-	B) base=$OPTARG ;;
+	B)
+		case "$OPTARG" in
+		*=*) others[${OPTARG%%=*}]=${OPTARG#*=} ;;
+		*) others[base]=$OPTARG ;;
+		esac
+		;;
 	k) rekeys=$OPTARG ;;
 	l) ecdh_ms=$OPTARG ;;
 	i) idle_peers=$OPTARG ;;
@@ -61,7 +68,18 @@ command -v iperf3 >/dev/null || { echo "throughput.sh: needs iperf3" >&2; exit 1
 export LOG_LEVEL=error # verbose logging costs throughput in wireguard-go
 wgt_require wireguard-go
 case "$pairs" in *hwg*) [ -n "$hwg" ] && [ -x "$hwg" ] || { echo "throughput.sh: hwguard binary not found (-b)" >&2; exit 1; } ;; esac
-case "$pairs" in *base*) [ -n "$base" ] && [ -x "$base" ] || { echo "throughput.sh: pair side 'base' needs -B BINARY" >&2; exit 1; } ;; esac
+for name in "${!others[@]}"; do
+	case "$name" in wggo | hwg | hwgse | hwgidle | veth | "") echo "throughput.sh: -B $name: reserved name" >&2; exit 2 ;; esac
+	[ -x "${others[$name]}" ] || { echo "throughput.sh: -B $name: ${others[$name]} is not executable" >&2; exit 1; }
+done
+for pair in $pairs; do
+	[ "$pair" = veth ] && continue
+	for side in "${pair%-*}" "${pair#*-}"; do
+		case "$side" in wggo | hwg | hwgse | hwgidle) continue ;; esac
+		[ -n "${others[$side]:-}" ] ||
+			{ echo "throughput.sh: pair $pair: unknown side '$side' (give its binary with -B $side=PATH)" >&2; exit 2; }
+	done
+done
 case "$pairs" in *hwgidle*) command -v python3 >/dev/null || { echo "throughput.sh: hwgidle needs python3" >&2; exit 1; } ;; esac
 
 impl_of()
@@ -69,8 +87,11 @@ impl_of()
 	case "$1" in
 	wggo) echo wireguard-go ;;
 	hwg | hwgse | hwgidle) echo "$hwg" ;;
-	base) echo "$base" ;;
-	*) echo "throughput.sh: unknown implementation '$1'" >&2; exit 2 ;;
+	*)
+		[ -n "${others[$1]:-}" ] && echo "${others[$1]}" && return
+		echo "throughput.sh: unknown implementation '$1' (give its binary with -B $1=PATH)" >&2
+		exit 2
+		;;
 	esac
 }
 
@@ -143,12 +164,13 @@ for i in range(n):
     out.append("allowed_ip=10.%d.%d.%d/32" % (128 + (i >> 16 & 127), i >> 8 & 255, i & 255))
 sys.stdout.write("\n".join(out) + "\n\n")
 PY
-	wgt_in "$side" ping -q -i 0.01 -W 5 -w 600 "$(wgt_inner4 "$(wgt_other "$side")")" \
-		>"$WGT_DIR/idle-ping-$side" 2>&1 &
+	# exec: $! must be ping itself, so that SIGINT makes it print its summary and stop.
+	(exec ip netns exec "$(wgt_ns "$side")" ping -q -i 0.01 -W 5 -w 3600 \
+		"$(wgt_inner4 "$(wgt_other "$side")")" >"$WGT_DIR/idle-ping-$side" 2>&1) &
 	local pinger=$!
 	sleep 0.3
 	t0=$(date +%s.%N)
-	wgt_uapi "$(wgt_if "$side")" <"$WGT_DIR/idle-$side.uapi" | grep -q '^errno=0$' ||
+	uapi_request "$(wgt_if "$side")" "$WGT_DIR/idle-$side.uapi" | grep -q '^errno=0$' ||
 		wgt_fail "adding $count idle peers on side $side"
 	t1=$(date +%s.%N)
 	sleep 0.3
@@ -160,6 +182,26 @@ PY
 		END {printf "%.2f %s %d\n", t1 - t0, max, lost}' "$WGT_DIR/idle-ping-$side" \
 		>"$WGT_DIR/idle-set-$side"
 	rm -f "$WGT_DIR/idle-$side.uapi"
+}
+
+# Sends the UAPI request in file $2 to interface $1's socket and prints the reply (waiting as long as
+# a large set may take: wgt_uapi gives up after 5 s).
+uapi_request()
+{
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(600)
+s.connect("/var/run/wireguard/%s.sock" % sys.argv[1])
+s.sendall(open(sys.argv[2], "rb").read())
+out = b""
+while not out.endswith(b"\n\n"):
+    d = s.recv(65536)
+    if not d:
+        break
+    out += d
+sys.stdout.write(out.decode())
+' "$1" "$2"
 }
 
 # CPU time (user + system, in clock ticks) that process $1 has used so far.
@@ -309,7 +351,7 @@ echo
 echo "WireGuard throughput, iperf3 TCP, $streams stream(s), $runs x ${secs}s per pair, $(nproc) CPUs, $(uname -r)"
 case "$pairs" in *hwgse*) echo "hwgse: SE050 key in se050-emu, ${ecdh_ms} ms per ECDH" ;; esac
 case "$pairs" in *hwgidle*) echo "hwgidle: hwguard with $idle_peers idle peers" ;; esac
-case "$pairs" in *base*) echo "base: $base" ;; esac
+for name in "${!others[@]}"; do echo "$name: ${others[$name]}"; done
 [ "$rekeys" -gt 0 ] && echo "$rekeys forced handshakes per run (side a re-adds its peer)"
 printf '%-11s %9s %9s %9s %9s %8s   %s\n' pair "median" min max "retr/run" "ping ms" \
 	"CPU s/GB: a (sends) + b (receives) = both"

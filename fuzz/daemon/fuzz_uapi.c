@@ -1,7 +1,9 @@
 /* libFuzzer target for the UAPI request path: stream framing (uapi_frame_next), the `set=1` parser
  * (uapi_parse_set) and the formatters the parsed values flow back through in `get=1`. Invariants
  * checked: framing never consumes more than it was given and always makes progress on a complete
- * request; a parsed endpoint or prefix formats to text that parses back to the same value. */
+ * request; a parsed endpoint or prefix formats to text that parses back to the same value; parsing
+ * one line per step (as the daemon does between packet batches) gives exactly the whole parse's
+ * result. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -65,9 +67,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		pos += f.consumed;
 	}
-	/* The whole input as a set body too, so the parser sees bytes the framing would cut off. */
-	struct uapi_set set;
-	if (uapi_parse_set(buf, size, &set, NULL, NULL) == 0)
+	/* The whole input as a set body too, so the parser sees bytes the framing would cut off;
+	 * and again a line at a time. */
+	struct uapi_set set, stepped;
+	struct uapi_parser p;
+	size_t line = 0;
+	int whole = uapi_parse_set(buf, size, &set, &line, NULL), r;
+	uapi_parse_start(&p, buf, size, &stepped);
+	while ((r = uapi_parse_step(&p, 1)) > 0)
+		;
+	if (r != whole || (r < 0 && p.line_no != line))
+		abort();
+	if (r == 0) {
+		if (stepped.n != set.n)
+			abort();
+		for (size_t i = 0; i < set.n; i++)
+			if (stepped.ops[i].kind != set.ops[i].kind ||
+			    memcmp(&stepped.ops[i].u, &set.ops[i].u, sizeof(set.ops[i].u)) != 0)
+				abort();
 		uapi_set_free(&set);
+		uapi_set_free(&stepped);
+	}
 	return 0;
 }

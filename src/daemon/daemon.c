@@ -43,10 +43,36 @@ struct source {
 	enum source_kind kind;
 };
 
+struct daemon;
+
 struct conn_source {
 	struct source src; /* first */
+	struct daemon *d;
 	struct uapi_conn conn;
-	bool registered_out;
+	uint32_t registered;              /* epoll events it is registered for; 0: not in epoll */
+	struct conn_source *next_waiting; /* in the queue of connections a set job holds up */
+};
+
+/* A `set` parsed and applied a slice at a time between packet batches: a 100,000-peer request is
+ * 10 MB of text and seconds of key-provider work (a static-static DH per peer), and the data path
+ * must not stop for it. Requests that come meanwhile, on any connection, wait in order behind it,
+ * as wireguard-go's IPC lock makes them. */
+enum set_phase { SET_PARSE, SET_APPLY, SET_WIPE };
+
+struct set_job {
+	enum set_phase phase;
+	char *text; /* the request's lines (it may hold keys: wiped before it is freed) */
+	size_t len;
+	size_t wiped;
+	struct uapi_parser parser;
+	struct uapi_set set;
+	struct uapi_target target;
+	struct uapi_apply_job apply;
+	int err;
+	const char *why;
+	bool refused;             /* the parser refused it: nothing was applied */
+	struct conn_source *conn; /* gets the reply; NULL once the client has gone */
+	uint64_t started_ns;
 };
 
 struct daemon {
@@ -69,6 +95,8 @@ struct daemon {
 	uint64_t next_tick;
 	struct load_monitor load;
 	bool key_bound;
+	struct set_job *job;
+	struct conn_source *waiting_first, *waiting_last;
 	struct source tun_src, udp_src, listen_src, link_src, path_src, signal_src;
 	int link_fd, path_fd, signal_fd;
 	bool stop;
@@ -173,25 +201,116 @@ static int set_fwmark(void *ctx, uint32_t mark)
 	return udp_set_fwmark(&d->udp, mark);
 }
 
-static void handle_request(void *ctx, enum uapi_frame_kind kind, const char *body, size_t len,
-                           struct strbuf *reply)
+/* Work one set slice may do before the data path gets the thread back, and how much of it between
+ * two looks at the clock. */
+#define SET_SLICE_NS    1000000
+#define SET_SLICE_OPS   8         /* operations applied (a peer may cost a DH) */
+#define SET_SLICE_LINES 256       /* lines parsed */
+#define SET_SLICE_WIPE  (1 << 20) /* bytes of request text wiped */
+
+static enum uapi_answer handle_request(void *ctx, enum uapi_frame_kind kind, const char *body,
+                                       size_t len, struct strbuf *reply);
+static void conn_update_events(struct daemon *d, struct conn_source *cs);
+static void conn_close(struct daemon *d, struct conn_source *cs);
+
+static void free_set(struct set_job *job)
 {
-	struct daemon *d = ctx;
-	clock_now(&d->now);
-	if (kind == UAPI_FRAME_GET) {
-		uapi_get(reply, d->dev, d->udp.port, d->udp.fwmark);
-		return;
+	if (job->text) {
+		secure_wipe(job->text + job->wiped, job->len - job->wiped);
+		free(job->text);
 	}
-	struct uapi_set set;
-	size_t line = 0;
-	const char *why = NULL;
-	int err = uapi_parse_set(body, len, &set, &line, &why);
-	if (err) {
-		log_error("UAPI set: line %zu: %s (errno %d)", line, why ? why : "invalid", err);
+	uapi_set_free(&job->set);
+	free(job);
+}
+
+static void finish_set(struct daemon *d, struct set_job *job, struct strbuf *reply)
+{
+	int err = job->err;
+	if (job->refused)
+		log_error("UAPI set: line %zu: %s (errno %d)", job->parser.line_no,
+		          job->why ? job->why : "invalid", err);
+	else if (err)
+		log_error("UAPI set: %s: %s", job->why ? job->why : "failed", strerror(-err));
+	else
+		log_verbose("UAPI set: applied (%zu operations, %.3f s)", job->set.n,
+		            (double)(d->now.mono_ns - job->started_ns) / 1e9);
+	udp_tx_flush(&d->udp, d->tx);
+	if (reply)
 		uapi_format_errno(reply, err);
-		return;
+	free_set(job);
+}
+
+/* One unit of the job's current phase; true once the request is applied (or refused) and its
+ * text wiped. */
+static bool set_step(struct daemon *d, struct set_job *job)
+{
+	switch (job->phase) {
+	case SET_PARSE: {
+		int r = uapi_parse_step(&job->parser, SET_SLICE_LINES);
+		if (r > 0)
+			return false;
+		if (r < 0) {
+			/* Nothing was applied: a request is checked whole first. */
+			job->refused = true;
+			job->err = r;
+			job->why = job->parser.why;
+			job->phase = SET_WIPE;
+			return false;
+		}
+		uapi_apply_start(&job->apply, &job->target, &job->set);
+		job->phase = SET_APPLY;
+		return false;
 	}
-	struct uapi_target t = {
+	case SET_APPLY:
+		if (!uapi_apply_step(&job->apply, SET_SLICE_OPS, &d->now))
+			return false;
+		job->err = job->apply.err;
+		job->why = job->apply.why;
+		job->phase = SET_WIPE;
+		return false;
+	case SET_WIPE: {
+		size_t n = job->len - job->wiped < SET_SLICE_WIPE ? job->len - job->wiped
+		                                                  : SET_SLICE_WIPE;
+		secure_wipe(job->text + job->wiped, n);
+		job->wiped += n;
+		return job->wiped == job->len;
+	}
+	}
+	return true;
+}
+
+/* Runs the set job for up to SET_SLICE_NS; true once it is finished. */
+static bool run_set_slice(struct daemon *d, struct set_job *job)
+{
+	uint64_t end = d->now.mono_ns + SET_SLICE_NS;
+	bool done;
+	do {
+		done = set_step(d, job);
+		clock_now(&d->now);
+	} while (!done && d->now.mono_ns < end);
+	return done;
+}
+
+/* Takes a copy of the request (the connection's buffer moves on) and parses and applies it: at
+ * once when that fits in one slice (the reply goes out with this request, as before), else as the
+ * daemon's set job, answered when its last slice is done. */
+static enum uapi_answer start_set(struct conn_source *cs, const char *body, size_t len,
+                                  struct strbuf *reply)
+{
+	struct daemon *d = cs->d;
+	struct set_job *job = calloc(1, sizeof(*job));
+	char *text = malloc(len ? len : 1);
+	if (!job || !text) {
+		free(job);
+		free(text);
+		uapi_format_errno(reply, -ENOMEM);
+		return UAPI_ANSWERED;
+	}
+	memcpy(text, body, len);
+	job->text = text;
+	job->len = len;
+	uapi_parse_start(&job->parser, job->text, len, &job->set);
+	job->target = (struct uapi_target){
 	        .dev = d->dev,
 	        .key_config = &d->p->keys,
 	        .ctx = d,
@@ -199,29 +318,102 @@ static void handle_request(void *ctx, enum uapi_frame_kind kind, const char *bod
 	        .set_fwmark = set_fwmark,
 	        .key_bound = d->key_bound,
 	};
-	err = uapi_apply(&t, &set, &d->now, &why);
-	uapi_set_free(&set);
-	if (err)
-		log_error("UAPI set: %s: %s", why ? why : "failed", strerror(-err));
-	else
-		log_verbose("UAPI set: applied");
-	udp_tx_flush(&d->udp, d->tx);
-	uapi_format_errno(reply, err);
+	job->started_ns = d->now.mono_ns;
+	if (run_set_slice(d, job)) {
+		finish_set(d, job, reply);
+		return UAPI_ANSWERED;
+	}
+	job->conn = cs;
+	d->job = job;
+	return UAPI_LATER;
 }
 
+static enum uapi_answer handle_request(void *ctx, enum uapi_frame_kind kind, const char *body,
+                                       size_t len, struct strbuf *reply)
+{
+	struct conn_source *cs = ctx;
+	struct daemon *d = cs->d;
+	if (d->job) {
+		/* Behind the set being applied, in arrival order. */
+		cs->next_waiting = NULL;
+		if (d->waiting_last)
+			d->waiting_last->next_waiting = cs;
+		else
+			d->waiting_first = cs;
+		d->waiting_last = cs;
+		return UAPI_BUSY;
+	}
+	clock_now(&d->now);
+	if (kind == UAPI_FRAME_GET) {
+		uapi_get(reply, d->dev, d->udp.port, d->udp.fwmark);
+		return UAPI_ANSWERED;
+	}
+	return start_set(cs, body, len, reply);
+}
+
+static void unlink_waiting(struct daemon *d, struct conn_source *cs)
+{
+	struct conn_source **link = &d->waiting_first, *prev = NULL;
+	while (*link && *link != cs) {
+		prev = *link;
+		link = &(*link)->next_waiting;
+	}
+	if (!*link)
+		return;
+	*link = cs->next_waiting;
+	if (d->waiting_last == cs)
+		d->waiting_last = prev;
+	cs->next_waiting = NULL;
+}
+
+/* Gives a connection back its turn; it may start the next set job itself. */
+static void resume_conn(struct daemon *d, struct conn_source *cs)
+{
+	if (!uapi_conn_resume(&cs->conn, handle_request, cs))
+		conn_close(d, cs);
+	else
+		conn_update_events(d, cs);
+}
+
+/* One slice of the pending set; once it is done, its client gets the reply and the waiting
+ * requests are served in order (until one of them starts another long set). */
+static void continue_set(struct daemon *d)
+{
+	struct set_job *job = d->job;
+	if (!run_set_slice(d, job))
+		return;
+	d->job = NULL;
+	struct conn_source *cs = job->conn;
+	finish_set(d, job, cs ? &cs->conn.out : NULL);
+	if (cs)
+		resume_conn(d, cs);
+	while (!d->job && d->waiting_first) {
+		struct conn_source *next = d->waiting_first;
+		unlink_waiting(d, next);
+		resume_conn(d, next);
+	}
+}
+
+/* A connection is watched for input unless it waits for a set; for output while it has some. */
 static void conn_update_events(struct daemon *d, struct conn_source *cs)
 {
-	bool want = uapi_conn_wants_write(&cs->conn);
-	if (want == cs->registered_out)
+	uint32_t want = (cs->conn.waiting ? 0 : EPOLLIN) |
+	                (uapi_conn_wants_write(&cs->conn) ? EPOLLOUT : 0);
+	if (want == cs->registered)
 		return;
-	struct epoll_event ev = {.events = EPOLLIN | (want ? EPOLLOUT : 0), .data.ptr = cs};
-	epoll_ctl(d->epfd, EPOLL_CTL_MOD, cs->conn.fd, &ev);
-	cs->registered_out = want;
+	struct epoll_event ev = {.events = want, .data.ptr = cs};
+	int op = !want ? EPOLL_CTL_DEL : cs->registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+	if (epoll_ctl(d->epfd, op, cs->conn.fd, &ev) == 0)
+		cs->registered = want;
 }
 
 static void conn_close(struct daemon *d, struct conn_source *cs)
 {
-	epoll_ctl(d->epfd, EPOLL_CTL_DEL, cs->conn.fd, NULL);
+	if (cs->registered)
+		epoll_ctl(d->epfd, EPOLL_CTL_DEL, cs->conn.fd, NULL);
+	if (d->job && d->job->conn == cs)
+		d->job->conn = NULL; /* the set goes on; nobody is left to answer */
+	unlink_waiting(d, cs);
 	uapi_conn_close(&cs->conn);
 	free(cs);
 }
@@ -238,9 +430,10 @@ static void on_uapi_accept(struct daemon *d)
 			continue;
 		}
 		cs->src.kind = SRC_UAPI_CONN;
+		cs->d = d;
 		uapi_conn_init(&cs->conn, fd);
-		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = cs};
-		if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		conn_update_events(d, cs);
+		if (!cs->registered) {
 			uapi_conn_close(&cs->conn);
 			free(cs);
 		}
@@ -251,7 +444,7 @@ static void on_uapi_conn(struct daemon *d, struct conn_source *cs, uint32_t even
 {
 	bool keep = true;
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
-		keep = uapi_conn_on_readable(&cs->conn, handle_request, d);
+		keep = uapi_conn_on_readable(&cs->conn, handle_request, cs);
 	if (keep && (events & EPOLLOUT))
 		keep = uapi_conn_on_writable(&cs->conn);
 	if (!keep) {
@@ -470,6 +663,10 @@ static int tick_timeout_ms(struct daemon *d)
 
 static void daemon_teardown(struct daemon *d)
 {
+	if (d->job) {
+		free_set(d->job);
+		d->job = NULL;
+	}
 	if (d->dev)
 		wg_device_free(d->dev);
 	if (d->udp.fd >= 0)
@@ -506,6 +703,8 @@ int daemon_run(struct daemon_params *p)
 	clock_now(&d.now);
 	while (!d.stop) {
 		int timeout = tick_timeout_ms(&d);
+		if (d.job)
+			timeout = 0; /* a set is being applied: only look for packets in between */
 		int n = epoll_wait(d.epfd, events, MAX_EVENTS, timeout);
 		if (n < 0 && errno != EINTR) {
 			log_error("epoll_wait: %s", strerror(errno));
@@ -519,6 +718,8 @@ int daemon_run(struct daemon_params *p)
 		udp_tx_flush(&d.udp, d.tx);
 		if (p->tun_vnet)
 			tun_gro_flush(d.gro, tun_write_frame, &d);
+		if (d.job && !d.stop)
+			continue_set(&d);
 	}
 	log_verbose("device closing");
 	daemon_teardown(&d);

@@ -2,22 +2,17 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "crypto/portable/secure.h"
 #include "daemon/log.h"
 
-struct peer_cursor {
-	struct wg_peer *peer; /* NULL for a dummy (ignored) peer or before the first public_key */
-	bool created;
-};
-
-static void finish_peer(const struct uapi_target *t, struct peer_cursor *c,
-                        const struct wg_time *now)
+static void finish_peer(struct uapi_apply_job *c, const struct wg_time *now)
 {
 	if (c->peer)
-		wg_peer_config_done(t->dev, c->peer, now);
+		wg_peer_config_done(c->target->dev, c->peer, now);
 	c->peer = NULL;
 	c->created = false;
 }
@@ -80,10 +75,11 @@ static int set_private_key(const struct uapi_target *t, const uint8_t key[WG_KEY
 	return err;
 }
 
-static int select_peer(const struct uapi_target *t, struct peer_cursor *c,
-                       const uint8_t public_key[WG_KEY_LEN], const struct wg_time *now)
+static int select_peer(struct uapi_apply_job *c, const uint8_t public_key[WG_KEY_LEN],
+                       const struct wg_time *now)
 {
-	finish_peer(t, c, now);
+	const struct uapi_target *t = c->target;
+	finish_peer(c, now);
 	struct key_provider *own = wg_device_key(t->dev);
 	if (own && ct_equal(own->public_key, public_key, WG_KEY_LEN))
 		return 0; /* our own key: a dummy peer, as wireguard-go */
@@ -107,9 +103,10 @@ static int remove_prefix(const struct uapi_target *t, struct wg_peer *peer,
 	return err == -ENOENT ? 0 : err;
 }
 
-static int apply_peer_op(const struct uapi_target *t, struct peer_cursor *c,
-                         const struct uapi_op *op, const struct wg_time *now)
+static int apply_peer_op(struct uapi_apply_job *c, const struct uapi_op *op,
+                         const struct wg_time *now)
 {
+	const struct uapi_target *t = c->target;
 	struct wg_peer *peer = c->peer;
 	switch (op->kind) {
 	case UAPI_OP_UPDATE_ONLY:
@@ -153,14 +150,40 @@ static int apply_peer_op(const struct uapi_target *t, struct peer_cursor *c,
 	}
 }
 
-int uapi_apply(const struct uapi_target *t, const struct uapi_set *set, const struct wg_time *now,
-               const char **why)
+static int remove_one(void *ctx, struct wg_peer *peer)
 {
-	struct peer_cursor c = {0};
+	struct uapi_apply_job *c = ctx;
+	wg_device_peer_remove(c->target->dev, peer);
+	return 1; /* one at a time: stop the walk */
+}
+
+/* Removes up to *budget peers (counting them off); true once none is left. */
+static bool remove_peers(struct uapi_apply_job *c, size_t *budget)
+{
+	while (*budget > 0) {
+		if (!wg_device_foreach_peer(c->target->dev, remove_one, c))
+			return true; /* the walk found no peer */
+		--*budget;
+	}
+	return false;
+}
+
+void uapi_apply_start(struct uapi_apply_job *job, const struct uapi_target *t,
+                      const struct uapi_set *set)
+{
+	memset(job, 0, sizeof(*job));
+	job->target = t;
+	job->set = set;
+}
+
+bool uapi_apply_step(struct uapi_apply_job *c, size_t budget, const struct wg_time *now)
+{
+	const struct uapi_target *t = c->target;
 	const char *reason = NULL;
 	int err = 0;
-	for (size_t i = 0; i < set->n && !err; i++) {
-		const struct uapi_op *op = &set->ops[i];
+	while (c->next < c->set->n && budget > 0 && !err) {
+		const struct uapi_op *op = &c->set->ops[c->next];
+		budget--;
 		switch (op->kind) {
 		case UAPI_OP_PRIVATE_KEY:
 			err = set_private_key(t, op->u.key, now, &reason);
@@ -174,20 +197,39 @@ int uapi_apply(const struct uapi_target *t, const struct uapi_set *set, const st
 			reason = "cannot set the fwmark";
 			break;
 		case UAPI_OP_REPLACE_PEERS:
-			wg_device_peers_clear(t->dev);
+			/* A whole peer list can be large: removed a budget's worth at a time. */
+			budget++;
+			if (!remove_peers(c, &budget))
+				return false;
 			break;
 		case UAPI_OP_PEER:
-			err = select_peer(t, &c, op->u.key, now);
+			err = select_peer(c, op->u.key, now);
 			reason = "cannot create the peer";
 			break;
 		default:
-			err = apply_peer_op(t, &c, op, now);
+			err = apply_peer_op(c, op, now);
 			reason = "cannot apply a peer setting";
 			break;
 		}
+		c->next++;
 	}
-	finish_peer(t, &c, now);
-	if (err && why)
-		*why = reason ? reason : "failed";
-	return err;
+	if (!err && c->next < c->set->n)
+		return false;
+	finish_peer(c, now);
+	c->err = err;
+	c->why = err ? (reason ? reason : "failed") : NULL;
+	c->next = c->set->n;
+	return true;
+}
+
+int uapi_apply(const struct uapi_target *t, const struct uapi_set *set, const struct wg_time *now,
+               const char **why)
+{
+	struct uapi_apply_job job;
+	uapi_apply_start(&job, t, set);
+	while (!uapi_apply_step(&job, SIZE_MAX, now))
+		;
+	if (job.err && why)
+		*why = job.why;
+	return job.err;
 }

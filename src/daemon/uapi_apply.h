@@ -5,6 +5,8 @@
 #ifndef HWG_DAEMON_UAPI_APPLY_H
 #define HWG_DAEMON_UAPI_APPLY_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "daemon/uapi_set.h"
@@ -30,5 +32,26 @@ struct uapi_target {
  * every syntax error was caught by the parser). */
 int uapi_apply(const struct uapi_target *t, const struct uapi_set *set, const struct wg_time *now,
                const char **why);
+
+/* The same, a slice at a time: a large set (100,000 peers, each with a static-static DH through the
+ * key provider) costs seconds, and the daemon serves packets between slices instead of stalling.
+ * Slices see the configuration half applied, as wireguard-go's line-by-line apply does. */
+struct uapi_apply_job {
+	const struct uapi_target *target;
+	const struct uapi_set *set;
+	size_t next;          /* the operation to apply next */
+	struct wg_peer *peer; /* the current peer block's peer; NULL for a dummy or none */
+	bool created;         /* ... which this request created */
+	int err;
+	const char *why;
+};
+
+/* Both t and set must outlive the job. */
+void uapi_apply_start(struct uapi_apply_job *job, const struct uapi_target *t,
+                      const struct uapi_set *set);
+/* Does up to `budget` units of work (an operation, or one peer of a replace_peers) and returns true
+ * once the request is applied or failed: job->err (0 or a negative errno) and job->why are then
+ * final. */
+bool uapi_apply_step(struct uapi_apply_job *job, size_t budget, const struct wg_time *now);
 
 #endif

