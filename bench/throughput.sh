@@ -211,10 +211,12 @@ cpu_ticks()
 	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $12 + $13}'
 }
 
-# Average round trip in ms of 20 pings over the idle path from side a to $1.
-ping_avg()
+# Median round trip in ms of 40 pings over the idle path from side a to $1 (the median, because a
+# shared machine's scheduling throws a few pings out by milliseconds).
+ping_median()
 {
-	wgt_in a ping -q -c 20 -i 0.02 -W 2 "$1" 2>/dev/null | awk -F/ '/rtt/ {print $5}'
+	wgt_in a ping -c 40 -i 0.02 -W 2 "$1" 2>/dev/null |
+		sed -n 's/.* time=\([0-9.]*\) ms.*/\1/p' | median
 }
 
 # Every pair is set up first and the runs are interleaved (run 1 of each pair, then run 2, ...), so
@@ -298,7 +300,7 @@ for i in $(seq "$runs"); do
 			force_rekeys "$rekeys" "$secs" &
 			rekeyer=$!
 		fi
-		rtt=$(ping_avg "$(target_of "$pair")")
+		rtt=$(ping_median "$(target_of "$pair")")
 		pid_a=$(cat "$WGT_DIR/a.pid" 2>/dev/null) pid_b=$(cat "$WGT_DIR/b.pid" 2>/dev/null)
 		cpu0_a=$([ -n "$pid_a" ] && cpu_ticks "$pid_a") cpu0_b=$([ -n "$pid_b" ] && cpu_ticks "$pid_b")
 		out=$(wgt_in a iperf3 -c "$(target_of "$pair")" -t "$secs" -P "$streams" -f m 2>&1)
@@ -363,7 +365,7 @@ for pair in $pairs; do
 		"${result[$pair.max]}" "${result[$pair.retr]}" "${result[$pair.rtt]}" "${cpu:--}" \
 		"${result[$pair.ecdh]:+  (chip ECDHs: ${result[$pair.ecdh]})}"
 done
-echo "(Mbit/s; ping: median of per-run averages over the idle path)"
+echo "(Mbit/s; ping: median over the runs of each run's median of 40 pings over the idle path)"
 for pair in $pairs; do
 	for side in a b; do
 		[ -n "${result[$pair.set.$side]:-}" ] &&
