@@ -16,6 +16,7 @@
 #include "daemon/load.h"
 #include "daemon/log.h"
 #include "daemon/netwatch.h"
+#include "daemon/set_job.h"
 #include "daemon/tun.h"
 #include "daemon/tun_gro.h"
 #include "daemon/tun_offload.h"
@@ -53,28 +54,6 @@ struct conn_source {
 	struct conn_source *next_waiting; /* in the queue of connections a set job holds up */
 };
 
-/* A `set` parsed and applied a slice at a time between packet batches: a 100,000-peer request is
- * 10 MB of text and seconds of key-provider work (a static-static DH per peer), and the data path
- * must not stop for it. Requests that come meanwhile, on any connection, wait in order behind it,
- * as wireguard-go's IPC lock makes them. */
-enum set_phase { SET_PARSE, SET_APPLY, SET_WIPE };
-
-struct set_job {
-	enum set_phase phase;
-	char *text; /* the request's lines (it may hold keys: wiped before it is freed) */
-	size_t len;
-	size_t wiped;
-	struct uapi_parser parser;
-	struct uapi_set set;
-	struct uapi_target target;
-	struct uapi_apply_job apply;
-	int err;
-	const char *why;
-	bool refused;             /* the parser refused it: nothing was applied */
-	struct conn_source *conn; /* gets the reply; NULL once the client has gone */
-	uint64_t started_ns;
-};
-
 struct daemon {
 	struct wg_device *dev;
 	struct daemon_params *p;
@@ -95,7 +74,11 @@ struct daemon {
 	uint64_t next_tick;
 	struct load_monitor load;
 	bool key_bound;
+	/* A large set being applied between packet batches (set_job.h), the connection that gets
+	 * its reply (NULL once the client has gone), and the connections whose requests wait for
+	 * it, in order, as wireguard-go's IPC lock makes them wait. */
 	struct set_job *job;
+	struct conn_source *job_conn;
 	struct conn_source *waiting_first, *waiting_last;
 	struct source tun_src, udp_src, listen_src, link_src, path_src, signal_src;
 	int link_fd, path_fd, signal_fd;
@@ -201,116 +184,31 @@ static int set_fwmark(void *ctx, uint32_t mark)
 	return udp_set_fwmark(&d->udp, mark);
 }
 
-/* Work one set slice may do before the data path gets the thread back, and how much of it between
- * two looks at the clock. */
-#define SET_SLICE_NS    1000000
-#define SET_SLICE_OPS   8         /* operations applied (a peer may cost a DH) */
-#define SET_SLICE_LINES 256       /* lines parsed */
-#define SET_SLICE_WIPE  (1 << 20) /* bytes of request text wiped */
+/* The longest a set slice keeps the thread from the data path. */
+#define SET_SLICE_NS 1000000
 
 static enum uapi_answer handle_request(void *ctx, enum uapi_frame_kind kind, const char *body,
                                        size_t len, struct strbuf *reply);
 static void conn_update_events(struct daemon *d, struct conn_source *cs);
 static void conn_close(struct daemon *d, struct conn_source *cs);
 
-static void free_set(struct set_job *job)
-{
-	if (job->text) {
-		secure_wipe(job->text + job->wiped, job->len - job->wiped);
-		free(job->text);
-	}
-	uapi_set_free(&job->set);
-	free(job);
-}
-
+/* Answers a finished set job (when its client is still there) and frees it. */
 static void finish_set(struct daemon *d, struct set_job *job, struct strbuf *reply)
 {
-	int err = job->err;
-	if (job->refused)
-		log_error("UAPI set: line %zu: %s (errno %d)", job->parser.line_no,
-		          job->why ? job->why : "invalid", err);
-	else if (err)
-		log_error("UAPI set: %s: %s", job->why ? job->why : "failed", strerror(-err));
-	else
-		log_verbose("UAPI set: applied (%zu operations, %.3f s)", job->set.n,
-		            (double)(d->now.mono_ns - job->started_ns) / 1e9);
+	int err = set_job_result(job, &d->now);
 	udp_tx_flush(&d->udp, d->tx);
 	if (reply)
 		uapi_format_errno(reply, err);
-	free_set(job);
+	set_job_free(job);
 }
 
-/* One unit of the job's current phase; true once the request is applied (or refused) and its
- * text wiped. */
-static bool set_step(struct daemon *d, struct set_job *job)
-{
-	switch (job->phase) {
-	case SET_PARSE: {
-		int r = uapi_parse_step(&job->parser, SET_SLICE_LINES);
-		if (r > 0)
-			return false;
-		if (r < 0) {
-			/* Nothing was applied: a request is checked whole first. */
-			job->refused = true;
-			job->err = r;
-			job->why = job->parser.why;
-			job->phase = SET_WIPE;
-			return false;
-		}
-		uapi_apply_start(&job->apply, &job->target, &job->set);
-		job->phase = SET_APPLY;
-		return false;
-	}
-	case SET_APPLY:
-		if (!uapi_apply_step(&job->apply, SET_SLICE_OPS, &d->now))
-			return false;
-		job->err = job->apply.err;
-		job->why = job->apply.why;
-		job->phase = SET_WIPE;
-		return false;
-	case SET_WIPE: {
-		size_t n = job->len - job->wiped < SET_SLICE_WIPE ? job->len - job->wiped
-		                                                  : SET_SLICE_WIPE;
-		secure_wipe(job->text + job->wiped, n);
-		job->wiped += n;
-		return job->wiped == job->len;
-	}
-	}
-	return true;
-}
-
-/* Runs the set job for up to SET_SLICE_NS; true once it is finished. */
-static bool run_set_slice(struct daemon *d, struct set_job *job)
-{
-	uint64_t end = d->now.mono_ns + SET_SLICE_NS;
-	bool done;
-	do {
-		done = set_step(d, job);
-		clock_now(&d->now);
-	} while (!done && d->now.mono_ns < end);
-	return done;
-}
-
-/* Takes a copy of the request (the connection's buffer moves on) and parses and applies it: at
- * once when that fits in one slice (the reply goes out with this request, as before), else as the
- * daemon's set job, answered when its last slice is done. */
+/* Parses and applies a set: at once when that fits in one slice (the reply goes out with this
+ * request, as before), else as the daemon's set job, answered when its last slice is done. */
 static enum uapi_answer start_set(struct conn_source *cs, const char *body, size_t len,
                                   struct strbuf *reply)
 {
 	struct daemon *d = cs->d;
-	struct set_job *job = calloc(1, sizeof(*job));
-	char *text = malloc(len ? len : 1);
-	if (!job || !text) {
-		free(job);
-		free(text);
-		uapi_format_errno(reply, -ENOMEM);
-		return UAPI_ANSWERED;
-	}
-	memcpy(text, body, len);
-	job->text = text;
-	job->len = len;
-	uapi_parse_start(&job->parser, job->text, len, &job->set);
-	job->target = (struct uapi_target){
+	struct uapi_target target = {
 	        .dev = d->dev,
 	        .key_config = &d->p->keys,
 	        .ctx = d,
@@ -318,13 +216,17 @@ static enum uapi_answer start_set(struct conn_source *cs, const char *body, size
 	        .set_fwmark = set_fwmark,
 	        .key_bound = d->key_bound,
 	};
-	job->started_ns = d->now.mono_ns;
-	if (run_set_slice(d, job)) {
+	struct set_job *job = set_job_new(body, len, &target, d->now.mono_ns);
+	if (!job) {
+		uapi_format_errno(reply, -ENOMEM);
+		return UAPI_ANSWERED;
+	}
+	if (set_job_run(job, &d->now, d->now.mono_ns + SET_SLICE_NS, clock_now)) {
 		finish_set(d, job, reply);
 		return UAPI_ANSWERED;
 	}
-	job->conn = cs;
 	d->job = job;
+	d->job_conn = cs;
 	return UAPI_LATER;
 }
 
@@ -380,10 +282,11 @@ static void resume_conn(struct daemon *d, struct conn_source *cs)
 static void continue_set(struct daemon *d)
 {
 	struct set_job *job = d->job;
-	if (!run_set_slice(d, job))
+	if (!set_job_run(job, &d->now, d->now.mono_ns + SET_SLICE_NS, clock_now))
 		return;
+	struct conn_source *cs = d->job_conn;
 	d->job = NULL;
-	struct conn_source *cs = job->conn;
+	d->job_conn = NULL;
 	finish_set(d, job, cs ? &cs->conn.out : NULL);
 	if (cs)
 		resume_conn(d, cs);
@@ -411,8 +314,8 @@ static void conn_close(struct daemon *d, struct conn_source *cs)
 {
 	if (cs->registered)
 		epoll_ctl(d->epfd, EPOLL_CTL_DEL, cs->conn.fd, NULL);
-	if (d->job && d->job->conn == cs)
-		d->job->conn = NULL; /* the set goes on; nobody is left to answer */
+	if (d->job_conn == cs)
+		d->job_conn = NULL; /* the set goes on; nobody is left to answer */
 	unlink_waiting(d, cs);
 	uapi_conn_close(&cs->conn);
 	free(cs);
@@ -663,10 +566,8 @@ static int tick_timeout_ms(struct daemon *d)
 
 static void daemon_teardown(struct daemon *d)
 {
-	if (d->job) {
-		free_set(d->job);
-		d->job = NULL;
-	}
+	set_job_free(d->job);
+	d->job = NULL;
 	if (d->dev)
 		wg_device_free(d->dev);
 	if (d->udp.fd >= 0)
