@@ -2,7 +2,10 @@
  * (uapi_parse_set), hwguard's key-operation parser (uapi_parse_key_op) and the formatters the
  * parsed values flow back through in `get=1` (and in hwguard-key's requests). Invariants
  * checked: framing never consumes more than it was given and always makes progress on a complete
- * request; a parsed endpoint or prefix formats to text that parses back to the same value. */
+ * request; a parsed endpoint or prefix formats to text that parses back to the same value; parsing
+ * one line per step (as the daemon does between packet batches) gives exactly the whole parse's
+ * result; framing resumed after a partial read (uapi_frame_next_from, as the control connection
+ * scans a large request) finds what one scan of the whole finds. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,6 +16,22 @@
 #include "daemon/uapi_frame.h"
 #include "daemon/uapi_keyops.h"
 #include "daemon/uapi_set.h"
+
+/* A request that arrives in two parts: the scan resumed where the first part ended (as the
+ * control connection does) finds what one scan of the whole finds. */
+static void check_resumed_scan(const char *buf, size_t size)
+{
+	struct uapi_frame whole, part, resumed;
+	uapi_frame_next(buf, size, &whole);
+	for (size_t split = 1; split < size; split += 1 + split / 2) {
+		uapi_frame_next(buf, split, &part);
+		if (part.kind != UAPI_FRAME_INCOMPLETE)
+			continue;
+		uapi_frame_next_from(buf, size, split, &resumed);
+		if (memcmp(&resumed, &whole, sizeof(whole)) != 0)
+			abort();
+	}
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -87,10 +106,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		pos += f.consumed;
 	}
-	/* The whole input as a set body too, so the parser sees bytes the framing would cut off. */
-	struct uapi_set set;
-	if (uapi_parse_set(buf, size, &set, NULL, NULL) == 0)
+	/* The whole input as a set body too, so the parser sees bytes the framing would cut off;
+	 * and again a line at a time. */
+	struct uapi_set set, stepped;
+	struct uapi_parser p;
+	size_t line = 0;
+	int whole = uapi_parse_set(buf, size, &set, &line, NULL), r;
+	uapi_parse_start(&p, buf, size, &stepped);
+	while ((r = uapi_parse_step(&p, 1)) > 0)
+		;
+	if (r != whole || (r < 0 && p.line_no != line))
+		abort();
+	if (r == 0) {
+		if (stepped.n != set.n)
+			abort();
+		for (size_t i = 0; i < set.n; i++)
+			if (stepped.ops[i].kind != set.ops[i].kind ||
+			    memcmp(&stepped.ops[i].u, &set.ops[i].u, sizeof(set.ops[i].u)) != 0)
+				abort();
 		uapi_set_free(&set);
+		uapi_set_free(&stepped);
+	}
 	check_key_op(buf, size);
+	check_resumed_scan(buf, size);
 	return 0;
 }

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <sys/socket.h>
@@ -20,6 +19,7 @@
 #include "daemon/load.h"
 #include "daemon/log.h"
 #include "daemon/netwatch.h"
+#include "daemon/set_job.h"
 #include "daemon/tai64n_mark.h"
 #include "daemon/tun.h"
 #include "daemon/tun_gro.h"
@@ -45,27 +45,21 @@ enum source_kind {
 	SRC_PATH,
 	SRC_SIGNAL,
 	SRC_UAPI_TIMER,
-	SRC_KEYWORKER,
-	SRC_UAPI_TASK
+	SRC_KEYWORKER
 };
 
 struct source {
 	enum source_kind kind;
 };
 
-struct deferred;
-
 struct conn_source {
 	struct source src; /* first */
 	struct uapi_conn conn;
-	uint32_t registered;       /* the epoll events it is registered for; 0: not in epoll */
-	struct deferred *deferred; /* the request whose answer is being worked out */
-	/* waiting for the change in progress (another connection's) to end */
-	bool is_waiting;
+	uint32_t registered; /* the epoll events it is registered for; 0: not in epoll */
+	/* its request waits for its turn (the change in progress to end), in this queue */
+	bool queued;
 	struct conn_source *next_waiting;
 };
-
-struct set_task;
 
 struct daemon {
 	struct wg_device *dev;
@@ -77,12 +71,14 @@ struct daemon {
 	struct udp_rx_batch *rx;
 	struct udp_tx_batch *tx;
 	uint8_t *tun_buf;
-	uint8_t *seg_buf;    /* one TCP segment cut from a TSO packet */
 	struct tun_gro *gro; /* decrypted TCP segments waiting to be merged into one write */
+	/* Small random draws (timer jitter, indices) come from here, one getrandom per
+	 * sizeof(random_pool) bytes instead of one per draw. */
+	uint8_t random_pool[256];
+	size_t random_left;
 	uint64_t tun_dropped;
 	struct wg_time now;
 	uint64_t next_tick;
-	uint64_t last_tick;
 	struct load_monitor load;
 	struct tai64n_mark_source stamps;      /* initiation timestamps that survive restarts */
 	uint64_t uapi_evicted, uapi_timed_out; /* control connections closed by the limits */
@@ -99,13 +95,16 @@ struct daemon {
 	struct keyworker *worker;
 	struct source worker_src;
 	bool stopping; /* teardown: answers from the worker are only freed */
-	/* The UAPI change in progress (a set applied in slices, or a key operation), and the
-	 * connections whose set or key requests wait for it. */
-	bool changing;
-	struct set_task *set_task;
-	struct conn_source *waiting, *waiting_tail;
-	int task_fd; /* eventfd: the next slice of set_task is due */
-	struct source task_src;
+	/* The UAPI change in progress ("UAPI changes" below), and the connections whose requests
+	 * wait for their turn, in arrival order. */
+	struct {
+		enum { CHANGE_NONE, CHANGE_SET, CHANGE_KEY_OP } kind;
+		struct conn_source *conn; /* who gets the reply; NULL once it has gone */
+		struct set_job *set;      /* CHANGE_SET */
+		bool set_waits_for_key;   /* ... while the key worker opens its new key */
+	} change;
+	struct conn_source *waiting_first, *waiting_last;
+	struct conn_source *turn; /* the waiting connection being given its turn now */
 	bool stop;
 	int exit_status;
 };
@@ -128,10 +127,16 @@ static void io_send(void *ctx, const struct wg_endpoint *to, const uint8_t *pack
 	udp_tx_add(&d->udp, d->tx, to, packet, len);
 }
 
-static void tun_write_frame(void *ctx, const uint8_t *frame, size_t len)
+static uint8_t *io_send_buffer(void *ctx, size_t len)
 {
 	struct daemon *d = ctx;
-	while (write(d->p->tun_fd, frame, len) < 0 && errno == EINTR)
+	return udp_tx_buffer(&d->udp, d->tx, len);
+}
+
+static void tun_write_frame(void *ctx, const struct iovec *iov, int iovcnt)
+{
+	struct daemon *d = ctx;
+	while (writev(d->p->tun_fd, iov, iovcnt) < 0 && errno == EINTR)
 		;
 }
 
@@ -149,13 +154,21 @@ static void io_deliver(void *ctx, const uint8_t *ip_packet, size_t len)
 
 static void io_random(void *ctx, void *buf, size_t len)
 {
-	random_bytes(buf, len);
-}
-
-static void io_flush(void *ctx)
-{
 	struct daemon *d = ctx;
-	udp_tx_flush(&d->udp, d->tx);
+	/* Keys and nonces (16 bytes and up) never wait in the pool: they come straight from the
+	 * kernel. */
+	if (len >= 16) {
+		random_bytes(buf, len);
+		return;
+	}
+	if (d->random_left < len) {
+		random_bytes(d->random_pool, sizeof(d->random_pool));
+		d->random_left = sizeof(d->random_pool);
+	}
+	uint8_t *from = d->random_pool + sizeof(d->random_pool) - d->random_left;
+	memcpy(buf, from, len);
+	secure_wipe(from, len);
+	d->random_left -= len;
 }
 
 static bool io_under_load(void *ctx)
@@ -187,7 +200,6 @@ static void dh_done(struct keyworker_job *job)
 		note_slow_operation(job, "a static-key Diffie-Hellman");
 		clock_now(&d->now);
 		wg_device_static_dh_done(d->dev, job->ticket, job->result, job->shared, &d->now);
-		d->next_tick = 0; /* the handshake it resumed may have armed timers */
 	}
 	secure_wipe(job->shared, sizeof(job->shared));
 	key_provider_destroy(job->kp);
@@ -277,198 +289,196 @@ static enum uapi_answer handle_request(void *ctx, struct uapi_conn *c, enum uapi
                                        const char *body, size_t len, struct strbuf *reply);
 static void conn_resume(struct daemon *d, struct conn_source *cs);
 
-/* ---- UAPI requests that take longer than one turn of the loop ----
+/* ---- UAPI changes: one at a time, none holding up the data path ----
  *
- * One change at a time, as wireguard-go's IPC lock: while a set request (or a key operation) is
- * under way, other connections' set and key requests wait (get is answered at once). A set is
- * applied a slice of peers per turn of the loop, so that a `wg setconf` of thousands of peers
- * does not hold up packets; one that installs a new hardware key first opens it on the key
- * worker. A key operation runs on the key worker. The reply goes out when the work is done. */
+ * A change is a set request or a key operation. One is in progress at a time, as wireguard-go's
+ * IPC lock: a set or key request that arrives meanwhile waits (UAPI_NOT_NOW), in arrival order;
+ * a get waits only while a set is being applied (it would see it half done), never while the
+ * change waits for the key worker, so a slow or hung chip never holds up `wg show`. When the change
+ * ends, the waiting requests are offered again in order until one starts the next change.
+ *
+ * A set is a set_job: parsed, applied and wiped in slices of at most SET_SLICE_NS between packet
+ * batches (the loop polls without sleeping while one runs). The first slice runs at once and a
+ * small set is answered with it; a larger one is answered when its last slice is done. A set that
+ * installs a new hardware key has it opened on the key worker first (reading the public key from
+ * the chip), then goes on. A key operation runs on the key worker. A connection whose request is
+ * being worked out is not read, never idle and never timed out (uapi_server.h). */
 
-/* Peer blocks applied per turn of the loop: a few milliseconds of work at most. */
-#define APPLY_SLICE_PEERS 64
+/* The longest a set slice keeps the thread from the data path. */
+#define SET_SLICE_NS 1000000
 
-/* What a waiting connection and the worker's job share; the job outlives a closed connection. */
-struct deferred {
-	struct daemon *d;
-	struct conn_source *cs; /* NULL once the connection is closed */
-};
-
-/* A set request being applied. */
-struct set_task {
-	struct uapi_prepare_job
-	        pj; /* first: the worker's part, when a new hardware key is opened */
-	struct deferred link;
-	struct uapi_set set;
-	struct uapi_prepared_key *prepared; /* &pj.prepared once the worker opened it */
-	struct uapi_apply_state st;
-	bool at_worker; /* the worker owns it until set_prepared */
-};
-
-struct key_task {
-	struct uapi_key_job kj; /* first */
-	struct deferred link;
-};
-
-/* The reply is in the connection's output: send it and go on with what arrived meanwhile. */
-static void deferred_answered(struct deferred *link)
+static bool set_running(const struct daemon *d)
 {
-	struct daemon *d = link->d;
-	struct conn_source *cs = link->cs;
-	if (!cs)
-		return;
-	cs->deferred = NULL;
-	conn_resume(d, cs);
+	return d->change.kind == CHANGE_SET && !d->change.set_waits_for_key;
 }
 
-/* The change in progress ended: the connections that waited for it get their turn, in order. */
-static void change_done(struct daemon *d)
+static bool must_wait(const struct daemon *d, const struct conn_source *cs,
+                      enum uapi_frame_kind kind)
 {
-	d->changing = false;
-	struct conn_source *cs = d->waiting;
-	d->waiting = NULL;
-	d->waiting_tail = NULL;
-	while (cs && !d->changing) {
-		struct conn_source *next = cs->next_waiting;
-		cs->next_waiting = NULL;
-		cs->is_waiting = false;
-		conn_resume(d, cs);
-		cs = next;
-	}
-	/* A resumed request started the next change: the rest waits for that one. */
-	while (cs) {
-		struct conn_source *next = cs->next_waiting;
-		cs->next_waiting = NULL;
-		if (d->waiting_tail)
-			d->waiting_tail->next_waiting = cs;
-		else
-			d->waiting = cs;
-		d->waiting_tail = cs;
-		cs = next;
-	}
+	if (kind == UAPI_FRAME_GET)
+		return set_running(d);
+	/* No overtaking: while others wait for their turn, a new change waits behind them. */
+	return d->change.kind != CHANGE_NONE || (d->waiting_first && cs != d->turn);
 }
 
-static void wait_for_change(struct daemon *d, struct conn_source *cs)
+static void wait_for_turn(struct daemon *d, struct conn_source *cs)
 {
-	if (cs->is_waiting)
-		return;
-	cs->is_waiting = true;
 	cs->next_waiting = NULL;
-	if (d->waiting_tail)
-		d->waiting_tail->next_waiting = cs;
+	cs->queued = true;
+	if (d->waiting_last)
+		d->waiting_last->next_waiting = cs;
 	else
-		d->waiting = cs;
-	d->waiting_tail = cs;
+		d->waiting_first = cs;
+	d->waiting_last = cs;
 }
 
-static void stop_waiting(struct daemon *d, struct conn_source *cs)
+static void unlink_waiting(struct daemon *d, struct conn_source *cs)
 {
-	if (!cs->is_waiting)
+	if (!cs->queued)
 		return;
-	struct conn_source *prev = NULL;
-	for (struct conn_source *w = d->waiting; w; prev = w, w = w->next_waiting) {
-		if (w != cs)
-			continue;
-		if (prev)
-			prev->next_waiting = w->next_waiting;
-		else
-			d->waiting = w->next_waiting;
-		if (d->waiting_tail == w)
-			d->waiting_tail = prev;
+	struct conn_source **link = &d->waiting_first, *prev = NULL;
+	while (*link != cs) {
+		prev = *link;
+		link = &(*link)->next_waiting;
+	}
+	*link = cs->next_waiting;
+	if (d->waiting_last == cs)
+		d->waiting_last = prev;
+	cs->next_waiting = NULL;
+	cs->queued = false;
+}
+
+/* The change in progress ended (its reply, if its client is still there, is in its output): that
+ * client's reply goes out (a next request of its own queues behind those already waiting), then
+ * the waiting requests get their turn in order, until one starts the next change. */
+static void change_end(struct daemon *d)
+{
+	struct conn_source *cs = d->change.conn;
+	memset(&d->change, 0, sizeof(d->change));
+	if (cs)
+		conn_resume(d, cs);
+	while (d->change.kind == CHANGE_NONE && d->waiting_first) {
+		struct conn_source *next = d->waiting_first;
+		unlink_waiting(d, next);
+		d->turn = next;
+		conn_resume(d, next);
+		d->turn = NULL;
+	}
+}
+
+static void submit_key_open(struct daemon *d);
+
+/* Runs the set in progress for one slice. True once it is done: *err is its answer, and the job
+ * is freed. */
+static bool set_slice(struct daemon *d, int *err)
+{
+	clock_now(&d->now);
+	switch (set_job_run(d->change.set, &d->now, d->now.mono_ns + SET_SLICE_NS, clock_now)) {
+	case SET_JOB_MORE:
+		return false;
+	case SET_JOB_NEEDS_KEY:
+		submit_key_open(d);
+		return false;
+	case SET_JOB_DONE:
 		break;
 	}
-	cs->is_waiting = false;
+	*err = set_job_result(d->change.set, &d->now);
+	set_job_free(d->change.set);
+	d->change.set = NULL;
+	return true;
 }
 
-static void set_task_free(struct set_task *task)
+/* The next slice of the set in progress, from the event loop; once done, its client (if still
+ * there) gets the reply and the next change may start. */
+static void continue_set(struct daemon *d)
 {
-	key_provider_destroy(task->pj.prepared.kp); /* not used: the request failed before it */
-	uapi_apply_state_free(&task->st);
-	uapi_set_free(&task->set);
-	secure_wipe(task, sizeof(*task));
-	free(task);
+	int err;
+	if (!set_slice(d, &err))
+		return;
+	if (d->change.conn)
+		uapi_format_errno(&d->change.conn->conn.out, err);
+	change_end(d);
 }
 
-/* Applies the next slice of the set in progress. Returns true while slices remain (the task
- * eventfd is then armed, so that the loop comes back to it after the other events). When done,
- * the reply is in the connection's output, and the connection goes on unless the caller is
- * answering it right now (inline). */
-static bool set_task_step(struct daemon *d, bool inline_answer)
+/* The key a set installs, opened on the key worker. */
+struct key_open_job {
+	struct uapi_prepare_job pj; /* first */
+	struct daemon *d;
+};
+
+static void key_opened(struct keyworker_job *job)
 {
-	struct set_task *task = d->set_task;
-	struct uapi_target t = {
+	struct key_open_job *ko = (struct key_open_job *)job;
+	struct daemon *d = ko->d;
+	if (!d->stopping && d->change.kind == CHANGE_SET && d->change.set_waits_for_key) {
+		note_slow_operation(job, "opening a key");
+		set_job_key_opened(d->change.set, &ko->pj.prepared);
+		d->change.set_waits_for_key = false; /* the loop runs its slices again */
+	}
+	key_provider_destroy(ko->pj.prepared.kp); /* NULL once handed over */
+	secure_wipe(ko, sizeof(*ko));
+	free(ko);
+}
+
+static void submit_key_open(struct daemon *d)
+{
+	struct key_open_job *ko = calloc(1, sizeof(*ko));
+	if (ko) {
+		ko->pj.job.run = uapi_prepare_job_run;
+		ko->pj.job.done = key_opened;
+		ko->pj.cfg = d->p->keys;
+		ko->d = d;
+		memcpy(ko->pj.prepared.key, set_job_key_to_open(d->change.set), WG_KEY_LEN);
+		if (keyworker_submit(d->worker, &ko->pj.job) == 0) {
+			d->change.set_waits_for_key = true;
+			return;
+		}
+	}
+	/* The worker's queue is full (or no memory): the set fails before anything is applied. */
+	struct uapi_prepared_key failed = {.err = ko ? -EAGAIN : -ENOMEM,
+	                                   .why = "cannot open the key now"};
+	if (ko) {
+		secure_wipe(ko, sizeof(*ko));
+		free(ko);
+	}
+	set_job_key_opened(d->change.set, &failed);
+}
+
+static enum uapi_answer set_request(struct daemon *d, struct conn_source *cs, const char *body,
+                                    size_t len, struct strbuf *reply)
+{
+	struct uapi_target target = {
 	        .dev = d->dev,
 	        .key_config = &d->p->keys,
 	        .ctx = d,
 	        .set_listen_port = set_listen_port,
 	        .set_fwmark = set_fwmark,
 	        .key_bound = d->key_bound,
-	        .prepared = task->prepared,
 	};
-	clock_now(&d->now);
-	bool more = uapi_apply_step(&t, &task->set, &task->st, &d->now, APPLY_SLICE_PEERS);
-	udp_tx_flush(&d->udp, d->tx);
-	d->next_tick = 0; /* configuration may have started timers */
-	if (more) {
-		uint64_t one = 1;
-		while (write(d->task_fd, &one, sizeof(one)) < 0 && errno == EINTR)
-			;
-		return true;
+	struct set_job *job = set_job_new(body, len, &target, d->worker != NULL, d->now.mono_ns);
+	if (!job) {
+		uapi_format_errno(reply, -ENOMEM);
+		return UAPI_ANSWERED;
 	}
-	int err = task->st.err;
-	if (err)
-		log_error("UAPI set: %s: %s", task->st.reason, strerror(-err));
-	else
-		log_verbose("UAPI set: applied");
-	d->set_task = NULL;
-	struct deferred link = task->link;
-	set_task_free(task);
-	if (link.cs) {
-		uapi_format_errno(&link.cs->conn.out, err);
-		if (inline_answer)
-			link.cs->deferred = NULL;
-		else
-			deferred_answered(&link);
+	d->change.kind = CHANGE_SET;
+	d->change.set = job;
+	int err;
+	if (!set_slice(d, &err)) {
+		d->change.conn = cs;
+		return UAPI_LATER;
 	}
-	change_done(d);
-	return false;
+	/* Done within its first slice: answered with this request, no wait. */
+	memset(&d->change, 0, sizeof(d->change));
+	uapi_format_errno(reply, err);
+	return UAPI_ANSWERED;
 }
 
-static void on_task(struct daemon *d)
-{
-	uint64_t count;
-	while (read(d->task_fd, &count, sizeof(count)) < 0 && errno == EINTR)
-		;
-	if (d->set_task && !d->stopping)
-		set_task_step(d, false);
-}
+/* ---- key operations (hwguard_key=1, uapi_keyops.h) on the key worker ---- */
 
-static void set_prepared(struct keyworker_job *job)
-{
-	struct set_task *task = (struct set_task *)job;
-	struct daemon *d = task->link.d;
-	task->at_worker = false;
-	if (d->stopping) {
-		d->set_task = NULL;
-		set_task_free(task);
-		return;
-	}
-	note_slow_operation(job, "opening a key");
-	task->prepared = &task->pj.prepared;
-	set_task_step(d, false);
-}
-
-static bool submit(struct daemon *d, struct conn_source *cs, struct keyworker_job *job,
-                   struct deferred *link)
-{
-	link->d = d;
-	link->cs = cs;
-	job->ctx = link;
-	if (!d->worker || keyworker_submit(d->worker, job) != 0)
-		return false;
-	cs->deferred = link;
-	return true;
-}
+struct key_task {
+	struct uapi_key_job kj; /* first */
+	struct daemon *d;
+};
 
 static const char *key_op_name(enum uapi_key_op_kind kind)
 {
@@ -488,8 +498,8 @@ static const char *key_op_name(enum uapi_key_op_kind kind)
 static void key_op_done(struct keyworker_job *job)
 {
 	struct key_task *kt = (struct key_task *)job;
-	struct daemon *d = kt->link.d;
-	if (!d->stopping) {
+	struct daemon *d = kt->d;
+	if (!d->stopping && d->change.kind == CHANGE_KEY_OP) {
 		const struct uapi_key_op *op = &kt->kj.op;
 		note_slow_operation(job, "a key operation");
 		if (kt->kj.err)
@@ -498,14 +508,13 @@ static void key_op_done(struct keyworker_job *job)
 		else
 			log_verbose("UAPI key operation %s 0x%08X: done", key_op_name(op->kind),
 			            op->object_id);
-		if (kt->link.cs) {
-			struct strbuf *reply = &kt->link.cs->conn.out;
+		if (d->change.conn) {
+			struct strbuf *reply = &d->change.conn->conn.out;
 			if (!kt->kj.err)
 				strbuf_append(reply, kt->kj.lines.data, kt->kj.lines.len);
 			uapi_format_errno(reply, kt->kj.err);
 		}
-		deferred_answered(&kt->link);
-		change_done(d);
+		change_end(d);
 	}
 	uapi_key_job_clear(&kt->kj);
 	free(kt);
@@ -547,8 +556,10 @@ static enum uapi_answer key_op_request(struct daemon *d, struct conn_source *cs,
 	if (kt) {
 		uapi_key_job_init(&kt->kj, &op, d->p->keys.se050_bus);
 		kt->kj.job.done = key_op_done;
-		if (submit(d, cs, &kt->kj.job, &kt->link)) {
-			d->changing = true;
+		kt->d = d;
+		if (keyworker_submit(d->worker, &kt->kj.job) == 0) {
+			d->change.kind = CHANGE_KEY_OP;
+			d->change.conn = cs;
 			return UAPI_LATER;
 		}
 		uapi_key_job_clear(&kt->kj);
@@ -558,71 +569,27 @@ static enum uapi_answer key_op_request(struct daemon *d, struct conn_source *cs,
 	return UAPI_ANSWERED;
 }
 
-static enum uapi_answer set_request(struct daemon *d, struct conn_source *cs, const char *body,
-                                    size_t len, struct strbuf *reply)
-{
-	struct set_task *task = calloc(1, sizeof(*task));
-	if (!task) {
-		uapi_format_errno(reply, -ENOMEM);
-		return UAPI_ANSWERED;
-	}
-	size_t line = 0;
-	const char *why = NULL;
-	int err = uapi_parse_set(body, len, &task->set, &line, &why);
-	if (err) {
-		log_error("UAPI set: line %zu: %s (errno %d)", line, why ? why : "invalid", err);
-		uapi_format_errno(reply, err);
-		free(task);
-		return UAPI_ANSWERED;
-	}
-	task->link.d = d;
-	task->link.cs = cs;
-	d->set_task = task;
-	d->changing = true;
-	/* A new hardware key is opened on the worker first (it reads the public key from the
-	 * chip); then the request is applied. */
-	if (d->worker && uapi_set_needs_hardware_key(&task->set, wg_device_key(d->dev),
-	                                             d->key_bound, task->pj.prepared.key)) {
-		task->pj.job.run = uapi_prepare_job_run;
-		task->pj.job.done = set_prepared;
-		task->pj.cfg = d->p->keys;
-		task->at_worker = true;
-		if (submit(d, cs, &task->pj.job, &task->link))
-			return UAPI_LATER;
-		d->set_task = NULL;
-		d->changing = false;
-		set_task_free(task);
-		uapi_format_errno(reply, -EAGAIN);
-		return UAPI_ANSWERED;
-	}
-	cs->deferred = &task->link;
-	return set_task_step(d, true) ? UAPI_LATER : UAPI_ANSWERED;
-}
-
 static enum uapi_answer handle_request(void *ctx, struct uapi_conn *c, enum uapi_frame_kind kind,
                                        const char *body, size_t len, struct strbuf *reply)
 {
 	struct daemon *d = ctx;
 	struct conn_source *cs = conn_of(c);
 	clock_now(&d->now);
+	if (must_wait(d, cs, kind)) {
+		wait_for_turn(d, cs);
+		return UAPI_NOT_NOW;
+	}
 	if (kind == UAPI_FRAME_GET) {
 		struct uapi_counters_view counters;
 		daemon_counters(d, &counters);
 		uapi_get(reply, d->dev, d->udp.port, d->udp.fwmark, &counters);
 		return UAPI_ANSWERED;
 	}
-	if (d->changing) {
-		wait_for_change(d, cs);
-		return UAPI_NOT_NOW;
-	}
 	if (kind == UAPI_FRAME_KEY_OP)
 		return key_op_request(d, cs, body, len, reply);
 	return set_request(d, cs, body, len, reply);
 }
 
-/* A connection is in epoll only while it wants something: one with nothing to read or write (a
- * request waiting, its reply not ready) is taken out, as a socket registered for no event still
- * reports a hang-up, again and again. */
 static void conn_update_events(struct daemon *d, struct conn_source *cs)
 {
 	uint32_t want = (uapi_conn_wants_read(&cs->conn) ? EPOLLIN : 0) |
@@ -672,9 +639,11 @@ static void uapi_timer_arm(struct daemon *d)
 
 static void conn_close(struct daemon *d, struct conn_source *cs)
 {
-	if (cs->deferred)
-		cs->deferred->cs = NULL; /* the answer has nowhere to go now; the work goes on */
-	stop_waiting(d, cs);
+	if (d->change.conn == cs)
+		d->change.conn = NULL; /* the change goes on; nobody is left to answer */
+	if (d->turn == cs)
+		d->turn = NULL;
+	unlink_waiting(d, cs);
 	if (cs->registered)
 		epoll_ctl(d->epfd, EPOLL_CTL_DEL, cs->conn.fd, NULL);
 	uapi_conn_set_remove(&d->conns, &cs->conn);
@@ -795,6 +764,7 @@ static void tun_packet(void *ctx, uint8_t *ip_packet, size_t len)
 	wg_device_tun_input(d->dev, ip_packet, len, &d->now);
 }
 
+/* Reads up to TUN_READS_PER_WAKEUP frames; what they produce is sent when the wake-up ends. */
 static void on_tun(struct daemon *d)
 {
 	for (int i = 0; i < TUN_READS_PER_WAKEUP; i++) {
@@ -817,12 +787,14 @@ static void on_tun(struct daemon *d)
 			break;
 		if (!d->p->tun_vnet)
 			wg_device_tun_input(d->dev, d->tun_buf, (size_t)n, &d->now);
-		else if (tun_offload_split(d->tun_buf, (size_t)n, d->seg_buf, tun_packet, d) != 0)
+		else if (tun_offload_split(d->tun_buf, (size_t)n, tun_packet, d) != 0)
 			d->tun_dropped++;
 	}
-	udp_tx_flush(&d->udp, d->tx);
 }
 
+/* Decrypts whole recvmmsg batches; each batch's TUN writes (one per flow) go out before the next
+ * batch overwrites the buffers they point into. Datagrams to send wait for the end of the
+ * wake-up. */
 static void on_udp(struct daemon *d)
 {
 	for (int round = 0; round < 4; round++) {
@@ -843,7 +815,6 @@ static void on_udp(struct daemon *d)
 				wg_device_udp_input(d->dev, pkt, plen, &from, &d->now);
 			}
 		}
-		udp_tx_flush(&d->udp, d->tx);
 		if (d->p->tun_vnet)
 			tun_gro_flush(d->gro, tun_write_frame, d);
 		if (n < UDP_BATCH)
@@ -896,12 +867,11 @@ static int daemon_setup(struct daemon *d)
 	d->rx = malloc(sizeof(*d->rx));
 	d->tx = calloc(1, sizeof(*d->tx));
 	d->tun_buf = malloc(TUN_VNET_HDR_LEN + WG_MAX_PACKET);
-	d->seg_buf = malloc(WG_MAX_PACKET);
 	d->gro = malloc(sizeof(*d->gro));
 	if (d->gro)
 		tun_gro_init(d->gro);
 	if (d->epfd < 0 || d->signal_fd < 0 || d->uapi_timer_fd < 0 || !d->rx || !d->tx ||
-	    !d->tun_buf || !d->seg_buf || !d->gro) {
+	    !d->tun_buf || !d->gro) {
 		log_error("cannot set up the event loop: %s", strerror(errno));
 		return -1;
 	}
@@ -917,17 +887,12 @@ static int daemon_setup(struct daemon *d)
 		return -1;
 	}
 	keyworker_attach(d);
-	d->task_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (d->task_fd < 0) {
-		log_error("cannot set up the event loop: %s", strerror(errno));
-		return -1;
-	}
 	struct wg_io io = {
 	        .ctx = d,
 	        .send = io_send,
+	        .send_buffer = io_send_buffer,
 	        .deliver = io_deliver,
 	        .random = io_random,
-	        .flush = io_flush,
 	        .under_load = io_under_load,
 	        .static_dh_submit = d->worker ? io_static_dh_submit : NULL,
 	};
@@ -956,8 +921,7 @@ static int daemon_setup(struct daemon *d)
 	    (d->path_fd >= 0 && add_source(d, d->path_fd, &d->path_src, SRC_PATH)) ||
 	    (d->uapi_timer_fd >= 0 &&
 	     add_source(d, d->uapi_timer_fd, &d->uapi_timer_src, SRC_UAPI_TIMER)) ||
-	    (d->worker && add_source(d, keyworker_fd(d->worker), &d->worker_src, SRC_KEYWORKER)) ||
-	    add_source(d, d->task_fd, &d->task_src, SRC_UAPI_TASK)) {
+	    (d->worker && add_source(d, keyworker_fd(d->worker), &d->worker_src, SRC_KEYWORKER))) {
 		log_error("epoll_ctl: %s", strerror(errno));
 		return -1;
 	}
@@ -1041,9 +1005,6 @@ static void dispatch(struct daemon *d, struct source *src, uint32_t events)
 	case SRC_KEYWORKER:
 		keyworker_drain(d->worker);
 		break;
-	case SRC_UAPI_TASK:
-		on_task(d);
-		break;
 	case SRC_SIGNAL: {
 		struct signalfd_siginfo si;
 		if (read(d->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
@@ -1057,13 +1018,12 @@ static void dispatch(struct daemon *d, struct source *src, uint32_t events)
 
 static int tick_timeout_ms(struct daemon *d)
 {
-	/* Timers run at most once per millisecond; configuration and traffic may have scheduled new
-	 * ones, so the core is asked again after every wakeup. */
-	if (d->now.mono_ns - d->last_tick >= 1000000 || d->now.mono_ns >= d->next_tick) {
-		d->next_tick = wg_device_tick(d->dev, &d->now);
-		d->last_tick = d->now.mono_ns;
-		udp_tx_flush(&d->udp, d->tx);
-	}
+	/* Configuration, traffic and answers of the key worker may have armed timers, so the core
+	 * is asked after every wake-up; a tick visits only the peers whose timers are due (and the
+	 * pending handshakes, when there are any), so it costs next to nothing otherwise, however
+	 * many peers are configured. */
+	d->next_tick = wg_device_tick(d->dev, &d->now);
+	udp_tx_flush(&d->udp, d->tx);
 	if (d->next_tick <= d->now.mono_ns)
 		return 1;
 	uint64_t ms = (d->next_tick - d->now.mono_ns + 999999) / 1000000;
@@ -1078,11 +1038,9 @@ static void daemon_teardown(struct daemon *d)
 	if (d->worker && !keyworker_stop(d->worker, 1000))
 		log_error("the key provider is still busy: not waiting for it");
 	d->worker = NULL;
-	/* A set half applied stays as it is. One whose key the worker never finished opening
-	 * belongs to the abandoned worker now. */
-	if (d->set_task && !d->set_task->at_worker)
-		set_task_free(d->set_task);
-	d->set_task = NULL;
+	/* A set half applied stays as it is. */
+	set_job_free(d->change.set);
+	d->change.set = NULL;
 	if (d->dev)
 		wg_device_free(d->dev);
 	if (d->udp.fd >= 0)
@@ -1092,14 +1050,13 @@ static void daemon_teardown(struct daemon *d)
 		close(d->p->tun_fd);
 	uapi_close_all(d);
 	netwatch_link_close(&d->link);
-	int fds[] = {d->epfd, d->signal_fd, d->path_fd, d->uapi_timer_fd, d->task_fd};
+	int fds[] = {d->epfd, d->signal_fd, d->path_fd, d->uapi_timer_fd};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
 	free(d->rx);
 	free(d->tx);
 	free(d->tun_buf);
-	free(d->seg_buf);
 	free(d->gro);
 	key_provider_destroy(d->p->bound_key); /* only when setup failed before handing it over */
 	d->p->bound_key = NULL;
@@ -1110,7 +1067,7 @@ int daemon_run(struct daemon_params *p)
 	struct daemon d;
 	memset(&d, 0, sizeof(d));
 	d.p = p;
-	d.udp.fd = d.epfd = d.signal_fd = d.link.fd = d.path_fd = d.uapi_timer_fd = d.task_fd = -1;
+	d.udp.fd = d.epfd = d.signal_fd = d.link.fd = d.path_fd = d.uapi_timer_fd = -1;
 	d.exit_status = 0;
 	d.key_bound = p->bound_key != NULL;
 	if (daemon_setup(&d) != 0) {
@@ -1122,6 +1079,8 @@ int daemon_run(struct daemon_params *p)
 	clock_now(&d.now);
 	while (!d.stop) {
 		int timeout = tick_timeout_ms(&d);
+		if (set_running(&d))
+			timeout = 0; /* a set is being applied: only look for packets in between */
 		int n = epoll_wait(d.epfd, events, MAX_EVENTS, timeout);
 		if (n < 0 && errno != EINTR) {
 			log_error("epoll_wait: %s", strerror(errno));
@@ -1131,6 +1090,10 @@ int daemon_run(struct daemon_params *p)
 		clock_now(&d.now);
 		for (int i = 0; i < n && !d.stop; i++)
 			dispatch(&d, events[i].data.ptr, events[i].events);
+		if (set_running(&d) && !d.stop)
+			continue_set(&d);
+		/* One flush per wake-up: whatever every event (and the set's slice) produced leaves
+		 * together. */
 		udp_tx_flush(&d.udp, d.tx);
 		if (p->tun_vnet)
 			tun_gro_flush(d.gro, tun_write_frame, &d);

@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <stdbool.h>
-#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,90 +9,12 @@
 #include "crypto/portable/secure.h"
 #include "daemon/log.h"
 
-static int collect_peer(void *ctx, struct wg_peer *peer)
+static void finish_peer(struct uapi_apply_job *c, const struct wg_time *now)
 {
-	struct uapi_apply_state *st = ctx;
-	st->replaced[st->n_replaced++] = peer;
-	return 0;
-}
-
-static int by_address(const void *a, const void *b)
-{
-	uintptr_t x = (uintptr_t) * (struct wg_peer *const *)a;
-	uintptr_t y = (uintptr_t) * (struct wg_peer *const *)b;
-	return x < y ? -1 : x > y;
-}
-
-static int count_peers(void *ctx, struct wg_peer *peer)
-{
-	(void)peer;
-	++*(size_t *)ctx;
-	return 0;
-}
-
-/* The peers replace_peers found that the request did not list again go now. */
-static void replaced_finish(const struct uapi_target *t, struct uapi_apply_state *st)
-{
-	for (size_t i = 0; i < st->n_replaced; i++)
-		if (!st->listed[i])
-			wg_device_peer_remove(t->dev, st->replaced[i]);
-	uapi_apply_state_free(st);
-}
-
-void uapi_apply_state_free(struct uapi_apply_state *st)
-{
-	free(st->replaced);
-	free(st->listed);
-	st->replaced = NULL;
-	st->listed = NULL;
-	st->n_replaced = 0;
-	st->replacing = false;
-}
-
-static void replaced_start(const struct uapi_target *t, struct uapi_apply_state *st)
-{
-	if (st->replacing)
-		replaced_finish(t, st);
-	size_t n = 0;
-	wg_device_foreach_peer(t->dev, count_peers, &n);
-	st->replaced = calloc(n ? n : 1, sizeof(*st->replaced));
-	st->listed = calloc(n ? n : 1, sizeof(*st->listed));
-	if (!st->replaced || !st->listed) {
-		uapi_apply_state_free(st);
-		/* No room to remember them: remove them at once, as wireguard-go does. */
-		wg_device_peers_clear(t->dev);
-		return;
-	}
-	wg_device_foreach_peer(t->dev, collect_peer, st);
-	qsort(st->replaced, st->n_replaced, sizeof(*st->replaced), by_address);
-	st->replacing = true;
-}
-
-/* The slot of peer among the replaced ones, or -1. */
-static ptrdiff_t replaced_find(const struct uapi_apply_state *st, const struct wg_peer *peer)
-{
-	if (!st->replacing)
-		return -1;
-	struct wg_peer **hit =
-	        bsearch(&peer, st->replaced, st->n_replaced, sizeof(*st->replaced), by_address);
-	return hit ? hit - st->replaced : -1;
-}
-
-/* A removed peer must not be removed again at the end. */
-static void replaced_forget(struct uapi_apply_state *st, const struct wg_peer *peer)
-{
-	ptrdiff_t i = replaced_find(st, peer);
-	if (i >= 0)
-		st->listed[i] = true;
-}
-
-static void finish_peer(const struct uapi_target *t, struct uapi_apply_state *st,
-                        const struct wg_time *now)
-{
-	if (st->peer)
-		wg_peer_config_done(t->dev, st->peer, now);
-	st->peer = NULL;
-	st->peer_created = false;
+	if (c->peer)
+		wg_peer_config_done(c->target->dev, c->peer, now);
+	c->peer = NULL;
+	c->created = false;
 }
 
 /* A software key matches in its clamped form too, as in the unbound case. */
@@ -164,30 +85,29 @@ static int set_private_key(const struct uapi_target *t, const uint8_t key[WG_KEY
 	return err;
 }
 
-static int select_peer(const struct uapi_target *t, struct uapi_apply_state *st,
-                       const uint8_t public_key[WG_KEY_LEN], const struct wg_time *now)
+static int select_peer(struct uapi_apply_job *c, const uint8_t public_key[WG_KEY_LEN],
+                       const struct wg_time *now)
 {
-	finish_peer(t, st, now);
+	const struct uapi_target *t = c->target;
+	finish_peer(c, now);
 	struct key_provider *own = wg_device_key(t->dev);
 	if (own && ct_equal(own->public_key, public_key, WG_KEY_LEN))
 		return 0; /* our own key: a dummy peer, as wireguard-go */
-	st->peer = wg_device_peer_find(t->dev, public_key);
-	ptrdiff_t slot = st->peer ? replaced_find(st, st->peer) : -1;
-	if (slot >= 0 && !st->listed[slot]) {
+	c->peer = wg_device_peer_find(t->dev, public_key);
+	if (c->peer && c->replacing && wg_peer_unlisted(t->dev, c->peer)) {
 		/* replace_peers removed it, and this block adds it again: as new, but with its
 		 * sessions. */
-		st->listed[slot] = true;
-		wg_peer_reset_config(t->dev, st->peer, now);
-		st->peer_created = true;
+		wg_peer_reset_config(t->dev, c->peer, now);
+		c->created = true;
 		return 0;
 	}
-	if (st->peer)
+	if (c->peer)
 		return 0;
 	int err = -ENOMEM;
-	st->peer = wg_device_peer_add(t->dev, public_key, &err);
-	if (!st->peer)
+	c->peer = wg_device_peer_add(t->dev, public_key, &err);
+	if (!c->peer)
 		return err ? err : -ENOMEM;
-	st->peer_created = true;
+	c->created = true;
 	return 0;
 }
 
@@ -200,26 +120,24 @@ static int remove_prefix(const struct uapi_target *t, struct wg_peer *peer,
 	return err == -ENOENT ? 0 : err;
 }
 
-static int apply_peer_op(const struct uapi_target *t, struct uapi_apply_state *st,
-                         const struct uapi_op *op, const struct wg_time *now)
+static int apply_peer_op(struct uapi_apply_job *c, const struct uapi_op *op,
+                         const struct wg_time *now)
 {
-	struct wg_peer *peer = st->peer;
+	const struct uapi_target *t = c->target;
+	struct wg_peer *peer = c->peer;
 	switch (op->kind) {
 	case UAPI_OP_UPDATE_ONLY:
-		if (peer && st->peer_created) {
-			replaced_forget(st, peer);
+		if (peer && c->created) {
 			wg_device_peer_remove(t->dev, peer);
-			st->peer = NULL;
-			st->peer_created = false;
+			c->peer = NULL;
+			c->created = false;
 		}
 		return 0;
 	case UAPI_OP_REMOVE:
-		if (peer) {
-			replaced_forget(st, peer);
+		if (peer)
 			wg_device_peer_remove(t->dev, peer);
-		}
-		st->peer = NULL;
-		st->peer_created = false;
+		c->peer = NULL;
+		c->created = false;
 		return 0;
 	default:
 		break;
@@ -249,62 +167,97 @@ static int apply_peer_op(const struct uapi_target *t, struct uapi_apply_state *s
 	}
 }
 
-bool uapi_apply_step(const struct uapi_target *t, const struct uapi_set *set,
-                     struct uapi_apply_state *st, const struct wg_time *now, size_t max_peers)
+void uapi_apply_start(struct uapi_apply_job *job, const struct uapi_target *t,
+                      const struct uapi_set *set)
 {
-	size_t peers = 0;
-	while (st->next < set->n && !st->err) {
-		const struct uapi_op *op = &set->ops[st->next];
-		if (op->kind == UAPI_OP_PEER && peers++ == max_peers) {
-			finish_peer(t, st, now);
+	memset(job, 0, sizeof(*job));
+	job->target = t;
+	job->set = set;
+}
+
+/* The end of the request: the peers replace_peers left unlisted go, up to *budget of them. True
+ * once none is left. */
+static bool remove_unlisted(struct uapi_apply_job *c, size_t *budget)
+{
+	if (!c->replacing)
+		return true;
+	for (; *budget > 0; --*budget)
+		if (!wg_device_peer_remove_unlisted(c->target->dev))
 			return true;
-		}
-		st->next++;
+	return false;
+}
+
+/* True while the next operation continues the current peer's block: a step does not stop there
+ * (unless the block is huge), so traffic sees each peer as it was or as the request leaves it (a
+ * peer that replace_peers lists again is never seen without its allowed IPs). */
+static bool inside_block(const struct uapi_apply_job *c, size_t extra)
+{
+	return c->peer && c->set->ops[c->next].kind != UAPI_OP_PEER && extra < UAPI_APPLY_BLOCK_MAX;
+}
+
+bool uapi_apply_step(struct uapi_apply_job *c, size_t budget, const struct wg_time *now)
+{
+	const struct uapi_target *t = c->target;
+	const char *reason = NULL;
+	int err = 0;
+	size_t extra = 0;
+	while (c->next < c->set->n && !err && (budget > 0 || inside_block(c, extra))) {
+		const struct uapi_op *op = &c->set->ops[c->next];
+		if (budget > 0)
+			budget--;
+		else
+			extra++;
 		switch (op->kind) {
 		case UAPI_OP_PRIVATE_KEY:
-			/* A new key may remove a peer (our own public key): settle the replaced
-			 * ones first, so none is left dangling. */
-			if (st->replacing)
-				replaced_finish(t, st);
-			st->err = set_private_key(t, op->u.key, now, &st->reason);
+			err = set_private_key(t, op->u.key, now, &reason);
 			break;
 		case UAPI_OP_LISTEN_PORT:
-			st->err = t->set_listen_port(t->ctx, (uint16_t)op->u.num);
-			st->reason = "cannot bind the listen port";
+			err = t->set_listen_port(t->ctx, (uint16_t)op->u.num);
+			reason = "cannot bind the listen port";
 			break;
 		case UAPI_OP_FWMARK:
-			st->err = t->set_fwmark(t->ctx, (uint32_t)op->u.num);
-			st->reason = "cannot set the fwmark";
+			err = t->set_fwmark(t->ctx, (uint32_t)op->u.num);
+			reason = "cannot set the fwmark";
 			break;
 		case UAPI_OP_REPLACE_PEERS:
-			finish_peer(t, st, now);
-			replaced_start(t, st);
+			/* Every peer counts as unlisted until a block of this request lists it
+			 * again; those left unlisted are removed at the end (no work here, however
+			 * many). */
+			finish_peer(c, now);
+			wg_device_peers_unlist(t->dev);
+			c->replacing = true;
 			break;
 		case UAPI_OP_PEER:
-			st->err = select_peer(t, st, op->u.key, now);
-			st->reason = "cannot create the peer";
+			err = select_peer(c, op->u.key, now);
+			reason = "cannot create the peer";
 			break;
 		default:
-			st->err = apply_peer_op(t, st, op, now);
-			st->reason = "cannot apply a peer setting";
+			err = apply_peer_op(c, op, now);
+			reason = "cannot apply a peer setting";
 			break;
 		}
+		c->next++;
 	}
-	finish_peer(t, st, now);
-	if (st->replacing)
-		replaced_finish(t, st);
-	if (st->err && !st->reason)
-		st->reason = "failed";
-	return false;
+	if (err) {
+		/* What came before stays applied, replace_peers included: the rest is skipped. */
+		c->err = err;
+		c->why = reason ? reason : "failed";
+		c->next = c->set->n;
+	}
+	if (c->next < c->set->n)
+		return false;
+	finish_peer(c, now);
+	return remove_unlisted(c, &budget);
 }
 
 int uapi_apply(const struct uapi_target *t, const struct uapi_set *set, const struct wg_time *now,
                const char **why)
 {
-	struct uapi_apply_state st = {0};
-	while (uapi_apply_step(t, set, &st, now, SIZE_MAX))
+	struct uapi_apply_job job;
+	uapi_apply_start(&job, t, set);
+	while (!uapi_apply_step(&job, SIZE_MAX, now))
 		;
-	if (st.err && why)
-		*why = st.reason;
-	return st.err;
+	if (job.err && why)
+		*why = job.why;
+	return job.err;
 }

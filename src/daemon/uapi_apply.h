@@ -3,13 +3,16 @@
  * a dummy peer whose lines are ignored; update_only drops a peer that the block just created;
  * remove deletes the peer; each peer block ends with wg_peer_config_done.
  *
- * One departure: replace_peers=true removes the peers that the rest of the request does not list
- * again; a peer listed again starts from a new peer's configuration (wg_peer_reset_config) but
- * keeps its sessions, so `wg setconf` of an unchanged peer neither interrupts its traffic nor
- * costs a new handshake (on an SE050, a chip operation from the wear budget). */
+ * One departure: replace_peers=true removes, once the rest of the request is applied, the peers it
+ * does not list again (until then they keep carrying traffic); a peer listed again starts from a
+ * new peer's configuration (wg_peer_reset_config) but keeps its sessions, so `wg setconf` of an
+ * unchanged peer neither interrupts its traffic nor costs a new handshake (on an SE050, a chip
+ * operation from the wear budget). */
 #ifndef HWG_DAEMON_UAPI_APPLY_H
 #define HWG_DAEMON_UAPI_APPLY_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "daemon/uapi_set.h"
@@ -47,29 +50,31 @@ struct uapi_target {
 int uapi_apply(const struct uapi_target *t, const struct uapi_set *set, const struct wg_time *now,
                const char **why);
 
-/* The same, a slice at a time, so that the daemon can move packets between slices of a large
- * request (a `wg setconf` of thousands of peers). A slice never splits a peer's block: traffic
- * sees each peer either as it was or as the request leaves it. Zero-initialise the state, call
- * uapi_apply_step until it returns false, then read err and reason; between calls nothing else
- * may change the device's peers or key. */
-struct uapi_apply_state {
-	size_t next; /* the next operation */
-	struct wg_peer *peer;
-	bool peer_created;
-	/* replace_peers: the peers it found, sorted by address, and which the request listed */
-	struct wg_peer **replaced;
-	bool *listed;
-	size_t n_replaced;
-	bool replacing;
+/* The same, a bounded amount of work at a time, so that the daemon moves packets between slices
+ * of a large request (set_job.h: a `wg setconf` of 100,000 peers). Between steps traffic sees the
+ * configuration half applied, as wireguard-go's line-by-line apply shows it; nothing else may
+ * change the device's peers or key meanwhile (the daemon applies one change at a time). */
+struct uapi_apply_job {
+	const struct uapi_target *target;
+	const struct uapi_set *set;
+	size_t next;          /* the operation to apply next */
+	struct wg_peer *peer; /* the current peer block's peer; NULL for a dummy or none */
+	bool created;         /* ... which this request created (or replace_peers listed again) */
+	bool replacing;       /* replace_peers was seen: unlisted peers go at the end */
 	int err;
-	const char *reason;
+	const char *why;
 };
 
-/* Applies up to max_peers more peer blocks (and the device lines before them). Returns true while
- * operations remain. */
-bool uapi_apply_step(const struct uapi_target *t, const struct uapi_set *set,
-                     struct uapi_apply_state *st, const struct wg_time *now, size_t max_peers);
-/* Releases what a state abandoned before the end holds (the peers stay as they are). */
-void uapi_apply_state_free(struct uapi_apply_state *st);
+/* A step ends between two peer blocks, not inside one, unless the block has more operations than
+ * this left (thousands of allowed IPs on one peer). */
+#define UAPI_APPLY_BLOCK_MAX 1024
+
+/* Both t and set must outlive the job. */
+void uapi_apply_start(struct uapi_apply_job *job, const struct uapi_target *t,
+                      const struct uapi_set *set);
+/* Does up to `budget` units of work (an operation, or the removal of one peer that replace_peers
+ * left unlisted), then finishes the peer block it is in, and returns true once the request is
+ * applied or failed: job->err (0 or a negative errno) and job->why are then final. */
+bool uapi_apply_step(struct uapi_apply_job *job, size_t budget, const struct wg_time *now);
 
 #endif

@@ -4,6 +4,11 @@
 
 void uapi_frame_next(const char *buf, size_t len, struct uapi_frame *out)
 {
+	uapi_frame_next_from(buf, len, 0, out);
+}
+
+void uapi_frame_next_from(const char *buf, size_t len, size_t scanned, struct uapi_frame *out)
+{
 	memset(out, 0, sizeof(*out));
 	out->kind = UAPI_FRAME_INCOMPLETE;
 	const char *nl = memchr(buf, '\n', len < 64 ? len : 64);
@@ -30,8 +35,22 @@ void uapi_frame_next(const char *buf, size_t len, struct uapi_frame *out)
 		out->kind = UAPI_FRAME_UNKNOWN;
 		return;
 	}
-	/* The body ends at the first empty line: "\n\n" found from the op line's own newline on. */
-	const char *end = memmem(buf + rest - 1, len - rest + 1, "\n\n", 2);
+	/* The body ends at the first empty line: "\n\n" found from the op line's own newline on.
+	 * memchr from newline to newline: glibc's memmem crawls through a two-byte needle (about
+	 * 100 MB/s here, a tenth of a second per scan of a 100,000-peer request). */
+	const char *end = NULL, *from = buf + rest - 1;
+	if (scanned > rest && scanned <= len)
+		from = buf + scanned - 1; /* its last byte may start the empty line */
+	for (const char *q = from, *stop = buf + len; q + 1 < stop;) {
+		const char *at = memchr(q, '\n', (size_t)(stop - q));
+		if (!at || at + 1 >= stop)
+			break;
+		if (at[1] == '\n') {
+			end = at;
+			break;
+		}
+		q = at + 1;
+	}
 	if (end) {
 		out->kind = kind;
 		out->body_off = rest;

@@ -27,5 +27,9 @@ struct uapi_frame {
 };
 
 void uapi_frame_next(const char *buf, size_t len, struct uapi_frame *out);
+/* The same, when an earlier call on the first `scanned` bytes of the same buffer returned
+ * UAPI_FRAME_INCOMPLETE: the search for the body's end resumes there, so that a large request
+ * arriving in many reads is scanned once, not once per read. */
+void uapi_frame_next_from(const char *buf, size_t len, size_t scanned, struct uapi_frame *out);
 
 #endif

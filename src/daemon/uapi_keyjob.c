@@ -115,6 +115,8 @@ bool uapi_set_needs_hardware_key(const struct uapi_set *set, const struct key_pr
 		return false;
 	for (size_t i = 0; i < set->n; i++) {
 		const struct uapi_op *op = &set->ops[i];
+		if (op->kind == UAPI_OP_PEER)
+			break; /* private_key is a device line: none after the first peer */
 		if (op->kind != UAPI_OP_PRIVATE_KEY || !key_is_se050_handle(op->u.key, NULL))
 			continue;
 		if (current && ct_equal(current->config_key, op->u.key, KEY_LEN))

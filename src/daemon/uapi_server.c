@@ -138,6 +138,7 @@ static int write_pending(struct uapi_conn *c)
 			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
 		}
 		strbuf_consume(&c->out, (size_t)n);
+		c->written += (size_t)n;
 	}
 	return 0;
 }
@@ -169,15 +170,18 @@ static bool finish_set_at_eof(struct uapi_conn *c, const char *req, size_t len)
 static bool serve_requests(struct uapi_conn *c, uapi_request_fn fn, void *ctx)
 {
 	size_t off = 0;
-	bool ok = true;
+	bool ok = true, incomplete = false;
 	while (!c->close_after_write && !c->waiting && off < c->in.len && !output_full(c)) {
 		struct uapi_frame f;
-		uapi_frame_next(c->in.data + off, c->in.len - off, &f);
+		size_t scanned = off ? 0 : c->scanned;
+		uapi_frame_next_from(c->in.data + off, c->in.len - off, scanned, &f);
 		if (f.kind == UAPI_FRAME_INCOMPLETE &&
 		    finish_set_at_eof(c, c->in.data + off, c->in.len - off))
-			uapi_frame_next(c->in.data + off, c->in.len - off, &f);
-		if (f.kind == UAPI_FRAME_INCOMPLETE)
+			uapi_frame_next_from(c->in.data + off, c->in.len - off, scanned, &f);
+		if (f.kind == UAPI_FRAME_INCOMPLETE) {
+			incomplete = true;
 			break;
+		}
 		if (f.kind == UAPI_FRAME_UNKNOWN) {
 			/* No answer, as wireguard-go; the replies before it are still written. */
 			c->close_after_write = true;
@@ -220,8 +224,13 @@ static bool serve_requests(struct uapi_conn *c, uapi_request_fn fn, void *ctx)
 		}
 	}
 	strbuf_consume(&c->in, off); /* wipes what it drops: set requests carry keys */
+	c->scanned = incomplete ? c->in.len : 0;
 	return ok;
 }
+
+/* Bytes read per event: a 10 MB request is taken in pieces between the daemon's packet batches
+ * (epoll reports the connection again while more is waiting), not in one long loop. */
+#define UAPI_READ_BUDGET (256u << 10)
 
 /* Reads and answers in turns, so that a client pipelining requests meets backpressure instead of
  * filling the daemon's memory: reading stops while UAPI_OUTPUT_LIMIT bytes of replies wait. */
@@ -229,9 +238,10 @@ static bool read_and_serve(struct uapi_conn *c, uapi_request_fn fn, void *ctx)
 {
 	char buf[16384];
 	bool ok = true;
-	for (int round = 0; round < 64 && uapi_conn_wants_read(c); round++) {
+	for (size_t got = 0; got < UAPI_READ_BUDGET && uapi_conn_wants_read(c);) {
 		ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
 		if (n > 0) {
+			got += (size_t)n;
 			strbuf_append(&c->in, buf, (size_t)n);
 			if (c->in.failed) {
 				ok = false;
@@ -337,8 +347,9 @@ bool uapi_conn_set_full(const struct uapi_conn_set *s)
 
 void uapi_conn_set_touch(struct uapi_conn *c, uint64_t now_ns)
 {
-	if (c->served != c->served_seen) {
+	if (c->served != c->served_seen || c->written != c->written_seen) {
 		c->served_seen = c->served;
+		c->written_seen = c->written;
 		c->last_progress_ns = now_ns;
 	}
 }

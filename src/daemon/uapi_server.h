@@ -56,7 +56,9 @@ typedef enum uapi_answer (*uapi_request_fn)(void *ctx, struct uapi_conn *c,
  *     is not polled until one is (no busy loop on a listener that cannot be served, nor on
  *     accept failing with EMFILE);
  *   - a connection that sends no complete request within UAPI_IDLE_TIMEOUT_NS of opening or of
- *     its previous answer is closed (one whose request is being worked out is not idle);
+ *     its previous answer, and meanwhile takes none of the answers still to be written, is closed
+ *     (one whose request is being worked out is not idle; a client reading the 30 MB `get` of
+ *     100,000 peers slowly is not either);
  *   - pipelined requests are answered while less than UAPI_OUTPUT_LIMIT bytes of replies wait to
  *     be read; then the connection is not read until the client takes them (backpressure, as
  *     wireguard-go's blocking writes give);
@@ -77,10 +79,13 @@ struct uapi_conn {
 	bool eof_finished; /* a set request cut by that EOF got its blank line */
 	bool waiting;      /* a request is LATER or NOT_NOW: see enum uapi_answer */
 	bool owed;         /* ... LATER: its reply is owed (counted as served on resume) */
+	size_t scanned;    /* in holds an incomplete request whose first `scanned` bytes were
+	                      searched for its end already (uapi_frame_next_from) */
 	uint64_t served;   /* requests answered */
+	uint64_t written;  /* bytes of answers the client took */
 	/* bookkeeping of struct uapi_conn_set */
-	uint64_t last_progress_ns; /* opened, or last request answered */
-	uint64_t served_seen;
+	uint64_t last_progress_ns; /* opened, last request answered, or last answer bytes taken */
+	uint64_t served_seen, written_seen;
 	struct uapi_conn *prev, *next;
 };
 

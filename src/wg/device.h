@@ -12,6 +12,7 @@
 #include "wg/noise.h"
 #include "wg/ratelimiter.h"
 #include "wg/static_dh.h"
+#include "wg/timer_queue.h"
 #include "wg/wg.h"
 
 /* Room for the largest sealed packet: header, plaintext padded to 16, tag. */
@@ -28,6 +29,10 @@ struct wg_device {
 	struct ratelimiter *ratelimiter;
 	struct wg_peer *first_peer, *last_peer;
 	unsigned peer_count;
+	/* replace_peers: a peer whose listed_round differs is unlisted. Listing a peer again moves
+	 * it to the end (as adding one does), so the unlisted peers are always the first ones. */
+	uint32_t listing_round;
+	struct timer_queue timer_queue; /* peers with an armed timer, earliest first */
 	/* Peers by public key (chained; at most one peer per bucket on average). Initiations make
 	 * us look up a key the sender chose, so buckets come from a MAC under a random per-device
 	 * key: nobody outside can aim keys at one chain. */

@@ -26,6 +26,9 @@ struct wg_peer {
 	struct wg_device *dev;
 	struct wg_peer *prev_peer, *next_peer; /* insertion order */
 	struct wg_peer *hash_next;             /* chain of the device's public-key table */
+	uint64_t hash;                         /* its public key's hash in that table */
+	/* The device's listing round it was last added or listed in (wg_device_peers_unlist) */
+	uint32_t listed_round;
 	uint8_t public_key[WG_KEY_LEN];
 	struct noise_handshake handshake;
 	struct keypair_slots keypairs;

@@ -230,26 +230,22 @@ void wg_device_udp_input(struct wg_device *dev, uint8_t *packet, size_t len,
 		if (len != MSG_INITIATION_LEN)
 			break;
 		receive_initiation(dev, packet, len, from);
-		goto done;
+		return;
 	case MSG_RESPONSE:
 		if (len != MSG_RESPONSE_LEN)
 			break;
 		receive_response(dev, packet, len, from);
-		goto done;
+		return;
 	case MSG_COOKIE_REPLY:
 		if (len != MSG_COOKIE_REPLY_LEN)
 			break;
 		receive_cookie_reply(dev, packet);
-		goto done;
+		return;
 	case MSG_DATA:
 		if (len < MSG_DATA_MIN_LEN)
 			break;
 		receive_data(dev, packet, len, from);
-		goto done;
+		return;
 	}
 	device_drop(dev, WG_DROP_MALFORMED);
-	return;
-done:
-	if (dev->io.flush)
-		dev->io.flush(dev->io.ctx);
 }

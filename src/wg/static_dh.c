@@ -245,6 +245,29 @@ static void dispatch(struct wg_device *dev)
 	}
 }
 
+/* When the queue must be looked at again: a waiting request's give-up, or the poll (a budget that
+ * refills, a worker with room again); a request with the worker once it counts as lost. 0: none. */
+static uint64_t next_deadline(const struct sdh_queue *q, uint64_t now)
+{
+	uint64_t next = 0;
+	for (unsigned i = 0; i < SDH_QUEUE_LEN; i++) {
+		const struct sdh_request *r = &q->req[i];
+		if (!r->used)
+			continue;
+		uint64_t t;
+		if (r->in_flight) {
+			t = r->queued_ns + SDH_LOST_NS;
+		} else {
+			t = now + SDH_POLL_NS;
+			if (r->queued_ns + SDH_WAIT_MAX_NS < t)
+				t = r->queued_ns + SDH_WAIT_MAX_NS;
+		}
+		if (!next || t < next)
+			next = t;
+	}
+	return next;
+}
+
 bool sdh_enqueue(struct wg_device *dev, const struct sdh_request *n)
 {
 	struct sdh_queue *q = &dev->sdh;
@@ -280,6 +303,7 @@ bool sdh_enqueue(struct wg_device *dev, const struct sdh_request *n)
 	memcpy(r->src_prefix, prefix, 8);
 	q->used++;
 	dispatch(dev);
+	timer_queue_schedule(&dev->timer_queue, &q->wake, next_deadline(q, dev->now.mono_ns));
 	return true;
 }
 
@@ -316,7 +340,9 @@ void sdh_cancel_all(struct wg_device *dev)
 uint64_t sdh_tick(struct wg_device *dev)
 {
 	struct sdh_queue *q = &dev->sdh;
-	uint64_t now = dev->now.mono_ns, next = 0;
+	uint64_t now = dev->now.mono_ns;
+	if (!q->used)
+		return 0;
 
 	for (unsigned i = 0; i < SDH_QUEUE_LEN; i++) {
 		struct sdh_request *r = &q->req[i];
@@ -328,17 +354,7 @@ uint64_t sdh_tick(struct wg_device *dev)
 			drop_waiting(dev, r);
 	}
 	dispatch(dev);
-	for (unsigned i = 0; i < SDH_QUEUE_LEN; i++) {
-		const struct sdh_request *r = &q->req[i];
-		if (!r->used || r->in_flight)
-			continue;
-		uint64_t t = now + SDH_POLL_NS;
-		if (r->queued_ns + SDH_WAIT_MAX_NS < t)
-			t = r->queued_ns + SDH_WAIT_MAX_NS;
-		if (!next || t < next)
-			next = t;
-	}
-	return next;
+	return next_deadline(q, now);
 }
 
 /* Hands the answer to the handshake that waited for it; the slot is free before that, so the
@@ -370,6 +386,4 @@ void wg_device_static_dh_done(struct wg_device *dev, uint64_t ticket, int err,
 		}
 	}
 	dispatch(dev);
-	if (dev->io.flush)
-		dev->io.flush(dev->io.ctx);
 }

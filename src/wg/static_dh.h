@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "wg/messages.h"
+#include "wg/timer_queue.h"
 #include "wg/wg.h"
 
 #define SDH_QUEUE_LEN      64
@@ -83,6 +84,9 @@ struct sdh_queue {
 	unsigned used, in_flight;
 	uint64_t next_ticket;
 	struct sdh_source sources[SDH_SOURCES];
+	/* Its place in the device's wake-up queue (timer_queue.h), queued while a request waits or
+	 * is with the worker: sdh_tick runs when the earliest of their deadlines comes. */
+	struct timer_entry wake;
 };
 
 struct wg_device;
@@ -110,7 +114,8 @@ unsigned sdh_pending(const struct wg_device *dev);
  * before it reaches the chip (nobody can spend the reserve from a spoofed peer address). */
 bool sdh_budget_low(struct wg_device *dev);
 /* Drops requests that waited too long and hands out work; returns when it next needs to run (0:
- * nothing waits). */
+ * nothing is pending). The device's tick runs it when the queue's wake-up entry is due, never
+ * otherwise: sdh_enqueue queues that entry. */
 uint64_t sdh_tick(struct wg_device *dev);
 
 #endif

@@ -49,19 +49,26 @@ struct wg_endpoint {
 	int local_ifindex;
 };
 
+/* The core never flushes anything: send() and deliver() may queue, and the caller sends or writes
+ * its queues once per batch of entry-point calls (the daemon: once per event-loop wake-up), so
+ * that sendmmsg, UDP GSO and TUN coalescing carry whole batches. */
 struct wg_io {
 	void *ctx;
-	/* Send one UDP datagram. The buffer is only valid during the call. */
+	/* Send one UDP datagram. The buffer is only valid during the call, unless it is the one
+	 * send_buffer() just returned. */
 	void (*send)(void *ctx, const struct wg_endpoint *to, const uint8_t *packet, size_t len);
-	/* Hand one decrypted, source-checked IP packet to the TUN device. Valid only during the
-	 * call. */
+	/* Optional: a buffer of at least len bytes in which the core builds the next datagram, then
+	 * handed to send() without a copy (transport data is sealed straight into the daemon's
+	 * transmit batch). The core may abandon it without calling send(). NULL, or no callback:
+	 * the core uses a buffer of its own. */
+	uint8_t *(*send_buffer)(void *ctx, size_t len);
+	/* Hand one decrypted, source-checked IP packet to the TUN device. It lies inside the
+	 * datagram given to wg_device_udp_input (decrypted in place), so it stays valid, and may be
+	 * queued by reference, for as long as the caller keeps that buffer unchanged. */
 	void (*deliver)(void *ctx, const uint8_t *ip_packet, size_t len);
 	/* Fill buf with cryptographically secure random bytes (ephemeral keys, indices, jitter,
 	 * cookies). */
 	void (*random)(void *ctx, void *buf, size_t len);
-	/* Optional: called after a burst of send()/deliver() calls so the daemon can flush a batch.
-	 */
-	void (*flush)(void *ctx);
 	/* Optional: true while the daemon's handshake queue (or the key provider's) is deep; the
 	 * core then demands a valid mac2 and answers with cookie replies (wireguard-reference.md
 	 * §1.4). */
@@ -154,6 +161,13 @@ void wg_device_peers_clear(struct wg_device *dev);
  * sessions, its learned endpoint and its static-static value: `replace_peers` for a peer the
  * same request lists again (docs/daemon.md). */
 void wg_peer_reset_config(struct wg_device *dev, struct wg_peer *peer, const struct wg_time *now);
+/* replace_peers without a pause in the traffic, whatever the number of peers: every peer counts as
+ * unlisted (O(1)) until wg_peer_reset_config lists it again; peers added meanwhile are listed.
+ * wg_device_peer_remove_unlisted then removes one unlisted peer per call (false once none is
+ * left), so the caller can spread the removals over time. */
+void wg_device_peers_unlist(struct wg_device *dev);
+bool wg_peer_unlisted(const struct wg_device *dev, const struct wg_peer *peer);
+bool wg_device_peer_remove_unlisted(struct wg_device *dev);
 
 void wg_peer_set_preshared_key(struct wg_peer *peer, const uint8_t psk[WG_KEY_LEN]);
 void wg_peer_set_endpoint(struct wg_peer *peer, const struct wg_endpoint *ep);

@@ -2,10 +2,13 @@
  * rules for update_only, remove, replace_peers, replace_allowed_ips, a peer equal to the
  * interface's own key, a zero private key, a repeated private key (sessions must survive),
  * allowed_ip=- removal, and an apply that stops at a busy listen port; hwguard's replace_peers
- * that keeps the peers it lists again, and a hardware key opened beforehand. */
+ * that keeps the peers it lists again, and a hardware key opened beforehand; applied in slices (as
+ * the daemon does between packet batches), a request ends in exactly the state one whole apply
+ * gives, and no slice ends inside a peer's block. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -110,7 +113,7 @@ static int set(struct fixture *f, const char *body)
 /* The get reply after a newline, kept in a static buffer for assertions. */
 static const char *get(struct fixture *f)
 {
-	static char out[8192];
+	static char out[64 * 1024];
 	struct strbuf sb;
 	strbuf_init(&sb);
 	uapi_get(&sb, f->dev, f->port, f->mark, NULL);
@@ -336,17 +339,20 @@ static void applied_in_slices(void **state)
 	}
 	struct uapi_set s;
 	assert_int_equal(uapi_parse_set(body.data, body.len, &s, NULL, NULL), 0);
-	struct uapi_apply_state st = {0};
+	struct uapi_apply_job job;
+	uapi_apply_start(&job, &f->target, &s);
 	unsigned slices = 0;
-	while (uapi_apply_step(&f->target, &s, &st, &f->now, 64)) {
+	while (!uapi_apply_step(&job, 50, &f->now)) {
 		slices++;
-		/* between slices: P1 (not listed) is still there, P2 kept its prefix throughout */
+		/* between slices: P1 (not listed) is still there, P2 kept its prefix throughout,
+		 * and the slice ended between two blocks */
 		assert_non_null(peer_of(f, P1));
 		assert_int_equal(prefixes_of(f, peer_of(f, P2)), 1);
-		assert_int_equal(peers(f), 2 + 64 * slices - 1);
+		assert_true(job.next == s.n || s.ops[job.next].kind == UAPI_OP_PEER);
 	}
-	assert_int_equal(slices, 3);
-	assert_int_equal(st.err, 0);
+	/* 403 operations, 50 (then the rest of the block) per slice */
+	assert_int_equal(slices, 8);
+	assert_int_equal(job.err, 0);
 	uapi_set_free(&s);
 	strbuf_free(&body);
 	assert_null(peer_of(f, P1));
@@ -495,6 +501,89 @@ static void busy_port_stops_the_request(void **state)
 	assert_int_equal(count(get(f), "\npublic_key="), 0);
 }
 
+/* A request of n peer blocks (replace_peers first when asked), with allowed IPs, an endpoint on
+ * every third, a removal and an update_only that must not create its peer. */
+static char *many_peers(unsigned n, bool replace)
+{
+	static char body[64 * 1024];
+	size_t off = 0;
+	off += (size_t)snprintf(body + off, sizeof(body) - off, "%s",
+	                        replace ? "replace_peers=true\n" : "");
+	for (unsigned i = 0; i < n; i++) {
+		off += (size_t)snprintf(body + off, sizeof(body) - off,
+		                        "public_key=%062x%02x\nallowed_ip=10.9.%u.0/24\n", i + 1, 1,
+		                        i);
+		if (i % 3 == 0)
+			off += (size_t)snprintf(body + off, sizeof(body) - off,
+			                        "endpoint=192.0.2.%u:%u\n", i % 250 + 1, 40000 + i);
+	}
+	off += (size_t)snprintf(body + off, sizeof(body) - off,
+	                        "public_key=%062x%02x\nremove=true\n"
+	                        "public_key=" P2 "\nupdate_only=true\nallowed_ip=10.8.0.0/16\n",
+	                        3, 1);
+	assert_true(off < sizeof(body));
+	return body;
+}
+
+/* Applies body with one unit of work per step; returns the errno and counts the steps. */
+static int set_in_slices(struct fixture *f, const char *body, unsigned *steps)
+{
+	struct uapi_set s;
+	struct uapi_apply_job job;
+	assert_int_equal(uapi_parse_set(body, strlen(body), &s, NULL, NULL), 0);
+	uapi_apply_start(&job, &f->target, &s);
+	*steps = 1;
+	while (!uapi_apply_step(&job, 1, &f->now))
+		++*steps;
+	uapi_set_free(&s);
+	return job.err;
+}
+
+static void sliced_apply_matches_one_apply(void **state)
+{
+	struct fixture *f = *state;
+	static char whole[64 * 1024];
+	unsigned steps;
+	assert_int_equal(set(f, "private_key=" ALICE_PRIV "\n"), 0);
+	assert_int_equal(set(f, many_peers(40, false)), 0);
+	snprintf(whole, sizeof(whole), "%s", get(f));
+	assert_int_equal(count(whole, "\npublic_key="), 39); /* peer 3 removed, P2 not created */
+
+	/* Start over with peers that replace_peers must clear, a few per step. */
+	assert_int_equal(set(f, many_peers(30, false)), 0);
+	assert_int_equal(set(f, "public_key=" P1 "\nallowed_ip=10.7.0.0/16\n"), 0);
+	unsigned before = count(get(f), "\npublic_key=");
+	assert_int_equal(before, 40);
+	assert_int_equal(set_in_slices(f, many_peers(40, true), &steps), 0);
+	assert_string_equal(get(f), whole);
+	/* One unit per step: one step for replace_peers (it removes nothing yet), one per peer
+	 * block (a block is never split), one for the allowed_ip left after update_only dropped P2
+	 * (no peer, no block), one per peer left unlisted (P1: the only one), and the last one that
+	 * finds no unlisted peer left. */
+	struct uapi_set s;
+	const char *body = many_peers(40, true);
+	assert_int_equal(uapi_parse_set(body, strlen(body), &s, NULL, NULL), 0);
+	unsigned blocks = 0;
+	for (size_t i = 0; i < s.n; i++)
+		blocks += s.ops[i].kind == UAPI_OP_PEER;
+	assert_int_equal(blocks, 42);
+	assert_int_equal(steps, 1 + blocks + 1 + 1 + 1);
+	uapi_set_free(&s);
+}
+
+static void sliced_apply_stops_where_one_apply_stops(void **state)
+{
+	struct fixture *f = *state;
+	unsigned steps;
+	f->port_result = -EADDRINUSE;
+	assert_int_equal(
+	        set_in_slices(f, "fwmark=7\nlisten_port=51820\npublic_key=" P1 "\n", &steps),
+	        -EADDRINUSE);
+	assert_int_equal(steps, 2);
+	assert_int_equal(f->mark, 7); /* applied before the failure */
+	assert_int_equal(count(get(f), "\npublic_key="), 0);
+}
+
 static void keepalive_on_sends_at_once(void **state)
 {
 	struct fixture *f = *state;
@@ -511,6 +600,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(full_configuration_reads_back, setup, teardown),
+	        cmocka_unit_test_setup_teardown(sliced_apply_matches_one_apply, setup, teardown),
+	        cmocka_unit_test_setup_teardown(sliced_apply_stops_where_one_apply_stops, setup,
+	                                        teardown),
 	        cmocka_unit_test_setup_teardown(own_key_is_a_dummy_peer, setup, teardown),
 	        cmocka_unit_test_setup_teardown(update_only_and_remove, setup, teardown),
 	        cmocka_unit_test_setup_teardown(replace_peers_and_allowed_ips, setup, teardown),

@@ -234,6 +234,10 @@ static void test_set_evicts_and_times_out(void **state)
 	c[1].served++;
 	uapi_conn_set_touch(&c[1], t0 + 2 * S);
 	assert_ptr_equal(uapi_conn_set_evictable(&set, t0 + 2 * S), &c[2]);
+	/* A client taking a long answer bit by bit makes progress too. */
+	c[2].written += 4096;
+	uapi_conn_set_touch(&c[2], t0 + 3 * S);
+	assert_ptr_equal(uapi_conn_set_evictable(&set, t0 + 3 * S), &c[3]);
 	/* The idle timeout applies to every connection, busy with a partial request or not. */
 	assert_null(uapi_conn_set_expired(&set, t0 + UAPI_IDLE_TIMEOUT_NS - 1));
 	assert_ptr_equal(uapi_conn_set_expired(&set, t0 + UAPI_IDLE_TIMEOUT_NS), &c[0]);

@@ -1,6 +1,6 @@
 # Tests of the handshake, cookies, keypairs, timers, peers and device. Each drives wg_device
 # instances against each other in memory (test_core_harness.c: fake clock, fake network).
-foreach(t handshake datapath timers cookie kat async)
+foreach(t handshake datapath timers cookie kat async timer_queue)
   hwg_unit_test(test_wg_${t}
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_${t}.c ${CMAKE_CURRENT_LIST_DIR}/test_core_harness.c
     LIBS hwg_wg hwg_se050)

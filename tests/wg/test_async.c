@@ -18,6 +18,7 @@
 #include "crypto/random.h"
 #include "forge.h"
 #include "test_core_harness.h"
+#include "wg/device.h"
 #include "wg/noise.h"
 #include "wg/peer.h"
 #include "wg/static_dh.h"
@@ -262,6 +263,51 @@ static void send_forged(int node, struct peer_cookie *pc, const struct wg_endpoi
 	wg_device_udp_input(net.node[node].dev, (uint8_t *)&msg, sizeof(msg), from, &net.now);
 }
 
+/* The pending handshakes' queue is an entry of the device's wake-up heap (timer_queue.h), so a
+ * request waiting for the key worker is given up exactly at its 2 s however many idle peers are
+ * configured (none of them is in the heap), and the queue leaves the heap once nothing waits. */
+static void pending_handshakes_expire_on_time(void **state)
+{
+	h_init(&net, 1, 19);
+	h_use_chip(&net, 0, 40 * MS);
+	net.node[0].dh_manual = true; /* the chip never answers */
+	struct wg_device *dev = net.node[0].dev;
+	for (int i = 0; i < 1000; i++) {
+		uint8_t key[32];
+		int err = 0;
+		random_bytes(key, sizeof(key));
+		assert_non_null(wg_device_peer_add(dev, key, &err));
+	}
+	struct peer_cookie pc;
+	peer_cookie_init(&pc, net.node[0].public_key);
+	/* Three sources: two requests go to the worker, the third waits. */
+	for (uint32_t i = 0; i < 3; i++) {
+		struct wg_endpoint ep = endpoint(0xc6336401 + i, 1000);
+		send_forged(0, &pc, &ep);
+	}
+	assert_int_equal(net.node[0].dh_submitted, SDH_IN_FLIGHT_MAX);
+	assert_int_equal(stats(0).static_dh_pending, 3);
+	assert_int_equal(dev->timer_queue.n, 1);
+	assert_ptr_equal(dev->timer_queue.heap[0], &dev->sdh.wake);
+	uint64_t t0 = net.now.mono_ns;
+	struct wg_time at = net.now;
+	/* While one waits, the device wants to look again within the poll interval... */
+	assert_int_equal(wg_device_tick(dev, &at), t0 + SDH_POLL_NS);
+	/* ...and, just before the give-up, exactly at it. */
+	at.mono_ns = t0 + SDH_WAIT_MAX_NS - 1;
+	assert_int_equal(wg_device_tick(dev, &at), t0 + SDH_WAIT_MAX_NS);
+	assert_int_equal(stats(0).static_dh_pending, 3);
+	at.mono_ns = t0 + SDH_WAIT_MAX_NS;
+	uint64_t next = wg_device_tick(dev, &at);
+	assert_int_equal(stats(0).static_dh_pending, SDH_IN_FLIGHT_MAX);
+	assert_int_equal(stats(0).dropped[WG_DROP_KEY_QUEUE], 1);
+	/* Only requests with the worker left: the queue wakes up only when they would count as
+	 * lost, and the device's wake-up is its ordinary at most 10 s. */
+	assert_true(next > at.mono_ns + SDH_POLL_NS);
+	assert_int_equal(dev->timer_queue.n, 1);
+	assert_int_equal(dev->sdh.wake.wake_at, t0 + SDH_LOST_NS);
+}
+
 static void stuck_chip_means_under_load(void **state)
 {
 	h_init(&net, 1, 17);
@@ -406,6 +452,7 @@ int main(void)
 	        cmocka_unit_test_teardown(one_chip_operation_per_initiation, teardown),
 	        cmocka_unit_test_teardown(answers_for_vanished_handshakes_are_ignored, teardown),
 	        cmocka_unit_test_teardown(stuck_chip_means_under_load, teardown),
+	        cmocka_unit_test_teardown(pending_handshakes_expire_on_time, teardown),
 	        cmocka_unit_test_teardown(attacker_cannot_take_the_budget, teardown),
 	        cmocka_unit_test_teardown(sources_take_turns, teardown),
 	};
