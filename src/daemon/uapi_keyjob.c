@@ -6,7 +6,7 @@
 #include "crypto/portable/secure.h"
 #include "daemon/text.h"
 #include "daemon/uapi_set.h"
-#include "keys/se050.h"
+#include "keys/se050_provider.h"
 #include "se050/se050.h"
 
 #define LIST_MAX 1024

@@ -19,7 +19,7 @@
 
 #include "crypto/x25519.h"
 #include "daemon/load.h"
-#include "keys/se050.h"
+#include "keys/se050_provider.h"
 #include "keys/select.h"
 #include "se050/bus.h"
 #include "se050/se050.h"

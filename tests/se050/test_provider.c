@@ -21,7 +21,7 @@
 #include "crypto/x25519.h"
 #include "emu_proc.h"
 #include "keys/log.h"
-#include "keys/se050.h"
+#include "keys/se050_provider.h"
 #include "keys/select.h"
 #include "rfc7748.h"
 #include "se050/bus.h"

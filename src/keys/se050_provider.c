@@ -1,4 +1,4 @@
-#include "keys/se050.h"
+#include "keys/se050_provider.h"
 
 #include <errno.h>
 #include <pthread.h>
