@@ -90,11 +90,6 @@ static int write_atomic(const char *path, const uint8_t *buf, size_t len, void (
 	return fsync_dir_of(path);
 }
 
-int pufproto_write_file_atomic(const char *path, const uint8_t *buf, size_t len)
-{
-	return write_atomic(path, buf, len, NULL, NULL);
-}
-
 static int file_commit(struct pufproto_nv_store *base, const struct pufproto_device_nv *nv)
 {
 	struct pufproto_file_store *st = (struct pufproto_file_store *)base;
