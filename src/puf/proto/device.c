@@ -45,9 +45,8 @@ long pufproto_device_hello(const struct pufproto_device *d, uint8_t *out, size_t
 	return pufproto_encode_hello(d->nv.suite, out, cap);
 }
 
-/* y2 uniform in [0, space) by rejection sampling (bounded: the chance of 64 rejections in a row is
- * below 2^-64). */
-static int draw_challenge(struct rng_source *rng, uint32_t space, uint32_t *y)
+/* Rejection sampling is bounded: the chance of 64 rejections in a row is below 2^-64. */
+int pufproto_draw_challenge(struct rng_source *rng, uint32_t space, uint32_t *y)
 {
 	uint8_t b[4];
 
@@ -71,16 +70,17 @@ static int draw_challenge(struct rng_source *rng, uint32_t space, uint32_t *y)
 	return -1;
 }
 
-int pufproto_read_reference(struct puf_source *puf, const struct pufproto_suite *s, uint32_t y,
-                            unsigned readings, uint8_t *z)
+/* The majority of several readings, in its own frame: its vote counters need not sit on the
+ * device's stack when it reads once (the MCU case). */
+static __attribute__((noinline)) int read_majority(struct puf_source *puf,
+                                                   const struct pufproto_suite *s, uint32_t y,
+                                                   unsigned readings, uint8_t *z)
 {
 	uint8_t votes[PUFPROTO_MAX_RESPONSE * 8];
 	uint8_t reading[PUFPROTO_MAX_RESPONSE];
 	size_t bits = s->response_len * 8;
 	int ret = -1;
 
-	if (readings == 0 || readings > 15 || !(readings & 1))
-		return -1;
 	memset(votes, 0, sizeof(votes));
 	for (unsigned r = 0; r < readings; r++) {
 		if (puf_read(puf, y, reading, s->read_len))
@@ -96,6 +96,31 @@ out:
 	secure_wipe(votes, sizeof(votes));
 	secure_wipe(reading, sizeof(reading));
 	return ret;
+}
+
+int pufproto_read_reference(struct puf_source *puf, const struct pufproto_suite *s, uint32_t y,
+                            unsigned readings, uint8_t *z)
+{
+	uint8_t reading[PUFPROTO_MAX_RESPONSE];
+	int ret;
+
+	if (readings == 0 || readings > 15 || !(readings & 1))
+		return -1;
+	if (readings > 1)
+		return read_majority(puf, s, y, readings, z);
+	/* one reading is the reference as read; the bytes past response_len (read_len rounds up)
+	 * are dropped, as the majority drops them */
+	ret = puf_read(puf, y, reading, s->read_len);
+	if (ret == 0)
+		memcpy(z, reading, s->response_len);
+	secure_wipe(reading, sizeof(reading));
+	return ret ? -1 : 0;
+}
+
+void pufproto_device_choose_next(struct pufproto_device *d, uint32_t y2)
+{
+	d->next_challenge = y2;
+	d->next_chosen = 1;
 }
 
 long pufproto_device_begin(struct pufproto_device *d, const struct pufproto_device_config *cfg,
@@ -130,9 +155,20 @@ long pufproto_device_begin(struct pufproto_device *d, const struct pufproto_devi
 		goto out;
 	}
 	if (rng->fill(rng, fe_random, s.fe_random_len) || rng->fill(rng, n_d, s.nonce_len) ||
-	    rng->fill(rng, iv, s.block_len) || draw_challenge(rng, cfg->challenge_space, &y2)) {
+	    rng->fill(rng, iv, s.block_len)) {
 		ret = PUFPROTO_DEV_RNG_FAILED;
 		goto out;
+	}
+	if (!d->next_chosen) {
+		if (pufproto_draw_challenge(rng, cfg->challenge_space, &y2)) {
+			ret = PUFPROTO_DEV_RNG_FAILED;
+			goto out;
+		}
+	} else if (cfg->challenge_space && d->next_challenge >= cfg->challenge_space) {
+		ret = PUFPROTO_DEV_BAD_CONFIG;
+		goto out;
+	} else {
+		y2 = d->next_challenge;
 	}
 	if (fe_gen(s.fe, z, fe_random, r, hd)) {
 		ret = PUFPROTO_DEV_FE_FAILED;
