@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "crypto/portable/secure.h"
+#include "handoff.h"
 #include "nrf51.h"
 #include "puf/proto/device.h"
 #include "puf/proto/device_flash.h"
@@ -36,25 +37,12 @@ extern uint8_t __ram_start[], __puf_start[], __puf_end[], __trng_start[], __boot
         __stack_top[], __data_start[], __data_end[], __data_load[], __bss_start[], __bss_end[],
         __state_pages[];
 
-/* What the boot hands to the run: survives the initialisation of .data/.bss. */
-struct handoff {
-	uint32_t canary; /* sram_mcu's warm-reset canary */
-	int32_t error;   /* the boot's verdict: 0 or a puflink_error */
-	uint32_t y2;
-	uint16_t boot_stack_used;
-	struct pufproto_device_nv nv;
-	struct sram_drbg rng;
-	struct sram_mcu_capture puf;
-	uint8_t z1[PUFPROTO_MAX_RESPONSE], z2[PUFPROTO_MAX_RESPONSE];
-};
-__attribute__((section(".handoff"))) static struct handoff handoff;
-
 static struct pufproto_device dev;
 static uint8_t msg_out[RESPONSE_MAX], msg_in[REQUEST_MAX];
 
 static void state_flash(struct pufproto_flash *f)
 {
-	f->mem = (const volatile uint32_t *)(void *)__state_pages;
+	f->mem = __state_pages;
 	f->addr = (uint32_t)(uintptr_t)__state_pages;
 	f->page_size = NRF51_FLASH_PAGE;
 	f->erase = nrf51_flash_erase;
@@ -74,7 +62,6 @@ static __attribute__((noinline)) int boot_capture(struct handoff *h)
 	struct pufproto_suite s;
 	struct pufproto_flash f;
 	struct sram_mcu ram;
-	uint32_t space;
 	int err = 0;
 
 	/* first: nothing has touched the region yet */
@@ -85,10 +72,10 @@ static __attribute__((noinline)) int boot_capture(struct handoff *h)
 		err = PUFLINK_ERR_WARM_RESET;
 	else if (pufproto_flash_read(&f, &h->nv, NULL) || pufproto_suite_get(h->nv.suite, &s))
 		err = PUFLINK_ERR_NO_STATE;
-	else if (h->nv.challenge >= (space = sram_mcu_challenges(puf_bytes(), s.read_len)))
+	else if (h->nv.challenge >= (h->space = sram_mcu_challenges(puf_bytes(), s.read_len)))
 		err = PUFLINK_ERR_CHALLENGE;
 	else if (sram_drbg_seed(&h->rng, noise, region - puf_bytes(), &HEALTH_CONFIG_H025) ||
-	         pufproto_draw_challenge(&h->rng.base, space, &h->y2))
+	         pufproto_draw_challenge(&h->rng.base, h->space, &h->y2))
 		err = PUFLINK_ERR_TRNG;
 	else {
 		sram_mcu_capture_init(&h->puf, s.read_len);
@@ -124,7 +111,8 @@ static uint16_t stack_used(const uint8_t *bottom, const uint8_t *top)
 	return (uint16_t)(top - (const uint8_t *)w);
 }
 
-int main(void);
+/* Out of line: its frame (the run's locals) must not sit on the boot stack during the boot. */
+__attribute__((noinline)) int main(void);
 void Reset_Handler(void);
 
 void Reset_Handler(void)
@@ -152,11 +140,14 @@ static int flash_commit(struct pufproto_nv_store *st, const struct pufproto_devi
 }
 
 /* One authentication. Returns a puflink_outcome; *error says why a run failed. */
-static uint8_t authenticate(int *error)
+static __attribute__((noinline)) uint8_t authenticate(int *error)
 {
 	struct pufproto_nv_store store = {.commit = flash_commit};
-	struct pufproto_device_config cfg;
-	struct pufproto_suite s;
+	/* y2 is drawn at boot within the region (handoff.space), so begin() need not bound it again;
+	 * one power-up gives one reading (docs/pufauth-protocol.md [D5]). A constant: the linker can
+	 * drop the majority-of-several-readings path, which only hosts use. */
+	static const struct pufproto_device_config cfg = {.challenge_space = 0,
+	                                                  .reference_readings = 1};
 	long n;
 
 	*error = handoff.error;
@@ -164,10 +155,7 @@ static uint8_t authenticate(int *error)
 		return PUFLINK_FAILED;
 	if ((*error = pufproto_device_init(&dev, &handoff.nv)) != 0)
 		return PUFLINK_FAILED;
-	pufproto_suite_get(handoff.nv.suite, &s);
 	pufproto_device_choose_next(&dev, handoff.y2);
-	cfg.challenge_space = sram_mcu_challenges(puf_bytes(), s.read_len);
-	cfg.reference_readings = 1; /* one power-up, one reading (docs/pufauth-protocol.md [D5]) */
 
 	n = pufproto_device_hello(&dev, msg_out, sizeof(msg_out));
 	if (n < 0)
@@ -200,7 +188,8 @@ static uint8_t authenticate(int *error)
 	}
 }
 
-static void report(uint8_t outcome, int error)
+/* Out of line, like authenticate(): neither frame is on the stack while the other runs. */
+static __attribute__((noinline)) void report(uint8_t outcome, int error)
 {
 	struct puflink_report r;
 	uint8_t frame[PUFLINK_REPORT_LEN];

@@ -53,18 +53,25 @@ if [ -z "$out" ]; then
 	trap 'rm -rf "$out"' EXIT
 fi
 mkdir -p "$out"
+out=$(cd "$out" && pwd)
 
 cflags="-mcpu=cortex-m0 -mthumb -Os -flto -ffat-lto-objects -std=c11 -ffreestanding -ffunction-sections -fdata-sections
-	-fstack-usage -Wall -Wextra -Werror -Wvla -Isrc -Ifirmware"
+	-fno-tree-loop-distribute-patterns -fstack-usage -Wall -Wextra -Werror -Wvla -Isrc -Ifirmware ${FW_CFLAGS:-}"
 ldflags="-nostartfiles --specs=nano.specs -Wl,--gc-sections -Lfirmware -T${NRF51_LD:-firmware/nrf51.ld}"
 # One object per source (named after it, with its .su stack frames beside it: firmware/size.sh
 # reads both), then the two links.
 mkdir -p "$out/obj"
 objs=""
-for src in firmware/nrf51.c $lib_files firmware/device_image.c firmware/provision.c; do
+for src in firmware/nrf51.c firmware/mem.c firmware/handoff.c $lib_files firmware/device_image.c firmware/provision.c; do
 	obj="$out/obj/$(basename "$src" .c).o"
+	# mem.c is a plain object: calls to memcpy/memset appear only after link-time optimisation,
+	# too late for an LTO definition of them to be kept
+	extra=
+	[ "$src" = firmware/mem.c ] && extra=-fno-lto
+	# the device state machine: its frame is most of the stack; keep callees out of it
+	[ "$src" = src/puf/proto/device.c ] && extra=-fconserve-stack
 	# shellcheck disable=SC2086 # word splitting of the flag list is intended
-	(cd "$root" && "$CC" $cflags -c "$src" -o "$obj")
+	(cd "$root" && "$CC" $cflags $extra -c "$src" -o "$obj")
 	case "$src" in firmware/device_image.c|firmware/provision.c) ;; *) objs="$objs $obj" ;; esac
 done
 # shellcheck disable=SC2086

@@ -230,9 +230,9 @@ static int mcu_flash(int argc, char **argv)
 static int mcu_state(int argc, char **argv)
 {
 	static const uint8_t label[] = "hwguard key fingerprint";
-	uint32_t words[FLASH_BYTES / 4];
+	uint8_t flash[FLASH_BYTES];
 	struct pufproto_device_nv nv;
-	struct pufproto_flash f = {.mem = words, .page_size = FLASH_PAGE};
+	struct pufproto_flash f = {.mem = flash, .page_size = FLASH_PAGE};
 	uint8_t fp[4];
 	size_t len;
 
@@ -242,7 +242,7 @@ static int mcu_state(int argc, char **argv)
 	}
 	if (argc != 2)
 		return cli_usage_error("mcu state", "need one flash file", usage);
-	if (read_file(argv[1], (uint8_t *)words, sizeof(words), &len) || len != sizeof(words)) {
+	if (read_file(argv[1], flash, sizeof(flash), &len) || len != sizeof(flash)) {
 		fprintf(stderr, "pufauth mcu state: %s: %s\n", argv[1],
 		        errno ? strerror(errno) : "not a flash file");
 		return 2;
@@ -391,7 +391,7 @@ struct run {
 	/* while running */
 	char dir[64], log[96];
 	pid_t pid;
-	int uart, udp;
+	int uart, udp, mon;
 	struct gdb gdb;
 	struct puflink_reader reader;
 	uint8_t hello[PUFPROTO_MAX_MESSAGE];
@@ -419,7 +419,7 @@ static int connect_unix(const char *path, uint64_t deadline)
 
 static int spawn_qemu(struct run *r)
 {
-	char kernel[1100], sram[1100], flash[1100], uart[200], gdb[200];
+	char kernel[1100], sram[1100], flash[1100], uart[200], gdb[200], mon[200];
 	const char *argv[64];
 	int n = 0;
 
@@ -431,14 +431,17 @@ static int spawn_qemu(struct run *r)
 	/* wait=on: the CPU starts only once the bridge holds the UART, so no byte is lost */
 	snprintf(uart, sizeof(uart), "socket,id=uart,path=%s/uart,server=on,wait=on", r->dir);
 	snprintf(gdb, sizeof(gdb), "socket,id=gdb,path=%s/gdb,server=on,wait=off", r->dir);
+	snprintf(mon, sizeof(mon), "socket,id=mon,path=%s/mon,server=on,wait=off", r->dir);
 	argv[n++] = r->qemu;
 	argv[n++] = "-M";
 	argv[n++] = "microbit";
 	argv[n++] = "-S"; /* paused until the bridge has armed the debug stub ("c") */
 	argv[n++] = "-display";
 	argv[n++] = "none";
-	argv[n++] = "-monitor";
-	argv[n++] = "none";
+	argv[n++] = "-chardev";
+	argv[n++] = mon;
+	argv[n++] = "-mon";
+	argv[n++] = "chardev=mon,mode=readline";
 	argv[n++] = "-kernel";
 	argv[n++] = kernel;
 	argv[n++] = "-device";
@@ -485,11 +488,21 @@ static void power_off(struct run *r)
 	}
 }
 
+/* QEMU's nRF51 UART model stops offering input to the emulator while reception is off, and
+ * starting it (STARTRX) does not wake QEMU's main loop: bytes sent after that wait until the loop
+ * wakes for another reason (about a second). An empty monitor command is such a reason. */
+static void nudge_main_loop(struct run *r)
+{
+	if (write(r->mon, "\n", 1) != 1)
+		return; /* only slower without it */
+}
+
 static int send_frame(struct run *r, const uint8_t *msg, size_t len)
 {
 	uint8_t head[2] = {(uint8_t)len, (uint8_t)(len >> 8)};
 	if (write(r->uart, head, 2) != 2 || write(r->uart, msg, len) != (ssize_t)len)
 		return -1;
+	nudge_main_loop(r);
 	return 0;
 }
 
@@ -593,9 +606,10 @@ static int relay(struct run *r)
 	char reply[GDB_MAX];
 
 	for (;;) {
-		struct pollfd p[3] = {{.fd = r->uart, .events = POLLIN},
+		struct pollfd p[4] = {{.fd = r->uart, .events = POLLIN},
 		                      {.fd = r->udp, .events = POLLIN},
-		                      {.fd = r->gdb.fd, .events = POLLIN}};
+		                      {.fd = r->gdb.fd, .events = POLLIN},
+		                      {.fd = r->mon, .events = POLLIN}};
 		uint64_t now = pufudp_now_ms();
 		if (now >= deadline) {
 			fprintf(stderr, "pufauth mcu run: no report from the device within %lu ms\n",
@@ -610,10 +624,15 @@ static int relay(struct run *r)
 			r->hello_tries++;
 		}
 		int wait_ms = (int)(deadline - now < 500 ? deadline - now : 500);
-		if (poll(p, 3, wait_ms) < 0) {
+		if (poll(p, 4, wait_ms) < 0) {
 			if (errno == EINTR)
 				continue;
 			return RUN_FAILED;
+		}
+		if (p[3].revents & POLLIN) {
+			char drain[512]; /* the monitor's banner and prompts */
+			if (read(r->mon, drain, sizeof(drain)) <= 0)
+				p[3].fd = -1;
 		}
 		if (p[2].revents & (POLLIN | POLLHUP)) {
 			/* the CPU stopped at a flash operation */
@@ -753,7 +772,7 @@ static int run_device(struct run *r)
 	int ret = RUN_FAILED;
 	uint64_t deadline = pufudp_now_ms() + r->timeout_ms;
 
-	r->uart = r->udp = r->gdb.fd = -1;
+	r->uart = r->udp = r->gdb.fd = r->mon = -1;
 	r->pid = 0;
 	puflink_reader_init(&r->reader);
 	const char *tmp = getenv("TMPDIR");
@@ -780,7 +799,9 @@ static int run_device(struct run *r)
 	snprintf(path, sizeof(path), "%s/gdb", r->dir);
 	r->gdb.fd = r->uart < 0 ? -1 : connect_unix(path, deadline);
 	r->gdb.deadline = deadline;
-	if (r->uart < 0 || r->gdb.fd < 0) {
+	snprintf(path, sizeof(path), "%s/mon", r->dir);
+	r->mon = r->gdb.fd < 0 ? -1 : connect_unix(path, deadline);
+	if (r->uart < 0 || r->gdb.fd < 0 || r->mon < 0) {
 		fprintf(stderr, "pufauth mcu run: %s did not start:\n", r->qemu);
 		show_log(r);
 		goto out;
@@ -805,9 +826,13 @@ out:
 		close(r->gdb.fd);
 	if (r->udp >= 0)
 		close(r->udp);
+	if (r->mon >= 0)
+		close(r->mon);
 	snprintf(path, sizeof(path), "%s/uart", r->dir);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/gdb", r->dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/mon", r->dir);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/memory", r->dir);
 	unlink(path);

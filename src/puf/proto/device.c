@@ -6,6 +6,7 @@
 #include "crypto/portable/simon_modes.h"
 #include "puf/proto/device.h"
 #include "puf/proto/wire.h"
+#include "puf/majority.h"
 
 const char *pufproto_device_strerror(int err)
 {
@@ -78,21 +79,10 @@ static __attribute__((noinline)) int read_majority(struct puf_source *puf,
 {
 	uint8_t votes[PUFPROTO_MAX_RESPONSE * 8];
 	uint8_t reading[PUFPROTO_MAX_RESPONSE];
-	size_t bits = s->response_len * 8;
-	int ret = -1;
+	int ret = puf_majority(puf, y, readings, reading, s->read_len, votes);
 
-	memset(votes, 0, sizeof(votes));
-	for (unsigned r = 0; r < readings; r++) {
-		if (puf_read(puf, y, reading, s->read_len))
-			goto out;
-		for (size_t i = 0; i < bits; i++)
-			votes[i] += (reading[i / 8] >> (i % 8)) & 1;
-	}
-	memset(z, 0, s->response_len);
-	for (size_t i = 0; i < bits; i++)
-		z[i / 8] |= (uint8_t)((votes[i] > readings / 2) << (i % 8));
-	ret = 0;
-out:
+	if (ret == 0)
+		memcpy(z, reading, s->response_len);
 	secure_wipe(votes, sizeof(votes));
 	secure_wipe(reading, sizeof(reading));
 	return ret;
@@ -129,10 +119,25 @@ long pufproto_device_begin(struct pufproto_device *d, const struct pufproto_devi
 {
 	struct pufproto_challenge ch;
 	struct pufproto_suite s;
-	uint8_t z[PUFPROTO_MAX_RESPONSE], z2[PUFPROTO_MAX_RESPONSE], u[PUFPROTO_MAX_RESPONSE];
-	uint8_t fe_random[PUFPROTO_MAX_FE_RANDOM], r[PUFPROTO_KEY_LEN];
-	uint8_t hd[PUFPROTO_MAX_HELPER], c[PUFPROTO_MAX_CIPHERTEXT];
-	uint8_t n_d[PUFPROTO_MAX_NONCE], iv[SIMON_MAX_BLOCK], v1[PUFPROTO_MAX_NONCE];
+	/* Buffers of different steps share memory, so that the deepest call (FE.Gen's extractor, the
+	 * SKE) sits on one step's buffers, not on all of them: on a 4 KB device this frame is most of
+	 * the stack (firmware/README.md "RAM plan"). x: z' and FE.Gen's randomness until FE.Gen, then
+	 * c. y: hd from FE.Gen to SKE.Enc, then u (z2 masked in place) and v1. */
+	union {
+		struct {
+			uint8_t z[PUFPROTO_MAX_RESPONSE];
+			uint8_t fe_random[PUFPROTO_MAX_FE_RANDOM];
+		} gen;
+		uint8_t c[PUFPROTO_MAX_CIPHERTEXT];
+	} x;
+	union {
+		uint8_t hd[PUFPROTO_MAX_HELPER];
+		struct {
+			uint8_t u[PUFPROTO_MAX_RESPONSE];
+			uint8_t v1[PUFPROTO_MAX_NONCE];
+		} mac;
+	} y;
+	uint8_t r[PUFPROTO_KEY_LEN], n_d[PUFPROTO_MAX_NONCE], iv[SIMON_MAX_BLOCK];
 	uint8_t t[PUFPROTO_MAX_PRF_OUT];
 	uint32_t y2;
 	long ret;
@@ -150,11 +155,11 @@ long pufproto_device_begin(struct pufproto_device *d, const struct pufproto_devi
 		return PUFPROTO_DEV_WRONG_SUITE;
 
 	/* z' = f(x, y1); (r, hd) = FE.Gen(z') */
-	if (pufproto_read_reference(puf, &s, d->nv.challenge, 1, z)) {
+	if (pufproto_read_reference(puf, &s, d->nv.challenge, 1, x.gen.z)) {
 		ret = PUFPROTO_DEV_PUF_FAILED;
 		goto out;
 	}
-	if (rng->fill(rng, fe_random, s.fe_random_len) || rng->fill(rng, n_d, s.nonce_len) ||
+	if (rng->fill(rng, x.gen.fe_random, s.fe_random_len) || rng->fill(rng, n_d, s.nonce_len) ||
 	    rng->fill(rng, iv, s.block_len)) {
 		ret = PUFPROTO_DEV_RNG_FAILED;
 		goto out;
@@ -170,27 +175,30 @@ long pufproto_device_begin(struct pufproto_device *d, const struct pufproto_devi
 	} else {
 		y2 = d->next_challenge;
 	}
-	if (fe_gen(s.fe, z, fe_random, r, hd)) {
+	if (fe_gen(s.fe, x.gen.z, x.gen.fe_random, r, y.hd)) {
 		ret = PUFPROTO_DEV_FE_FAILED;
 		goto out;
 	}
+	secure_wipe(&x.gen, sizeof(x.gen));
 	/* (t1..t5) = PRF(r, n_S || n_D); c = SKE.Enc(sk, hd) */
 	pufproto_derive(&s, r, ch.n_s, n_d, t);
-	if (ske_encrypt(s.cipher, d->nv.sk, iv, hd, s.helper_len, c, sizeof(c))) {
+	if (ske_encrypt(s.cipher, d->nv.sk, iv, y.hd, s.helper_len, x.c, sizeof(x.c))) {
 		ret = PUFPROTO_DEV_FE_FAILED;
 		goto out;
 	}
+	secure_wipe(y.hd, sizeof(y.hd));
 	/* z2 = f(x, y2); u = z2 xor t2; v1 = PRF(t3, c || n_D || t1 || u) */
-	if (pufproto_read_reference(puf, &s, y2, cfg->reference_readings, z2)) {
+	if (pufproto_read_reference(puf, &s, y2, cfg->reference_readings, y.mac.u)) {
 		ret = PUFPROTO_DEV_PUF_FAILED;
 		goto out;
 	}
 	for (size_t i = 0; i < s.response_len; i++)
-		u[i] = z2[i] ^ t[pufproto_t2_off(&s) + i];
-	pufproto_mac(&s, t + pufproto_t3_off(&s), c, n_d, t + pufproto_t1_off(&s), u, v1);
+		y.mac.u[i] ^= t[pufproto_t2_off(&s) + i];
+	pufproto_mac(&s, t + pufproto_t3_off(&s), x.c, n_d, t + pufproto_t1_off(&s), y.mac.u,
+	             y.mac.v1);
 
-	ret = pufproto_encode_response(&s, ch.session, c, n_d, t + pufproto_t1_off(&s), u, v1, out,
-	                               cap);
+	ret = pufproto_encode_response(&s, ch.session, x.c, n_d, t + pufproto_t1_off(&s),
+	                               y.mac.u, y.mac.v1, out, cap);
 	if (ret < 0)
 		goto out;
 	memcpy(d->session, ch.session, PUFPROTO_SESSION_LEN);
@@ -200,11 +208,9 @@ long pufproto_device_begin(struct pufproto_device *d, const struct pufproto_devi
 	d->next.challenge = y2;
 	d->pending = 1;
 out:
-	secure_wipe(z, sizeof(z));
-	secure_wipe(z2, sizeof(z2));
-	secure_wipe(fe_random, sizeof(fe_random));
+	secure_wipe(&x, sizeof(x));
+	secure_wipe(&y, sizeof(y));
 	secure_wipe(r, sizeof(r));
-	secure_wipe(hd, sizeof(hd));
 	secure_wipe(t, sizeof(t));
 	return ret;
 }

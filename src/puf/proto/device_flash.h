@@ -1,9 +1,10 @@
 /* The device state in flash, safe against a power cut at any instant: two erase pages (A/B), each
- * holding at most one record, in 32-bit words:
- *   0       sequence number s (the newer record has the larger s)
- *   1       n: length of the state record in bytes (1..PUFPROTO_FLASH_MAX_RECORD)
- *   2..     the state record (puf/proto/device_state.h, with its own CRC-32), padded with 0xFF
- *   then    ~s, the commit word, programmed last
+ * holding at most one record (byte offsets; integers little-endian, programmed as 32-bit words):
+ *   0       sequence number s, u32 (the newer record has the larger s)
+ *   4       n: length of the state record in bytes, u32 (1..PUFPROTO_FLASH_MAX_RECORD)
+ *   8       the state record (puf/proto/device_state.h, with its own CRC-32), padded with 0xFF to
+ *           a multiple of 4
+ *   then    ~s, u32: the commit word, programmed last
  * A page is valid when its commit word is ~s and its record parses. Writing erases the page that
  * does not hold the current record, programs the new record there and the commit word last, then
  * verifies it. A cut before the commit word is complete leaves that page invalid and the old one
@@ -21,7 +22,9 @@
 #define PUFPROTO_FLASH_MAX_RECORD 64 /* a state record without PUF source bytes is 34 */
 
 struct pufproto_flash {
-	const volatile uint32_t *mem; /* page A then page B, as the CPU reads them */
+	/* page A then page B, as the CPU reads them (erase and write are opaque calls, so reads after
+	 * them see the new contents) */
+	const uint8_t *mem;
 	uint32_t addr;                /* their flash address, for erase and program */
 	uint32_t page_size;           /* bytes; a multiple of 4, >= 12 + PUFPROTO_FLASH_MAX_RECORD */
 	void (*erase)(uint32_t addr);

@@ -16,18 +16,30 @@ static uint16_t get_u16(const uint8_t *p)
 	return (uint16_t)(p[0] | p[1] << 8);
 }
 
+/* The u16 fields, in their wire order (offset 8 on). */
+#define REPORT_U16S 6
+
+static void report_fields(const struct puflink_report *r, uint16_t *f)
+{
+	f[0] = r->boot_stack_used;
+	f[1] = r->boot_stack_size;
+	f[2] = r->run_stack_used;
+	f[3] = r->run_stack_size;
+	f[4] = r->static_ram;
+	f[5] = r->ram_size;
+}
+
 void puflink_report_encode(const struct puflink_report *r, uint8_t *out)
 {
+	uint16_t f[REPORT_U16S];
+
 	memcpy(out, report_magic, sizeof(report_magic));
 	out[4] = 1;
 	out[5] = r->outcome;
 	put_u16(out + 6, (uint16_t)r->error);
-	put_u16(out + 8, r->boot_stack_used);
-	put_u16(out + 10, r->boot_stack_size);
-	put_u16(out + 12, r->run_stack_used);
-	put_u16(out + 14, r->run_stack_size);
-	put_u16(out + 16, r->static_ram);
-	put_u16(out + 18, r->ram_size);
+	report_fields(r, f);
+	for (int i = 0; i < REPORT_U16S; i++)
+		put_u16(out + 8 + 2 * i, f[i]);
 }
 
 int puflink_report_parse(const uint8_t *buf, size_t len, struct puflink_report *r)
