@@ -104,7 +104,7 @@ fw_enrol() {
 
 # fw_powerup DEVICE POWERUP [mcu run options...]: one power-up of the device image against the
 # server; prints the bridge's output, returns its exit status (0 authenticated, 1 rejected,
-# 3 failed, 4 power cut).
+# 3 failed, 4 power cut). The SRAM file stays when FW_KEEP_SRAM is set.
 fw_powerup() {
 	dev=$1 pu=$2
 	shift 2
@@ -113,6 +113,6 @@ fw_powerup() {
 	"$PUFAUTH" mcu run --kernel "$FW_ELF" --sram "$sram" --sram-addr "$FW_PUF" \
 		--flash "$FW_TMP/flash-$dev.bin" --flash-addr "$FW_STATE" --server "$FW_SERVER" \
 		--label "dev-$dev" "$@" || st=$?
-	rm -f "$sram"
+	[ -n "${FW_KEEP_SRAM:-}" ] || rm -f "$sram"
 	return $st
 }

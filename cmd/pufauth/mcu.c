@@ -77,7 +77,8 @@ static void usage(FILE *out)
 	        "         --cut-at ADDR   entry address of a flash operation function (repeat)\n"
 	        "         --tear          cut during operation N instead: each bit it changes is\n"
 	        "                         changed or not at random (a torn erase or program)\n"
-	        "         --transcript F  append each RESPONSE as 'LABEL HEX' to F\n"
+	        "         --transcript F  append each RESPONSE to F: two frames (u16 LE length,\n"
+	        "                         bytes), the --label text, then the message\n"
 	        "         --dump FILE     append the SRAM dump record a provisioning image sends\n"
 	        "         --timeout MS    give up after MS (default 60000)\n"
 	        "         --qemu-arg ARG  extra QEMU argument (e.g. -icount shift=0)\n"
@@ -506,18 +507,24 @@ static int send_frame(struct run *r, const uint8_t *msg, size_t len)
 	return 0;
 }
 
+/* Appends two device-link frames (device_link.h): the label, then the RESPONSE. */
 static void append_transcript(const struct run *r, const uint8_t *msg, size_t len)
 {
-	FILE *f = fopen(r->transcript, "a");
-	if (!f) {
+	size_t label_len = strlen(r->label);
+	uint8_t head[2];
+	FILE *f = fopen(r->transcript, "ab");
+	int ok = f != NULL;
+
+	head[0] = (uint8_t)label_len;
+	head[1] = (uint8_t)(label_len >> 8);
+	ok = ok && fwrite(head, 1, 2, f) == 2 && fwrite(r->label, 1, label_len, f) == label_len;
+	head[0] = (uint8_t)len;
+	head[1] = (uint8_t)(len >> 8);
+	ok = ok && fwrite(head, 1, 2, f) == 2 && fwrite(msg, 1, len, f) == len;
+	if (f && fclose(f))
+		ok = 0;
+	if (!ok)
 		fprintf(stderr, "pufauth mcu run: %s: %s\n", r->transcript, strerror(errno));
-		return;
-	}
-	fprintf(f, "%s ", r->label);
-	for (size_t i = 0; i < len; i++)
-		fprintf(f, "%02x", msg[i]);
-	fputc('\n', f);
-	fclose(f);
 }
 
 static int append_dump(const struct run *r, const uint8_t *rec, size_t len)
@@ -934,6 +941,8 @@ static int mcu_run(int argc, char **argv)
 			return cli_common_option(c, usage);
 		}
 	}
+	if (strlen(r.label) == 0 || strlen(r.label) > 255)
+		return cli_usage_error("mcu run", "--label must be 1..255 characters", usage);
 	if (optind != argc || !r.kernel || !r.sram || !r.have_sram_addr)
 		return cli_usage_error("mcu run", "need --kernel, --sram and --sram-addr", usage);
 	if (!!r.flash != r.have_flash_addr)
