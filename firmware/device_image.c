@@ -143,9 +143,9 @@ static int flash_commit(struct pufproto_nv_store *st, const struct pufproto_devi
 static __attribute__((noinline)) uint8_t authenticate(int *error)
 {
 	struct pufproto_nv_store store = {.commit = flash_commit};
-	/* y2 is drawn at boot within the region (handoff.space), so begin() need not bound it again;
-	 * one power-up gives one reading (docs/pufauth-protocol.md [D5]). A constant: the linker can
-	 * drop the majority-of-several-readings path, which only hosts use. */
+	/* y2 is drawn at boot within the region (handoff.space), so begin() need not bound it
+	 * again; one power-up gives one reading (docs/pufauth-protocol.md [D5]). A constant: the
+	 * linker can drop the majority-of-several-readings path, which only hosts use. */
 	static const struct pufproto_device_config cfg = {.challenge_space = 0,
 	                                                  .reference_readings = 1};
 	long n;
@@ -235,8 +235,6 @@ void Fault_Handler(void)
 }
 
 __attribute__((section(".isr_vector"), used)) static void (*const vectors[4])(void) = {
-        (void (*)(void))(uintptr_t)__stack_top,
-        Reset_Handler,
-        Fault_Handler, /* NMI */
-        Fault_Handler, /* HardFault */
+        (void (*)(void))(uintptr_t)__stack_top, Reset_Handler, Fault_Handler, /* NMI */
+        Fault_Handler,                                                        /* HardFault */
 };

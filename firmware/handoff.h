@@ -12,10 +12,10 @@
 #include "puf/trng.h"
 
 struct handoff {
-	uint32_t canary;   /* sram_mcu's warm-reset canary */
-	int32_t error;     /* the boot's verdict: 0 or a puflink_error */
-	uint32_t space;    /* PUF challenges in the region, for the stored suite */
-	uint32_t y2;       /* the next challenge, drawn at boot */
+	uint32_t canary; /* sram_mcu's warm-reset canary */
+	int32_t error;   /* the boot's verdict: 0 or a puflink_error */
+	uint32_t space;  /* PUF challenges in the region, for the stored suite */
+	uint32_t y2;     /* the next challenge, drawn at boot */
 	uint16_t boot_stack_used;
 	struct pufproto_device_nv nv;
 	struct sram_drbg rng;

@@ -3,21 +3,21 @@
 
 #define REG(addr) (*(volatile uint32_t *)(addr))
 
-#define UART_BASE      0x40002000u
-#define UART_STARTRX   REG(UART_BASE + 0x000)
-#define UART_STARTTX   REG(UART_BASE + 0x008)
-#define UART_RXDRDY    REG(UART_BASE + 0x108)
-#define UART_TXDRDY    REG(UART_BASE + 0x11C)
-#define UART_ENABLE    REG(UART_BASE + 0x500)
-#define UART_PSELTXD   REG(UART_BASE + 0x50C)
-#define UART_PSELRXD   REG(UART_BASE + 0x514)
-#define UART_RXD       REG(UART_BASE + 0x518)
-#define UART_TXD       REG(UART_BASE + 0x51C)
-#define UART_BAUDRATE  REG(UART_BASE + 0x524)
-#define UART_ENABLED   4u
-#define BAUD_115200    0x01D7E000u
-#define MICROBIT_TX    24u /* the micro:bit's USB serial pins */
-#define MICROBIT_RX    25u
+#define UART_BASE     0x40002000u
+#define UART_STARTRX  REG(UART_BASE + 0x000)
+#define UART_STARTTX  REG(UART_BASE + 0x008)
+#define UART_RXDRDY   REG(UART_BASE + 0x108)
+#define UART_TXDRDY   REG(UART_BASE + 0x11C)
+#define UART_ENABLE   REG(UART_BASE + 0x500)
+#define UART_PSELTXD  REG(UART_BASE + 0x50C)
+#define UART_PSELRXD  REG(UART_BASE + 0x514)
+#define UART_RXD      REG(UART_BASE + 0x518)
+#define UART_TXD      REG(UART_BASE + 0x51C)
+#define UART_BAUDRATE REG(UART_BASE + 0x524)
+#define UART_ENABLED  4u
+#define BAUD_115200   0x01D7E000u
+#define MICROBIT_TX   24u /* the micro:bit's USB serial pins */
+#define MICROBIT_RX   25u
 
 #define NVMC_BASE      0x4001E000u
 #define NVMC_READY     REG(NVMC_BASE + 0x400)

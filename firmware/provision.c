@@ -24,7 +24,8 @@ void Reset_Handler(void)
 	/* the region is read before anything writes to it: this code uses only the boot stack */
 	nrf51_uart_init();
 	sram_dump_header(FICR_DEVICEID0, 0, (uint32_t)len, header);
-	uint8_t frame_len[2] = {(uint8_t)(sizeof(header) + len), (uint8_t)((sizeof(header) + len) >> 8)};
+	uint8_t frame_len[2] = {(uint8_t)(sizeof(header) + len),
+	                        (uint8_t)((sizeof(header) + len) >> 8)};
 	nrf51_uart_write(frame_len, sizeof(frame_len));
 	nrf51_uart_write(header, sizeof(header));
 	nrf51_uart_write(__puf_start, len);

@@ -66,13 +66,15 @@ static void usage(FILE *out)
 	        "         --sim-model MODEL  prototype or mcu (default mcu)\n"
 	        "flash  turns a state file made by 'pufauth enroll' into the device's two flash\n"
 	        "       pages (%u bytes: page A holds the state, page B is erased).\n"
-	        "state  prints the state a flash file holds (suite, challenge, a key fingerprint).\n"
+	        "state  prints the state a flash file holds (suite, challenge, a key "
+	        "fingerprint).\n"
 	        "run    powers the device up once: QEMU loads ELF, the SRAM file at ADDR and the\n"
 	        "       flash file at ADDR (both hex or decimal), the device's frames are relayed\n"
 	        "       to the server, its report is printed, and the flash file is updated from\n"
 	        "       the emulated flash.\n"
 	        "         --cut N         cut the power just before the device's N-th flash\n"
-	        "                         operation (1 = the first erase or write): the flash file\n"
+	        "                         operation (1 = the first erase or write): the flash "
+	        "file\n"
 	        "                         gets the flash of that instant, QEMU is killed\n"
 	        "         --cut-at ADDR   entry address of a flash operation function (repeat)\n"
 	        "         --tear          cut during operation N instead: each bit it changes is\n"
@@ -123,10 +125,14 @@ static int read_file(const char *path, uint8_t *buf, size_t cap, size_t *len)
 static int mcu_sram(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	        {"sim-seed", required_argument, NULL, 'S'}, {"sim-model", required_argument, NULL, 'm'},
-	        {"powerup", required_argument, NULL, 'p'},  {"bytes", required_argument, NULL, 'b'},
-	        {"out", required_argument, NULL, 'o'},      {"help", no_argument, NULL, 'h'},
-	        {"version", no_argument, NULL, 'V'},        {NULL, 0, NULL, 0},
+	        {"sim-seed", required_argument, NULL, 'S'},
+	        {"sim-model", required_argument, NULL, 'm'},
+	        {"powerup", required_argument, NULL, 'p'},
+	        {"bytes", required_argument, NULL, 'b'},
+	        {"out", required_argument, NULL, 'o'},
+	        {"help", no_argument, NULL, 'h'},
+	        {"version", no_argument, NULL, 'V'},
+	        {NULL, 0, NULL, 0},
 	};
 	const char *model = "mcu", *out = NULL;
 	unsigned long seed = 0, powerup = 0, bytes = 0;
@@ -186,8 +192,10 @@ static int mcu_sram(int argc, char **argv)
 static int mcu_flash(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	        {"state", required_argument, NULL, 's'}, {"out", required_argument, NULL, 'o'},
-	        {"help", no_argument, NULL, 'h'},        {"version", no_argument, NULL, 'V'},
+	        {"state", required_argument, NULL, 's'},
+	        {"out", required_argument, NULL, 'o'},
+	        {"help", no_argument, NULL, 'h'},
+	        {"version", no_argument, NULL, 'V'},
 	        {NULL, 0, NULL, 0},
 	};
 	const char *state = NULL, *out = NULL;
@@ -363,8 +371,7 @@ static int gdb_monitor(struct gdb *g, const char *cmd)
 }
 
 /* Saves len bytes of guest memory at addr into buf, through a file QEMU writes. */
-static int gdb_read_memory(struct gdb *g, const char *dir, uint32_t addr, uint8_t *buf,
-                           size_t len)
+static int gdb_read_memory(struct gdb *g, const char *dir, uint32_t addr, uint8_t *buf, size_t len)
 {
 	char path[512], cmd[700];
 	size_t got;
@@ -593,14 +600,13 @@ static void print_report(const struct puflink_report *rep)
 {
 	const char *why = puflink_strerror(rep->error);
 	if (rep->outcome == PUFLINK_FAILED)
-		printf("device: failed: %s\n",
-		       why ? why : pufproto_device_strerror(rep->error));
+		printf("device: failed: %s\n", why ? why : pufproto_device_strerror(rep->error));
 	else
 		printf("device: %s\n", puflink_outcome_name(rep->outcome));
 	printf("device: stack high-water boot %u of %u bytes, run %u of %u bytes; static RAM %u "
 	       "of %u bytes\n",
-	       rep->boot_stack_used, rep->boot_stack_size, rep->run_stack_used,
-	       rep->run_stack_size, rep->static_ram, rep->ram_size);
+	       rep->boot_stack_used, rep->boot_stack_size, rep->run_stack_used, rep->run_stack_size,
+	       rep->static_ram, rep->ram_size);
 }
 
 /* The relay loop. Returns a RUN_* status. */
@@ -619,7 +625,8 @@ static int relay(struct run *r)
 		                      {.fd = r->mon, .events = POLLIN}};
 		uint64_t now = pufudp_now_ms();
 		if (now >= deadline) {
-			fprintf(stderr, "pufauth mcu run: no report from the device within %lu ms\n",
+			fprintf(stderr,
+			        "pufauth mcu run: no report from the device within %lu ms\n",
 			        r->timeout_ms);
 			return RUN_FAILED;
 		}
@@ -651,7 +658,8 @@ static int relay(struct run *r)
 			ops++;
 			if (torn_pending) {
 				/* operation N is complete: the cut lands somewhere inside it */
-				if (gdb_read_memory(&r->gdb, r->dir, r->flash_addr, flash, FLASH_BYTES))
+				if (gdb_read_memory(&r->gdb, r->dir, r->flash_addr, flash,
+				                    FLASH_BYTES))
 					return RUN_FAILED;
 				tear(flash, before, flash);
 				goto cut;
@@ -687,10 +695,11 @@ static int relay(struct run *r)
 			}
 			for (size_t off = 0; off < (size_t)n;) {
 				size_t len;
-				long used = puflink_reader_feed(&r->reader, in + off, (size_t)n - off,
-				                                &len);
+				long used = puflink_reader_feed(&r->reader, in + off,
+				                                (size_t)n - off, &len);
 				if (used < 0) {
-					fprintf(stderr, "pufauth mcu run: bad frame from the device\n");
+					fprintf(stderr,
+					        "pufauth mcu run: bad frame from the device\n");
 					return RUN_FAILED;
 				}
 				off += (size_t)used;
@@ -703,7 +712,8 @@ static int relay(struct run *r)
 				if (pufproto_parse_header(f, len, &h) == 0) {
 					if (h.type == PUFPROTO_MSG_RESPONSE && r->transcript)
 						append_transcript(r, f, len);
-					if (h.type == PUFPROTO_MSG_HELLO && len <= sizeof(r->hello)) {
+					if (h.type == PUFPROTO_MSG_HELLO &&
+					    len <= sizeof(r->hello)) {
 						memcpy(r->hello, f, len);
 						r->hello_len = len;
 						r->hello_sent = pufudp_now_ms();
@@ -716,8 +726,9 @@ static int relay(struct run *r)
 					}
 				} else if (sram_dump_parse(f, len, &rec) == (long)len) {
 					if (!r->dump || append_dump(r, f, len)) {
-						fprintf(stderr, "pufauth mcu run: cannot keep the SRAM "
-						                "dump (--dump)\n");
+						fprintf(stderr,
+						        "pufauth mcu run: cannot keep the SRAM "
+						        "dump (--dump)\n");
 						return RUN_FAILED;
 					}
 					printf("device: SRAM dump of %" PRIu32 " bytes\n",
@@ -726,7 +737,8 @@ static int relay(struct run *r)
 				} else if (puflink_report_parse(f, len, &rep) == 0) {
 					print_report(&rep);
 					if (torn_pending) {
-						/* the last operation was N: the run ended behind it */
+						/* the last operation was N: the run ended behind it
+						 */
 						if (halt_cpu(r) ||
 						    gdb_read_memory(&r->gdb, r->dir, r->flash_addr,
 						                    flash, FLASH_BYTES))
@@ -734,21 +746,25 @@ static int relay(struct run *r)
 						tear(flash, before, flash);
 						goto cut;
 					}
-					if (r->flash && (halt_cpu(r) ||
-					                 gdb_read_memory(&r->gdb, r->dir, r->flash_addr,
-					                                 flash, FLASH_BYTES) ||
-					                 save_flash(r, flash)))
+					if (r->flash &&
+					    (halt_cpu(r) ||
+					     gdb_read_memory(&r->gdb, r->dir, r->flash_addr, flash,
+					                     FLASH_BYTES) ||
+					     save_flash(r, flash)))
 						return RUN_FAILED;
 					if (cutting)
-						printf("device: the run made %lu flash operations; no "
+						printf("device: the run made %lu flash operations; "
+						       "no "
 						       "cut\n",
 						       ops);
-					return rep.outcome == PUFLINK_AUTHENTICATED ? RUN_AUTHENTICATED
-					       : rep.outcome == PUFLINK_REJECTED    ? RUN_REJECTED
-					                                            : RUN_FAILED;
+					return rep.outcome == PUFLINK_AUTHENTICATED
+					               ? RUN_AUTHENTICATED
+					       : rep.outcome == PUFLINK_REJECTED ? RUN_REJECTED
+					                                         : RUN_FAILED;
 				} else {
-					fprintf(stderr, "pufauth mcu run: unknown frame from the device "
-					                "(%zu bytes)\n",
+					fprintf(stderr,
+					        "pufauth mcu run: unknown frame from the device "
+					        "(%zu bytes)\n",
 					        len);
 				}
 			}
@@ -758,8 +774,7 @@ cut:
 	power_off(r);
 	if (save_flash(r, flash))
 		return RUN_FAILED;
-	printf("device: power cut %s flash operation %lu\n", r->tear ? "during" : "before",
-	       r->cut);
+	printf("device: power cut %s flash operation %lu\n", r->tear ? "during" : "before", r->cut);
 	return RUN_CUT;
 }
 
@@ -910,8 +925,8 @@ static int mcu_run(int argc, char **argv)
 			break;
 		case 'C':
 			if (r.ncut_at == MAX_CUT_AT || parse_addr(optarg, &r.cut_at[r.ncut_at++]))
-				return cli_usage_error("mcu run", "--cut-at: not an address (or too many)",
-				                       usage);
+				return cli_usage_error(
+				        "mcu run", "--cut-at: not an address (or too many)", usage);
 			break;
 		case 'T':
 			r.tear = 1;
@@ -926,7 +941,8 @@ static int mcu_run(int argc, char **argv)
 			r.dump = optarg;
 			break;
 		case 'w':
-			if (cli_parse_uint("mcu run", "--timeout", optarg, 100, 3600000, &r.timeout_ms))
+			if (cli_parse_uint("mcu run", "--timeout", optarg, 100, 3600000,
+			                   &r.timeout_ms))
 				return 2;
 			break;
 		case 'q':

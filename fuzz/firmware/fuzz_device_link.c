@@ -1,7 +1,7 @@
-/* What `pufauth mcu` reads from the emulated device: its UART byte stream, cut into chunks of the
- * size the first byte says, reassembled into frames and each frame parsed the way the bridge does
- * (protocol header, SRAM dump record, report); and the same bytes as the device's two flash pages
- * (the state the bridge shows, the record the firmware boots from). */
+/* What `pufauth mcu` reads from the emulated device: its UART byte stream (all but the first
+ * byte, which says how big the chunks it arrives in are), reassembled into frames and each frame
+ * parsed the way the bridge does (protocol header, SRAM dump record, report); and the same bytes as
+ * the device's two flash pages (the state the bridge shows, the record the firmware boots from). */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t chunk = size ? (size_t)data[0] % 64 + 1 : 1;
 
 	puflink_reader_init(&rd);
-	for (size_t off = 0; off < size;) {
+	for (size_t off = 1; off < size;) {
 		size_t n = size - off < chunk ? size - off : chunk, frame;
 		long used = puflink_reader_feed(&rd, data + off, n, &frame);
 		if (used < 0)

@@ -29,11 +29,11 @@
 #include "puf/trng.h"
 #include "puf/xoshiro.h"
 
-#define MAX_SESSIONS    512
-#define MAX_FIELD       PUFPROTO_MAX_MESSAGE
-#define ALPHA           1e-4
-#define PERMUTATIONS    99999
-#define CONTROL_BYTES   16
+#define MAX_SESSIONS  512
+#define MAX_FIELD     PUFPROTO_MAX_MESSAGE
+#define ALPHA         1e-4
+#define PERMUTATIONS  99999
+#define CONTROL_BYTES 16
 
 struct session {
 	char label[256];
@@ -82,8 +82,10 @@ static int load_transcript(const char *path)
 			if (!frame)
 				continue;
 			if (want_label) {
-				if (nsessions == MAX_SESSIONS || frame >= sizeof(sessions[0].label)) {
-					fprintf(stderr, "link_stat: too many sessions or a long label\n");
+				if (nsessions == MAX_SESSIONS ||
+				    frame >= sizeof(sessions[0].label)) {
+					fprintf(stderr,
+					        "link_stat: too many sessions or a long label\n");
 					fclose(f);
 					return -1;
 				}
@@ -93,8 +95,10 @@ static int load_transcript(const char *path)
 				struct session *s = &sessions[nsessions];
 				if (frame > sizeof(s->msg) ||
 				    (memcpy(s->msg, rd.frame, frame),
-				     pufproto_parse_response(s->msg, frame, &s->r)) != PUFPROTO_WIRE_OK) {
-					fprintf(stderr, "link_stat: session %zu is not a RESPONSE\n",
+				     pufproto_parse_response(s->msg, frame, &s->r)) !=
+				            PUFPROTO_WIRE_OK) {
+					fprintf(stderr,
+					        "link_stat: session %zu is not a RESPONSE\n",
 					        nsessions);
 					fclose(f);
 					return -1;
@@ -196,8 +200,14 @@ static int protocol_fields(void)
 	struct {
 		const char *name;
 		int which;
-	} fields[] = {{"header", 0}, {"session", 1}, {"IV (first block of c)", 2},
-	              {"c after the IV", 3}, {"n_D", 4}, {"t1", 5}, {"u", 6}, {"v1", 7},
+	} fields[] = {{"header", 0},
+	              {"session", 1},
+	              {"IV (first block of c)", 2},
+	              {"c after the IV", 3},
+	              {"n_D", 4},
+	              {"t1", 5},
+	              {"u", 6},
+	              {"v1", 7},
 	              {"all after the header", 8}};
 	int failed = 0;
 
@@ -209,15 +219,32 @@ static int protocol_fields(void)
 			const uint8_t *p = NULL;
 			size_t n = 0;
 			switch (fields[k].which) {
-			case 0: p = s->msg, n = PUFPROTO_HEADER_LEN; break;
-			case 1: p = s->r.session, n = PUFPROTO_SESSION_LEN; break;
-			case 2: p = s->r.c, n = su->block_len; break;
-			case 3: p = s->r.c + su->block_len, n = su->ciphertext_len - su->block_len; break;
-			case 4: p = s->r.n_d, n = su->nonce_len; break;
-			case 5: p = s->r.t1, n = su->nonce_len; break;
-			case 6: p = s->r.u, n = su->response_len; break;
-			case 7: p = s->r.v1, n = su->nonce_len; break;
-			default: p = s->msg + PUFPROTO_HEADER_LEN, n = s->len - PUFPROTO_HEADER_LEN;
+			case 0:
+				p = s->msg, n = PUFPROTO_HEADER_LEN;
+				break;
+			case 1:
+				p = s->r.session, n = PUFPROTO_SESSION_LEN;
+				break;
+			case 2:
+				p = s->r.c, n = su->block_len;
+				break;
+			case 3:
+				p = s->r.c + su->block_len, n = su->ciphertext_len - su->block_len;
+				break;
+			case 4:
+				p = s->r.n_d, n = su->nonce_len;
+				break;
+			case 5:
+				p = s->r.t1, n = su->nonce_len;
+				break;
+			case 6:
+				p = s->r.u, n = su->response_len;
+				break;
+			case 7:
+				p = s->r.v1, n = su->nonce_len;
+				break;
+			default:
+				p = s->msg + PUFPROTO_HEADER_LEN, n = s->len - PUFPROTO_HEADER_LEN;
 			}
 			if (i > 0 && n != field.len) {
 				fprintf(stderr, "link_stat: sessions of several suites\n");
@@ -256,8 +283,8 @@ static int control_field(const char *list, long trng_offset, int *linked)
 			fclose(s);
 		if (i >= nsessions || strcmp(label, sessions[i].label) || trng_offset < 0 ||
 		    (size_t)trng_offset >= n) {
-			fprintf(stderr, "link_stat: %s: line %zu does not match session %zu\n", list,
-			        i + 1, i);
+			fprintf(stderr, "link_stat: %s: line %zu does not match session %zu\n",
+			        list, i + 1, i);
 			fclose(f);
 			return -1;
 		}
@@ -304,7 +331,7 @@ int main(int argc, char **argv)
 		return 2;
 	if (!control_linked)
 		printf("linkability: the control was not linked: the test has no power here\n");
-	printf("linkability: %s\n", !failed && control_linked ? "every field at chance level"
-	                                                      : "FAILED");
+	printf("linkability: %s\n",
+	       !failed && control_linked ? "every field at chance level" : "FAILED");
 	return !failed && control_linked ? 0 : 1;
 }

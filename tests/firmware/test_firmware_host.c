@@ -25,8 +25,8 @@
  * stops it before operation `cut` (1-based), or during it (`tear`: each bit the operation would
  * change, changed or not at random) ---- */
 
-#define PAGE     1024u
-#define BASE     0x3f800u
+#define PAGE 1024u
+#define BASE 0x3f800u
 static uint8_t flash[2 * PAGE];
 static unsigned long ops, cut;
 static int tear, powered;
@@ -152,14 +152,16 @@ static void flash_power_cut_anywhere(void **state)
 					powered = 1, cut = k, ops = 0;
 					int w = pufproto_flash_write(&model, &next);
 					assert_int_equal(pufproto_flash_read(&model, &nv, &seq), 0);
-					/* only a complete commit word makes the new record current, and
-					 * the writer never reports a commit that did not happen */
+					/* only a complete commit word makes the new record current,
+					 * and the writer never reports a commit that did not happen
+					 */
 					if (k < total) {
 						assert_int_equal(w, -1);
 						assert_true(same_state(&nv, &old));
 					} else {
-						assert_true(same_state(&nv, w == 0 ? &next : &old) ||
-						            (w == -1 && same_state(&nv, &next)));
+						assert_true(
+						        same_state(&nv, w == 0 ? &next : &old) ||
+						        (w == -1 && same_state(&nv, &next)));
 					}
 					/* and the next commit, after the reboot, works */
 					powered = 1, cut = 0;
@@ -177,9 +179,9 @@ static void flash_power_cut_anywhere(void **state)
 
 static void link_report_round_trip(void **state)
 {
-	struct puflink_report r = {PUFLINK_FAILED, PUFLINK_ERR_TRNG, 1136, 1280, 2600, 3216, 880,
-	                           4096},
-	                      back;
+	struct puflink_report
+	        r = {PUFLINK_FAILED, PUFLINK_ERR_TRNG, 1136, 1280, 2600, 3216, 880, 4096},
+	        back;
 	uint8_t buf[PUFLINK_REPORT_LEN];
 	(void)state;
 
@@ -194,8 +196,7 @@ static void link_report_round_trip(void **state)
 	assert_int_equal(back.run_stack_size, 3216);
 	assert_int_equal(back.static_ram, 880);
 	assert_int_equal(back.ram_size, 4096);
-	assert_string_equal(puflink_strerror(back.error),
-	                    "power-up noise failed its health test");
+	assert_string_equal(puflink_strerror(back.error), "power-up noise failed its health test");
 	assert_int_equal(puflink_report_parse(buf, sizeof(buf) - 1, &back), -1);
 	buf[4] = 2; /* version */
 	assert_int_equal(puflink_report_parse(buf, sizeof(buf), &back), -1);
@@ -406,8 +407,9 @@ static void prf_parts(void **state)
 		enum simon_variant var = v ? SIMON_64_128 : SIMON_128_128;
 		for (size_t cut1 = 0; cut1 <= 40; cut1 += 7)
 			for (size_t cut2 = cut1; cut2 <= 100; cut2 += 31) {
-				struct simon_prf_part p[3] = {
-				        {in, cut1}, {in + cut1, cut2 - cut1}, {in + cut2, 100 - cut2}};
+				struct simon_prf_part p[3] = {{in, cut1},
+				                              {in + cut1, cut2 - cut1},
+				                              {in + cut2, 100 - cut2}};
 				simon_prf(var, key, in, sizeof(in), joined, sizeof(joined));
 				simon_prf_parts(var, key, p, 3, gathered, sizeof(gathered));
 				assert_memory_equal(joined, gathered, sizeof(joined));

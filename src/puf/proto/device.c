@@ -119,10 +119,10 @@ long pufproto_device_begin(struct pufproto_device *d, const struct pufproto_devi
 {
 	struct pufproto_challenge ch;
 	struct pufproto_suite s;
-	/* Buffers of different steps share memory, so that the deepest call (FE.Gen's extractor, the
-	 * SKE) sits on one step's buffers, not on all of them: on a 4 KB device this frame is most of
-	 * the stack (firmware/README.md "RAM plan"). x: z' and FE.Gen's randomness until FE.Gen, then
-	 * c. y: hd from FE.Gen to SKE.Enc, then u (z2 masked in place) and v1. */
+	/* Buffers of different steps share memory, so that the deepest call (FE.Gen's extractor,
+	 * the SKE) sits on one step's buffers, not on all of them: on a 4 KB device this frame is
+	 * most of the stack (firmware/README.md "RAM plan"). x: z' and FE.Gen's randomness until
+	 * FE.Gen, then c. y: hd from FE.Gen to SKE.Enc, then u (z2 masked in place) and v1. */
 	union {
 		struct {
 			uint8_t z[PUFPROTO_MAX_RESPONSE];
@@ -197,8 +197,8 @@ long pufproto_device_begin(struct pufproto_device *d, const struct pufproto_devi
 	pufproto_mac(&s, t + pufproto_t3_off(&s), x.c, n_d, t + pufproto_t1_off(&s), y.mac.u,
 	             y.mac.v1);
 
-	ret = pufproto_encode_response(&s, ch.session, x.c, n_d, t + pufproto_t1_off(&s),
-	                               y.mac.u, y.mac.v1, out, cap);
+	ret = pufproto_encode_response(&s, ch.session, x.c, n_d, t + pufproto_t1_off(&s), y.mac.u,
+	                               y.mac.v1, out, cap);
 	if (ret < 0)
 		goto out;
 	memcpy(d->session, ch.session, PUFPROTO_SESSION_LEN);

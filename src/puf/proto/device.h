@@ -41,8 +41,8 @@ struct pufproto_device {
 	struct pufproto_device_nv next; /* what an accepted CONFIRM commits */
 	uint8_t session[PUFPROTO_SESSION_LEN];
 	uint8_t t4[PUFPROTO_MAX_NONCE];
-	uint8_t pending;  /* a RESPONSE was sent and no CONFIRM judged yet */
-	uint8_t accepted; /* the last CONFIRM verified; next awaits commit */
+	uint8_t pending;     /* a RESPONSE was sent and no CONFIRM judged yet */
+	uint8_t accepted;    /* the last CONFIRM verified; next awaits commit */
 	uint8_t next_chosen; /* pufproto_device_choose_next() set next_challenge */
 	uint32_t next_challenge;
 };

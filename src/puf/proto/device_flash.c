@@ -6,7 +6,7 @@
 #include "crypto/portable/secure.h"
 #include "puf/proto/device_state.h"
 
-#define HEADER 8
+#define HEADER         8
 #define PAGE_IMAGE_MAX (HEADER + PUFPROTO_FLASH_MAX_RECORD + 4)
 
 static uint32_t get_le32(const uint8_t *p)
@@ -21,8 +21,8 @@ static void put_le32(uint8_t *p, uint32_t v)
 }
 
 /* The record in page `page` if the page is valid, with its sequence number. */
-static int page_record(const struct pufproto_flash *p, unsigned page,
-                       struct pufproto_device_nv *nv, uint32_t *seq)
+static int page_record(const struct pufproto_flash *p, unsigned page, struct pufproto_device_nv *nv,
+                       uint32_t *seq)
 {
 	const uint8_t *b = p->mem + page * p->page_size, *source;
 	uint32_t n = get_le32(b + 4);

@@ -22,11 +22,11 @@
 #define PUFPROTO_FLASH_MAX_RECORD 64 /* a state record without PUF source bytes is 34 */
 
 struct pufproto_flash {
-	/* page A then page B, as the CPU reads them (erase and write are opaque calls, so reads after
-	 * them see the new contents) */
+	/* page A then page B, as the CPU reads them (erase and write are opaque calls, so reads
+	 * after them see the new contents) */
 	const uint8_t *mem;
-	uint32_t addr;                /* their flash address, for erase and program */
-	uint32_t page_size;           /* bytes; a multiple of 4, >= 12 + PUFPROTO_FLASH_MAX_RECORD */
+	uint32_t addr;      /* their flash address, for erase and program */
+	uint32_t page_size; /* bytes; a multiple of 4, >= 12 + PUFPROTO_FLASH_MAX_RECORD */
 	void (*erase)(uint32_t addr);
 	void (*write)(uint32_t addr, uint32_t word);
 };

@@ -66,8 +66,7 @@ void puflink_reader_init(struct puflink_reader *rd)
 	rd->failed = 0;
 }
 
-long puflink_reader_feed(struct puflink_reader *rd, const uint8_t *in, size_t n,
-                         size_t *frame_len)
+long puflink_reader_feed(struct puflink_reader *rd, const uint8_t *in, size_t n, size_t *frame_len)
 {
 	size_t used = 0;
 

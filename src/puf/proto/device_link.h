@@ -74,8 +74,7 @@ void puflink_reader_init(struct puflink_reader *rd);
  * consumed; *frame_len is set to the frame's length when one is complete (its bytes are in
  * rd->frame until the next call), 0 otherwise. A declared length of 0 or above PUFLINK_MAX_FRAME
  * cannot be resynchronised: returns -1, and the reader stays failed. */
-long puflink_reader_feed(struct puflink_reader *rd, const uint8_t *in, size_t n,
-                         size_t *frame_len);
+long puflink_reader_feed(struct puflink_reader *rd, const uint8_t *in, size_t n, size_t *frame_len);
 
 /* Text for an enum puflink_error, an outcome, or NULL for an unknown code. */
 const char *puflink_strerror(int err);

@@ -85,7 +85,9 @@ void pufproto_mac(const struct pufproto_suite *s, const uint8_t *t3, const uint8
                   const uint8_t *n_d, const uint8_t *t1, const uint8_t *u, uint8_t *v1)
 {
 	/* absorbed in place: a joined copy would cost a device ~0.5 KB of stack */
-	const struct simon_prf_part in[] = {
-	        {c, s->ciphertext_len}, {n_d, s->nonce_len}, {t1, s->nonce_len}, {u, s->response_len}};
+	const struct simon_prf_part in[] = {{c, s->ciphertext_len},
+	                                    {n_d, s->nonce_len},
+	                                    {t1, s->nonce_len},
+	                                    {u, s->response_len}};
 	simon_prf_parts(s->cipher, t3, in, sizeof(in) / sizeof(in[0]), v1, s->nonce_len);
 }
