@@ -251,6 +251,7 @@ static int mcu_state(int argc, char **argv)
 	}
 	if (argc != 2)
 		return cli_usage_error("mcu state", "need one flash file", usage);
+	errno = 0;
 	if (read_file(argv[1], flash, sizeof(flash), &len) || len != sizeof(flash)) {
 		fprintf(stderr, "pufauth mcu state: %s: %s\n", argv[1],
 		        errno ? strerror(errno) : "not a flash file");

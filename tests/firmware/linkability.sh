@@ -5,7 +5,8 @@
 # apart better than chance, while the report's plain XOR-of-8 generator, fed the same power-ups,
 # must (the test's power). The statistic and its threshold: tests/firmware/link_stat.c.
 #
-# Usage: tests/firmware/linkability.sh LINK_STAT [DEVICES [SESSIONS]]   (default 6 devices x 4)
+# Usage: tests/firmware/linkability.sh LINK_STAT [DEVICES [SESSIONS]]   (default 6 devices x 4;
+# CI runs 5 x 4)
 # Needs qemu-system-arm, arm-none-eabi-gcc and the host build (HWG_BIN or build/bin). Exit 77
 # (skipped) without the emulator or the cross compiler.
 set -eu
