@@ -15,17 +15,25 @@ fw_die() {
 	exit 1
 }
 
-# Finds pufauth and QEMU and builds the images into $FW_TMP/img; sets the addresses below.
+# Finds QEMU and pufauth (building it in build/ on a fresh checkout) and builds the images into
+# $FW_TMP/img; sets the addresses below.
 fw_setup() {
+	command -v qemu-system-arm >/dev/null 2>&1 ||
+		fw_die "qemu-system-arm not found (scripts/deps.sh installs it; Debian: qemu-system-arm)"
 	if [ -z "${PUFAUTH:-}" ]; then
 		for p in "${HWG_BIN:-}/pufauth" "$FW_ROOT/build/bin/pufauth"; do
 			[ -x "$p" ] && PUFAUTH=$p && break
 		done
 	fi
-	[ -n "${PUFAUTH:-}" ] && [ -x "$PUFAUTH" ] ||
-		fw_die "no pufauth: build the host tools first (cmake --build build), or set PUFAUTH"
-	command -v qemu-system-arm >/dev/null 2>&1 ||
-		fw_die "qemu-system-arm not found (Debian: apt-get install qemu-system-arm)"
+	if [ -z "${PUFAUTH:-}" ]; then
+		# a fresh checkout: build the host tool the scripts drive (server, enrolment, bridge)
+		echo "${FW_NAME:-qemu}: building pufauth in $FW_ROOT/build" >&2
+		{ cmake -S "$FW_ROOT" -B "$FW_ROOT/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
+			cmake --build "$FW_ROOT/build" --target pufauth -j"$(nproc)"; } >"$FW_TMP/build.log" 2>&1 ||
+			{ tail -20 "$FW_TMP/build.log" >&2; fw_die "building pufauth failed"; }
+		PUFAUTH=$FW_ROOT/build/bin/pufauth
+	fi
+	[ -x "$PUFAUTH" ] || fw_die "PUFAUTH=$PUFAUTH is not an executable"
 	command -v arm-none-eabi-nm >/dev/null 2>&1 ||
 		fw_die "arm-none-eabi-nm not found (Debian: apt-get install gcc-arm-none-eabi)"
 	"$FW_ROOT/firmware/image.sh" --out "$FW_TMP/img" >"$FW_TMP/image.txt" ||
