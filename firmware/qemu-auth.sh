@@ -4,7 +4,8 @@
 # dumps of its provisioning power-ups, runs N power-up -> authenticate cycles (each one a fresh
 # simulated power-up of the same SRAM, the key update persisting in the emulated flash), then cuts
 # the power (QEMU killed) in the middle of key updates and checks that the flash still holds the
-# old or the new state and that the device authenticates after a reboot.
+# old or the new state and that the device authenticates after a reboot. A reset without a power
+# cycle must make the device refuse (warm-reset canary).
 # The last line is `qemu_auths_ok K/N`.
 #
 # Usage: firmware/qemu-auth.sh [options] N
@@ -17,7 +18,8 @@
 #                          and t<k> (during it: each bit it changes, changed or not, at random);
 #                          "last" is the commit word. Default: b1,b7,blast,t1,tlast
 #   --keep DIR             keep the server store, flash files and logs in DIR
-# Exit status: 0 when all N cycles authenticated and every power cut passed; 1 otherwise.
+# Exit status: 0 when all N cycles authenticated, the warm reset was refused and every power cut
+# passed; 1 otherwise.
 set -eu
 
 FW_NAME=qemu-auth.sh
@@ -97,6 +99,19 @@ while [ "$i" -le "$n" ]; do
 	i=$((i + 1))
 done
 
+# A reset without a power cycle: the RAM keeps its wiped power-up region and the warm-reset
+# canary, so the device must refuse to use it as a PUF reading or as noise.
+warm_ok=0
+st=0
+powerup 1900 --warm-reset || st=$?
+if [ $st -eq 0 ] && grep -q "warm reset refused" "$log"; then
+	warm_ok=1
+	echo "warm reset after an authentication: refused, as it must be"
+else
+	echo "warm reset: FAILED (status $st)"
+	sed 's/^/  | /' "$log"
+fi
+
 # Power cuts during a key update. A cut before the commit word (the last operation) is complete
 # must leave the old record; a torn commit word leaves the old or the new one; either way the
 # next power-up must authenticate (the server still knows the old key as "previous").
@@ -157,4 +172,4 @@ if [ "$cuts" != none ]; then
 	echo "power_cuts_ok $cut_ok/$cut_n"
 fi
 echo "qemu_auths_ok $ok/$n"
-[ "$ok" -eq "$n" ] && [ "$cut_ok" -eq "$cut_n" ]
+[ "$ok" -eq "$n" ] && [ "$cut_ok" -eq "$cut_n" ] && [ $warm_ok -eq 1 ]

@@ -57,7 +57,8 @@ static void usage(FILE *out)
 	        "       pufauth mcu state FILE\n"
 	        "       pufauth mcu run   --kernel ELF --sram FILE --sram-addr ADDR\n"
 	        "                         [--flash FILE --flash-addr ADDR] [--server HOST:PORT]\n"
-	        "                         [--cut N --cut-at ADDR... [--tear]] [--transcript FILE]\n"
+	        "                         [--cut N --cut-at ADDR... [--tear] | --warm-reset]\n"
+	        "                         [--transcript FILE]\n"
 	        "                         [--label TEXT] [--dump FILE] [--timeout MS]\n"
 	        "                         [--qemu PATH] [--qemu-arg ARG...]\n\n"
 	        "The host side of the PUF device emulated on an nRF51 (firmware/README.md).\n\n"
@@ -79,13 +80,18 @@ static void usage(FILE *out)
 	        "         --cut-at ADDR   entry address of a flash operation function (repeat)\n"
 	        "         --tear          cut during operation N instead: each bit it changes is\n"
 	        "                         changed or not at random (a torn erase or program)\n"
+	        "         --warm-reset    after the run, reset the device without cutting the "
+	        "power\n"
+	        "                         (its RAM stays): it must refuse to run (exit 0 if it "
+	        "does)\n"
 	        "         --transcript F  append each RESPONSE to F: two frames (u16 LE length,\n"
 	        "                         bytes), the --label text, then the message\n"
 	        "         --dump FILE     append the SRAM dump record a provisioning image sends\n"
 	        "         --timeout MS    give up after MS (default 60000)\n"
 	        "         --qemu-arg ARG  extra QEMU argument (e.g. -icount shift=0)\n"
-	        "Exit status of run: 0 authenticated (or dump captured), 1 rejected, 2 bad usage,\n"
-	        "3 the device failed or did not answer, 4 power cut as asked.\n",
+	        "Exit status of run: 0 authenticated (or dump captured, or warm reset refused),\n"
+	        "1 rejected, 2 bad usage, 3 the device failed or did not answer, 4 power cut as\n"
+	        "asked.\n",
 	        FLASH_BYTES);
 }
 
@@ -395,7 +401,7 @@ struct run {
 	uint32_t sram_addr, flash_addr, cut_at[MAX_CUT_AT];
 	unsigned ncut_at, nqemu_args;
 	unsigned long cut, timeout_ms;
-	int tear, have_sram_addr, have_flash_addr;
+	int tear, warm_reset, have_sram_addr, have_flash_addr;
 	const char *qemu_args[32];
 	/* while running */
 	char dir[64], log[96];
@@ -610,16 +616,161 @@ static void print_report(const struct puflink_report *rep)
 	       rep->static_ram, rep->ram_size);
 }
 
+/* The relay loop's progress. */
+struct relay {
+	uint8_t before[FLASH_BYTES], flash[FLASH_BYTES]; /* around the flash operation cut in */
+	unsigned long ops;                               /* flash operations so far */
+	int torn_pending;                                /* --tear: operation `cut` is running */
+	int warm_done;                                   /* --warm-reset: the reset is done */
+};
+
+#define RELAY_GO_ON (-1)
+#define RELAY_CUT   (-2)
+
+static int read_flash(struct run *r, uint8_t *flash)
+{
+	return gdb_read_memory(&r->gdb, r->dir, r->flash_addr, flash, FLASH_BYTES);
+}
+
+/* The CPU stopped at a flash operation (a breakpoint). */
+static int on_flash_operation(struct run *r, struct relay *st)
+{
+	char reply[GDB_MAX];
+
+	if (gdb_recv(&r->gdb, reply, sizeof(reply)) || !is_stop_reply(reply)) {
+		fprintf(stderr, "pufauth mcu run: lost the debug connection\n");
+		return RUN_FAILED;
+	}
+	st->ops++;
+	if (st->torn_pending) {
+		/* operation `cut` is complete: the cut lands somewhere inside it */
+		if (read_flash(r, st->flash))
+			return RUN_FAILED;
+		tear(st->flash, st->before, st->flash);
+		return RELAY_CUT;
+	}
+	if (st->ops == r->cut) {
+		if (read_flash(r, st->before))
+			return RUN_FAILED;
+		if (!r->tear) {
+			memcpy(st->flash, st->before, FLASH_BYTES);
+			return RELAY_CUT;
+		}
+		st->torn_pending = 1;
+	}
+	return resume_from_breakpoint(r) ? RUN_FAILED : RELAY_GO_ON;
+}
+
+/* The device's last frame of a power-up. */
+static int on_report(struct run *r, struct relay *st, const struct puflink_report *rep)
+{
+	print_report(rep);
+	if (st->warm_done) {
+		/* the second boot, without a power cycle: refusing is right */
+		int refused =
+		        rep->outcome == PUFLINK_FAILED && rep->error == PUFLINK_ERR_WARM_RESET;
+		printf("device: warm reset %s\n",
+		       refused ? "refused, as it must be" : "NOT refused");
+		return refused ? RUN_AUTHENTICATED : RUN_FAILED;
+	}
+	if (st->torn_pending) {
+		/* operation `cut` was the last one: the run ended behind it */
+		if (halt_cpu(r) || read_flash(r, st->flash))
+			return RUN_FAILED;
+		tear(st->flash, st->before, st->flash);
+		return RELAY_CUT;
+	}
+	if (r->flash && (halt_cpu(r) || read_flash(r, st->flash) || save_flash(r, st->flash)))
+		return RUN_FAILED;
+	if (r->cut)
+		printf("device: the run made %lu flash operations; no cut\n", st->ops);
+	if (r->warm_reset) {
+		/* reset without a power cycle: RAM (and the canary) stay. QEMU reloads its loader
+		 * images, flash included: the flash saved above is what a later power-up sees. */
+		if (rep->outcome != PUFLINK_AUTHENTICATED || gdb_send(&r->gdb, "c") ||
+		    write(r->mon, "system_reset\n", 13) != 13)
+			return RUN_FAILED;
+		st->warm_done = 1;
+		return RELAY_GO_ON;
+	}
+	return rep->outcome == PUFLINK_AUTHENTICATED ? RUN_AUTHENTICATED
+	       : rep->outcome == PUFLINK_REJECTED    ? RUN_REJECTED
+	                                             : RUN_FAILED;
+}
+
+/* One frame from the device. */
+static int on_frame(struct run *r, struct relay *st, const uint8_t *f, size_t len)
+{
+	struct puflink_report rep;
+	struct sram_dump_record rec;
+	struct pufproto_header h;
+
+	if (pufproto_parse_header(f, len, &h) == 0) {
+		if (h.type == PUFPROTO_MSG_RESPONSE && r->transcript)
+			append_transcript(r, f, len);
+		if (h.type == PUFPROTO_MSG_HELLO && len <= sizeof(r->hello)) {
+			memcpy(r->hello, f, len);
+			r->hello_len = len;
+			r->hello_sent = pufudp_now_ms();
+			r->hello_tries = 0;
+		}
+		if (r->udp < 0 || send(r->udp, f, len, 0) < 0) {
+			fprintf(stderr, "pufauth mcu run: cannot reach the server (--server)\n");
+			return RUN_FAILED;
+		}
+		return RELAY_GO_ON;
+	}
+	if (sram_dump_parse(f, len, &rec) == (long)len) {
+		if (!r->dump || append_dump(r, f, len)) {
+			fprintf(stderr, "pufauth mcu run: cannot keep the SRAM dump (--dump)\n");
+			return RUN_FAILED;
+		}
+		printf("device: SRAM dump of %" PRIu32 " bytes\n", rec.data_len);
+		return RUN_AUTHENTICATED;
+	}
+	if (puflink_report_parse(f, len, &rep) == 0)
+		return on_report(r, st, &rep);
+	fprintf(stderr, "pufauth mcu run: unknown frame from the device (%zu bytes)\n", len);
+	return RELAY_GO_ON;
+}
+
+/* Bytes from the UART: every complete frame in them. */
+static int on_uart(struct run *r, struct relay *st)
+{
+	uint8_t in[512];
+	ssize_t n = read(r->uart, in, sizeof(in));
+
+	if (n <= 0) {
+		fprintf(stderr, "pufauth mcu run: the emulator closed the UART\n");
+		return RUN_FAILED;
+	}
+	for (size_t off = 0; off < (size_t)n;) {
+		size_t len;
+		long used = puflink_reader_feed(&r->reader, in + off, (size_t)n - off, &len);
+		if (used < 0) {
+			fprintf(stderr, "pufauth mcu run: bad frame from the device\n");
+			return RUN_FAILED;
+		}
+		off += (size_t)used;
+		if (len) {
+			int ret = on_frame(r, st, r->reader.frame, len);
+			if (ret != RELAY_GO_ON)
+				return ret;
+		}
+	}
+	return RELAY_GO_ON;
+}
+
 /* The relay loop. Returns a RUN_* status. */
 static int relay(struct run *r)
 {
-	static uint8_t before[FLASH_BYTES], flash[FLASH_BYTES];
+	static struct relay st;
 	uint64_t deadline = pufudp_now_ms() + r->timeout_ms;
-	unsigned long ops = 0;
-	int cutting = r->cut > 0, torn_pending = 0;
-	char reply[GDB_MAX];
+	int ret = RELAY_GO_ON;
 
-	for (;;) {
+	memset(&st, 0, sizeof(st));
+	r->gdb.deadline = deadline;
+	while (ret == RELAY_GO_ON) {
 		struct pollfd p[4] = {{.fd = r->uart, .events = POLLIN},
 		                      {.fd = r->udp, .events = POLLIN},
 		                      {.fd = r->gdb.fd, .events = POLLIN},
@@ -638,47 +789,19 @@ static int relay(struct run *r)
 			r->hello_sent = now;
 			r->hello_tries++;
 		}
-		int wait_ms = (int)(deadline - now < 500 ? deadline - now : 500);
-		if (poll(p, 4, wait_ms) < 0) {
+		if (poll(p, 4, (int)(deadline - now < 500 ? deadline - now : 500)) < 0) {
 			if (errno == EINTR)
 				continue;
 			return RUN_FAILED;
 		}
 		if (p[3].revents & POLLIN) {
-			char drain[512]; /* the monitor's banner and prompts */
+			char drain[512]; /* the monitor's banner, prompts and echo */
 			if (read(r->mon, drain, sizeof(drain)) <= 0)
-				p[3].fd = -1;
+				r->mon = -1;
 		}
-		if (p[2].revents & (POLLIN | POLLHUP)) {
-			/* the CPU stopped at a flash operation */
-			r->gdb.deadline = deadline;
-			if (gdb_recv(&r->gdb, reply, sizeof(reply)) || !is_stop_reply(reply)) {
-				fprintf(stderr, "pufauth mcu run: lost the debug connection\n");
-				return RUN_FAILED;
-			}
-			ops++;
-			if (torn_pending) {
-				/* operation N is complete: the cut lands somewhere inside it */
-				if (gdb_read_memory(&r->gdb, r->dir, r->flash_addr, flash,
-				                    FLASH_BYTES))
-					return RUN_FAILED;
-				tear(flash, before, flash);
-				goto cut;
-			}
-			if (ops == r->cut) {
-				if (gdb_read_memory(&r->gdb, r->dir, r->flash_addr, before,
-				                    FLASH_BYTES))
-					return RUN_FAILED;
-				if (!r->tear) {
-					memcpy(flash, before, FLASH_BYTES);
-					goto cut;
-				}
-				torn_pending = 1;
-			}
-			if (resume_from_breakpoint(r))
-				return RUN_FAILED;
-		}
-		if (p[1].revents & POLLIN) {
+		if (p[2].revents & (POLLIN | POLLHUP))
+			ret = on_flash_operation(r, &st);
+		if (ret == RELAY_GO_ON && (p[1].revents & POLLIN)) {
 			uint8_t msg[PUFPROTO_MAX_MESSAGE];
 			ssize_t n = recv(r->udp, msg, sizeof(msg), 0);
 			if (n > 0) {
@@ -687,93 +810,13 @@ static int relay(struct run *r)
 					return RUN_FAILED;
 			}
 		}
-		if (p[0].revents & (POLLIN | POLLHUP)) {
-			uint8_t in[512];
-			ssize_t n = read(r->uart, in, sizeof(in));
-			if (n <= 0) {
-				fprintf(stderr, "pufauth mcu run: the emulator closed the UART\n");
-				return RUN_FAILED;
-			}
-			for (size_t off = 0; off < (size_t)n;) {
-				size_t len;
-				long used = puflink_reader_feed(&r->reader, in + off,
-				                                (size_t)n - off, &len);
-				if (used < 0) {
-					fprintf(stderr,
-					        "pufauth mcu run: bad frame from the device\n");
-					return RUN_FAILED;
-				}
-				off += (size_t)used;
-				if (!len)
-					continue;
-				const uint8_t *f = r->reader.frame;
-				struct puflink_report rep;
-				struct sram_dump_record rec;
-				struct pufproto_header h;
-				if (pufproto_parse_header(f, len, &h) == 0) {
-					if (h.type == PUFPROTO_MSG_RESPONSE && r->transcript)
-						append_transcript(r, f, len);
-					if (h.type == PUFPROTO_MSG_HELLO &&
-					    len <= sizeof(r->hello)) {
-						memcpy(r->hello, f, len);
-						r->hello_len = len;
-						r->hello_sent = pufudp_now_ms();
-						r->hello_tries = 0;
-					}
-					if (r->udp < 0 || send(r->udp, f, len, 0) < 0) {
-						fprintf(stderr, "pufauth mcu run: cannot reach the "
-						                "server (--server)\n");
-						return RUN_FAILED;
-					}
-				} else if (sram_dump_parse(f, len, &rec) == (long)len) {
-					if (!r->dump || append_dump(r, f, len)) {
-						fprintf(stderr,
-						        "pufauth mcu run: cannot keep the SRAM "
-						        "dump (--dump)\n");
-						return RUN_FAILED;
-					}
-					printf("device: SRAM dump of %" PRIu32 " bytes\n",
-					       rec.data_len);
-					return RUN_AUTHENTICATED;
-				} else if (puflink_report_parse(f, len, &rep) == 0) {
-					print_report(&rep);
-					if (torn_pending) {
-						/* the last operation was N: the run ended behind it
-						 */
-						if (halt_cpu(r) ||
-						    gdb_read_memory(&r->gdb, r->dir, r->flash_addr,
-						                    flash, FLASH_BYTES))
-							return RUN_FAILED;
-						tear(flash, before, flash);
-						goto cut;
-					}
-					if (r->flash &&
-					    (halt_cpu(r) ||
-					     gdb_read_memory(&r->gdb, r->dir, r->flash_addr, flash,
-					                     FLASH_BYTES) ||
-					     save_flash(r, flash)))
-						return RUN_FAILED;
-					if (cutting)
-						printf("device: the run made %lu flash operations; "
-						       "no "
-						       "cut\n",
-						       ops);
-					return rep.outcome == PUFLINK_AUTHENTICATED
-					               ? RUN_AUTHENTICATED
-					       : rep.outcome == PUFLINK_REJECTED ? RUN_REJECTED
-					                                         : RUN_FAILED;
-				} else {
-					fprintf(stderr,
-					        "pufauth mcu run: unknown frame from the device "
-					        "(%zu bytes)\n",
-					        len);
-				}
-			}
-		}
+		if (ret == RELAY_GO_ON && (p[0].revents & (POLLIN | POLLHUP)))
+			ret = on_uart(r, &st);
 	}
-cut:
+	if (ret != RELAY_CUT)
+		return ret;
 	power_off(r);
-	if (save_flash(r, flash))
+	if (save_flash(r, st.flash))
 		return RUN_FAILED;
 	printf("device: power cut %s flash operation %lu\n", r->tear ? "during" : "before", r->cut);
 	return RUN_CUT;
@@ -876,6 +919,7 @@ static int mcu_run(int argc, char **argv)
 	        {"cut", required_argument, NULL, 'c'},
 	        {"cut-at", required_argument, NULL, 'C'},
 	        {"tear", no_argument, NULL, 'T'},
+	        {"warm-reset", no_argument, NULL, 'R'},
 	        {"transcript", required_argument, NULL, 't'},
 	        {"label", required_argument, NULL, 'l'},
 	        {"dump", required_argument, NULL, 'd'},
@@ -932,6 +976,9 @@ static int mcu_run(int argc, char **argv)
 		case 'T':
 			r.tear = 1;
 			break;
+		case 'R':
+			r.warm_reset = 1;
+			break;
 		case 't':
 			r.transcript = optarg;
 			break;
@@ -966,6 +1013,9 @@ static int mcu_run(int argc, char **argv)
 		return cli_usage_error("mcu run", "--flash and --flash-addr go together", usage);
 	if ((r.cut || r.tear) && (!r.cut || !r.ncut_at || !r.flash))
 		return cli_usage_error("mcu run", "--cut needs --cut-at and --flash", usage);
+	if (r.warm_reset && (r.cut || !r.flash))
+		return cli_usage_error("mcu run", "--warm-reset needs --flash, and no --cut",
+		                       usage);
 	if (strchr(r.kernel, ',') || strchr(r.sram, ',') || (r.flash && strchr(r.flash, ',')))
 		return cli_usage_error("mcu run", "file names must not contain ',' (QEMU options)",
 		                       usage);
