@@ -52,6 +52,7 @@ expect 2 "go together" "$P" mcu run --kernel k --sram "$T/a.bin" --sram-addr 0x2
 	--flash "$T/flash.bin"
 expect 2 "needs --cut-at" "$P" mcu run --kernel k --sram "$T/a.bin" --sram-addr 0x20000000 \
 	--flash "$T/flash.bin" --flash-addr 0x3f800 --cut 1
+expect 2 "warm-reset needs" "$P" mcu run --kernel k --sram "$T/a.bin" --sram-addr 0 --warm-reset
 expect 2 "not an address" "$P" mcu run --kernel k --sram "$T/a.bin" --sram-addr 0x2000000g
 expect 2 "must not contain" "$P" mcu run --kernel k,x --sram "$T/a.bin" --sram-addr 0
 expect 3 "did not start" "$P" mcu run --kernel "$T/none.elf" --sram "$T/a.bin" \
