@@ -33,9 +33,8 @@
 #define PAINT_MARGIN 8
 
 /* Linker symbols (nrf51.ld). */
-extern uint8_t __ram_start[], __puf_start[], __puf_end[], __trng_start[], __boot_stack_bottom[],
-        __stack_top[], __data_start[], __data_end[], __data_load[], __bss_start[], __bss_end[],
-        __state_pages[];
+extern uint8_t __ram_start[], __puf_start[], __puf_end[], __boot_stack_bottom[], __stack_top[],
+        __data_start[], __data_end[], __data_load[], __bss_start[], __bss_end[], __state_pages[];
 
 static struct pufproto_device dev;
 static uint8_t msg_out[RESPONSE_MAX], msg_in[REQUEST_MAX];
