@@ -5,6 +5,7 @@
 #include "crypto/portable/secure.h"
 #include "crypto/portable/simon_modes.h"
 #include "puf/debias.h"
+#include "puf/majority.h"
 #include "puf/proto/device.h"
 #include "puf/proto/wire.h"
 
@@ -63,9 +64,8 @@ long pufproto_device_hello(const struct pufproto_device *d, uint8_t *out, size_t
 	return pufproto_encode_hello(d->nv.suite, out, cap);
 }
 
-/* y2 uniform in [0, space) by rejection sampling (bounded: the chance of 64 rejections in a row is
- * below 2^-64). */
-static int draw_challenge(struct rng_source *rng, uint32_t space, uint32_t *y)
+/* Rejection sampling is bounded: the chance of 64 rejections in a row is below 2^-64. */
+int pufproto_draw_challenge(struct rng_source *rng, uint32_t space, uint32_t *y)
 {
 	uint8_t b[4];
 
@@ -89,31 +89,40 @@ static int draw_challenge(struct rng_source *rng, uint32_t space, uint32_t *y)
 	return -1;
 }
 
-int pufproto_read_reference(struct puf_source *puf, const struct pufproto_suite *s, uint32_t y,
-                            unsigned readings, uint8_t *z)
+/* The majority of several readings, in its own frame: its vote counters need not sit on the
+ * device's stack when it reads once (the MCU case). */
+static __attribute__((noinline)) int read_majority(struct puf_source *puf,
+                                                   const struct pufproto_suite *s, uint32_t y,
+                                                   unsigned readings, uint8_t *z)
 {
 	uint8_t votes[PUFPROTO_MAX_RESPONSE * 8];
 	uint8_t reading[PUFPROTO_MAX_RESPONSE];
-	size_t bits = s->response_len * 8;
-	int ret = -1;
+	int ret = puf_majority(puf, y, readings, reading, s->read_len, votes);
 
-	if (readings == 0 || readings > 15 || !(readings & 1))
-		return -1;
-	memset(votes, 0, sizeof(votes));
-	for (unsigned r = 0; r < readings; r++) {
-		if (puf_read(puf, y, reading, s->read_len))
-			goto out;
-		for (size_t i = 0; i < bits; i++)
-			votes[i] += (reading[i / 8] >> (i % 8)) & 1;
-	}
-	memset(z, 0, s->response_len);
-	for (size_t i = 0; i < bits; i++)
-		z[i / 8] |= (uint8_t)((votes[i] > readings / 2) << (i % 8));
-	ret = 0;
-out:
+	if (ret == 0)
+		memcpy(z, reading, s->response_len);
 	secure_wipe(votes, sizeof(votes));
 	secure_wipe(reading, sizeof(reading));
 	return ret;
+}
+
+int pufproto_read_reference(struct puf_source *puf, const struct pufproto_suite *s, uint32_t y,
+                            unsigned readings, uint8_t *z)
+{
+	uint8_t reading[PUFPROTO_MAX_RESPONSE];
+	int ret;
+
+	if (readings == 0 || readings > 15 || !(readings & 1))
+		return -1;
+	if (readings > 1)
+		return read_majority(puf, s, y, readings, z);
+	/* one reading is the reference as read; the bytes past response_len (read_len rounds up)
+	 * are dropped, as the majority drops them */
+	ret = puf_read(puf, y, reading, s->read_len);
+	if (ret == 0)
+		memcpy(z, reading, s->response_len);
+	secure_wipe(reading, sizeof(reading));
+	return ret ? -1 : 0;
 }
 
 int pufproto_read_debiased(struct puf_source *puf, const struct pufproto_suite *s,
@@ -143,16 +152,37 @@ static int read_response(struct puf_source *puf, const struct pufproto_suite *s,
 #endif
 }
 
+void pufproto_device_choose_next(struct pufproto_device *d, uint32_t y2)
+{
+	d->next_challenge = y2;
+	d->next_chosen = 1;
+}
+
 long pufproto_device_begin(struct pufproto_device *d, const struct pufproto_device_config *cfg,
                            const uint8_t *challenge, size_t len, struct rng_source *rng,
                            struct puf_source *puf, uint8_t *out, size_t cap)
 {
 	struct pufproto_challenge ch;
 	struct pufproto_suite s;
-	uint8_t z[PUFPROTO_MAX_RESPONSE], z2[PUFPROTO_MAX_RESPONSE], u[PUFPROTO_MAX_RESPONSE];
-	uint8_t fe_random[PUFPROTO_MAX_FE_RANDOM], r[PUFPROTO_KEY_LEN];
-	uint8_t hd[PUFPROTO_MAX_HELPER], c[PUFPROTO_MAX_CIPHERTEXT];
-	uint8_t n_d[PUFPROTO_MAX_NONCE], iv[SIMON_MAX_BLOCK], v1[PUFPROTO_MAX_NONCE];
+	/* Buffers of different steps share memory, so that the deepest call (FE.Gen's extractor,
+	 * the SKE) sits on one step's buffers, not on all of them: on a 4 KB device this frame is
+	 * most of the stack (firmware/README.md "RAM plan"). x: z' and FE.Gen's randomness until
+	 * FE.Gen, then c. y: hd from FE.Gen to SKE.Enc, then u (z2 masked in place) and v1. */
+	union {
+		struct {
+			uint8_t z[PUFPROTO_MAX_RESPONSE];
+			uint8_t fe_random[PUFPROTO_MAX_FE_RANDOM];
+		} gen;
+		uint8_t c[PUFPROTO_MAX_CIPHERTEXT];
+	} x;
+	union {
+		uint8_t hd[PUFPROTO_MAX_HELPER];
+		struct {
+			uint8_t u[PUFPROTO_MAX_RESPONSE];
+			uint8_t v1[PUFPROTO_MAX_NONCE];
+		} mac;
+	} y;
+	uint8_t r[PUFPROTO_KEY_LEN], n_d[PUFPROTO_MAX_NONCE], iv[SIMON_MAX_BLOCK];
 	uint8_t t[PUFPROTO_MAX_PRF_OUT];
 	uint32_t y2, space;
 	long ret;
@@ -170,7 +200,7 @@ long pufproto_device_begin(struct pufproto_device *d, const struct pufproto_devi
 		return PUFPROTO_DEV_WRONG_SUITE;
 
 	/* z' = f(x, y1); (r, hd) = FE.Gen(z') */
-	if (read_response(puf, &s, &d->nv, d->nv.challenge, 1, rng, z)) {
+	if (read_response(puf, &s, &d->nv, d->nv.challenge, 1, rng, x.gen.z)) {
 		ret = PUFPROTO_DEV_PUF_FAILED;
 		goto out;
 	}
@@ -180,32 +210,46 @@ long pufproto_device_begin(struct pufproto_device *d, const struct pufproto_devi
 		space = cfg->challenge_space;
 	if (space == UINT32_MAX)
 		space = 0; /* all 2^32 values */
-	if (rng->fill(rng, fe_random, s.fe_random_len) || rng->fill(rng, n_d, s.nonce_len) ||
-	    rng->fill(rng, iv, s.block_len) || draw_challenge(rng, space, &y2)) {
+	if (rng->fill(rng, x.gen.fe_random, s.fe_random_len) || rng->fill(rng, n_d, s.nonce_len) ||
+	    rng->fill(rng, iv, s.block_len)) {
 		ret = PUFPROTO_DEV_RNG_FAILED;
 		goto out;
 	}
-	if (fe_gen(s.fe, z, fe_random, r, hd)) {
+	if (!d->next_chosen) {
+		if (pufproto_draw_challenge(rng, space, &y2)) {
+			ret = PUFPROTO_DEV_RNG_FAILED;
+			goto out;
+		}
+	} else if (space && d->next_challenge >= space) {
+		ret = PUFPROTO_DEV_BAD_CONFIG;
+		goto out;
+	} else {
+		y2 = d->next_challenge;
+	}
+	if (fe_gen(s.fe, x.gen.z, x.gen.fe_random, r, y.hd)) {
 		ret = PUFPROTO_DEV_FE_FAILED;
 		goto out;
 	}
+	secure_wipe(&x.gen, sizeof(x.gen));
 	/* (t1..t5) = PRF(r, n_S || n_D); c = SKE.Enc(sk, hd) */
 	pufproto_derive(&s, r, ch.n_s, n_d, t);
-	if (ske_encrypt(s.cipher, d->nv.sk, iv, hd, s.helper_len, c, sizeof(c))) {
+	if (ske_encrypt(s.cipher, d->nv.sk, iv, y.hd, s.helper_len, x.c, sizeof(x.c))) {
 		ret = PUFPROTO_DEV_FE_FAILED;
 		goto out;
 	}
+	secure_wipe(y.hd, sizeof(y.hd));
 	/* z2 = f(x, y2); u = z2 xor t2; v1 = PRF(t3, c || n_D || t1 || u) */
-	if (read_response(puf, &s, &d->nv, y2, cfg->reference_readings, rng, z2)) {
+	if (read_response(puf, &s, &d->nv, y2, cfg->reference_readings, rng, y.mac.u)) {
 		ret = PUFPROTO_DEV_PUF_FAILED;
 		goto out;
 	}
 	for (size_t i = 0; i < s.response_len; i++)
-		u[i] = z2[i] ^ t[pufproto_t2_off(&s) + i];
-	pufproto_mac(&s, t + pufproto_t3_off(&s), c, n_d, t + pufproto_t1_off(&s), u, v1);
+		y.mac.u[i] ^= t[pufproto_t2_off(&s) + i];
+	pufproto_mac(&s, t + pufproto_t3_off(&s), x.c, n_d, t + pufproto_t1_off(&s), y.mac.u,
+	             y.mac.v1);
 
-	ret = pufproto_encode_response(&s, ch.session, c, n_d, t + pufproto_t1_off(&s), u, v1, out,
-	                               cap);
+	ret = pufproto_encode_response(&s, ch.session, x.c, n_d, t + pufproto_t1_off(&s), y.mac.u,
+	                               y.mac.v1, out, cap);
 	if (ret < 0)
 		goto out;
 	memcpy(d->session, ch.session, PUFPROTO_SESSION_LEN);
@@ -217,11 +261,9 @@ long pufproto_device_begin(struct pufproto_device *d, const struct pufproto_devi
 	d->next.helper_len = d->nv.helper_len;
 	d->pending = 1;
 out:
-	secure_wipe(z, sizeof(z));
-	secure_wipe(z2, sizeof(z2));
-	secure_wipe(fe_random, sizeof(fe_random));
+	secure_wipe(&x, sizeof(x));
+	secure_wipe(&y, sizeof(y));
 	secure_wipe(r, sizeof(r));
-	secure_wipe(hd, sizeof(hd));
 	secure_wipe(t, sizeof(t));
 	return ret;
 }

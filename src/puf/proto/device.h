@@ -46,8 +46,10 @@ struct pufproto_device {
 	struct pufproto_device_nv next; /* what an accepted CONFIRM commits */
 	uint8_t session[PUFPROTO_SESSION_LEN];
 	uint8_t t4[PUFPROTO_MAX_NONCE];
-	uint8_t pending;  /* a RESPONSE was sent and no CONFIRM judged yet */
-	uint8_t accepted; /* the last CONFIRM verified; next awaits commit */
+	uint8_t pending;     /* a RESPONSE was sent and no CONFIRM judged yet */
+	uint8_t accepted;    /* the last CONFIRM verified; next awaits commit */
+	uint8_t next_chosen; /* pufproto_device_choose_next() set next_challenge */
+	uint32_t next_challenge;
 };
 
 enum pufproto_device_error {
@@ -57,13 +59,18 @@ enum pufproto_device_error {
 	PUFPROTO_DEV_RNG_FAILED = -23,    /* the TRNG failed its health test */
 	PUFPROTO_DEV_FE_FAILED = -24,     /* FE.Gen refused its parameters */
 	PUFPROTO_DEV_WRONG_SESSION = -25, /* a CONFIRM for another session: ignore it */
-	PUFPROTO_DEV_BAD_CONFIG = -26,    /* reference_readings not odd in 1..15 */
+	PUFPROTO_DEV_BAD_CONFIG = -26,    /* reference_readings not odd in 1..15, or a chosen y2
+	                                   * outside challenge_space */
 };
 
 enum pufproto_device_verdict {
 	PUFPROTO_DEVICE_ACCEPT = 1, /* server authenticated: commit d->next */
 	PUFPROTO_DEVICE_REJECT = 0, /* wrong tag: keep the old state */
 };
+
+/* y uniform in [0, space) (0: all 2^32 values) from rng, by bounded rejection sampling. Returns 0,
+ * or -1 when rng failed. */
+int pufproto_draw_challenge(struct rng_source *rng, uint32_t space, uint32_t *y);
 
 /* z = bitwise majority of `readings` readings (odd, 1..15) of f(x, y): response_len bytes, read
  * as read_len. Enrolment uses it for z1, the device for z2 (report suites). Returns 0 or -1. */
@@ -95,6 +102,12 @@ int pufproto_device_init(struct pufproto_device *d, const struct pufproto_device
 
 /* HELLO for this device's suite. Returns the message length or a negative error. */
 long pufproto_device_hello(const struct pufproto_device *d, uint8_t *out, size_t cap);
+
+/* Fixes the next challenge y2 for the coming begin() instead of letting it draw one: on an MCU the
+ * PUF is read at power-up, before the power-up RAM is reused, so y2 must be drawn then
+ * (pufproto_draw_challenge) and z2 captured (firmware/README.md "RAM plan"). begin() refuses a y2
+ * outside its challenge_space (PUFPROTO_DEV_BAD_CONFIG). */
+void pufproto_device_choose_next(struct pufproto_device *d, uint32_t y2);
 
 /* CHALLENGE in, RESPONSE out. Returns the RESPONSE length or a negative error (wire or device). */
 long pufproto_device_begin(struct pufproto_device *d, const struct pufproto_device_config *cfg,

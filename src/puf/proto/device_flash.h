@@ -1,0 +1,45 @@
+/* The device state in flash, safe against a power cut at any instant: two erase pages (A/B), each
+ * holding at most one record (byte offsets; integers little-endian, programmed as 32-bit words):
+ *   0       sequence number s, u32 (the newer record has the larger s)
+ *   4       n: length of the state record in bytes, u32 (1..PUFPROTO_FLASH_MAX_RECORD)
+ *   8       the state record (puf/proto/device_state.h, with its own CRC-32), padded with 0xFF to
+ *           a multiple of 4
+ *   then    ~s, u32: the commit word, programmed last
+ * A page is valid when its commit word is ~s and its record parses. Writing erases the page that
+ * does not hold the current record, programs the new record there and the commit word last, then
+ * verifies it. A cut before the commit word is complete leaves that page invalid and the old one
+ * in force; after it, the new one wins: old or new state, never a mix, never none (once enrolled).
+ * Flash reads are plain memory reads; erase and program go through the board's hooks. Portable:
+ * the host tests run it over a RAM model of the flash (tests/firmware). */
+#ifndef HWG_PUF_PROTO_DEVICE_FLASH_H
+#define HWG_PUF_PROTO_DEVICE_FLASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "puf/proto/device.h"
+
+#define PUFPROTO_FLASH_MAX_RECORD 64 /* a state record without PUF source bytes is 34 */
+
+struct pufproto_flash {
+	/* page A then page B, as the CPU reads them (erase and write are opaque calls, so reads
+	 * after them see the new contents) */
+	const uint8_t *mem;
+	uint32_t addr;      /* their flash address, for erase and program */
+	uint32_t page_size; /* bytes; a multiple of 4, >= 12 + PUFPROTO_FLASH_MAX_RECORD */
+	void (*erase)(uint32_t addr);
+	void (*write)(uint32_t addr, uint32_t word);
+};
+
+/* The current state and its record's sequence number (seq may be NULL). Returns 0, or -1 when
+ * neither page holds a valid record. */
+int pufproto_flash_read(const struct pufproto_flash *p, struct pufproto_device_nv *nv,
+                        uint32_t *seq);
+/* Commits nv as the new current state. Returns 0 once it is durable and verified, -1 if not (the
+ * previous state is then still the current one). */
+int pufproto_flash_write(const struct pufproto_flash *p, const struct pufproto_device_nv *nv);
+/* Writes an enrolment image: page A holding nv (sequence 1), page B erased, as 2 * page_size
+ * bytes into out (the flash file the host loads into the emulated NVMC). Returns 0 or -1. */
+int pufproto_flash_image(const struct pufproto_device_nv *nv, uint32_t page_size, uint8_t *out);
+
+#endif
