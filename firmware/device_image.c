@@ -1,13 +1,15 @@
 /* The PUF device on an nRF51 (BBC micro:bit; qemu-system-arm -M microbit), in 8 KB of flash and
- * 4 KB of RAM: one authentication per power-up, with the protocol's own device code
+ * 4 KB of working RAM: one authentication per power-up, with the protocol's own device code
  * (puf/proto/device.c, the same sources as the host build).
  *
  * Boot (on the boot stack, before .data/.bss exist; memory map in nrf51.ld): read the state from
- * the A/B flash pages, seed the generator from the TRNG noise region, draw the next challenge y2,
- * capture the two PUF readings z' = f(x, y1) and z2 = f(x, y2) into .handoff, wipe the power-up
- * region and arm the warm-reset canary. Run: initialise .data/.bss over the old power-up region,
- * then HELLO, CHALLENGE -> RESPONSE, CONFIRM -> atomic commit of (t5, y2), and a report frame with
- * the outcome and the measured stack high-water marks (stack painting). firmware/README.md. */
+ * the A/B flash pages, seed the generator from the TRNG noise region, and read ahead what the run
+ * needs from the PUF (pufproto_device_read_ahead: y2 drawn, z' = f(x, y1) and z2 = f(x, y2), each
+ * a 6,400-byte block walked in place through its case map in flash) into .handoff; then wipe the
+ * power-up region and arm the warm-reset canary. Run: initialise .data/.bss over the old power-up
+ * region, then HELLO, CHALLENGE -> RESPONSE, CONFIRM -> atomic commit of (t5, y2), and a report
+ * frame with the outcome and the measured stack high-water marks (stack painting).
+ * firmware/README.md. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -33,8 +35,9 @@
 #define PAINT_MARGIN 8
 
 /* Linker symbols (nrf51.ld). */
-extern uint8_t __ram_start[], __puf_start[], __puf_end[], __boot_stack_bottom[], __stack_top[],
-        __data_start[], __data_end[], __data_load[], __bss_start[], __bss_end[], __state_pages[];
+extern uint8_t __ram_start[], __ram_end[], __puf_start[], __puf_end[], __boot_stack_bottom[],
+        __stack_top[], __data_start[], __data_end[], __data_load[], __bss_start[], __bss_end[],
+        __state_pages[];
 
 static struct pufproto_device dev;
 static uint8_t msg_out[RESPONSE_MAX], msg_in[REQUEST_MAX];
@@ -58,10 +61,13 @@ static size_t puf_bytes(void)
 static __attribute__((noinline)) int boot_capture(struct handoff *h)
 {
 	size_t region = (size_t)(__boot_stack_bottom - __puf_start);
+	/* one power-up gives one reading (docs/pufauth-protocol.md [D5]); y2 among the region's
+	 * challenges and, for a debiased suite, those the state has case maps for */
+	struct pufproto_device_config cfg = {.reference_readings = 1};
 	struct pufproto_suite s;
 	struct pufproto_flash f;
 	struct sram_mcu ram;
-	int err = 0;
+	int err;
 
 	/* first: nothing has touched the region yet */
 	sram_mcu_open(&ram, __puf_start, region, &h->canary);
@@ -71,17 +77,14 @@ static __attribute__((noinline)) int boot_capture(struct handoff *h)
 		err = PUFLINK_ERR_WARM_RESET;
 	else if (pufproto_flash_read(&f, &h->nv, NULL) || pufproto_suite_get(h->nv.suite, &s))
 		err = PUFLINK_ERR_NO_STATE;
-	else if (h->nv.challenge >= (h->space = sram_mcu_challenges(puf_bytes(), s.read_len)))
+	else if (h->nv.challenge >=
+	         (cfg.challenge_space = pufproto_suite_challenges(&s, puf_bytes())))
 		err = PUFLINK_ERR_CHALLENGE;
-	else if (sram_drbg_seed(&h->rng, noise, region - puf_bytes(), &HEALTH_CONFIG_H025) ||
-	         pufproto_draw_challenge(&h->rng.base, h->space, &h->y2))
+	else if (sram_drbg_seed(&h->rng, noise, region - puf_bytes(), &HEALTH_CONFIG_H025))
 		err = PUFLINK_ERR_TRNG;
-	else {
-		sram_mcu_capture_init(&h->puf, s.read_len);
-		if (sram_mcu_capture(&h->puf, &ram.base, h->nv.challenge, h->z1) ||
-		    sram_mcu_capture(&h->puf, &ram.base, h->y2, h->z2))
-			err = PUFLINK_ERR_PUF;
-	}
+	else
+		err = pufproto_device_read_ahead(&h->nv, &cfg, &h->rng.base, &ram.base,
+		                                 &h->readings);
 	/* the power-up state is gone from here on: the region becomes .data, .bss and stack */
 	sram_mcu_close(&ram);
 	return err;
@@ -142,9 +145,9 @@ static int flash_commit(struct pufproto_nv_store *st, const struct pufproto_devi
 static __attribute__((noinline)) uint8_t authenticate(int *error)
 {
 	struct pufproto_nv_store store = {.commit = flash_commit};
-	/* y2 is drawn at boot within the region (handoff.space), so begin() need not bound it
-	 * again; one power-up gives one reading (docs/pufauth-protocol.md [D5]). A constant: the
-	 * linker can drop the majority-of-several-readings path, which only hosts use. */
+	/* y2 and the readings come from the boot (handoff.readings): the configuration only
+	 * passes begin()'s check. A constant: the linker can drop the majority-of-several-readings
+	 * path, which only hosts use. */
 	static const struct pufproto_device_config cfg = {.challenge_space = 0,
 	                                                  .reference_readings = 1};
 	long n;
@@ -154,7 +157,7 @@ static __attribute__((noinline)) uint8_t authenticate(int *error)
 		return PUFLINK_FAILED;
 	if ((*error = pufproto_device_init(&dev, &handoff.nv)) != 0)
 		return PUFLINK_FAILED;
-	pufproto_device_choose_next(&dev, handoff.y2);
+	pufproto_device_use_readings(&dev, &handoff.readings);
 
 	n = pufproto_device_hello(&dev, msg_out, sizeof(msg_out));
 	if (n < 0)
@@ -163,10 +166,10 @@ static __attribute__((noinline)) uint8_t authenticate(int *error)
 	n = nrf51_receive_frame(msg_in, sizeof(msg_in));
 	if (n < 0)
 		return *error = PUFLINK_ERR_FRAME, PUFLINK_FAILED;
-	n = pufproto_device_begin(&dev, &cfg, msg_in, (size_t)n, &handoff.rng.base,
-	                          &handoff.puf.base, msg_out, sizeof(msg_out));
-	/* the readings and the generator have served their one run */
-	sram_mcu_capture_wipe(&handoff.puf);
+	/* no PUF source: the readings taken at boot serve (begin() wipes them) */
+	n = pufproto_device_begin(&dev, &cfg, msg_in, (size_t)n, &handoff.rng.base, NULL, msg_out,
+	                          sizeof(msg_out));
+	/* the generator has served its one run */
 	sram_drbg_wipe(&handoff.rng);
 	if (n < 0)
 		return *error = (int)n, PUFLINK_FAILED;
@@ -199,8 +202,8 @@ static __attribute__((noinline)) void report(uint8_t outcome, int error)
 	r.boot_stack_size = (uint16_t)(__stack_top - __boot_stack_bottom);
 	r.run_stack_used = stack_used(__bss_end, __stack_top);
 	r.run_stack_size = (uint16_t)(__stack_top - __bss_end);
-	r.static_ram = (uint16_t)(__bss_end - __ram_start);
-	r.ram_size = (uint16_t)(__stack_top - __ram_start);
+	r.static_ram = (uint16_t)(__bss_end - __ram_start + (__ram_end - __stack_top));
+	r.ram_size = (uint16_t)(__ram_end - __ram_start);
 	if (r.run_stack_used >= r.run_stack_size) {
 		r.outcome = PUFLINK_FAILED;
 		r.error = PUFLINK_ERR_STACK_OVERFLOW;
@@ -216,7 +219,7 @@ int main(void)
 	nrf51_uart_init();
 	uint8_t outcome = authenticate(&error);
 	pufproto_device_abort(&dev);
-	sram_mcu_capture_wipe(&handoff.puf);
+	secure_wipe(&handoff.readings, sizeof(handoff.readings));
 	sram_drbg_wipe(&handoff.rng);
 	secure_wipe(&handoff.nv, sizeof(handoff.nv));
 	report(outcome, error);

@@ -8,9 +8,15 @@
 # drops what the device does not call. nrf51.ld holds the budget: linking fails when the image
 # exceeds 8 KB of flash or static RAM leaves no room for the boot stack.
 #
-# Usage: firmware/image.sh [--out DIR] [--check]
-#   --out DIR  keep the ELF files and device.map in DIR (default: a temporary directory, removed)
-#   --check    only build and print the sizes (the CTest test firmware_image)
+# A device speaks the one suite it was enrolled with, so the image is built for the default suite
+# debiased-128 only (-DHWG_DEVICE_DEBIASED_ONLY: the report suites' reading and the second FE
+# layer are left out); --all-suites builds the image that also speaks the report-compatible
+# suites (report-128, report-64), which LEAK (docs/puf.md section 6) and cost flash.
+#
+# Usage: firmware/image.sh [--out DIR] [--check] [--all-suites]
+#   --out DIR      keep the ELF files and device.map in DIR (default: a temporary directory)
+#   --check        only build and print the sizes (the CTest test firmware_image)
+#   --all-suites   every suite, report-compatible ones included (default: debiased-128 only)
 # Exit status: 0 built, 1 build or link failed (e.g. over budget), 77 no arm-none-eabi-gcc.
 set -eu
 
@@ -18,11 +24,13 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 CC=${CC_ARM:-arm-none-eabi-gcc}
 SIZE=${SIZE_ARM:-arm-none-eabi-size}
 out=""
+suites=-DHWG_DEVICE_DEBIASED_ONLY
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--out) out=$2; shift ;;
 	--check) ;;
-	-h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--all-suites) suites= ;;
+	-h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "image.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -56,7 +64,8 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
 cflags="-mcpu=cortex-m0 -mthumb -Os -flto -ffat-lto-objects -std=c11 -ffreestanding -ffunction-sections -fdata-sections
-	-fno-tree-loop-distribute-patterns -fstack-usage -Wall -Wextra -Werror -Wvla -Isrc -Ifirmware ${FW_CFLAGS:-}"
+	-fno-tree-loop-distribute-patterns -fstack-usage -Wall -Wextra -Werror -Wvla -Isrc -Ifirmware $suites
+	${FW_CFLAGS:-}"
 ldflags="-nostartfiles --specs=nano.specs -Wl,--gc-sections -Lfirmware -T${NRF51_LD:-firmware/nrf51.ld}"
 # One object per source (named after it, with its .su stack frames beside it: firmware/size.sh
 # reads both), then the two links.

@@ -9,8 +9,11 @@
 # The last line is `qemu_auths_ok K/N`.
 #
 # Usage: firmware/qemu-auth.sh [options] N
-#   --model mcu|prototype  SRAM calibration (default mcu; prototype is the report's board, noisier)
-#   --security 128|64      suite (default 128)
+#   --suite NAME           debiased-128 (default: the default suite, on the image built for it),
+#                          report-128 or report-64 (report-compatible, LEAK; image built with
+#                          every suite: firmware/image.sh --all-suites)
+#   --model prototype|mcu  SRAM calibration (default prototype: the report's board, 10 % noise;
+#                          mcu: a typical MCU SRAM, for the report suites)
 #   --device S             the device: its SRAM simulator seed (default 1)
 #   --readings E           provisioning power-ups whose dumps enrol it (default 11)
 #   --cuts LIST            power cuts during a key update: "none", "all" (before and during each of
@@ -30,12 +33,12 @@ device=1 readings=11 cuts=b1,b7,blast,t1,tlast keep= n=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--model) FW_MODEL=$2; shift ;;
-	--security) FW_SECURITY=$2; shift ;;
+	--suite) FW_SUITE=$2; shift ;;
 	--device) device=$2; shift ;;
 	--readings) readings=$2; shift ;;
 	--cuts) cuts=$2; shift ;;
 	--keep) keep=$2; shift ;;
-	-h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "qemu-auth.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	*) [ -z "$n" ] || { echo "qemu-auth.sh: one N only" >&2; exit 2; }; n=$1 ;;
 	esac
@@ -62,7 +65,7 @@ trap 'exit 1' INT TERM
 
 fw_setup
 echo "image: $(sed -n 's/^device.elf *\([0-9]*\) .*/\1/p' "$FW_TMP/image.txt") bytes of flash;" \
-	"model $FW_MODEL, $FW_SECURITY-bit suite, device $device"
+	"model $FW_MODEL, suite $FW_SUITE, device $device"
 fw_enrol "$device" "$readings"
 fw_server_start
 echo "enrolled from $readings provisioning power-ups: $("$PUFAUTH" mcu state "$FW_TMP/flash-$device.bin")"

@@ -5,10 +5,13 @@
 # a file between power-ups (firmware/README.md, "Running it").
 #
 # Needs: FW_ROOT (the source tree), FW_TMP (a private directory). Reads: PUFAUTH (default: the
-# build's pufauth), FW_MODEL (SRAM calibration, default mcu), FW_SECURITY (128 or 64).
+# build's pufauth), FW_MODEL (SRAM calibration, default prototype: the report's board, for which
+# the default suite is designed and proven, docs/puf.md section 9), FW_SUITE (the suite devices
+# are enrolled with, default the default suite debiased-128; a report-compatible suite needs the
+# image built with --all-suites, which fw_setup then does).
 
-: "${FW_MODEL:=mcu}"
-: "${FW_SECURITY:=128}"
+: "${FW_MODEL:=prototype}"
+: "${FW_SUITE:=debiased-128}"
 
 fw_die() {
 	echo "${FW_NAME:-qemu}: $*" >&2
@@ -36,7 +39,13 @@ fw_setup() {
 	[ -x "$PUFAUTH" ] || fw_die "PUFAUTH=$PUFAUTH is not an executable"
 	command -v arm-none-eabi-nm >/dev/null 2>&1 ||
 		fw_die "arm-none-eabi-nm not found (Debian: apt-get install gcc-arm-none-eabi)"
-	"$FW_ROOT/firmware/image.sh" --out "$FW_TMP/img" >"$FW_TMP/image.txt" ||
+	case "$FW_SUITE" in
+	debiased-128) FW_IMAGE_SUITES= ;;
+	report-128 | report-64) FW_IMAGE_SUITES=--all-suites ;;
+	*) fw_die "unknown suite '$FW_SUITE' (debiased-128, report-128, report-64)" ;;
+	esac
+	# shellcheck disable=SC2086 # empty or one option
+	"$FW_ROOT/firmware/image.sh" --out "$FW_TMP/img" $FW_IMAGE_SUITES >"$FW_TMP/image.txt" ||
 		fw_die "firmware/image.sh failed"
 	FW_ELF=$FW_TMP/img/device.elf
 	FW_PROVISION=$FW_TMP/img/provision.elf
@@ -105,7 +114,8 @@ fw_enrol() {
 		i=$((i + 1))
 	done
 	"$PUFAUTH" enroll --db "$FW_TMP/server.db" --state "$FW_TMP/dev-$1.state" --dump "$dump" \
-		--security "$FW_SECURITY" --name "dev-$1" --force >/dev/null || fw_die "enrolment failed"
+		--suite "$FW_SUITE" --name "dev-$1" --force >"$FW_TMP/enroll.log" 2>&1 ||
+		{ cat "$FW_TMP/enroll.log" >&2; fw_die "enrolment failed"; }
 	"$PUFAUTH" mcu flash --state "$FW_TMP/dev-$1.state" --out "$FW_TMP/flash-$1.bin" ||
 		fw_die "pufauth mcu flash failed"
 }

@@ -64,11 +64,11 @@ static void usage(FILE *out)
 	        "The host side of the PUF device emulated on an nRF51 (firmware/README.md).\n\n"
 	        "sram   writes power-up number I of the simulated SRAM of device S (its first N\n"
 	        "       bytes): what the device's RAM holds at that power-up.\n"
-	        "         --sim-model MODEL  prototype or mcu (default mcu)\n"
+	        "         --sim-model MODEL  prototype (default: the report's board) or mcu\n"
 	        "flash  turns a state file made by 'pufauth enroll' into the device's two flash\n"
 	        "       pages (%u bytes: page A holds the state, page B is erased).\n"
-	        "state  prints the state a flash file holds (suite, challenge, a key "
-	        "fingerprint).\n"
+	        "state  prints the state a flash file holds (suite, challenge, the size of its\n"
+	        "       case maps, a key fingerprint).\n"
 	        "run    powers the device up once: QEMU loads ELF, the SRAM file at ADDR and the\n"
 	        "       flash file at ADDR (both hex or decimal), the device's frames are relayed\n"
 	        "       to the server, its report is printed, and the flash file is updated from\n"
@@ -140,7 +140,7 @@ static int mcu_sram(int argc, char **argv)
 	        {"version", no_argument, NULL, 'V'},
 	        {NULL, 0, NULL, 0},
 	};
-	const char *model = "mcu", *out = NULL;
+	const char *model = "prototype", *out = NULL;
 	unsigned long seed = 0, powerup = 0, bytes = 0;
 	int c, have_seed = 0, have_powerup = 0;
 	static uint8_t buf[MAX_SRAM];
@@ -235,7 +235,13 @@ static int mcu_flash(int argc, char **argv)
 		return 2;
 	}
 	if (pufproto_flash_image(&nv, FLASH_PAGE, image))
-		fprintf(stderr, "pufauth mcu flash: the state does not fit a flash page\n");
+		fprintf(stderr,
+		        "pufauth mcu flash: the state (%zu bytes of case maps) does not fit a "
+		        "%u-byte "
+		        "flash page; enrol the device from its own SRAM dump (pufauth enroll "
+		        "--dump), "
+		        "which covers only the challenges its PUF region holds\n",
+		        nv.helper_len, FLASH_PAGE);
 	else if (pufproto_write_file_atomic(out, image, sizeof(image)))
 		fprintf(stderr, "pufauth mcu flash: %s: %s\n", out, strerror(errno));
 	else
@@ -275,8 +281,9 @@ static int mcu_state(int argc, char **argv)
 	}
 	/* a fingerprint, not the key: tells states apart without printing the secret */
 	simon_prf(SIMON_128_128, nv.sk, label, sizeof(label) - 1, fp, sizeof(fp));
-	printf("record %" PRIu32 ": suite %u, challenge %" PRIu32 ", key %02x%02x%02x%02x\n", seq,
-	       nv.suite, nv.challenge, fp[0], fp[1], fp[2], fp[3]);
+	printf("record %" PRIu32 ": suite %u, challenge %" PRIu32 ", %zu bytes of case maps, key "
+	       "%02x%02x%02x%02x\n",
+	       seq, nv.suite, nv.challenge, nv.helper_len, fp[0], fp[1], fp[2], fp[3]);
 	secure_wipe(&nv, sizeof(nv));
 	return 0;
 }

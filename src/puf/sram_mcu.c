@@ -1,7 +1,5 @@
 #include "puf/sram_mcu.h"
 
-#include <string.h>
-
 #include "crypto/portable/secure.h"
 #include "puf/debias.h"
 
@@ -45,50 +43,4 @@ void sram_mcu_close(struct sram_mcu *m)
 	secure_wipe(m->region, m->region_len);
 	*m->canary = SRAM_MCU_CANARY;
 	m->warm = 1;
-}
-
-uint32_t sram_mcu_challenges(size_t raw_bytes, size_t len)
-{
-	if (len == 0 || len % 2)
-		return 0;
-	size_t n = raw_bytes / (2 * len);
-	return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
-}
-
-static int capture_read(struct puf_source *src, uint32_t challenge, uint8_t *out, size_t len)
-{
-	struct sram_mcu_capture *c = (struct sram_mcu_capture *)src;
-	for (unsigned i = 0; i < c->count; i++)
-		if (c->challenge[i] == challenge && len == c->len) {
-			memcpy(out, c->reading[i], len);
-			return 0;
-		}
-	return -1;
-}
-
-void sram_mcu_capture_init(struct sram_mcu_capture *c, size_t len)
-{
-	memset(c, 0, sizeof(*c));
-	c->base.read = capture_read;
-	c->len = len;
-}
-
-int sram_mcu_capture(struct sram_mcu_capture *c, struct puf_source *src, uint32_t challenge,
-                     uint8_t *buf)
-{
-	for (unsigned i = 0; i < c->count; i++)
-		if (c->challenge[i] == challenge)
-			return 0;
-	if (c->count == SRAM_MCU_CAPTURES || puf_read(src, challenge, buf, c->len))
-		return -1;
-	c->challenge[c->count] = challenge;
-	c->reading[c->count++] = buf;
-	return 0;
-}
-
-void sram_mcu_capture_wipe(struct sram_mcu_capture *c)
-{
-	for (unsigned i = 0; i < c->count; i++)
-		secure_wipe(c->reading[i], c->len);
-	c->count = 0;
 }

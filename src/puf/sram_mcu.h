@@ -42,30 +42,4 @@ const uint8_t *sram_mcu_raw(const struct sram_mcu *m, size_t offset, size_t len)
 /* Wipes the region (no PUF response lingers in RAM) and arms the warm-reset canary. */
 void sram_mcu_close(struct sram_mcu *m);
 
-/* How many challenges of len processed bytes raw_bytes of power-up RAM hold (read() takes 2 * len
- * raw bytes per challenge: XOR of halves). */
-uint32_t sram_mcu_challenges(size_t raw_bytes, size_t len);
-
-/* Readings taken at power-up and served later, for an MCU that reuses its power-up RAM (as stack
- * and buffers) before the protocol asks for them (firmware/README.md "RAM plan"). read() answers
- * only a captured challenge, with the captured bytes: on an MCU a power-up gives one reading, so
- * reading a challenge twice returns the same bytes either way. */
-#define SRAM_MCU_CAPTURES 2
-
-struct sram_mcu_capture {
-	struct puf_source base;
-	uint32_t challenge[SRAM_MCU_CAPTURES];
-	uint8_t *reading[SRAM_MCU_CAPTURES]; /* caller's buffers, len bytes each */
-	size_t len;
-	unsigned count;
-};
-
-void sram_mcu_capture_init(struct sram_mcu_capture *c, size_t len);
-/* Reads challenge from src into buf (c->len bytes), which c keeps serving; a challenge already
- * captured is not read again. Returns 0, or -1 when the reading failed or c is full. */
-int sram_mcu_capture(struct sram_mcu_capture *c, struct puf_source *src, uint32_t challenge,
-                     uint8_t *buf);
-/* Wipes the captured readings; read() fails from then on. */
-void sram_mcu_capture_wipe(struct sram_mcu_capture *c);
-
 #endif

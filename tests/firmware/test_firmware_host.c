@@ -1,6 +1,7 @@
 /* The device image's building blocks, on the host: the A/B state pages under a power cut before
  * and during every flash operation, the device <-> bridge link, the generator seeded from
- * power-up noise, the power-up PUF capture, a y2 chosen before the run, and the gathered PRF. */
+ * power-up noise, the PUF read ahead at power-up, the whole MCU path of the default suite against
+ * the server's check, and the gathered PRF. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,11 +16,13 @@
 #include "puf/proto/device_flash.h"
 #include "puf/proto/device_link.h"
 #include "puf/proto/device_state.h"
+#include "puf/proto/server_core.h"
 #include "puf/proto/wire.h"
 #include "puf/sram_mcu.h"
 #include "puf/sram_sim.h"
 #include "puf/trng.h"
 #include "puf/xoshiro.h"
+#include "sim_device.h"
 
 /* ---- a NOR flash model: erase sets a page to 0xFF, program can only clear bits; a power cut
  * stops it before operation `cut` (1-based), or during it (`tear`: each bit the operation would
@@ -68,6 +71,12 @@ static void model_write(uint32_t addr, uint32_t word)
 
 static const struct pufproto_flash model = {flash, BASE, PAGE, model_erase, model_write};
 
+static int flash_store_commit(struct pufproto_nv_store *st, const struct pufproto_device_nv *nv)
+{
+	(void)st;
+	return pufproto_flash_write(&model, nv);
+}
+
 static struct pufproto_device_nv state_n(uint32_t n)
 {
 	struct pufproto_device_nv nv = {PUFPROTO_SUITE_128, {0}, n, NULL, 0};
@@ -76,10 +85,26 @@ static struct pufproto_device_nv state_n(uint32_t n)
 	return nv;
 }
 
+/* A default-suite state: two challenges' case maps (as an nRF51's region holds). */
+static struct pufproto_device_nv state_maps(uint32_t n)
+{
+	static uint8_t maps[200];
+	struct pufproto_device_nv nv = state_n(n % 2);
+
+	for (size_t i = 0; i < sizeof(maps); i++)
+		maps[i] = (uint8_t)(i * 13 + 5);
+	nv.suite = PUFPROTO_SUITE_DEBIASED_128;
+	nv.helper = maps;
+	nv.helper_len = sizeof(maps);
+	nv.sk[0] = (uint8_t)n;
+	return nv;
+}
+
 static int same_state(const struct pufproto_device_nv *a, const struct pufproto_device_nv *b)
 {
 	return a->suite == b->suite && a->challenge == b->challenge &&
-	       !memcmp(a->sk, b->sk, sizeof(a->sk));
+	       !memcmp(a->sk, b->sk, sizeof(a->sk)) && a->helper_len == b->helper_len &&
+	       (!a->helper_len || !memcmp(a->helper, b->helper, a->helper_len));
 }
 
 static void flash_enrolment_image_and_commits(void **state)
@@ -122,13 +147,12 @@ static void flash_enrolment_image_and_commits(void **state)
 	assert_true(same_state(&nv, &want));
 }
 
-/* Every instant of a commit: before operation k, and during it. */
-static void flash_power_cut_anywhere(void **state)
+static void flash_cuts(const struct pufproto_device_nv *old_nv,
+                       const struct pufproto_device_nv *next_nv)
 {
-	struct pufproto_device_nv nv, old = state_n(41), next = state_n(42);
+	struct pufproto_device_nv nv, old = *old_nv, next = *next_nv;
 	uint32_t seq;
 	unsigned long total;
-	(void)state;
 
 	xoshiro_seed(&tear_rng, 7);
 	for (int start_page = 0; start_page < 2; start_page++) {
@@ -173,6 +197,18 @@ static void flash_power_cut_anywhere(void **state)
 		}
 	}
 	tear = 0;
+}
+
+/* Every instant of a commit: before operation k, and during it; a report suite's record, and a
+ * default-suite record with its case maps, which every commit copies from page to page. */
+static void flash_power_cut_anywhere(void **state)
+{
+	for (int maps = 0; maps < 2; maps++) {
+		struct pufproto_device_nv old = maps ? state_maps(41) : state_n(41);
+		struct pufproto_device_nv next = maps ? state_maps(42) : state_n(42);
+		flash_cuts(&old, &next);
+	}
+	(void)state;
 }
 
 /* ---- the link ---- */
@@ -311,48 +347,35 @@ static void drbg_seeding(void **state)
 	assert_true(ct_is_zero(b.key, sizeof(b.key)));
 }
 
-/* ---- the power-up PUF capture ---- */
+/* ---- challenges of a power-up region ---- */
 
-static void puf_capture(void **state)
+static void suite_challenges(void **state)
 {
-	static uint8_t ram[16 * 128];
-	uint8_t z1[64], z2[64], direct[64], out[64];
-	uint32_t canary = 0;
-	struct sram_mcu m;
-	struct sram_mcu_capture c;
+	struct pufproto_suite s;
 	(void)state;
 
-	for (size_t i = 0; i < sizeof(ram); i++)
-		ram[i] = (uint8_t)(i * 7 + (i >> 8));
-	assert_int_equal(sram_mcu_challenges(sizeof(ram), 64), 16);
-	assert_int_equal(sram_mcu_challenges(sizeof(ram) + 127, 64), 16);
-	assert_int_equal(sram_mcu_challenges(sizeof(ram), 63), 0); /* halves need an even length */
-	sram_mcu_open(&m, ram, sizeof(ram), &canary);
-	sram_mcu_capture_init(&c, 64);
-	assert_int_equal(sram_mcu_capture(&c, &m.base, 3, z1), 0);
-	assert_int_equal(sram_mcu_capture(&c, &m.base, 3, z2), 0); /* already held: not read */
-	assert_int_equal(sram_mcu_capture(&c, &m.base, 9, z2), 0);
-	assert_int_equal(sram_mcu_capture(&c, &m.base, 10, out), -1); /* full */
-	assert_int_equal(puf_read(&m.base, 3, direct, 64), 0);
-	sram_mcu_close(&m); /* the power-up state is gone; the captures stay */
-	assert_int_equal(puf_read(&m.base, 3, out, 64), -1);
-	assert_int_equal(puf_read(&c.base, 3, out, 64), 0);
-	assert_memory_equal(out, direct, 64);
-	assert_int_equal(puf_read(&c.base, 9, out, 64), 0);
-	assert_int_equal(puf_read(&c.base, 4, out, 64), -1); /* never captured */
-	assert_int_equal(puf_read(&c.base, 9, out, 32), -1); /* another length */
-	sram_mcu_capture_wipe(&c);
-	assert_int_equal(puf_read(&c.base, 3, out, 64), -1);
-	assert_true(ct_is_zero(z1, 64) && ct_is_zero(z2, 64));
+	assert_int_equal(pufproto_suite_get(PUFPROTO_SUITE_DEBIASED_128, &s), 0);
+	assert_int_equal(pufproto_suite_challenges(&s, 2 * 6400), 2);
+	assert_int_equal(pufproto_suite_challenges(&s, 2 * 6400 - 1), 1);
+	assert_int_equal(pufproto_suite_challenges(&s, 6399), 0);
+	assert_int_equal(pufproto_suite_get(PUFPROTO_SUITE_128, &s), 0);
+	assert_int_equal(pufproto_suite_challenges(&s, 16 * 128), 16); /* XOR of halves of 2 x 64 */
+	assert_int_equal(pufproto_suite_challenges(&s, 16 * 128 + 127), 16);
 }
 
-/* ---- y2 chosen before the run ---- */
+/* ---- readings taken at power-up, a run later ---- */
 
 static int const_read(struct puf_source *src, uint32_t y, uint8_t *out, size_t len)
 {
 	(void)src;
 	memset(out, (int)(y * 3 + 1), len);
 	return 0;
+}
+
+static int failing_read(struct puf_source *src, uint32_t y, uint8_t *out, size_t len)
+{
+	(void)src, (void)y, (void)out, (void)len;
+	return -1;
 }
 
 static int counter_fill(struct rng_source *src, uint8_t *out, size_t len)
@@ -364,33 +387,141 @@ static int counter_fill(struct rng_source *src, uint8_t *out, size_t len)
 	return 0;
 }
 
-static void device_chosen_next_challenge(void **state)
+static void device_readings_ahead(void **state)
 {
-	struct puf_source puf = {const_read, NULL};
+	struct puf_source puf = {const_read, NULL}, dead = {failing_read, NULL};
 	struct rng_source rng = {counter_fill};
 	struct pufproto_device_config cfg = {.challenge_space = 16, .reference_readings = 1};
 	struct pufproto_device_nv nv = state_n(3);
 	struct pufproto_challenge ch = {.suite = PUFPROTO_SUITE_128};
+	struct pufproto_readings rd;
 	struct pufproto_device d;
-	uint8_t a[PUFPROTO_MAX_MESSAGE], b[PUFPROTO_MAX_MESSAGE];
+	uint8_t a[PUFPROTO_MAX_MESSAGE], b[PUFPROTO_MAX_MESSAGE], want[64];
 	uint32_t y;
 	long n;
 	(void)state;
 
 	n = pufproto_encode_challenge(&ch, a, sizeof(a));
+	assert_int_equal(pufproto_device_read_ahead(&nv, &cfg, &rng, &puf, &rd), 0);
+	assert_int_equal(rd.y1, 3);
+	assert_true(rd.y2 < 16);
+	memset(want, 10, sizeof(want));
+	assert_memory_equal(rd.z1, want, 63);
+	memset(want, (int)(rd.y2 * 3 + 1), sizeof(want));
+	assert_memory_equal(rd.z2, want, 63);
+	uint32_t y2 = rd.y2;
+	/* begin() reads nothing itself: a PUF that fails every read does not stop it */
 	assert_int_equal(pufproto_device_init(&d, &nv), 0);
-	pufproto_device_choose_next(&d, 11);
-	assert_true(pufproto_device_begin(&d, &cfg, a, (size_t)n, &rng, &puf, b, sizeof(b)) > 0);
-	assert_int_equal(d.next.challenge, 11);
-	/* a chosen y2 outside the challenge space is a configuration error */
-	pufproto_device_choose_next(&d, 16);
-	assert_int_equal(pufproto_device_begin(&d, &cfg, a, (size_t)n, &rng, &puf, b, sizeof(b)),
+	pufproto_device_use_readings(&d, &rd);
+	assert_true(pufproto_device_begin(&d, &cfg, a, (size_t)n, &rng, &dead, b, sizeof(b)) > 0);
+	assert_int_equal(d.next.challenge, y2);
+	/* one run's readings: wiped, and the next begin() reads again */
+	assert_true(ct_is_zero(&rd, sizeof(rd)));
+	assert_int_equal(pufproto_device_begin(&d, &cfg, a, (size_t)n, &rng, &dead, b, sizeof(b)),
+	                 PUFPROTO_DEV_PUF_FAILED);
+	/* readings taken for another state are a configuration error */
+	struct pufproto_device_nv other = state_n(4);
+	assert_int_equal(pufproto_device_read_ahead(&other, &cfg, &rng, &puf, &rd), 0);
+	pufproto_device_use_readings(&d, &rd);
+	assert_int_equal(pufproto_device_begin(&d, &cfg, a, (size_t)n, &rng, &dead, b, sizeof(b)),
 	                 PUFPROTO_DEV_BAD_CONFIG);
-	/* the same draw the device makes itself otherwise */
+	/* a failed reading leaves nothing behind */
+	memset(&rd, 0x5a, sizeof(rd));
+	assert_int_equal(pufproto_device_read_ahead(&nv, &cfg, &rng, &dead, &rd),
+	                 PUFPROTO_DEV_PUF_FAILED);
+	assert_true(ct_is_zero(&rd, sizeof(rd)));
+	cfg.reference_readings = 2;
+	assert_int_equal(pufproto_device_read_ahead(&nv, &cfg, &rng, &puf, &rd),
+	                 PUFPROTO_DEV_BAD_CONFIG);
+	/* the draw the device makes */
 	for (int i = 0; i < 100; i++) {
 		assert_int_equal(pufproto_draw_challenge(&rng, 16, &y), 0);
 		assert_true(y < 16);
 	}
+}
+
+/* ---- the MCU path of the default suite, end to end on the host: enrolled state in the A/B
+ * pages, each power-up's region read ahead and wiped, the run, the server's check, the commit ----
+ */
+
+static void mcu_path_default_suite(void **state)
+{
+	static struct sim_device sd;
+	/* an nRF51's power-up region: two 6,400-byte challenges and some spare (nrf51.ld) */
+	static uint8_t region[2 * 6400 + 1000];
+	struct pufproto_suite s;
+	struct pufproto_prefilter pre;
+	struct pufproto_device_nv nv;
+	struct pufproto_device d;
+	struct pufproto_readings rd;
+	struct pufproto_match match;
+	struct pufproto_response resp;
+	struct pufproto_challenge ch = {.suite = PUFPROTO_SUITE_DEBIASED_128};
+	struct pufproto_nv_store store = {flash_store_commit};
+	uint8_t sk[PUFPROTO_KEY_LEN], ref[PUFPROTO_MAX_RESPONSE], maps[200];
+	uint8_t a[PUFPROTO_MAX_MESSAGE], b[PUFPROTO_MAX_MESSAGE];
+	uint32_t canary = 0, seen = 0;
+	(void)state;
+
+	sim_device_enroll(&sd, PUFPROTO_SUITE_DEBIASED_128, 77);
+	assert_int_equal(pufproto_suite_get(PUFPROTO_SUITE_DEBIASED_128, &s), 0);
+	assert_int_equal(sd.dev.nv.helper_len, sizeof(maps)); /* 16 KB of simulated SRAM: 2 maps */
+	memcpy(maps, sd.dev.nv.helper, sizeof(maps));
+	memcpy(sk, sd.enrolled_key, sizeof(sk));
+	memcpy(ref, sd.enrolled_ref, sizeof(ref));
+	memset(flash, 0xff, sizeof(flash));
+	assert_int_equal(pufproto_flash_image(&sd.dev.nv, PAGE, flash), 0);
+	assert_int_equal(pufproto_prefilter_init(&s, &pre), 0);
+	powered = 1, cut = 0;
+	for (uint64_t pu = 0; pu < 6; pu++) {
+		struct pufproto_device_config cfg = {
+		        .challenge_space = pufproto_suite_challenges(&s, sizeof(region)),
+		        .reference_readings = 1};
+		struct sram_mcu m;
+
+		/* boot: the state from flash (its maps read in place), the region read ahead */
+		assert_int_equal(sram_sim_powerup(&sd.sim, 1000 + pu, 0, region, sizeof(region)),
+		                 0);
+		sram_mcu_open(&m, region, sizeof(region), &canary);
+		assert_int_equal(pufproto_flash_read(&model, &nv, NULL), 0);
+		assert_true(nv.helper >= flash &&
+		            nv.helper + nv.helper_len <= flash + sizeof(flash));
+		assert_memory_equal(nv.helper, maps, sizeof(maps));
+		assert_int_equal(pufproto_device_read_ahead(&nv, &cfg, &sd.rng.base, &m.base, &rd),
+		                 0);
+		assert_true(rd.y2 < 2);
+		seen |= 1u << rd.y2;
+		sram_mcu_close(&m);
+		assert_true(ct_is_zero(region, sizeof(region)));
+		/* run: no PUF left to read */
+		assert_int_equal(pufproto_device_init(&d, &nv), 0);
+		pufproto_device_use_readings(&d, &rd);
+		sd.rng.base.fill(&sd.rng.base, ch.n_s, sizeof(ch.n_s));
+		sd.rng.base.fill(&sd.rng.base, ch.session, sizeof(ch.session));
+		long n = pufproto_encode_challenge(&ch, a, sizeof(a));
+		n = pufproto_device_begin(&d, &cfg, a, (size_t)n, &sd.rng.base, NULL, b, sizeof(b));
+		assert_true(n > 0);
+		/* the server's full check against its row, and its CONFIRM */
+		assert_int_equal(pufproto_parse_response(b, (size_t)n, &resp), 0);
+		assert_int_equal(pufproto_candidate_full(&s, &pre, sk, ref, ch.n_s, &resp, &match),
+		                 1);
+		n = pufproto_server_reply(&resp, &match, &sd.rng.base, a, sizeof(a));
+		assert_true(n > 0);
+		assert_int_equal(pufproto_device_finish(&d, a, (size_t)n), PUFPROTO_DEVICE_ACCEPT);
+		assert_int_equal(pufproto_device_commit(&d, &store), 0);
+		memcpy(sk, match.next_sk, sizeof(sk));
+		memcpy(ref, match.z_new, sizeof(ref));
+		/* a warm reset: the canary refuses the wiped region */
+		sram_mcu_open(&m, region, sizeof(region), &canary);
+		assert_int_equal(pufproto_device_read_ahead(&nv, &cfg, &sd.rng.base, &m.base, &rd),
+		                 PUFPROTO_DEV_PUF_FAILED);
+		canary = 0; /* the next power-up */
+	}
+	assert_int_equal(seen, 3); /* both challenges served as y2 */
+	/* the committed state kept the enrolment's maps */
+	assert_int_equal(pufproto_flash_read(&model, &nv, NULL), 0);
+	assert_memory_equal(nv.helper, maps, sizeof(maps));
+	assert_memory_equal(nv.sk, sk, sizeof(sk));
 }
 
 /* ---- the gathered PRF equals the PRF of the joined bytes ---- */
@@ -425,8 +556,9 @@ int main(void)
 	        cmocka_unit_test(link_report_round_trip),
 	        cmocka_unit_test(link_reader_any_chunking),
 	        cmocka_unit_test(drbg_seeding),
-	        cmocka_unit_test(puf_capture),
-	        cmocka_unit_test(device_chosen_next_challenge),
+	        cmocka_unit_test(suite_challenges),
+	        cmocka_unit_test(device_readings_ahead),
+	        cmocka_unit_test(mcu_path_default_suite),
 	        cmocka_unit_test(prf_parts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -152,10 +152,48 @@ static int read_response(struct puf_source *puf, const struct pufproto_suite *s,
 #endif
 }
 
-void pufproto_device_choose_next(struct pufproto_device *d, uint32_t y2)
+/* The challenges y2 is drawn from: those the state has case maps for, within cfg's space. 0 means
+ * all 2^32 values (pufproto_draw_challenge). */
+static uint32_t next_space(const struct pufproto_device_nv *nv, const struct pufproto_suite *s,
+                           const struct pufproto_device_config *cfg)
 {
-	d->next_challenge = y2;
-	d->next_chosen = 1;
+	uint32_t space = pufproto_nv_challenges(nv, s);
+
+	if (cfg->challenge_space != 0 && cfg->challenge_space < space)
+		space = cfg->challenge_space;
+	return space == UINT32_MAX ? 0 : space;
+}
+
+static int readings_valid(unsigned readings)
+{
+	return readings != 0 && readings <= 15 && (readings & 1);
+}
+
+int pufproto_device_read_ahead(const struct pufproto_device_nv *nv,
+                               const struct pufproto_device_config *cfg, struct rng_source *rng,
+                               struct puf_source *puf, struct pufproto_readings *r)
+{
+	struct pufproto_suite s;
+	int ret = 0;
+
+	if (pufproto_suite_get(nv->suite, &s))
+		return PUFPROTO_DEV_BAD_STATE;
+	if (!readings_valid(cfg->reference_readings))
+		return PUFPROTO_DEV_BAD_CONFIG;
+	r->y1 = nv->challenge;
+	if (pufproto_draw_challenge(rng, next_space(nv, &s, cfg), &r->y2))
+		ret = PUFPROTO_DEV_RNG_FAILED;
+	else if (read_response(puf, &s, nv, r->y1, 1, rng, r->z1) ||
+	         read_response(puf, &s, nv, r->y2, cfg->reference_readings, rng, r->z2))
+		ret = PUFPROTO_DEV_PUF_FAILED;
+	if (ret)
+		secure_wipe(r, sizeof(*r));
+	return ret;
+}
+
+void pufproto_device_use_readings(struct pufproto_device *d, struct pufproto_readings *r)
+{
+	d->ahead = r;
 }
 
 long pufproto_device_begin(struct pufproto_device *d, const struct pufproto_device_config *cfg,
@@ -184,13 +222,13 @@ long pufproto_device_begin(struct pufproto_device *d, const struct pufproto_devi
 	} y;
 	uint8_t r[PUFPROTO_KEY_LEN], n_d[PUFPROTO_MAX_NONCE], iv[SIMON_MAX_BLOCK];
 	uint8_t t[PUFPROTO_MAX_PRF_OUT];
-	uint32_t y2, space;
+	struct pufproto_readings *ahead = d->ahead;
+	uint32_t y2;
 	long ret;
 	int err;
 
 	pufproto_device_abort(d);
-	if (cfg->reference_readings == 0 || cfg->reference_readings > 15 ||
-	    !(cfg->reference_readings & 1))
+	if (!readings_valid(cfg->reference_readings))
 		return PUFPROTO_DEV_BAD_CONFIG;
 	if ((err = pufproto_parse_challenge(challenge, len, &ch)))
 		return err;
@@ -199,32 +237,23 @@ long pufproto_device_begin(struct pufproto_device *d, const struct pufproto_devi
 	if (ch.suite != s.id)
 		return PUFPROTO_DEV_WRONG_SUITE;
 
-	/* z' = f(x, y1); (r, hd) = FE.Gen(z') */
-	if (read_response(puf, &s, &d->nv, d->nv.challenge, 1, rng, x.gen.z)) {
+	/* z' = f(x, y1), read now or at power-up; (r, hd) = FE.Gen(z') */
+	if (ahead) {
+		if (ahead->y1 != d->nv.challenge) {
+			ret = PUFPROTO_DEV_BAD_CONFIG;
+			goto out;
+		}
+		memcpy(x.gen.z, ahead->z1, s.response_len);
+		y2 = ahead->y2;
+	} else if (read_response(puf, &s, &d->nv, d->nv.challenge, 1, rng, x.gen.z)) {
 		ret = PUFPROTO_DEV_PUF_FAILED;
 		goto out;
 	}
-	/* y2 only among the challenges the state has case maps for */
-	space = pufproto_nv_challenges(&d->nv, &s);
-	if (cfg->challenge_space != 0 && cfg->challenge_space < space)
-		space = cfg->challenge_space;
-	if (space == UINT32_MAX)
-		space = 0; /* all 2^32 values */
 	if (rng->fill(rng, x.gen.fe_random, s.fe_random_len) || rng->fill(rng, n_d, s.nonce_len) ||
-	    rng->fill(rng, iv, s.block_len)) {
+	    rng->fill(rng, iv, s.block_len) ||
+	    (!ahead && pufproto_draw_challenge(rng, next_space(&d->nv, &s, cfg), &y2))) {
 		ret = PUFPROTO_DEV_RNG_FAILED;
 		goto out;
-	}
-	if (!d->next_chosen) {
-		if (pufproto_draw_challenge(rng, space, &y2)) {
-			ret = PUFPROTO_DEV_RNG_FAILED;
-			goto out;
-		}
-	} else if (space && d->next_challenge >= space) {
-		ret = PUFPROTO_DEV_BAD_CONFIG;
-		goto out;
-	} else {
-		y2 = d->next_challenge;
 	}
 	if (fe_gen(s.fe, x.gen.z, x.gen.fe_random, r, y.hd)) {
 		ret = PUFPROTO_DEV_FE_FAILED;
@@ -239,7 +268,9 @@ long pufproto_device_begin(struct pufproto_device *d, const struct pufproto_devi
 	}
 	secure_wipe(y.hd, sizeof(y.hd));
 	/* z2 = f(x, y2); u = z2 xor t2; v1 = PRF(t3, c || n_D || t1 || u) */
-	if (read_response(puf, &s, &d->nv, y2, cfg->reference_readings, rng, y.mac.u)) {
+	if (ahead)
+		memcpy(y.mac.u, ahead->z2, s.response_len);
+	else if (read_response(puf, &s, &d->nv, y2, cfg->reference_readings, rng, y.mac.u)) {
 		ret = PUFPROTO_DEV_PUF_FAILED;
 		goto out;
 	}
@@ -265,6 +296,9 @@ out:
 	secure_wipe(&y, sizeof(y));
 	secure_wipe(r, sizeof(r));
 	secure_wipe(t, sizeof(t));
+	if (ahead) /* one run's readings: a second begin() must not reuse them */
+		secure_wipe(ahead, sizeof(*ahead));
+	d->ahead = NULL;
 	return ret;
 }
 

@@ -41,15 +41,24 @@ struct pufproto_nv_store {
 	int (*commit)(struct pufproto_nv_store *st, const struct pufproto_device_nv *nv);
 };
 
+/* The PUF readings of one run, taken before the run: on an MCU the PUF is the power-up RAM, which
+ * the run needs as stack and buffers, so the device reads it at boot (firmware/README.md "RAM
+ * plan"; docs/pufauth-protocol.md [D15]). */
+struct pufproto_readings {
+	uint32_t y1;                       /* the state's challenge they were read for */
+	uint32_t y2;                       /* the next challenge, drawn as begin() would */
+	uint8_t z1[PUFPROTO_MAX_RESPONSE]; /* z' = f(x, y1) */
+	uint8_t z2[PUFPROTO_MAX_RESPONSE]; /* z2 = f(x, y2), the next reference */
+};
+
 struct pufproto_device {
 	struct pufproto_device_nv nv;   /* the committed state */
 	struct pufproto_device_nv next; /* what an accepted CONFIRM commits */
 	uint8_t session[PUFPROTO_SESSION_LEN];
 	uint8_t t4[PUFPROTO_MAX_NONCE];
-	uint8_t pending;     /* a RESPONSE was sent and no CONFIRM judged yet */
-	uint8_t accepted;    /* the last CONFIRM verified; next awaits commit */
-	uint8_t next_chosen; /* pufproto_device_choose_next() set next_challenge */
-	uint32_t next_challenge;
+	uint8_t pending;                 /* a RESPONSE was sent and no CONFIRM judged yet */
+	uint8_t accepted;                /* the last CONFIRM verified; next awaits commit */
+	struct pufproto_readings *ahead; /* pufproto_device_use_readings(); NULL: begin() reads */
 };
 
 enum pufproto_device_error {
@@ -59,8 +68,8 @@ enum pufproto_device_error {
 	PUFPROTO_DEV_RNG_FAILED = -23,    /* the TRNG failed its health test */
 	PUFPROTO_DEV_FE_FAILED = -24,     /* FE.Gen refused its parameters */
 	PUFPROTO_DEV_WRONG_SESSION = -25, /* a CONFIRM for another session: ignore it */
-	PUFPROTO_DEV_BAD_CONFIG = -26,    /* reference_readings not odd in 1..15, or a chosen y2
-	                                   * outside challenge_space */
+	PUFPROTO_DEV_BAD_CONFIG = -26,    /* reference_readings not odd in 1..15, or readings
+	                                   * taken for another state */
 };
 
 enum pufproto_device_verdict {
@@ -103,11 +112,18 @@ int pufproto_device_init(struct pufproto_device *d, const struct pufproto_device
 /* HELLO for this device's suite. Returns the message length or a negative error. */
 long pufproto_device_hello(const struct pufproto_device *d, uint8_t *out, size_t cap);
 
-/* Fixes the next challenge y2 for the coming begin() instead of letting it draw one: on an MCU the
- * PUF is read at power-up, before the power-up RAM is reused, so y2 must be drawn then
- * (pufproto_draw_challenge) and z2 captured (firmware/README.md "RAM plan"). begin() refuses a y2
- * outside its challenge_space (PUFPROTO_DEV_BAD_CONFIG). */
-void pufproto_device_choose_next(struct pufproto_device *d, uint32_t y2);
+/* What begin() reads from the PUF, read now instead: draws y2 as begin() does (uniform over the
+ * challenges the state and cfg allow), then reads z' = f(x, nv->challenge) once and z2 = f(x, y2)
+ * with cfg's reference_readings, through the suite's reading (rng fills a debiased suite's
+ * non-fitting groups). Returns 0, PUFPROTO_DEV_BAD_STATE, PUFPROTO_DEV_BAD_CONFIG,
+ * PUFPROTO_DEV_RNG_FAILED or PUFPROTO_DEV_PUF_FAILED (r wiped). */
+int pufproto_device_read_ahead(const struct pufproto_device_nv *nv,
+                               const struct pufproto_device_config *cfg, struct rng_source *rng,
+                               struct puf_source *puf, struct pufproto_readings *r);
+
+/* The coming begin() takes z', y2 and z2 from r (read for this device's state) instead of reading
+ * its puf, and wipes r: readings serve one run. */
+void pufproto_device_use_readings(struct pufproto_device *d, struct pufproto_readings *r);
 
 /* CHALLENGE in, RESPONSE out. Returns the RESPONSE length or a negative error (wire or device). */
 long pufproto_device_begin(struct pufproto_device *d, const struct pufproto_device_config *cfg,

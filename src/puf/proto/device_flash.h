@@ -9,6 +9,9 @@
  * does not hold the current record, programs the new record there and the commit word last, then
  * verifies it. A cut before the commit word is complete leaves that page invalid and the old one
  * in force; after it, the new one wins: old or new state, never a mix, never none (once enrolled).
+ * The case maps of a debiased suite are part of the record, so every commit copies them from the
+ * current page into the new one (they are encoded before the erase): a cut can never lose them,
+ * and a state's nv.helper may point into either page, where they sit at the same offset.
  * Flash reads are plain memory reads; erase and program go through the board's hooks. Portable:
  * the host tests run it over a RAM model of the flash (tests/firmware). */
 #ifndef HWG_PUF_PROTO_DEVICE_FLASH_H
@@ -19,7 +22,11 @@
 
 #include "puf/proto/device.h"
 
-#define PUFPROTO_FLASH_MAX_RECORD 64 /* a state record without PUF source bytes is 34 */
+/* A state record without PUF source bytes is 34 bytes; a debiased suite's adds 2 + its case maps
+ * (100 bytes per debiased-128 challenge: 236 for the two of an nRF51's 16 KB SRAM). The bound fills
+ * a 1 KB page (header and commit word besides): nine such challenges. A commit builds the page's
+ * bytes on the stack, at the end of a run, where the stack is shallow. */
+#define PUFPROTO_FLASH_MAX_RECORD 1012
 
 struct pufproto_flash {
 	/* page A then page B, as the CPU reads them (erase and write are opaque calls, so reads

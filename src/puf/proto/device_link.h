@@ -23,7 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PUFLINK_MAX_FRAME  8192
+/* the largest frame: a provisioning dump of a whole 16 KB SRAM (sram_dump.h: a 24-byte header) */
+#define PUFLINK_MAX_FRAME  (16384 + 24)
 #define PUFLINK_REPORT_LEN 20
 
 enum puflink_outcome {

@@ -89,6 +89,13 @@ int pufproto_suite_get(uint8_t id, struct pufproto_suite *s)
 	return 0;
 }
 
+uint32_t pufproto_suite_challenges(const struct pufproto_suite *s, size_t raw_bytes)
+{
+	size_t n = raw_bytes / (s->map_len ? s->raw_block_len : 2 * s->read_len);
+
+	return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
 size_t pufproto_t1_off(const struct pufproto_suite *s)
 {
 	(void)s;
