@@ -10,27 +10,31 @@
 #
 # A device speaks the one suite it was enrolled with, so the image is built for the default suite
 # debiased-128 only (-DHWG_DEVICE_DEBIASED_ONLY: the report suites' reading and the second FE
-# layer are left out); --all-suites builds the image that also speaks the report-compatible
-# suites (report-128, report-64), which LEAK (docs/puf.md section 6) and cost flash.
+# layer are left out; -DHWG_SIMON_128_128_ONLY: SIMON-64/128, which only report-64 uses, too);
+# --all-suites builds the image that also speaks the report-compatible suites (report-128,
+# report-64), which LEAK (docs/puf.md section 6) and cost flash.
 #
-# Usage: firmware/image.sh [--out DIR] [--check] [--all-suites]
-#   --out DIR      keep the ELF files and device.map in DIR (default: a temporary directory)
-#   --check        only build and print the sizes (the CTest test firmware_image)
-#   --all-suites   every suite, report-compatible ones included (default: debiased-128 only)
+# Usage: firmware/image.sh [--out DIR] [--check] [--all-suites] [--no-flash-limit]
+#   --out DIR         keep the ELF files and device.map in DIR (default: a temporary directory)
+#   --check           only build and print the sizes (the CTest test firmware_image)
+#   --all-suites      every suite, report-compatible ones included (default: debiased-128 only)
+#   --no-flash-limit  link even beyond 8 KB of flash (to measure an image over the budget; it
+#                     is not one the part's budget allows)
 # Exit status: 0 built, 1 build or link failed (e.g. over budget), 77 no arm-none-eabi-gcc.
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 CC=${CC_ARM:-arm-none-eabi-gcc}
 SIZE=${SIZE_ARM:-arm-none-eabi-size}
-out=""
-suites=-DHWG_DEVICE_DEBIASED_ONLY
+out="" unlimited=0
+suites="-DHWG_DEVICE_DEBIASED_ONLY -DHWG_SIMON_128_128_ONLY"
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--out) out=$2; shift ;;
 	--check) ;;
 	--all-suites) suites= ;;
-	-h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--no-flash-limit) unlimited=1 ;;
+	-h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "image.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -66,7 +70,14 @@ out=$(cd "$out" && pwd)
 cflags="-mcpu=cortex-m0 -mthumb -Os -flto -ffat-lto-objects -std=c11 -ffreestanding -ffunction-sections -fdata-sections
 	-fno-tree-loop-distribute-patterns -fstack-usage -Wall -Wextra -Werror -Wvla -Isrc -Ifirmware $suites
 	${FW_CFLAGS:-}"
-ldflags="-nostartfiles --specs=nano.specs -Wl,--gc-sections -Lfirmware -T${NRF51_LD:-firmware/nrf51.ld}"
+ld=${NRF51_LD:-firmware/nrf51.ld}
+if [ $unlimited -eq 1 ]; then
+	# the same map with the flash region as large as the part's: only the size changes
+	sed 's/^\(\tFLASH (rx) *: ORIGIN = 0x00000000, LENGTH = \)8K/\1128K/' "$root/$ld" >"$out/nrf51-unlimited.ld"
+	grep -q 'LENGTH = 128K' "$out/nrf51-unlimited.ld" || { echo "image.sh: cannot lift the flash limit of $ld" >&2; exit 1; }
+	ld=$out/nrf51-unlimited.ld
+fi
+ldflags="-nostartfiles --specs=nano.specs -Wl,--gc-sections -Lfirmware -T$ld"
 # One object per source (named after it, with its .su stack frames beside it: firmware/size.sh
 # reads both), then the two links.
 mkdir -p "$out/obj"

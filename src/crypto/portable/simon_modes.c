@@ -16,8 +16,8 @@ size_t ske_ciphertext_len(enum simon_variant v, size_t plaintext_len)
 
 	if (b == 0 || plaintext_len > SIZE_MAX - 2 * b)
 		return 0;
-	/* IV, then the plaintext plus 1..b padding bytes. */
-	return b + (plaintext_len / b + 1) * b;
+	/* IV, then the plaintext plus 1..b padding bytes (b is 8 or 16: no division) */
+	return b + (plaintext_len & ~(b - 1)) + b;
 }
 
 int ske_encrypt(enum simon_variant v, const uint8_t *key, const uint8_t *iv, const uint8_t *in,
