@@ -19,7 +19,9 @@
 #   --cuts LIST            power cuts during a key update: "none", "all" (before and during each of
 #                          its flash operations), or a comma list of b<k> (just before operation k)
 #                          and t<k> (during it: each bit it changes, changed or not, at random);
-#                          "last" is the commit word. Default: b1,b7,blast,t1,tlast
+#                          k "last" is the commit word, "mid" the middle operation (inside the
+#                          case maps of a debiased-128 record). Default: b1,b7,bmid,blast,t1,
+#                          tmid,tlast
 #   --keep DIR             keep the server store, flash files and logs in DIR
 # Exit status: 0 when all N cycles authenticated, the warm reset was refused and every power cut
 # passed; 1 otherwise.
@@ -29,7 +31,7 @@ FW_NAME=qemu-auth.sh
 FW_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$FW_ROOT/firmware/qemu-lib.sh"
 
-device=1 readings=11 cuts=b1,b7,blast,t1,tlast keep= n=
+device=1 readings=11 cuts=b1,b7,bmid,blast,t1,tmid,tlast keep= n=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--model) FW_MODEL=$2; shift ;;
@@ -38,7 +40,7 @@ while [ $# -gt 0 ]; do
 	--readings) readings=$2; shift ;;
 	--cuts) cuts=$2; shift ;;
 	--keep) keep=$2; shift ;;
-	-h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "qemu-auth.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	*) [ -z "$n" ] || { echo "qemu-auth.sh: one N only" >&2; exit 2; }; n=$1 ;;
 	esac
@@ -130,6 +132,7 @@ if [ "$cuts" != none ]; then
 	for c in $(echo "$cuts" | tr ',' ' '); do
 		mode=${c%"${c#?}"} k=${c#?}
 		[ "$k" = last ] && k=$ops
+		[ "$k" = mid ] && k=$(((ops + 1) / 2))
 		case "$mode$k" in
 		[bt][0-9]*) ;;
 		*) fw_die "bad cut '$c' (b<k> or t<k>)" ;;
