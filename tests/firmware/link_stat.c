@@ -15,15 +15,21 @@
  * would have sent as n_D from the same power-ups (16 bytes from each session's TRNG noise, read
  * from its SRAM file). That generator repeats the SRAM's fingerprint; the statistic must find it.
  *
+ * The case maps (debiased suites): public per-device data that stays in the device's flash. Every
+ * 8-byte window of every device's maps is searched for in every RESPONSE: none may be sent.
+ *
  * Usage: firmware_link_stat TRANSCRIPT CONTROL_LIST TRNG_OFFSET
- *   CONTROL_LIST: lines "LABEL SRAM_FILE", one per session
+ *   CONTROL_LIST: lines "LABEL SRAM_FILE FLASH_FILE", one per session (FLASH_FILE: the device's
+ *   flash pages, pufauth mcu run --flash)
  *   TRNG_OFFSET: where the TRNG noise starts in an SRAM file
- * Exit status: 0 every field at chance and the control linked; 1 otherwise; 2 bad input. */
+ * Exit status: 0 every field at chance, no case map sent and the control linked; 1 otherwise;
+ * 2 bad input. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "puf/proto/device_flash.h"
 #include "puf/proto/device_link.h"
 #include "puf/proto/wire.h"
 #include "puf/trng.h"
@@ -34,6 +40,8 @@
 #define ALPHA         1e-4
 #define PERMUTATIONS  99999
 #define CONTROL_BYTES 16
+#define FLASH_PAGE    1024 /* nRF51 NVMC page */
+#define MAP_WINDOW    8
 
 struct session {
 	char label[256];
@@ -260,11 +268,62 @@ static int protocol_fields(void)
 	return failed;
 }
 
+/* Device d's case maps (from its flash file), once per device. */
+static uint8_t device_flash[MAX_SESSIONS][2 * FLASH_PAGE];
+static struct pufproto_device_nv device_nv[MAX_SESSIONS];
+static int device_loaded[MAX_SESSIONS];
+
+static int load_device_flash(int d, const char *path)
+{
+	struct pufproto_flash fl = {.mem = device_flash[d], .page_size = FLASH_PAGE};
+	FILE *f;
+
+	if (device_loaded[d])
+		return 0;
+	f = fopen(path, "rb");
+	if (!f ||
+	    fread(device_flash[d], 1, sizeof(device_flash[d]), f) != sizeof(device_flash[d]) ||
+	    pufproto_flash_read(&fl, &device_nv[d], NULL)) {
+		fprintf(stderr, "link_stat: %s: not a flash file with a state\n", path);
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	device_loaded[d] = 1;
+	return 0;
+}
+
+static int contains(const uint8_t *hay, size_t n, const uint8_t *needle, size_t k)
+{
+	for (size_t i = 0; i + k <= n; i++)
+		if (!memcmp(hay + i, needle, k))
+			return 1;
+	return 0;
+}
+
+/* Windows of any device's case maps found in any RESPONSE (the maps stay in flash). */
+static unsigned long maps_sent(size_t *map_bytes)
+{
+	unsigned long found = 0;
+
+	*map_bytes = 0;
+	for (int d = 0; d < ndevices; d++) {
+		const struct pufproto_device_nv *nv = &device_nv[d];
+		*map_bytes += nv->helper_len;
+		for (size_t i = 0; i < nsessions; i++)
+			for (size_t w = 0; w + MAP_WINDOW <= nv->helper_len; w++)
+				found += contains(sessions[i].msg, sessions[i].len, nv->helper + w,
+				                  MAP_WINDOW);
+	}
+	return found;
+}
+
 /* The plain XOR-of-8 output the report's design would send, from each session's noise. */
 static int control_field(const char *list, long trng_offset, int *linked)
 {
 	static uint8_t sram[16384];
-	char label[256], path[4096];
+	char label[256], path[4096], flash[4096];
 	size_t i = 0;
 	FILE *f = fopen(list, "r");
 
@@ -274,7 +333,7 @@ static int control_field(const char *list, long trng_offset, int *linked)
 	}
 	field.name = "control: plain XOR-of-8";
 	field.len = CONTROL_BYTES;
-	while (fscanf(f, "%255s %4095s", label, path) == 2) {
+	while (fscanf(f, "%255s %4095s %4095s", label, path, flash) == 3) {
 		struct health_config cfg = HEALTH_CONFIG_H025;
 		struct sram_trng t;
 		FILE *s = fopen(path, "rb");
@@ -285,6 +344,10 @@ static int control_field(const char *list, long trng_offset, int *linked)
 		    (size_t)trng_offset >= n) {
 			fprintf(stderr, "link_stat: %s: line %zu does not match session %zu\n",
 			        list, i + 1, i);
+			fclose(f);
+			return -1;
+		}
+		if (load_device_flash(sessions[i].device, flash)) {
 			fclose(f);
 			return -1;
 		}
@@ -331,7 +394,15 @@ int main(int argc, char **argv)
 		return 2;
 	if (!control_linked)
 		printf("linkability: the control was not linked: the test has no power here\n");
-	printf("linkability: %s\n",
-	       !failed && control_linked ? "every field at chance level" : "FAILED");
+	size_t map_bytes;
+	unsigned long sent = maps_sent(&map_bytes);
+	printf("case maps: %zu bytes of %d devices kept in flash; %lu of their %d-byte windows "
+	       "found "
+	       "in the RESPONSEs\n",
+	       map_bytes, ndevices, sent, MAP_WINDOW);
+	failed |= sent != 0;
+	printf("linkability: %s\n", !failed && control_linked
+	                                    ? "every field at chance level, no case map sent"
+	                                    : "FAILED");
 	return !failed && control_linked ? 0 : 1;
 }
