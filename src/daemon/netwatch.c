@@ -99,7 +99,9 @@ enum netwatch_link_change netwatch_parse_link_messages(const void *buf, size_t l
 				*new_ifindex = at.has_new_ifindex ? at.new_ifindex : -1;
 			}
 		} else {
+			/* deleted after (or without) a move: nowhere to follow it */
 			change = NETWATCH_LINK_DELETED;
+			*new_nsid = *new_ifindex = -1;
 		}
 	}
 	return change;

@@ -86,6 +86,9 @@ static void test_moved(void **state)
 	/* A move and then a deletion in the same batch: deleted wins. */
 	add_msg(&b, RTM_DELLINK, 7, 0);
 	assert_int_equal(parse(&b, -1, -1, 7, &mtu, &nn, &ni), NETWATCH_LINK_DELETED);
+	/* ... and no destination is reported for an interface that no longer exists */
+	assert_int_equal(nn, -1);
+	assert_int_equal(ni, -1);
 }
 
 static void test_reply_names_its_namespace(void **state)
