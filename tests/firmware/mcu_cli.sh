@@ -34,8 +34,9 @@ expect 2 "unknown --sim-model" "$P" mcu sram --sim-seed 5 --powerup 1 --bytes 64
 	--sim-model mystery --out "$T/x.bin"
 expect 2 "need --sim-seed" "$P" mcu sram --powerup 1 --bytes 64 --out "$T/x.bin"
 
-# state file -> flash pages -> state
-"$P" enroll --db "$T/s.db" --state "$T/d.state" --sim-seed 9 >/dev/null
+# state file -> flash pages -> state (a report suite: its record has no case maps; the default
+# suite's way into flash, an enrolment from the device's own dump, is tests/firmware/qemu_auth.sh)
+"$P" enroll --db "$T/s.db" --state "$T/d.state" --sim-seed 9 --suite report-128 >/dev/null
 "$P" mcu flash --state "$T/d.state" --out "$T/flash.bin"
 [ "$(wc -c <"$T/flash.bin")" -eq 2048 ] || fail "flash image has the wrong size"
 expect 0 "record 1: suite 1, challenge" "$P" mcu state "$T/flash.bin"
@@ -44,6 +45,12 @@ expect 1 "no valid state" "$P" mcu state "$T/zero.bin"
 head -c 100 /dev/zero >"$T/short.bin"
 expect 2 "not a flash file" "$P" mcu state "$T/short.bin"
 printf 'corrupt' >"$T/bad.state"
+# the default suite enrolled from the simulator's 64 KB SRAM: case maps of 10 challenges, more than
+# a flash page holds; refused with the way out, no file written
+"$P" enroll --db "$T/s.db" --state "$T/big.state" --sim-seed 10 >/dev/null
+expect 1 "does not fit a 1024-byte flash page" "$P" mcu flash --state "$T/big.state" \
+	--out "$T/big.bin"
+[ ! -e "$T/big.bin" ] || fail "a flash file was written for a state that does not fit"
 expect 2 "pufauth mcu flash" "$P" mcu flash --state "$T/bad.state" --out "$T/x.bin"
 
 # run: usage errors, and no emulator
