@@ -28,7 +28,9 @@ static int page_record(const struct pufproto_flash *p, unsigned page, struct puf
 	uint32_t n = get_le32(b + 4);
 	size_t source_len;
 
-	if (n == 0 || n > PUFPROTO_FLASH_MAX_RECORD ||
+	/* n is read from flash: the record and its commit word must lie inside the page */
+	if (n == 0 || n > PUFPROTO_FLASH_MAX_RECORD || p->page_size < HEADER + 4 ||
+	    (n + 3) / 4 * 4 > p->page_size - HEADER - 4 ||
 	    get_le32(b + HEADER + (n + 3) / 4 * 4) != ~get_le32(b))
 		return -1;
 	*seq = get_le32(b);

@@ -32,8 +32,10 @@ struct pufproto_flash {
 	/* page A then page B, as the CPU reads them (erase and write are opaque calls, so reads
 	 * after them see the new contents) */
 	const uint8_t *mem;
-	uint32_t addr;      /* their flash address, for erase and program */
-	uint32_t page_size; /* bytes; a multiple of 4, >= 12 + PUFPROTO_FLASH_MAX_RECORD */
+	uint32_t addr; /* their flash address, for erase and program */
+	/* bytes, a multiple of 4; a record longer than a page allows is never read (a read stays
+	 * within the two pages whatever they hold), nor written */
+	uint32_t page_size;
 	void (*erase)(uint32_t addr);
 	void (*write)(uint32_t addr, uint32_t word);
 };
