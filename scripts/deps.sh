@@ -11,6 +11,8 @@ packages=(
 	libpq-dev postgresql
 	# device-side cross build (firmware/size.sh and its test)
 	gcc-arm-none-eabi libnewlib-arm-none-eabi
+	# the device image run on an emulated nRF51 (firmware/qemu-auth.sh, tests/firmware)
+	qemu-system-arm
 	# real peers and network tools for interop tests, benchmarks and the demo
 	wireguard-go wireguard-tools iproute2 iptables iputils-ping iperf3 procps
 	# analysis and plots

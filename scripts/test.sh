@@ -66,9 +66,9 @@ if [ $asan -eq 1 ]; then
 	echo "== ASan+UBSan build"
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DHWGUARD_SANITIZE=ON >/dev/null
 	cmake --build build-asan -j"$jobs"
-	echo "== tests (ASan+UBSan build; interop runs in the release build)"
+	echo "== tests (ASan+UBSan build; interop, the cross build and the emulated MCU run in the release build)"
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		run_ctest build-asan -LE 'interop|bench' "${filter[@]}"
+		run_ctest build-asan -LE 'interop|bench|qemu|cross' "${filter[@]}"
 fi
 
 if [ $fuzz -eq 1 ]; then
