@@ -18,15 +18,20 @@ function(hwg_unit_test name)
 endfunction()
 
 # hwg_script_test(NAME COMMAND cmd args... [LABELS l] [TIMEOUT s])
-# A shell-driven integration test (network namespaces, emulators, CLI behaviour).
+# A shell-driven integration test (network namespaces, emulators, CLI behaviour). It finds the
+# programs in $HWG_BIN: build/bin, or in a cross build the launchers that run them under qemu-user.
 function(hwg_script_test name)
   cmake_parse_arguments(T "" "TIMEOUT" "COMMAND;LABELS" ${ARGN})
   add_test(NAME ${name} COMMAND ${T_COMMAND})
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 300)
   endif()
+  set(bin ${CMAKE_BINARY_DIR}/bin)
+  if(CMAKE_CROSSCOMPILING AND CMAKE_CROSSCOMPILING_EMULATOR)
+    set(bin ${CMAKE_BINARY_DIR}/emulated) # cmd/CMakeLists.txt makes the launchers
+  endif()
   set_tests_properties(${name} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT}
-    ENVIRONMENT "HWG_BIN=${CMAKE_BINARY_DIR}/bin;HWG_SOURCE=${CMAKE_SOURCE_DIR}")
+    ENVIRONMENT "HWG_BIN=${bin};HWG_SOURCE=${CMAKE_SOURCE_DIR}")
 endfunction()
 
 # hwg_fuzz_target(NAME SOURCES a.c LIBS lib1)
@@ -37,4 +42,26 @@ function(hwg_fuzz_target name)
   target_link_libraries(${name} PRIVATE ${T_LIBS})
   target_link_options(${name} PRIVATE -fsanitize=fuzzer)
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/fuzz)
+endfunction()
+
+# hwg_test_program(VAR TARGET): sets VAR to a path that runs TARGET's executable, for a unit test
+# that starts another program of this build (SE050_EMU_PATH). In a cross build that path is a
+# small script running the program under CMAKE_CROSSCOMPILING_EMULATOR (qemu-user), so the test
+# needs no binfmt_misc.
+function(hwg_test_program var target)
+  if(CMAKE_CROSSCOMPILING AND CMAKE_CROSSCOMPILING_EMULATOR)
+    set(launcher ${CMAKE_BINARY_DIR}/emulated/${target})
+    get_property(generated GLOBAL PROPERTY hwg_launcher_${target})
+    if(NOT generated) # one file(GENERATE) per output, however many tests use it
+      set_property(GLOBAL PROPERTY hwg_launcher_${target} 1)
+      list(JOIN CMAKE_CROSSCOMPILING_EMULATOR "\" \"" emulator)
+      file(GENERATE OUTPUT ${launcher}
+           CONTENT "#!/bin/sh\nexec \"${emulator}\" \"$<TARGET_FILE:${target}>\" \"$@\"\n"
+           FILE_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE
+                            WORLD_READ WORLD_EXECUTE)
+    endif()
+    set(${var} ${launcher} PARENT_SCOPE)
+  else()
+    set(${var} $<TARGET_FILE:${target}> PARENT_SCOPE)
+  endif()
 endfunction()

@@ -531,6 +531,10 @@ static enum plot_result plot(const char *dir, const char *name, const char *titl
 			        strerror(errno));
 			return PLOT_FAILED;
 		}
+	/* 127: the child could not exec gnuplot. glibc reports that as ENOENT above, but not where
+	 * the spawn is emulated as a plain fork (qemu-user). */
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		return PLOT_NO_GNUPLOT;
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 		fprintf(stderr, "pufauth analyze: gnuplot failed on %s\n", script);
 		return PLOT_FAILED;
