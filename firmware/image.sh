@@ -12,8 +12,8 @@ SIZE=${SIZE_ARM:-arm-none-eabi-size}
 check=0
 [ "${1:-}" = --check ] && check=1
 if ! command -v "$CC" >/dev/null 2>&1; then
-	echo "image.sh: $CC not found (Debian: apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)" >&2
-	exit 77
+	echo "image.sh: $CC not found: install the Debian packages gcc-arm-none-eabi and libnewlib-arm-none-eabi (scripts/deps.sh)" >&2
+	exit 1
 fi
 
 sources="firmware/device_image.c

@@ -9,7 +9,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 CC=${CC_ARM:-arm-none-eabi-gcc}
 SIZE=${SIZE_ARM:-arm-none-eabi-size}
 if ! command -v "$CC" >/dev/null 2>&1; then
-	echo "size.sh: $CC not found (Debian: apt-get install gcc-arm-none-eabi)" >&2
+	echo "size.sh: $CC not found: install the Debian packages gcc-arm-none-eabi and libnewlib-arm-none-eabi (scripts/deps.sh)" >&2
 	exit 1
 fi
 

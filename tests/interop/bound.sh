@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 wgt_require hwguard wireguard-go
 bin=$(dirname "$(wgt_impl_path hwguard)")
-[ -x "$bin/se050-emu" ] && [ -x "$bin/hwguard-key" ] || wgt_skip "needs se050-emu and hwguard-key"
+[ -x "$bin/se050-emu" ] && [ -x "$bin/hwguard-key" ] || wgt_fail "se050-emu and hwguard-key are not built next to hwguard ($bin)"
 wgt_init bk
 emu_sock="$WGT_DIR/emu.sock"
 (exec ip netns exec "$(wgt_ns a)" "$bin/se050-emu" --socket "$emu_sock" >"$WGT_DIR/emu.log" 2>&1) &
