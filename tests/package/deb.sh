@@ -158,8 +158,9 @@ wgt_in a ip link show "$ifa" >/dev/null 2>&1 && wgt_fail "an interface came up w
 
 printf 'HWGUARD_KEY=se050:0x10000009\nHWGUARD_SE050_BUS=emu:%s\n' "$emu_sock" >"$envfile"
 unit_start || wgt_fail "hwguard@$ifa did not start"
+# (-ef compares the files themselves: readlink of /proc/PID/exe shows host paths in a chroot)
 pid=$(ip netns pids "$(wgt_ns a)" | while read -r p; do
-	[ "$(readlink "/proc/$p/exe")" = /usr/bin/hwguard ] && echo "$p"
+	[ "/proc/$p/exe" -ef /usr/bin/hwguard ] && echo "$p"
 done | head -n 1)
 [ -n "$pid" ] || wgt_fail "no /usr/bin/hwguard daemon in side a's namespace"
 grep -q "userspace implementation" "$WGT_DIR/a.log" || wgt_fail "wg-quick did not start the userspace daemon"
