@@ -10,6 +10,8 @@ packages=(
 	# build (scripts/test.sh, scripts/demo.sh)
 	build-essential cmake pkg-config git
 	libssl-dev libsqlite3-dev libcmocka-dev
+	# pufauth server store shared by several servers; its tests start a private PostgreSQL server
+	libpq-dev postgresql
 	# libFuzzer and sanitizer builds (clang), formatting check (clang-format)
 	clang libclang-rt-14-dev clang-format
 	# device-side cross build (firmware/image.sh, firmware/size.sh and the firmware_image test)

@@ -13,6 +13,7 @@ int cmd_pubkey(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_delete(int argc, char **argv);
 int cmd_show(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 /* Shared helpers (common.c). */
 #define B64_KEY_LEN 44
@@ -23,7 +24,9 @@ int key_from_base64(uint8_t key[KEY_LEN], const char *s);
 int parse_object_id(const char *s, uint32_t *id);
 /* Opens the chip or prints why not (no chip, wrong bus, chip busy). NULL on failure. */
 struct se050 *open_chip(const char *bus);
-/* Prints "hwguard-key: what: reason" for a negative errno from the se050 layer. */
-void report(const char *what, int err);
+/* Prints "hwguard-key: what: reason" for a negative errno from the se050 layer, with the chip's
+ * status word when the chip refused (se may be NULL). */
+struct se050;
+void report(struct se050 *se, const char *what, int err);
 
 #endif

@@ -76,10 +76,15 @@ int parse_object_id(const char *s, uint32_t *id)
 struct se050 *open_chip(const char *bus)
 {
 	struct se050 *se;
+	struct se050_options opt;
 	const char *why = NULL;
 	if (!bus)
 		bus = se050_default_bus();
-	int r = se050_open(bus, &se, &why);
+	if (se050_options_from_env(&opt, &why) != 0) {
+		fprintf(stderr, "hwguard-key: %s\n", why);
+		return NULL;
+	}
+	int r = se050_open_with(bus, &opt, &se, &why);
 	if (r) {
 		fprintf(stderr, "hwguard-key: cannot use the SE050 on %s: %s\n", bus,
 		        why ? why : strerror(-r));
@@ -88,18 +93,13 @@ struct se050 *open_chip(const char *bus)
 	return se;
 }
 
-void report(const char *what, int err)
+void report(struct se050 *se, const char *what, int err)
 {
-	const char *why;
+	const char *why, *hint = "";
+	char status[32] = "";
 	switch (err) {
-	case -ENOENT:
-		why = "no such object in the SE050";
-		break;
 	case -EEXIST:
 		why = "the object already exists (--force replaces it, destroying the old key)";
-		break;
-	case -EACCES:
-		why = "the object's policy forbids this";
 		break;
 	case -ENODEV:
 		why = "the SE050 stopped answering";
@@ -107,11 +107,16 @@ void report(const char *what, int err)
 	case -EINVAL:
 		why = "the object is not an X25519 key pair";
 		break;
-	case -E2BIG:
-		why = "too many objects";
+	case -ENOSPC:
+		why = se050_strerror(err);
+		hint = "; delete objects it no longer needs (hwguard-key list, hwguard-key delete)";
 		break;
 	default:
-		why = strerror(-err);
+		why = se050_strerror(err);
 	}
-	fprintf(stderr, "hwguard-key: %s: %s\n", what, why);
+	/* An error the chip answered: its status word identifies it in NXP's documentation. */
+	uint16_t sw = se ? se050_last_status(se) : 0;
+	if (sw && (err == -ENOSPC || err == -EREMOTEIO || err == -EPERM || err == -EACCES))
+		snprintf(status, sizeof(status), " (status %04X)", sw);
+	fprintf(stderr, "hwguard-key: %s: %s%s%s\n", what, why, status, hint);
 }

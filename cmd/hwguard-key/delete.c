@@ -40,12 +40,13 @@ int cmd_delete(int argc, char **argv)
 	if (!se)
 		return 1;
 	int r = se050_delete(se, id);
-	se050_close(se);
 	if (r) {
 		char what[64];
 		snprintf(what, sizeof(what), "cannot delete 0x%08X", id);
-		report(what, r);
+		report(se, what, r);
+		se050_close(se);
 		return 1;
 	}
+	se050_close(se);
 	return 0;
 }

@@ -67,13 +67,14 @@ int cmd_genkey(int argc, char **argv)
 	if (!se)
 		return 1;
 	int r = se050_generate_x25519(se, id, force);
-	se050_close(se);
 	if (r) {
 		char what[64];
 		snprintf(what, sizeof(what), "cannot generate a key at 0x%08X", id);
-		report(what, r);
+		report(se, what, r);
+		se050_close(se);
 		return 1;
 	}
+	se050_close(se);
 	se050_handle_encode(id, key);
 	key_to_base64(out, key);
 	printf("%s\n", out);

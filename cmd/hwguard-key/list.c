@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -37,29 +38,36 @@ int cmd_list(int argc, char **argv)
 	size_t n;
 	int r = se050_list(se, ids, LIST_MAX, &n);
 	if (r) {
+		report(se, "cannot list objects", r);
 		se050_close(se);
-		report("cannot list objects", r);
 		return 1;
 	}
 	int status = 0;
 	for (size_t i = 0; i < n; i++) {
 		uint8_t type, curve, pub[KEY_LEN], handle[KEY_LEN];
 		char pub64[B64_KEY_LEN + 1], handle64[B64_KEY_LEN + 1];
-		r = se050_describe(se, ids[i], &type, &curve);
+		/* Most objects on a hwguard chip are its keys: ask for the public key first, and
+		 * describe only what is something else. */
+		r = se050_x25519_public(se, ids[i], pub);
+		if (r == 0) {
+			se050_handle_encode(ids[i], handle);
+			key_to_base64(pub64, pub);
+			key_to_base64(handle64, handle);
+			printf("0x%08X  x25519  public %s  handle %s\n", ids[i], pub64, handle64);
+			continue;
+		}
+		if (r == -EINVAL || r == -EACCES)
+			r = se050_describe(se, ids[i], &type, &curve);
 		if (r) {
-			printf("0x%08X  (unreadable)\n", ids[i]);
+			printf("0x%08X  (unreadable: %s)\n", ids[i], se050_strerror(r));
 			status = 1;
 			continue;
 		}
-		if (type != SE05X_TYPE_EC_KEY_PAIR || curve != SE05X_CURVE_MONT_DH_25519 ||
-		    se050_x25519_public(se, ids[i], pub) != 0) {
+		if (se05x_is_x25519_key_pair(type, curve))
+			printf("0x%08X  x25519  (its policy forbids reading the public key)\n",
+			       ids[i]);
+		else
 			printf("0x%08X  other (type 0x%02X, curve 0x%02X)\n", ids[i], type, curve);
-			continue;
-		}
-		se050_handle_encode(ids[i], handle);
-		key_to_base64(pub64, pub);
-		key_to_base64(handle64, handle);
-		printf("0x%08X  x25519  public %s  handle %s\n", ids[i], pub64, handle64);
 	}
 	se050_close(se);
 	return status;

@@ -17,6 +17,7 @@ static const struct command commands[] = {
         {"list", cmd_list, "list the SE050's objects with public keys and handles"},
         {"delete", cmd_delete, "delete an object from the SE050"},
         {"show", cmd_show, "public key and provider of a running hwguard interface"},
+        {"check", cmd_check, "bring-up check of an SE050: link, applet, memory, one verified ECDH"},
         {NULL, NULL, NULL},
 };
 

@@ -38,6 +38,16 @@ static uint8_t *reading(const struct data *d, size_t dev, size_t k)
 	return d->raw + (dev * d->readings + k) * d->size;
 }
 
+/* Random fill of groups that do not fit their case (statistics only, never keys). */
+static int analyze_fill(struct rng_source *src, uint8_t *out, size_t len)
+{
+	static struct xoshiro x = {{5, 6, 7, 8}};
+	(void)src;
+	for (size_t i = 0; i < len; i++)
+		out[i] = (uint8_t)xoshiro_next(&x);
+	return 0;
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -451,6 +461,112 @@ static void trng_report(const struct data *d)
 
 /* ---- plots ---- */
 
+/* The default suite's front end on this data (docs/puf.md §9.7): the assumptions its bound rests
+ * on, measured. Word polarities of reading 0 of every device, and of the bitwise majority of the
+ * readings for the case maps. */
+static void polarity_report(const struct data *d)
+{
+	size_t words = d->size / 4, groups = d->size / DEBIAS_PP_GROUP_BYTES;
+	int *pol = malloc(d->devices * words * sizeof(int));
+	uint8_t *maj = malloc(d->size), *map = malloc(debias_pp_map_len(groups) + 1);
+	uint8_t *ref = malloc(1);
+	double bias_min = 1, bias_max = 0, ties = 0, neighbours = 0, yield = 0, changed = 0;
+	double inter = 0, bit_err = 0, out_ones = 0, out_bits = 0;
+	size_t pairs = 0, compared = 0;
+
+	printf("\nDefault suite's front end (word polarity: majority of the XOR of halves against "
+	       "0xAAAA; Peres cases from the majority of the readings; docs/puf.md section 9):\n");
+	if (!pol || !maj || !map || !ref || words < 2 || groups == 0) {
+		printf("  not enough data\n");
+		goto out;
+	}
+	for (size_t dev = 0; dev < d->devices; dev++) {
+		size_t ones = 0, decided = 0, same = 0, nb = 0;
+		int *p = pol + dev * words;
+		for (size_t w = 0; w < words; w++) {
+			p[w] = debias_word_polarity(reading(d, dev, 0) + 4 * w);
+			ties += p[w] < 0;
+			if (p[w] >= 0) {
+				ones += (size_t)p[w];
+				decided++;
+			}
+			if (w && p[w] >= 0 && p[w - 1] >= 0) {
+				same += p[w] == p[w - 1];
+				nb++;
+			}
+			if (d->readings > 1) {
+				int q = debias_word_polarity(reading(d, dev, 1) + 4 * w);
+				changed += q != p[w];
+			}
+		}
+		double b = decided ? (double)ones / (double)decided : 0;
+		bias_min = fmin(bias_min, b), bias_max = fmax(bias_max, b);
+		neighbours += nb ? (double)same / (double)nb : 0;
+		/* case maps from the majority of the readings; output of reading 0 and 1 under them
+		 */
+		for (size_t i = 0; i < d->size; i++) {
+			uint8_t v = 0;
+			for (int bit = 0; bit < 8; bit++) {
+				size_t c = 0;
+				for (size_t k = 0; k < d->readings; k++)
+					c += (reading(d, dev, k)[i] >> bit) & 1;
+				v |= (uint8_t)((2 * c > d->readings) << bit);
+			}
+			maj[i] = v;
+		}
+		size_t n = debias_pp_select(maj, groups, map, ref, 0);
+		yield += (double)n;
+		if (n > 0 && d->readings > 1) {
+			uint8_t *o = malloc((n + 7) / 8), *q = malloc((n + 7) / 8);
+			struct rng_source rng = {analyze_fill};
+			if (o && q &&
+			    !debias_pp_extract(reading(d, dev, 0), groups, map, &rng, o, n) &&
+			    !debias_pp_extract(reading(d, dev, 1), groups, map, &rng, q, n)) {
+				for (size_t i = 0; i < n; i++) {
+					int a = (o[i / 8] >> (i % 8)) & 1,
+					    c = (q[i / 8] >> (i % 8)) & 1;
+					bit_err += a != c;
+					out_ones += a;
+				}
+				out_bits += (double)n;
+			}
+			free(o), free(q);
+		}
+	}
+	for (size_t a = 0; a < d->devices; a++)
+		for (size_t b = a + 1; b < d->devices; b++) {
+			size_t diff = 0, both = 0;
+			for (size_t w = 0; w < words; w++) {
+				int x = pol[a * words + w], y = pol[b * words + w];
+				if (x >= 0 && y >= 0) {
+					diff += x != y;
+					both++;
+				}
+			}
+			inter += both ? (double)diff / (double)both : 0;
+			pairs++;
+		}
+	compared = d->devices * words;
+	printf("  polarity ones per board %.3f..%.3f (any bias is removed by the cases; a board "
+	       "far from 0.5 yields fewer bits)\n",
+	       bias_min, bias_max);
+	printf("  polarities differing between devices %.3f (0.5: the lean is per device, the "
+	       "assumption the bound rests on)\n",
+	       pairs ? inter / (double)pairs : 0);
+	printf("  neighbouring words with equal polarity %.3f (0.5: no spatial correlation)\n",
+	       neighbours / (double)d->devices);
+	printf("  tied words %.2g per reading", ties / (double)compared);
+	if (d->readings > 1)
+		printf(", words changed between two readings %.2g", changed / (double)compared);
+	printf("\n  yield %.1f bits per 6,400 raw bytes (debiased-128 needs 567)\n",
+	       yield / (double)d->devices * 6400.0 / (double)d->size);
+	if (out_bits > 0)
+		printf("  output bits: ones %.4f, differing between reading 0 and 1 %.2g\n",
+		       out_ones / out_bits, bit_err / out_bits);
+out:
+	free(pol), free(maj), free(map), free(ref);
+}
+
 /* DIR/NAME.EXT into buf; -1 (with a message) when it does not fit. */
 static int plot_path(char *buf, size_t size, const char *dir, const char *name, const char *ext)
 {
@@ -768,6 +884,7 @@ int cmd_analyze(int argc, char **argv)
 		free(single);
 	}
 
+	polarity_report(&d);
 	trng_report(&d);
 
 	if (plots) {

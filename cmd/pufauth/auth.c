@@ -1,6 +1,8 @@
 /* pufauth auth: one device authenticates to a server: HELLO, CHALLENGE, RESPONSE, CONFIRM. On an
  * accepted CONFIRM the state file is replaced atomically (sk := t5, y := y2); on anything else it
- * is left alone, and the server still knows the old key as "previous". */
+ * is left alone, and the server still knows the old key as "previous". The state file is locked for
+ * the whole run: a second run on it fails at once instead of racing the first. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,18 +18,56 @@
 #include "puf/proto/wire.h"
 #include "pufserver/udp.h"
 
+/* Exit statuses (docs/pufauth-protocol.md [D11]). */
+enum {
+	AUTH_OK = 0, /* authenticated both ways, the new state is saved */
+	AUTH_REJECTED =
+	        1,      /* the server did not recognise the device, or its answer did not verify */
+	AUTH_USAGE = 2, /* bad usage or input: options, an unreadable or corrupt state file */
+	AUTH_NO_ANSWER = 3, /* no usable answer from the server (timeout, unreachable) */
+	AUTH_NOT_SAVED = 4, /* authenticated, but the new state could not be saved */
+	AUTH_BUSY = 5,      /* another run holds the state file */
+};
+
 static void usage(FILE *out)
 {
 	fprintf(out,
 	        "Usage: pufauth auth --state FILE --server HOST:PORT [--timeout MS] [--tries N]\n\n"
-	        "Authenticates the device of FILE (made by 'pufauth enroll') to a server.\n"
-	        "Exit status 0: mutual authentication succeeded and the state file was\n"
-	        "updated; 1: the server did not authenticate the device (or vice versa);\n"
-	        "3: no usable answer from the server; 2: bad usage or input.\n\n"
+	        "Authenticates the device of FILE (made by 'pufauth enroll') to a server. The\n"
+	        "state file is locked while the run lasts.\n\n"
 	        "  --state FILE        device state file\n"
 	        "  --server HOST:PORT  the server\n"
 	        "  --timeout MS        wait per message (default 5000)\n"
-	        "  --tries N           HELLO attempts before giving up (default 3)\n");
+	        "  --tries N           HELLO attempts before giving up (default 3)\n\n"
+	        "Exit status:\n"
+	        "  0  authenticated both ways; the state file holds the new state\n"
+	        "  1  rejected: the server did not recognise the device (or its answer did not\n"
+	        "     verify); the state file is unchanged\n"
+	        "  2  bad usage or input (options, unreadable or corrupt state file, bad address)\n"
+	        "  3  no usable answer from the server; the state file is unchanged\n"
+	        "  4  authenticated, but the new state could not be saved; the old state stays\n"
+	        "     valid (the server accepts it once more as 'previous')\n"
+	        "  5  the state file is in use by another 'pufauth auth'\n");
+}
+
+/* Test hook: with PUFAUTH_TEST_HOLD_LOCK=FILE (or _HOLD_COMMIT), the run creates FILE when it holds
+ * the lock (or has its new state durable in the temporary file, before the rename) and waits until
+ * FILE is removed (at most a minute), so a test can interleave another run or a kill exactly
+ * there. */
+static void hold_if_asked(const char *path)
+{
+	FILE *f;
+
+	if (!path || !*path || !(f = fopen(path, "w")))
+		return;
+	fclose(f);
+	for (int i = 0; i < 6000 && access(path, F_OK) == 0; i++)
+		usleep(10000);
+}
+
+static void hold_commit(void *arg)
+{
+	hold_if_asked(arg);
 }
 
 /* Sends msg and waits for a datagram of type want, skipping others (a late answer to an earlier
@@ -75,7 +115,7 @@ int cmd_auth(int argc, char **argv)
 	uint8_t a[PUFPROTO_MAX_MESSAGE], b[PUFPROTO_MAX_MESSAGE];
 	char err[512];
 	unsigned long timeout = 5000, tries = 3;
-	int c, ret = 2, fd = -1, v;
+	int c, ret = AUTH_USAGE, fd = -1, v, rc;
 	long n, m = 0;
 
 	optind = 1;
@@ -99,17 +139,30 @@ int cmd_auth(int argc, char **argv)
 			return cli_common_option(c, usage);
 		}
 	}
-	if (optind != argc || !state || !server)
+	if (optind != argc)
+		return cli_unexpected_argument("auth", argv[optind], usage);
+	if (!state || !server)
 		return cli_usage_error("auth", "need --state and --server", usage);
-	if (pufproto_file_store_load(&fs, state, &nv, err, sizeof(err)) ||
-	    device_source_parse(fs.source, fs.source_len, &desc, err, sizeof(err))) {
+	memset(&dev, 0, sizeof(dev));
+	memset(&src, 0, sizeof(src));
+	rc = pufproto_file_store_load(&fs, state, &nv, err, sizeof(err));
+	if (rc == 0)
+		rc = device_source_parse(fs.source, fs.source_len, &desc, err, sizeof(err));
+	if (rc) {
 		fprintf(stderr, "pufauth auth: %s\n", err);
-		return 2;
+		pufproto_file_store_close(&fs);
+		secure_wipe(&nv, sizeof(nv));
+		return rc == PUFPROTO_STATE_FILE_BUSY ? AUTH_BUSY : AUTH_USAGE;
 	}
 	if (device_source_open(&src, &desc, err, sizeof(err))) {
 		fprintf(stderr, "pufauth auth: %s\n", err);
-		return 2;
+		pufproto_file_store_close(&fs);
+		secure_wipe(&nv, sizeof(nv));
+		return AUTH_USAGE;
 	}
+	hold_if_asked(getenv("PUFAUTH_TEST_HOLD_LOCK"));
+	fs.before_rename = hold_commit;
+	fs.before_rename_arg = getenv("PUFAUTH_TEST_HOLD_COMMIT");
 	pufproto_suite_get(nv.suite, &suite);
 	cfg.challenge_space = device_source_challenges(&src, &suite);
 	cfg.reference_readings = desc.kind == DEVICE_SOURCE_SIM ? 5 : 1;
@@ -128,14 +181,14 @@ int cmd_auth(int argc, char **argv)
 		            err, sizeof(err));
 	if (m <= 0) {
 		fprintf(stderr, "pufauth auth: %s: %s\n", server, m == 0 ? "no answer" : err);
-		ret = 3;
+		ret = AUTH_NO_ANSWER;
 		goto out;
 	}
 	n = pufproto_device_begin(&dev, &cfg, b, (size_t)m, &device_os_rng, device_source_puf(&src),
 	                          a, sizeof(a));
 	if (n < 0) {
 		fprintf(stderr, "pufauth auth: %s\n", pufproto_device_strerror((int)n));
-		ret = 1;
+		ret = AUTH_REJECTED;
 		goto out;
 	}
 	m = request(fd, a, (size_t)n, PUFPROTO_MSG_CONFIRM, b, sizeof(b), (int)timeout, err,
@@ -145,7 +198,7 @@ int cmd_auth(int argc, char **argv)
 		        "pufauth auth: %s: %s; the device keeps its state (the server still "
 		        "accepts it as 'previous')\n",
 		        server, m == 0 ? "no confirmation" : err);
-		ret = 3;
+		ret = AUTH_NO_ANSWER;
 		goto out;
 	}
 	v = pufproto_device_finish(&dev, b, (size_t)m);
@@ -159,28 +212,29 @@ int cmd_auth(int argc, char **argv)
 	if (v < 0) {
 		fprintf(stderr, "pufauth auth: bad confirmation: %s\n",
 		        pufproto_device_strerror(v));
-		ret = 1;
+		ret = AUTH_REJECTED;
 		goto out;
 	}
 	if (v != PUFPROTO_DEVICE_ACCEPT) {
 		fprintf(stderr, "pufauth auth: authentication failed (the server did not recognise "
 		                "this device, or its answer did not verify)\n");
-		ret = 1;
+		ret = AUTH_REJECTED;
 		goto out;
 	}
 	if (pufproto_device_commit(&dev, &fs.base)) {
 		fprintf(stderr,
-		        "pufauth auth: authenticated, but %s could not be updated; the old state "
-		        "stays valid\n",
-		        state);
-		ret = 1;
+		        "pufauth auth: authenticated, but %s could not be updated (%s); the old "
+		        "state stays valid\n",
+		        state, strerror(errno));
+		ret = AUTH_NOT_SAVED;
 		goto out;
 	}
 	printf("authenticated\n");
-	ret = 0;
+	ret = AUTH_OK;
 out:
 	if (fd >= 0)
 		close(fd);
+	pufproto_file_store_close(&fs);
 	device_source_close(&src);
 	pufproto_device_abort(&dev);
 	secure_wipe(&dev, sizeof(dev));

@@ -1,11 +1,15 @@
-/* pufauth bench: authentication time against a store of N devices, end to end through the UDP
- * server (HELLO .. CONFIRM, search on all cores, SQLite commit, device verification).
+/* pufauth bench: authentications against a store of N devices, end to end through the UDP server
+ * (HELLO .. CONFIRM, batched search on all cores, durable commit, device verification), from C
+ * clients at once.
  *
- * A fresh temporary store is filled quickly: R devices are real simulated PUFs (enrolled as
- * `pufauth enroll` does); the other N - R rows hold random keys and references, which is what any
- * enrolled device looks like to a server that does not hold its PUF (docs/pufauth-protocol.md §8).
- * K authentications of randomly chosen real devices are timed; a false accept (the server matching
- * another row) is counted from the server's side. The last line is `median_ms X`. */
+ * A fresh store is filled quickly: R devices are real simulated PUFs (enrolled as `pufauth enroll`
+ * does); the other N - R rows hold random keys and references, which is what any enrolled device
+ * looks like to a server that does not hold its PUF (docs/pufauth-protocol.md [D8]). By default
+ * every device also has a live "previous" entry, as in a fleet where every device has
+ * authenticated before (the steady state: the scan covers 2N entries). K authentications of
+ * randomly chosen real devices are timed; each client owns its own devices, since one device runs
+ * one authentication at a time. A false accept (the server matching another row) is counted from
+ * the server's side. The last line is `median_ms X`. */
 #include <getopt.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -24,9 +28,12 @@
 #include "puf/xoshiro.h"
 #include "pufserver/search.h"
 #include "pufserver/service.h"
+#include "pufserver/simon_batch.h"
 #include "pufserver/udp.h"
 
-#define BENCH_SRAM 65536
+#define BENCH_SRAM  65536
+#define MAX_CLIENTS 64
+#define MAX_SERVERS 8
 
 struct bench_device {
 	struct sram_sim sim;
@@ -34,8 +41,47 @@ struct bench_device {
 	int64_t id;
 };
 
+/* One client: a thread with its own socket and its own devices (r % clients == its index), plus
+ * one never-enrolled impostor. */
+struct bench;
+
+struct client {
+	struct bench *bench;
+	pthread_t tid;
+	int index;
+	long auths;
+	struct xoshiro x;
+	/* what the server's observer reports for this client's RESPONSE in flight */
+	uint8_t session[PUFPROTO_SESSION_LEN];
+	int waiting, seen;
+	int64_t matched_id;
+	uint64_t scan_ns, scan_cpu_ns;
+	size_t batch;
+	/* results */
+	double *ms;
+	long done, ok, failures, timeouts, impostor_runs, impostor_accepts, false_accepts;
+	double search_ns, search_cpu_ns, batch_sum, class_ns[3];
+	long class_n[3];
+	char err[256];
+};
+
+struct bench {
+	long devices, real, impostor_pct;
+	int clients;
+	struct bench_device *devs; /* real devices, then one impostor per client */
+	struct pufproto_device_config cfg;
+	int servers;
+	char addr[MAX_SERVERS][64]; /* client c talks to server c % servers */
+	pthread_mutex_t lock;       /* the clients' in-flight sessions */
+	struct client client[MAX_CLIENTS];
+};
+
+/* One server: its own store connection, snapshot, socket and threads, as a `pufauth serve`. */
 struct server_thread {
+	struct pufstore *st;
 	struct pufservice *svc;
+	int ready, started;
+	pthread_t tid;
 	int fd;
 	volatile sig_atomic_t stop;
 	int rc;
@@ -52,17 +98,27 @@ static void *serve_thread(void *arg)
 static void usage(FILE *out)
 {
 	fprintf(out,
-	        "Usage: pufauth bench [--devices N] [--auths K] [--real R] [--security 128|64]\n"
-	        "                     [--threads T] [--impostors P] [--previous]\n"
-	        "                     [--db PATH]\n\n"
-	        "Times K end-to-end authentications (UDP, all cores, SQLite commit) against a\n"
-	        "fresh store of N devices, R of them simulated PUFs (default min(N, 100)).\n"
-	        "Prints statistics; the last line is 'median_ms X'.\n\n"
-	        "  --devices N   enrolled devices (default 1000)\n"
-	        "  --auths K     timed authentications (default 100)\n"
-	        "  --impostors P percent of runs by a never-enrolled simulated device\n"
-	        "  --previous    give every device a live 'previous' entry (steady state)\n"
-	        "  --db PATH     keep the store at PATH (default: a temporary directory)\n");
+	        "Usage: pufauth bench [--devices N] [--auths K] [--concurrency C] [--real R]\n"
+	        "                     [--security 128|64] [--threads T] [--impostors P]\n"
+	        "                     [--fresh] [--simd KERNEL] [--db STORE] [--servers S]\n\n"
+	        "Times K end-to-end authentications (UDP, batched search on all cores, durable\n"
+	        "commit) against a fresh store of N devices, R of them simulated PUFs (default\n"
+	        "min(N, 100)), from C clients at once. By default every device also has a\n"
+	        "'previous' entry (the steady state of a fleet: the search covers 2N entries).\n"
+	        "Prints statistics; auths_per_s is the throughput over the run's wall time; the\n"
+	        "last line is 'median_ms X'.\n\n"
+	        "  --devices N      enrolled devices (default 1000)\n"
+	        "  --auths K        timed authentications (default 100)\n"
+	        "  --concurrency C  clients authenticating at the same time (default 1)\n"
+	        "  --impostors P    percent of runs by a never-enrolled simulated device\n"
+	        "  --fresh          no 'previous' entries (a fleet that never authenticated)\n"
+	        "  --previous       the default, accepted for older scripts\n"
+	        "  --simd KERNEL    quick-stage kernel: auto, avx512, avx2, vec128, scalar\n"
+	        "  --db STORE       fill this new store (an SQLite path or a postgresql:// URI)\n"
+	        "                   instead of a temporary SQLite file\n"
+	        "  --servers S      S servers on the one store, each with its own connection,\n"
+	        "                   snapshot and socket (T threads each); client c uses server\n"
+	        "                   c mod S\n");
 }
 
 /* The counts of the options, kept as long like the arithmetic that uses them. */
@@ -99,68 +155,313 @@ static int mem_commit(struct pufproto_nv_store *st, const struct pufproto_device
 	return 0;
 }
 
+static struct pufproto_nv_store mem_nvs = {mem_commit};
+
+/* The server's observer: hands the outcome of a RESPONSE to the client that sent it. Runs before
+ * the reply is sent, so the client finds it when the CONFIRM arrives. */
+static void observe(void *arg, const uint8_t *session, int64_t matched_id, size_t full_runs,
+                    uint64_t scan_ns, uint64_t scan_cpu_ns, size_t batch)
+{
+	struct bench *b = arg;
+
+	(void)full_runs;
+	pthread_mutex_lock(&b->lock);
+	for (int c = 0; c < b->clients; c++) {
+		struct client *cl = &b->client[c];
+
+		if (cl->waiting && !memcmp(cl->session, session, PUFPROTO_SESSION_LEN)) {
+			cl->seen = 1;
+			cl->matched_id = matched_id;
+			cl->scan_ns = scan_ns;
+			cl->scan_cpu_ns = scan_cpu_ns;
+			cl->batch = batch;
+		}
+	}
+	pthread_mutex_unlock(&b->lock);
+}
+
+/* One authentication of device d by client cl. Returns 0, or -1 on a timeout. */
+static int one_auth(struct bench *b, struct client *cl, int fd, long r, int impostor)
+{
+	struct pufproto_device *d = &b->devs[r].dev;
+	struct pufproto_challenge ch;
+	uint8_t x[PUFPROTO_MAX_MESSAGE], y[PUFPROTO_MAX_MESSAGE];
+	double start = now_ms();
+	long n, m;
+	int v, cls;
+
+	n = pufproto_device_hello(d, x, sizeof(x));
+	m = pufudp_exchange(fd, x, (size_t)n, y, sizeof(y), 10000, cl->err, sizeof(cl->err));
+	if (m <= 0 || pufproto_parse_challenge(y, (size_t)m, &ch))
+		return -1;
+	n = pufproto_device_begin(d, &b->cfg, y, (size_t)m, &device_os_rng, &b->devs[r].sim.base, x,
+	                          sizeof(x));
+	if (n < 0)
+		return -1;
+	pthread_mutex_lock(&b->lock);
+	memcpy(cl->session, ch.session, sizeof(cl->session));
+	cl->waiting = 1;
+	cl->seen = 0;
+	pthread_mutex_unlock(&b->lock);
+	m = pufudp_exchange(fd, x, (size_t)n, y, sizeof(y), 10000, cl->err, sizeof(cl->err));
+	pthread_mutex_lock(&b->lock);
+	cl->waiting = 0;
+	pthread_mutex_unlock(&b->lock);
+	if (m <= 0) {
+		pufproto_device_abort(d);
+		return -1;
+	}
+	v = pufproto_device_finish(d, y, (size_t)m);
+	if (impostor) {
+		/* neither side may accept a device that was never enrolled */
+		if (v == PUFPROTO_DEVICE_ACCEPT || (cl->seen && cl->matched_id != 0))
+			cl->impostor_accepts++;
+		pufproto_device_abort(d);
+	} else if (v == PUFPROTO_DEVICE_ACCEPT && pufproto_device_commit(d, &mem_nvs) == 0) {
+		cl->ok++;
+	} else {
+		cl->failures++;
+	}
+	/* the server's view: a match must be this device's row */
+	if (!impostor && cl->seen && cl->matched_id != 0 && cl->matched_id != b->devs[r].id)
+		cl->false_accepts++;
+	cl->ms[cl->done] = now_ms() - start;
+	cl->search_ns += (double)cl->scan_ns;
+	cl->search_cpu_ns += (double)cl->scan_cpu_ns;
+	cl->batch_sum += (double)cl->batch;
+	cls = impostor ? 2 : (b->devs[r].id <= (b->devices + 1) / 2 ? 0 : 1);
+	cl->class_ns[cls] += (double)cl->scan_ns;
+	cl->class_n[cls]++;
+	cl->done++;
+	return 0;
+}
+
+static void *client_thread(void *arg)
+{
+	struct client *cl = arg;
+	struct bench *b = cl->bench;
+	long mine = (b->real - cl->index + b->clients - 1) / b->clients;
+	int fd = pufudp_connect(b->addr[cl->index % b->servers], cl->err, sizeof(cl->err));
+
+	if (fd < 0) {
+		cl->timeouts = cl->auths;
+		return NULL;
+	}
+	for (long k = 0; k < cl->auths; k++) {
+		long r = cl->index + b->clients * (long)(xoshiro_next(&cl->x) % (uint64_t)mine);
+		int impostor = (long)(xoshiro_next(&cl->x) % 100) < b->impostor_pct;
+
+		if (impostor) {
+			r = b->real + cl->index;
+			cl->impostor_runs++;
+		}
+		if (one_auth(b, cl, fd, r, impostor))
+			cl->timeouts++;
+	}
+	close(fd);
+	return NULL;
+}
+
+/* A real device at store row id: a simulated PUF enrolled as `pufauth enroll` does. */
+static int make_real(struct bench *b, long r, uint64_t seed, const struct pufproto_suite *suite,
+                     uint8_t *key, uint8_t *ref)
+{
+	struct pufproto_device_nv nv;
+
+	sram_sim_init(&b->devs[r].sim, &SRAM_SIM_PROTOTYPE, seed, BENCH_SRAM);
+	nv.suite = suite->id;
+	random_bytes(nv.sk, sizeof(nv.sk));
+	random_bytes(&nv.challenge, sizeof(nv.challenge));
+	nv.challenge %= b->cfg.challenge_space;
+	if (pufproto_read_reference(&b->devs[r].sim.base, suite, nv.challenge, 11, ref))
+		return -1;
+	memcpy(key, nv.sk, PUFPROTO_KEY_LEN);
+	return pufproto_device_init(&b->devs[r].dev, &nv);
+}
+
+static void random_fill(struct xoshiro *x, uint8_t *p, size_t n)
+{
+	for (size_t j = 0; j < n; j += 8) {
+		uint64_t v = xoshiro_next(x);
+
+		memcpy(p + j, &v, n - j < 8 ? n - j : 8);
+	}
+}
+
+/* Enrols the N rows; the real devices sit at random positions among them. */
+static int fill(struct bench *b, struct pufstore *st, const struct pufproto_suite *suite,
+                struct xoshiro *x)
+{
+	long *slot_of = malloc((size_t)b->real * sizeof(*slot_of));
+	int ret = -1;
+
+	if (!slot_of)
+		return -1;
+	for (long r = 0; r < b->real; r++)
+		slot_of[r] = (long)((uint64_t)r * (uint64_t)b->devices / (uint64_t)b->real) +
+		             (long)(xoshiro_next(x) % (uint64_t)(b->devices / b->real));
+	if (pufstore_begin(st))
+		goto out;
+	for (long i = 0, r = 0; i < b->devices; i++) {
+		uint8_t key[PUFPROTO_KEY_LEN], ref[PUFPROTO_MAX_RESPONSE];
+		char name[32];
+		int64_t id;
+
+		snprintf(name, sizeof(name), "bench-%ld", i);
+		if (r < b->real && slot_of[r] == i) {
+			if (make_real(b, r, (uint64_t)i + 1, suite, key, ref))
+				goto out;
+		} else {
+			random_fill(x, key, sizeof(key));
+			random_fill(x, ref, sizeof(ref));
+		}
+		if (pufstore_enroll(st, name, suite->id, key, ref, suite->response_len, &id))
+			goto out;
+		if (r < b->real && slot_of[r] == i)
+			b->devs[r++].id = id;
+	}
+	ret = pufstore_commit(st);
+out:
+	free(slot_of);
+	return ret;
+}
+
+static void report(struct bench *b, long auths, int with_previous, unsigned threads, int security,
+                   double fill_s, double wall_ms, const struct server_thread *srv)
+{
+	unsigned long long scans = 0;
+	size_t largest = 0;
+	long done = 0, ok = 0, failures = 0, timeouts = 0, imp_runs = 0, imp_acc = 0, fa = 0;
+	double search_ns = 0, search_cpu_ns = 0, batch_sum = 0, total = 0, class_ns[3] = {0, 0, 0};
+	double *ms;
+	long class_n[3] = {0, 0, 0};
+
+	ms = calloc((size_t)auths + 1, sizeof(*ms));
+	for (int c = 0; c < b->clients; c++) {
+		struct client *cl = &b->client[c];
+
+		memcpy(ms + done, cl->ms, (size_t)cl->done * sizeof(*ms));
+		done += cl->done;
+		ok += cl->ok;
+		failures += cl->failures;
+		timeouts += cl->timeouts;
+		imp_runs += cl->impostor_runs;
+		imp_acc += cl->impostor_accepts;
+		fa += cl->false_accepts;
+		search_ns += cl->search_ns;
+		search_cpu_ns += cl->search_cpu_ns;
+		batch_sum += cl->batch_sum;
+		for (int k = 0; k < 3; k++) {
+			class_ns[k] += cl->class_ns[k];
+			class_n[k] += cl->class_n[k];
+		}
+	}
+	for (long i = 0; i < done; i++)
+		total += ms[i];
+	qsort(ms, (size_t)done, sizeof(*ms), cmp_double);
+	printf("devices %ld\nreal_devices %ld\nsecurity %d\nsearch_threads %u\n", b->devices,
+	       b->real, security, threads ? threads : pufsearch_default_threads());
+	printf("concurrency %d\nprevious_entries %s\nquick_stage %s\n", b->clients,
+	       with_previous ? "yes" : "no", simon_batch_name(simon_batch_current()));
+	printf("fill_s %.2f\n", fill_s);
+	printf("auths %ld\naccepted %ld\nrejected %ld\ntimeouts %ld\n", auths - imp_runs, ok,
+	       failures, timeouts);
+	printf("impostor_runs %ld\nimpostor_accepts %ld\n", imp_runs, imp_acc);
+	printf("false_accepts %ld\n", fa + imp_acc);
+	for (int i = 0; i < b->servers; i++) {
+		scans += srv[i].svc->stats.scans;
+		if (srv[i].svc->stats.largest_batch > largest)
+			largest = srv[i].svc->stats.largest_batch;
+	}
+	printf("servers %d\nscans %llu\nlargest_batch %zu\n", b->servers, scans, largest);
+	if (done > 0) {
+		static const char *const what[] = {"match_first_half", "match_second_half",
+		                                   "no_match"};
+
+		printf("search_ms_mean %.3f\n", search_ns / 1e6 / (double)done);
+		/* CPU time of a scan, all threads: what a quiet machine's wall time would be times
+		 * the number of threads; it hardly moves with the load of a shared machine */
+		printf("search_cpu_ms_mean %.3f\n", search_cpu_ns / 1e6 / (double)done);
+		printf("requests_per_scan_mean %.2f\n", batch_sum / (double)done);
+		for (int k = 0; k < 3; k++)
+			if (class_n[k])
+				printf("search_ms_%s %.3f (%ld runs)\n", what[k],
+				       class_ns[k] / 1e6 / (double)class_n[k], class_n[k]);
+		printf("mean_ms %.3f\np90_ms %.3f\nmax_ms %.3f\n", total / (double)done,
+		       ms[(size_t)(done * 9 / 10)], ms[done - 1]);
+		printf("wall_s %.3f\nauths_per_s %.1f\n", wall_ms / 1e3,
+		       1e3 * (double)done / wall_ms);
+		printf("median_ms %.3f\n", ms[done / 2]);
+	} else {
+		printf("median_ms nan\n");
+	}
+	free(ms);
+}
+
 int cmd_bench(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	        {"devices", required_argument, NULL, 'n'},
 	        {"auths", required_argument, NULL, 'k'},
+	        {"concurrency", required_argument, NULL, 'c'},
 	        {"real", required_argument, NULL, 'r'},
 	        {"security", required_argument, NULL, 'b'},
 	        {"threads", required_argument, NULL, 't'},
 	        {"db", required_argument, NULL, 'd'},
 	        {"impostors", required_argument, NULL, 'i'},
 	        {"previous", no_argument, NULL, 'p'},
+	        {"fresh", no_argument, NULL, 'f'},
+	        {"simd", required_argument, NULL, 's'},
+	        {"servers", required_argument, NULL, 'S'},
 	        {"help", no_argument, NULL, 'h'},
 	        {"version", no_argument, NULL, 'V'},
 	        {NULL, 0, NULL, 0},
 	};
-	long devices = 1000, auths = 100, real = -1, threads = 0, impostor_pct = 0;
-	long impostor_runs = 0, impostor_accepts = 0;
-	int with_previous = 0;
-	int security = 128, c, ret = 1;
-	const char *keep = NULL;
-	char dir[256] = "", db[512], err[512], addr[64];
+	long auths = 100, threads = 0, clients = 1, servers = 1;
+	int with_previous = 1, security = 128, c, ret = 1;
+	const char *keep = NULL, *simd = "auto";
+	char dir[256] = "", db[512], err[512];
 	struct pufproto_suite suite;
-	struct pufproto_device_config cfg;
-	struct pufproto_nv_store nvs = {mem_commit};
-	struct bench_device *devs = NULL;
-	struct pufservice *svc = NULL;
+	struct bench *b = NULL;
 	struct pufstore *st = NULL;
-	struct server_thread srv = {0};
-	pthread_t tid;
-	int started = 0, svc_ready = 0, fd = -1;
-	double *ms = NULL, t0, fill_s, total = 0;
-	long ok = 0, false_accepts = 0, failures = 0, timeouts = 0;
-	uint64_t search_ns = 0;
-	/* search time by outcome and by the matched row's place in the table: the privacy claim is
-	 * that neither changes it (beyond the commit, which is outside the search) */
-	double class_ns[3] = {0, 0, 0};
-	long class_n[3] = {0, 0, 0};
+	struct server_thread srv[MAX_SERVERS];
+	int clients_started = 0, oom;
+	double t0, fill_s, wall;
 	struct xoshiro x;
-	long *slot_of = NULL;
 
+	b = calloc(1, sizeof(*b));
+	if (!b) {
+		fprintf(stderr, "pufauth bench: out of memory\n");
+		return 1;
+	}
+	b->devices = 1000;
+	b->real = -1;
+	pthread_mutex_init(&b->lock, NULL);
+	memset(srv, 0, sizeof(srv));
+	for (int i = 0; i < MAX_SERVERS; i++)
+		srv[i].fd = -1;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		int bad = 0;
+
 		switch (c) {
 		case 'n':
-			if (parse_count("--devices", optarg, 1, 100000000, &devices))
-				return 2;
+			bad = parse_count("--devices", optarg, 1, 100000000, &b->devices);
 			break;
 		case 'k':
-			if (parse_count("--auths", optarg, 1, 100000000, &auths))
-				return 2;
+			bad = parse_count("--auths", optarg, 1, 100000000, &auths);
+			break;
+		case 'c':
+			bad = parse_count("--concurrency", optarg, 1, MAX_CLIENTS, &clients);
 			break;
 		case 'r':
-			if (parse_count("--real", optarg, 1, 100000, &real))
-				return 2;
+			bad = parse_count("--real", optarg, 1, 100000, &b->real);
 			break;
 		case 'b':
-			if (cli_parse_security("bench", optarg, &security))
-				return 2;
+			bad = cli_parse_security("bench", optarg, &security);
 			break;
 		case 't':
-			if (parse_count("--threads", optarg, 0, 64, &threads))
-				return 2;
+			bad = parse_count("--threads", optarg, 0, 64, &threads);
 			break;
 		case 'd':
 			keep = optarg;
@@ -168,21 +469,52 @@ int cmd_bench(int argc, char **argv)
 		case 'p':
 			with_previous = 1;
 			break;
+		case 'f':
+			with_previous = 0;
+			break;
+		case 's':
+			simd = optarg;
+			break;
+		case 'S':
+			bad = parse_count("--servers", optarg, 1, MAX_SERVERS, &servers);
+			break;
 		case 'i':
-			if (parse_count("--impostors", optarg, 0, 100, &impostor_pct))
-				return 2;
+			bad = parse_count("--impostors", optarg, 0, 100, &b->impostor_pct);
 			break;
 		default:
-			return cli_common_option(c, usage);
+			ret = cli_common_option(c, usage);
+			goto out;
+		}
+		if (bad) {
+			ret = 2;
+			goto out;
 		}
 	}
-	if (real < 0)
-		real = devices < 100 ? devices : 100;
-	if (optind != argc || real > devices)
-		return cli_usage_error("bench", "bad arguments", usage);
+	b->clients = (int)clients;
+	b->servers = (int)servers;
+	if (b->real < 0)
+		b->real = b->devices < 100 ? b->devices : 100;
+	if (optind != argc) {
+		ret = cli_unexpected_argument("bench", argv[optind], usage);
+		goto out;
+	}
+	if (b->real > b->devices || b->real < b->clients) {
+		snprintf(err, sizeof(err),
+		         "need --concurrency (%d) <= --real (%ld) <= --devices (%ld): each client "
+		         "authenticates its own simulated devices",
+		         b->clients, b->real, b->devices);
+		ret = cli_usage_error("bench", err, usage);
+		goto out;
+	}
+	if (simon_batch_use(simd)) {
+		fprintf(stderr, "pufauth bench: --simd %s: unknown, or this CPU cannot run it\n",
+		        simd);
+		ret = 2;
+		goto out;
+	}
 	pufproto_suite_get(security == 128 ? PUFPROTO_SUITE_128 : PUFPROTO_SUITE_64, &suite);
-	cfg.challenge_space = BENCH_SRAM / (2 * (uint32_t)suite.read_len);
-	cfg.reference_readings = 5;
+	b->cfg.challenge_space = BENCH_SRAM / (2 * (uint32_t)suite.read_len);
+	b->cfg.reference_readings = 5;
 
 	if (keep) {
 		snprintf(db, sizeof(db), "%s", keep);
@@ -192,237 +524,149 @@ int cmd_bench(int argc, char **argv)
 		snprintf(dir, sizeof(dir), "%s/pufauth-bench-XXXXXX", tmp ? tmp : "/tmp");
 		if (!mkdtemp(dir)) {
 			perror("pufauth bench: mkdtemp");
-			return 1;
+			goto out;
 		}
 		snprintf(db, sizeof(db), "%s/store.db", dir);
 	}
-	/* devs[real] is the impostor: a simulated PUF whose state looks enrolled but is not */
-	devs = calloc((size_t)real + 1, sizeof(*devs));
-	slot_of = malloc((size_t)real * sizeof(*slot_of));
-	ms = calloc((size_t)auths, sizeof(*ms));
-	svc = malloc(sizeof(*svc));
-	if (!devs || !slot_of || !ms || !svc) {
+	b->devs = calloc((size_t)(b->real + b->clients), sizeof(*b->devs));
+	oom = !b->devs;
+	for (int i = 0; i < b->servers; i++) {
+		srv[i].svc = malloc(sizeof(*srv[i].svc));
+		oom |= !srv[i].svc;
+	}
+	for (int i = 0; i < b->clients; i++) {
+		long share = auths / b->clients + (i < auths % b->clients);
+
+		b->client[i].bench = b;
+		b->client[i].index = i;
+		b->client[i].auths = share;
+		b->client[i].ms = calloc((size_t)share + 1, sizeof(double));
+		xoshiro_seed(&b->client[i].x, (uint64_t)time(NULL) * 7919 + (uint64_t)i);
+		oom |= !b->client[i].ms;
+	}
+	if (oom) {
 		fprintf(stderr, "pufauth bench: out of memory\n");
 		goto out;
 	}
 	st = cli_open_store("bench", db, 1);
 	if (!st)
 		goto out;
-
-	/* the real devices sit at random positions among the N rows */
-	xoshiro_seed(&x, (uint64_t)time(NULL));
-	for (long r = 0; r < real; r++)
-		slot_of[r] = (long)((uint64_t)r * (uint64_t)devices / (uint64_t)real) +
-		             (long)(xoshiro_next(&x) % (uint64_t)(devices / real));
-	t0 = now_ms();
-	if (pufstore_begin(st))
-		goto store_error;
-	for (long i = 0, r = 0; i < devices; i++) {
-		uint8_t key[PUFPROTO_KEY_LEN], ref[PUFPROTO_MAX_RESPONSE];
-		char name[32];
-		int64_t id;
-
-		snprintf(name, sizeof(name), "bench-%ld", i);
-		if (r < real && slot_of[r] == i) {
-			struct pufproto_device_nv nv;
-
-			sram_sim_init(&devs[r].sim, &SRAM_SIM_PROTOTYPE, (uint64_t)i + 1,
-			              BENCH_SRAM);
-			nv.suite = suite.id;
-			random_bytes(nv.sk, sizeof(nv.sk));
-			random_bytes(&nv.challenge, sizeof(nv.challenge));
-			nv.challenge %= cfg.challenge_space;
-			if (pufproto_read_reference(&devs[r].sim.base, &suite, nv.challenge, 11,
-			                            ref))
-				goto out;
-			memcpy(key, nv.sk, sizeof(key));
-			pufproto_device_init(&devs[r].dev, &nv);
-			if (pufstore_enroll(st, name, suite.id, key, ref, suite.response_len, &id))
-				goto store_error;
-			devs[r++].id = id;
-		} else {
-			for (size_t j = 0; j < sizeof(key); j += 8) {
-				uint64_t v = xoshiro_next(&x);
-
-				memcpy(key + j, &v, 8);
-			}
-			for (size_t j = 0; j < sizeof(ref); j += 8) {
-				uint64_t v = xoshiro_next(&x);
-
-				memcpy(ref + j, &v, 8);
-			}
-			if (pufstore_enroll(st, name, suite.id, key, ref, suite.response_len, &id))
-				goto store_error;
-		}
+	if (pufstore_count(st) != 0) {
+		fprintf(stderr, "pufauth bench: %s: the store must be new (empty)\n",
+		        pufstore_where(st));
+		goto out;
 	}
-	if (pufstore_commit(st))
-		goto store_error;
-	{
+	xoshiro_seed(&x, (uint64_t)time(NULL));
+	t0 = now_ms();
+	if (fill(b, st, &suite, &x)) {
+		fprintf(stderr, "pufauth bench: %s: %s\n", pufstore_where(st), pufstore_error(st));
+		goto out;
+	}
+	for (int i = 0; i < b->clients; i++) {
+		/* the impostors: simulated PUFs whose state looks enrolled but is not */
 		struct pufproto_device_nv nv;
+		long r = b->real + i;
 
-		sram_sim_init(&devs[real].sim, &SRAM_SIM_PROTOTYPE, (uint64_t)devices + 7,
+		sram_sim_init(&b->devs[r].sim, &SRAM_SIM_PROTOTYPE, (uint64_t)(b->devices + 7 + i),
 		              BENCH_SRAM);
 		nv.suite = suite.id;
 		random_bytes(nv.sk, sizeof(nv.sk));
 		nv.challenge = 0;
-		pufproto_device_init(&devs[real].dev, &nv);
-		devs[real].id = -1;
+		pufproto_device_init(&b->devs[r].dev, &nv);
+		b->devs[r].id = -1;
 	}
-	if (pufservice_init(svc, st, (unsigned)threads, err, sizeof(err))) {
-		fprintf(stderr, "pufauth bench: %s\n", err);
-		goto out;
-	}
-	svc_ready = 1;
-	if (with_previous) {
-		/* the steady state: every device has authenticated before, so each row has a live
-		 * previous entry and the scan covers two entries per device (random keys here: they
-		 * cost the same to reject) */
-		for (size_t e = 1; e < pufsnap_entries(&svc->snap); e += 2) {
-			for (size_t j = 0; j < PUFPROTO_KEY_LEN; j += 8) {
-				uint64_t v = xoshiro_next(&x);
+	for (int i = 0; i < b->servers; i++) {
+		struct server_thread *v = &srv[i];
 
-				memcpy(svc->snap.keys + e * PUFPROTO_KEY_LEN + j, &v, 8);
+		/* server 0 uses the connection that filled the store; the others their own */
+		v->st = i == 0 ? st : cli_open_store("bench", db, 0);
+		if (!v->st)
+			goto out;
+		if (pufservice_init(v->svc, v->st, (unsigned)threads, err, sizeof(err))) {
+			fprintf(stderr, "pufauth bench: %s\n", err);
+			goto out;
+		}
+		v->ready = 1;
+		v->svc->on_result = observe;
+		v->svc->on_result_arg = b;
+		if (with_previous) {
+			/* the steady state: every device has authenticated before, so each row has
+			 * a live previous entry and the scan covers two entries per device (random
+			 * keys here: they cost the same to reject) */
+			for (size_t e = 1; e < pufsnap_entries(&v->svc->snap); e += 2) {
+				random_fill(&x, v->svc->snap.keys + e * PUFPROTO_KEY_LEN,
+				            PUFPROTO_KEY_LEN);
+				v->svc->snap.live[e] = 1;
 			}
-			svc->snap.live[e] = 1;
 		}
 	}
 	fill_s = (now_ms() - t0) / 1e3;
 
-	srv.svc = svc;
-	srv.fd = pufudp_listen("127.0.0.1:0", err, sizeof(err));
-	if (srv.fd < 0) {
-		fprintf(stderr, "pufauth bench: %s\n", err);
-		goto out;
-	}
-	if (pthread_create(&tid, NULL, serve_thread, &srv)) {
-		fprintf(stderr, "pufauth bench: cannot start the server thread\n");
-		goto out;
-	}
-	started = 1;
-	snprintf(addr, sizeof(addr), "127.0.0.1:%u", pufudp_local_port(srv.fd));
-	fd = pufudp_connect(addr, err, sizeof(err));
-	if (fd < 0) {
-		fprintf(stderr, "pufauth bench: %s\n", err);
-		goto out;
-	}
-
-	for (long k = 0; k < auths; k++) {
-		long r = (long)(xoshiro_next(&x) % (uint64_t)real);
-		int impostor = (long)(xoshiro_next(&x) % 100) < impostor_pct;
-		struct pufproto_device *d;
-		uint8_t a[PUFPROTO_MAX_MESSAGE], b[PUFPROTO_MAX_MESSAGE];
-		double start = now_ms();
-		long n, m;
-		int v;
-
-		if (impostor) {
-			r = real;
-			impostor_runs++;
-		}
-		d = &devs[r].dev;
-
-		n = pufproto_device_hello(d, a, sizeof(a));
-		m = pufudp_exchange(fd, a, (size_t)n, b, sizeof(b), 10000, err, sizeof(err));
-		if (m <= 0) {
-			timeouts++;
-			continue;
-		}
-		n = pufproto_device_begin(d, &cfg, b, (size_t)m, &device_os_rng, &devs[r].sim.base,
-		                          a, sizeof(a));
-		if (n < 0) {
-			fprintf(stderr, "pufauth bench: %s\n", pufproto_device_strerror((int)n));
+	for (int i = 0; i < b->servers; i++) {
+		srv[i].fd = pufudp_listen("127.0.0.1:0", err, sizeof(err));
+		if (srv[i].fd < 0) {
+			fprintf(stderr, "pufauth bench: %s\n", err);
 			goto out;
 		}
-		m = pufudp_exchange(fd, a, (size_t)n, b, sizeof(b), 10000, err, sizeof(err));
-		if (m <= 0) {
-			timeouts++;
-			pufproto_device_abort(d);
-			continue;
+		if (pthread_create(&srv[i].tid, NULL, serve_thread, &srv[i])) {
+			fprintf(stderr, "pufauth bench: cannot start the server thread\n");
+			goto out;
 		}
-		v = pufproto_device_finish(d, b, (size_t)m);
-		if (impostor) {
-			/* neither side may accept a device that was never enrolled */
-			if (v == PUFPROTO_DEVICE_ACCEPT || svc->stats.last_match_id != 0)
-				impostor_accepts++;
-			pufproto_device_abort(d);
-		} else if (v == PUFPROTO_DEVICE_ACCEPT && pufproto_device_commit(d, &nvs) == 0) {
-			ok++;
-		} else {
-			failures++;
-		}
-		ms[k - timeouts] = now_ms() - start;
-		total += ms[k - timeouts];
-		search_ns += svc->stats.last_search_ns;
-		{
-			int cls = impostor ? 2 : (devs[r].id <= (devices + 1) / 2 ? 0 : 1);
-
-			class_ns[cls] += (double)svc->stats.last_search_ns;
-			class_n[cls]++;
-		}
-		/* the server's view: a match must be this device's row */
-		if (!impostor && svc->stats.last_match_id != 0 &&
-		    svc->stats.last_match_id != devs[r].id)
-			false_accepts++;
+		srv[i].started = 1;
+		snprintf(b->addr[i], sizeof(b->addr[i]), "127.0.0.1:%u",
+		         pufudp_local_port(srv[i].fd));
 	}
-	{
-		long done = auths - timeouts;
-
-		qsort(ms, (size_t)done, sizeof(*ms), cmp_double);
-		printf("devices %ld\nreal_devices %ld\nsecurity %d\nsearch_threads %u\n", devices,
-		       real, security, threads ? (unsigned)threads : pufsearch_default_threads());
-		printf("fill_s %.2f\n", fill_s);
-		printf("auths %ld\naccepted %ld\nrejected %ld\ntimeouts %ld\n",
-		       auths - impostor_runs, ok, failures, timeouts);
-		printf("impostor_runs %ld\nimpostor_accepts %ld\n", impostor_runs,
-		       impostor_accepts);
-		printf("false_accepts %ld\n", false_accepts + impostor_accepts);
-		if (done > 0) {
-			printf("search_ms_mean %.3f\n", (double)search_ns / 1e6 / (double)done);
-			for (int cls = 0; cls < 3; cls++) {
-				static const char *const what[] = {"match_first_half",
-				                                   "match_second_half", "no_match"};
-
-				if (class_n[cls])
-					printf("search_ms_%s %.3f (%ld runs)\n", what[cls],
-					       class_ns[cls] / 1e6 / (double)class_n[cls],
-					       class_n[cls]);
-			}
-			printf("mean_ms %.3f\np90_ms %.3f\nmax_ms %.3f\nauths_per_s %.1f\n",
-			       total / (double)done, ms[(size_t)(done * 9 / 10)], ms[done - 1],
-			       1e3 * (double)done / total);
-			printf("median_ms %.3f\n", ms[done / 2]);
-		} else {
-			printf("median_ms nan\n");
-		}
-		ret = false_accepts == 0 && impostor_accepts == 0 && timeouts == 0 ? 0 : 1;
+	t0 = now_ms();
+	for (; clients_started < b->clients; clients_started++)
+		if (pthread_create(&b->client[clients_started].tid, NULL, client_thread,
+		                   &b->client[clients_started]))
+			break;
+	for (int i = 0; i < clients_started; i++)
+		pthread_join(b->client[i].tid, NULL);
+	wall = now_ms() - t0;
+	if (clients_started < b->clients) {
+		fprintf(stderr, "pufauth bench: cannot start the client threads\n");
+		goto out;
 	}
-	goto out;
-store_error:
-	fprintf(stderr, "pufauth bench: %s: %s\n", db, pufstore_error(st));
+	report(b, auths, with_previous, (unsigned)threads, security, fill_s, wall, srv);
+	ret = 0;
+	for (int i = 0; i < b->clients; i++) {
+		if (b->client[i].false_accepts || b->client[i].impostor_accepts ||
+		    b->client[i].timeouts)
+			ret = 1;
+		if (b->client[i].timeouts && b->client[i].err[0])
+			fprintf(stderr, "pufauth bench: client %d: %s\n", i, b->client[i].err);
+	}
 out:
-	if (started) {
-		srv.stop = 1;
-		pthread_join(tid, NULL);
+	for (int i = 0; i < MAX_SERVERS; i++) {
+		if (srv[i].started) {
+			srv[i].stop = 1;
+			pthread_join(srv[i].tid, NULL);
+		}
+		if (srv[i].fd >= 0)
+			close(srv[i].fd);
+		if (srv[i].ready)
+			pufservice_free(srv[i].svc);
+		free(srv[i].svc);
+		if (i > 0)
+			pufstore_close(srv[i].st);
 	}
-	if (srv.fd > 0)
-		close(srv.fd);
-	if (fd >= 0)
-		close(fd);
-	if (svc_ready)
-		pufservice_free(svc);
-	free(svc);
 	pufstore_close(st);
-	free(devs);
-	free(slot_of);
-	free(ms);
+	if (b) {
+		for (int i = 0; i < MAX_CLIENTS; i++)
+			free(b->client[i].ms);
+		free(b->devs);
+		pthread_mutex_destroy(&b->lock);
+		free(b);
+	}
 	if (dir[0]) {
+		static const char *const files[] = {"store.db-wal", "store.db-shm", "store.db"};
 		char path[600];
 
-		snprintf(path, sizeof(path), "%s/store.db-wal", dir);
-		unlink(path);
-		snprintf(path, sizeof(path), "%s/store.db-shm", dir);
-		unlink(path);
-		unlink(db);
+		for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+			snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+			unlink(path);
+		}
 		rmdir(dir);
 	}
 	return ret;

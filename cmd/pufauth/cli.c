@@ -29,6 +29,14 @@ int cli_usage_error(const char *cmd, const char *msg, void (*usage)(FILE *out))
 	return 2;
 }
 
+int cli_unexpected_argument(const char *cmd, const char *arg, void (*usage)(FILE *out))
+{
+	char msg[320];
+
+	snprintf(msg, sizeof(msg), "unexpected argument '%s'", arg);
+	return cli_usage_error(cmd, msg, usage);
+}
+
 /* A whole decimal integer, optionally with a leading '+'. Returns 0 with *out set, or -1. */
 static int parse_decimal(const char *text, unsigned long *out)
 {

@@ -15,6 +15,10 @@ int cli_common_option(int c, void (*usage)(FILE *out));
 /* Prints "pufauth CMD: MSG" and the usage on stderr; returns the exit status 2 of bad usage. */
 int cli_usage_error(const char *cmd, const char *msg, void (*usage)(FILE *out));
 
+/* For arguments left after the options: prints "pufauth CMD: unexpected argument 'ARG'" and the
+ * usage on stderr; returns 2. */
+int cli_unexpected_argument(const char *cmd, const char *arg, void (*usage)(FILE *out));
+
 /* Parses text as a decimal integer in min..max: the whole of it, nothing before or after the
  * digits, no sign but '+'. Returns 0 with *out set, or -1 after printing
  * "pufauth CMD: OPT must be MIN..MAX (got 'TEXT')". opt is the option as written ("--tries"). */
@@ -24,8 +28,14 @@ int cli_parse_uint(const char *cmd, const char *opt, const char *text, unsigned 
 /* --security: 128 or 64 bits. Returns 0 with *bits set, or -1 after printing why. */
 int cli_parse_security(const char *cmd, const char *text, int *bits);
 
-/* Opens the server store at db (create: also creates it). Returns it, or NULL after printing
- * "pufauth CMD: why". */
+/* Opens the server store at db, a file path (SQLite) or a postgresql:// URI (create: also creates
+ * it). Returns it, or NULL after printing "pufauth CMD: why". */
 struct pufstore *cli_open_store(const char *cmd, const char *db, int create);
+
+/* The --db option's help line, the same for every subcommand. */
+#define CLI_DB_HELP                                                                                \
+	"  --db STORE          server store: an SQLite file (created mode 0600 by enroll), or\n"   \
+	"                      a PostgreSQL database: postgresql://[USER@]HOST[:PORT]/DB or\n"     \
+	"                      postgresql:///DB?host=/socket/dir (libpq's URI syntax)\n"
 
 #endif

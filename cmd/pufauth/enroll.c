@@ -1,6 +1,7 @@
 /* pufauth enroll: the trusted enrolment of one device. The server side picks sk and the challenge
  * y1, the device answers z1 = f(x, y1) as the majority of several readings; the server row
- * (sk, z1) goes to the SQLite store and the device state (sk, y1, which PUF) to the state file. */
+ * (sk, z1) goes to the SQLite store and the device state (sk, y1, which PUF, and for the default
+ * debiased suite the public case maps of its challenges) to the state file. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -15,6 +16,7 @@
 #include "commands.h"
 #include "crypto/portable/secure.h"
 #include "crypto/random.h"
+#include "puf/debias_enroll.h"
 #include "puf/proto/device.h"
 #include "puf/proto/device_source.h"
 #include "puf/proto/state_file.h"
@@ -25,31 +27,41 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-	        "Usage: pufauth enroll --db PATH --state FILE (--sim-seed S | --dump FILE)\n"
-	        "                      [--security 128|64] [--name NAME] [--sim-model "
-	        "prototype|mcu]\n"
-	        "                      [--force]\n\n"
-	        "Enrols a device: writes its state file (key and challenge; no secret derivable\n"
-	        "without the PUF) and the server's row (key and reference response) in the "
-	        "store.\n\n"
-	        "  --db PATH          server store (SQLite; created if missing)\n"
+	        "Usage: pufauth enroll --db STORE --state FILE (--sim-seed S | --dump FILE)\n"
+	        "                      [--suite NAME | --security 128|64] [--name NAME]\n"
+	        "                      [--sim-model prototype|mcu] [--force]\n\n"
+	        "Enrols a device: writes its state file (key, challenge and public helper data;\n"
+	        "no secret derivable without the PUF) and the server's row (key and reference\n"
+	        "response) in the store.\n\n"
+	        "  --db STORE         server store: an SQLite file (created mode 0600 if\n"
+	        "                     missing) or a postgresql:// URI (tables created if missing)\n"
 	        "  --state FILE       device state file to create\n"
 	        "  --sim-seed S       the device is the simulated SRAM PUF with this seed\n"
 	        "  --dump FILE        the device is a recorded SRAM power-up dump (one chip)\n"
-	        "  --security BITS    128 (SIMON-128/128, default) or 64 (SIMON-64/128)\n"
+	        "  --suite NAME       debiased-128 (default): SIMON-128/128, debiased response,\n"
+	        "                     >= 144 bits of min-entropy left in the key by the helper\n"
+	        "                     data (docs/puf.md section 9); 6,400 SRAM bytes per "
+	        "challenge\n"
+	        "                     report-128, report-64: the report's parameters, for\n"
+	        "                     comparison only: their helper data LEAKS the key (it fixes\n"
+	        "                     the response up to 2^16 guesses, docs/puf.md section 6)\n"
+	        "  --security BITS    128: the default suite; 64: report-64\n"
 	        "  --name NAME        device name in the store (default: the state file's name)\n"
 	        "  --sim-model MODEL  simulator calibration (default prototype: 10 %% noise)\n"
 	        "  --force            overwrite an existing state file\n");
 }
 
+/* Decimal, or hexadecimal with 0x; nothing else, and nothing beyond 2^64 - 1 (strtoull would
+ * saturate it silently). */
 static int parse_u64(const char *s, uint64_t *v)
 {
 	char *end;
 
-	if (!*s || *s == '-')
+	if (!*s || *s == '-' || *s == '+' || *s == ' ')
 		return -1;
+	errno = 0;
 	*v = strtoull(s, &end, 0);
-	return *end ? -1 : 0;
+	return *end || errno == ERANGE ? -1 : 0;
 }
 
 int cmd_enroll(int argc, char **argv)
@@ -60,6 +72,7 @@ int cmd_enroll(int argc, char **argv)
 	        {"sim-seed", required_argument, NULL, 'S'},
 	        {"dump", required_argument, NULL, 'D'},
 	        {"security", required_argument, NULL, 'b'},
+	        {"suite", required_argument, NULL, 'u'},
 	        {"name", required_argument, NULL, 'n'},
 	        {"sim-model", required_argument, NULL, 'm'},
 	        {"force", no_argument, NULL, 'f'},
@@ -75,13 +88,18 @@ int cmd_enroll(int argc, char **argv)
 	struct pufproto_file_store fs;
 	struct pufstore *st = NULL;
 	uint8_t blob[PUFPROTO_STATE_MAX_SOURCE], ref[PUFPROTO_MAX_RESPONSE];
+	uint8_t maps[PUFPROTO_STATE_MAX_HELPER],
+	        refs[PUFPROTO_STATE_MAX_MAPS * PUFPROTO_MAX_RESPONSE];
 	char err[512], namebuf[PUFSTORE_NAME_MAX + 1], resolved[PATH_MAX];
-	int security = 128, force = 0, have_source = 0, c, ret = 1;
+	int security = 0, force = 0, have_source = 0, c, ret = 1;
+	uint8_t suite_id = 0;
 	uint32_t challenges;
 	int64_t id;
 	long blob_len;
 
 	memset(&desc, 0, sizeof(desc));
+	memset(&fs, 0, sizeof(fs));
+	fs.lock_fd = -1;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -95,7 +113,8 @@ int cmd_enroll(int argc, char **argv)
 			desc.kind = DEVICE_SOURCE_SIM;
 			if (parse_u64(optarg, &desc.seed)) {
 				fprintf(stderr,
-				        "pufauth enroll: --sim-seed: '%s' is not a number\n",
+				        "pufauth enroll: --sim-seed: '%s' is not a number in "
+				        "0..18446744073709551615\n",
 				        optarg);
 				return 2;
 			}
@@ -116,6 +135,16 @@ int cmd_enroll(int argc, char **argv)
 			if (cli_parse_security("enroll", optarg, &security))
 				return 2;
 			break;
+		case 'u':
+			suite_id = pufproto_suite_by_name(optarg);
+			if (!suite_id) {
+				fprintf(stderr,
+				        "pufauth enroll: unknown --suite '%s' (debiased-128, "
+				        "report-128, report-64)\n",
+				        optarg);
+				return 2;
+			}
+			break;
 		case 'n':
 			name = optarg;
 			break;
@@ -129,7 +158,9 @@ int cmd_enroll(int argc, char **argv)
 			return cli_common_option(c, usage);
 		}
 	}
-	if (optind != argc || !db || !state || have_source != 1)
+	if (optind != argc)
+		return cli_unexpected_argument("enroll", argv[optind], usage);
+	if (!db || !state || have_source != 1)
 		return cli_usage_error("enroll", "need --db, --state and one of --sim-seed/--dump",
 		                       usage);
 	if (desc.kind == DEVICE_SOURCE_SIM) {
@@ -147,15 +178,28 @@ int cmd_enroll(int argc, char **argv)
 		snprintf(namebuf, sizeof(namebuf), "%s", basename(err));
 		name = namebuf;
 	}
-	pufproto_suite_get(security == 128 ? PUFPROTO_SUITE_128 : PUFPROTO_SUITE_64, &suite);
+	if (suite_id && security) {
+		fprintf(stderr, "pufauth enroll: give --suite or --security, not both\n");
+		return 2;
+	}
+	if (!suite_id)
+		suite_id = security == 64 ? PUFPROTO_SUITE_64 : PUFPROTO_SUITE_DEFAULT;
+	pufproto_suite_get(suite_id, &suite);
+	if (pufproto_suite_leaks(suite.id))
+		fprintf(stderr,
+		        "pufauth enroll: warning: suite %s is report-compatible and leaks: its "
+		        "helper "
+		        "data determines the key up to 2^16 guesses, so whoever reads the device's "
+		        "memory and records one run recovers it (docs/puf.md section 6)\n",
+		        pufproto_suite_name(suite.id));
 	if (device_source_open(&src, &desc, err, sizeof(err))) {
 		fprintf(stderr, "pufauth enroll: %s\n", err);
 		return 1;
 	}
 	challenges = device_source_challenges(&src, &suite);
 	if (challenges == 0) {
-		fprintf(stderr, "pufauth enroll: the PUF is too small for a %d-bit response\n",
-		        (int)suite.response_len * 8);
+		fprintf(stderr, "pufauth enroll: the PUF is too small for suite %s\n",
+		        pufproto_suite_name(suite.id));
 		goto out;
 	}
 	blob_len = device_source_encode(&desc, blob, sizeof(blob));
@@ -164,14 +208,39 @@ int cmd_enroll(int argc, char **argv)
 		goto out;
 	}
 
+	memset(&nv, 0, sizeof(nv));
+	if (suite.map_len) {
+		/* the device's public case maps, one per challenge, from the majority of several
+		 * readings; a challenge whose map yields too few bits ends the challenge space */
+		long n = debias_pp_enroll_blocks(device_source_puf(&src), suite.pp_groups,
+		                                 challenges, ENROLL_READINGS, suite.pp_bits, maps,
+		                                 refs);
+		if (n < 0) {
+			fprintf(stderr, "pufauth enroll: reading the PUF failed\n");
+			goto out;
+		}
+		if (n == 0) {
+			fprintf(stderr,
+			        "pufauth enroll: the PUF yields fewer than %zu debiased bits in "
+			        "%zu bytes (its words' polarities are too biased or too often "
+			        "tied): suite %s cannot use it; 'pufauth analyze' shows why\n",
+			        suite.pp_bits, suite.raw_block_len, pufproto_suite_name(suite.id));
+			goto out;
+		}
+		challenges = (uint32_t)n;
+		nv.helper = maps;
+		nv.helper_len = challenges * suite.map_len;
+	}
 	/* the server's choices: sk and y1 */
 	nv.suite = suite.id;
 	random_bytes(nv.sk, sizeof(nv.sk));
 	random_bytes(&nv.challenge, sizeof(nv.challenge));
 	nv.challenge %= challenges;
 	/* the device's answer: z1 */
-	if (pufproto_read_reference(device_source_puf(&src), &suite, nv.challenge, ENROLL_READINGS,
-	                            ref)) {
+	if (suite.map_len) {
+		memcpy(ref, refs + (size_t)nv.challenge * suite.response_len, suite.response_len);
+	} else if (pufproto_read_reference(device_source_puf(&src), &suite, nv.challenge,
+	                                   ENROLL_READINGS, ref)) {
 		fprintf(stderr, "pufauth enroll: reading the PUF failed\n");
 		goto out;
 	}
@@ -181,27 +250,30 @@ int cmd_enroll(int argc, char **argv)
 	/* The row is committed only once the state file is durable: a failure leaves neither. */
 	if (pufstore_begin(st) ||
 	    pufstore_enroll(st, name, suite.id, nv.sk, ref, suite.response_len, &id)) {
-		fprintf(stderr, "pufauth enroll: %s: %s\n", db, pufstore_error(st));
+		fprintf(stderr, "pufauth enroll: %s: %s\n", pufstore_where(st), pufstore_error(st));
 		goto out;
 	}
 	if (pufproto_file_store_create(&fs, state, &nv, blob, (size_t)blob_len, force, err,
 	                               sizeof(err))) {
 		fprintf(stderr, "pufauth enroll: %s\n", err);
+		pufstore_rollback(st);
 		goto out;
 	}
 	if (pufstore_commit(st)) {
-		fprintf(stderr, "pufauth enroll: %s: %s\n", db, pufstore_error(st));
+		fprintf(stderr, "pufauth enroll: %s: %s\n", pufstore_where(st), pufstore_error(st));
 		unlink(state);
 		goto out;
 	}
-	printf("enrolled '%s' (id %" PRId64 ", %d-bit security) -> %s\n", name, id, security,
-	       state);
+	printf("enrolled '%s' (id %" PRId64 ", suite %s, %d-bit security) -> %s\n", name, id,
+	       pufproto_suite_name(suite.id), suite.security_bits, state);
 	ret = 0;
 out:
+	pufproto_file_store_close(&fs);
 	pufstore_close(st);
 	device_source_close(&src);
 	secure_wipe(&nv, sizeof(nv));
 	secure_wipe(ref, sizeof(ref));
+	secure_wipe(refs, sizeof(refs));
 	secure_wipe(&fs, sizeof(fs));
 	return ret;
 }

@@ -7,13 +7,14 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "puf/proto/suite.h"
 #include "pufserver/store.h"
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: pufauth list --db PATH\n\n"
+	fprintf(out, "Usage: pufauth list --db STORE\n\n"
 	             "Lists enrolled devices: id, name, security level, state, number of\n"
-	             "authentications, last authentication (UTC).\n");
+	             "authentications, last authentication (UTC).\n\n" CLI_DB_HELP);
 }
 
 static void fmt_time(int64_t t, char *buf, size_t len)
@@ -30,14 +31,12 @@ static void fmt_time(int64_t t, char *buf, size_t len)
 static int print_device(void *arg, const struct pufstore_device *d)
 {
 	char last[32];
+	const char *suite = pufproto_suite_name(d->suite);
 
 	(void)arg;
 	fmt_time(d->last_auth_at, last, sizeof(last));
-	printf("%-6" PRId64 " %-24s %-4s %-8s %8" PRId64 "  %s\n", d->id, d->name,
-	       d->suite == PUFPROTO_SUITE_128  ? "128"
-	       : d->suite == PUFPROTO_SUITE_64 ? "64"
-	                                       : "?",
-	       d->revoked ? "revoked" : "active", d->auth_count, last);
+	printf("%-6" PRId64 " %-24s %-14s %-8s %8" PRId64 "  %s\n", d->id, d->name,
+	       suite ? suite : "unknown", d->revoked ? "revoked" : "active", d->auth_count, last);
 	return 0;
 }
 
@@ -63,12 +62,14 @@ int cmd_list(int argc, char **argv)
 			return cli_common_option(c, usage);
 		}
 	}
-	if (optind != argc || !db)
+	if (optind != argc)
+		return cli_unexpected_argument("list", argv[optind], usage);
+	if (!db)
 		return cli_usage_error("list", "need --db", usage);
 	st = cli_open_store("list", db, 0);
 	if (!st)
 		return 1;
-	printf("%-6s %-24s %-4s %-8s %8s  %s\n", "ID", "NAME", "BITS", "STATE", "AUTHS", "LAST");
+	printf("%-6s %-24s %-14s %-8s %8s  %s\n", "ID", "NAME", "SUITE", "STATE", "AUTHS", "LAST");
 	ret = pufstore_foreach(st, print_device, NULL);
 	if (ret)
 		fprintf(stderr, "pufauth list: %s\n", pufstore_error(st));

@@ -13,7 +13,7 @@ struct command {
 
 static const struct command commands[] = {
         {"enroll", cmd_enroll, "enrol a device: write its state file and the server's row"},
-        {"serve", cmd_serve, "run the authentication server over UDP on an SQLite store"},
+        {"serve", cmd_serve, "run the authentication server over UDP (SQLite or PostgreSQL store)"},
         {"auth", cmd_auth, "authenticate a device against a server"},
         {"list", cmd_list, "list enrolled devices"},
         {"revoke", cmd_revoke, "revoke an enrolled device"},

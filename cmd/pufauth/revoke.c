@@ -10,8 +10,9 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: pufauth revoke --db PATH NAME|#ID\n\n"
-	             "Revokes an enrolled device, by name or by id ('#12').\n");
+	fprintf(out, "Usage: pufauth revoke --db STORE NAME|#ID\n\n"
+	             "Revokes an enrolled device, by name or by id ('#12'). Running servers stop\n"
+	             "accepting it before their next search.\n\n" CLI_DB_HELP);
 }
 
 int cmd_revoke(int argc, char **argv)
@@ -36,7 +37,9 @@ int cmd_revoke(int argc, char **argv)
 			return cli_common_option(c, usage);
 		}
 	}
-	if (optind != argc - 1 || !db)
+	if (optind + 1 < argc)
+		return cli_unexpected_argument("revoke", argv[optind + 1], usage);
+	if (!db || optind == argc)
 		return cli_usage_error("revoke", "need --db and one device name", usage);
 	st = cli_open_store("revoke", db, 0);
 	if (!st)
@@ -45,7 +48,8 @@ int cmd_revoke(int argc, char **argv)
 	if (rc < 0)
 		fprintf(stderr, "pufauth revoke: %s\n", pufstore_error(st));
 	else if (rc == 0)
-		fprintf(stderr, "pufauth revoke: no active device '%s' in %s\n", argv[optind], db);
+		fprintf(stderr, "pufauth revoke: no active device '%s' in %s\n", argv[optind],
+		        pufstore_where(st));
 	else
 		printf("revoked '%s'\n", argv[optind]);
 	pufstore_close(st);

@@ -8,17 +8,54 @@
 #include "se050/se050.h"
 
 #define EMU_CURVE_NIST_P256 0x03
+/* GetFreeMemory reports a 16-bit figure; the SE050 saturates it. */
+#define EMU_FREE_MEMORY_MAX 0x7FFF
+#define EMU_TRANSIENT_FREE  0x0800
 
 void emu_applet_init(struct emu_applet *a, struct emu_store *store)
 {
 	memset(a, 0, sizeof(*a));
 	a->store = store;
 	a->config = EMU_APPLET_CONFIG;
+	a->max_objects = EMU_MAX_OBJECTS;
+	emu_applet_set_version(a, 3, 1);
+}
+
+int emu_applet_set_version(struct emu_applet *a, unsigned major, unsigned minor)
+{
+	if (major > 255 || minor > 255)
+		return -1;
+	a->version[0] = (uint8_t)major;
+	a->version[1] = (uint8_t)minor;
+	a->version[2] = 0;
+	return 0;
 }
 
 void emu_applet_reset(struct emu_applet *a)
 {
 	a->selected = false;
+}
+
+static bool applet_7x(const struct emu_applet *a)
+{
+	return a->version[0] == 7;
+}
+
+uint8_t emu_applet_type(const struct emu_applet *a, const struct emu_object *o)
+{
+	if (!applet_7x(a) || o->type != SE05X_TYPE_EC_KEY_PAIR)
+		return o->type;
+	/* se05x_enums.h: key pairs 0x21 + 4 x (curve - 1) for the Weierstrass curves, then
+	 * ED25519 0x65, MONT_DH_25519 0x69, MONT_DH_448 0x71. */
+	if (o->curve >= 0x01 && o->curve <= 0x11)
+		return (uint8_t)(0x21 + 4 * (o->curve - 1));
+	if (o->curve == 0x40)
+		return 0x65;
+	if (o->curve == SE05X_CURVE_MONT_DH_25519)
+		return SE05X_TYPE_EC_KEY_PAIR_X25519;
+	if (o->curve == 0x43)
+		return 0x71;
+	return o->type;
 }
 
 static size_t sw(uint8_t *rsp, size_t n, uint16_t status)
@@ -38,7 +75,8 @@ static size_t tlv(uint8_t *rsp, size_t n, uint8_t tag, const uint8_t *val, size_
 		rsp[n++] = 0x81;
 	}
 	rsp[n++] = (uint8_t)len;
-	memcpy(rsp + n, val, len);
+	if (len)
+		memcpy(rsp + n, val, len);
 	return n + len;
 }
 
@@ -72,13 +110,25 @@ static const struct se05x_tlv *arg(const struct args *a, uint8_t tag, size_t len
 	return NULL;
 }
 
-static size_t cmd_generate(struct emu_applet *a, const struct args *args, uint8_t *rsp)
+/* Persists a change; a store that cannot be written is the chip's memory failure. */
+static uint16_t commit(struct emu_applet *a)
+{
+	return emu_store_save(a->store) == 0 ? SE05X_SW_OK : SE05X_SW_MEMORY_FAILURE;
+}
+
+/* WriteECKey: generates a key pair (no key values) or imports one (TAG_3 private, TAG_4 public,
+ * both big-endian). */
+static size_t cmd_write_ec_key(struct emu_applet *a, const struct args *args, uint8_t *rsp)
 {
 	const struct se05x_tlv *id_t = arg(args, SE05X_TAG_1, 4);
 	const struct se05x_tlv *curve_t = arg(args, SE05X_TAG_2, 1);
 	const struct se05x_tlv *policy_t = arg(args, SE05X_TAG_POLICY, 0);
-	if (!id_t || arg(args, SE05X_TAG_3, 0) || arg(args, SE05X_TAG_4, 0))
-		return sw(rsp, 0, SE05X_SW_WRONG_DATA); /* key import is not emulated */
+	const struct se05x_tlv *priv_t = arg(args, SE05X_TAG_3, 0);
+	const struct se05x_tlv *pub_t = arg(args, SE05X_TAG_4, 0);
+	if (!id_t || (pub_t && !priv_t))
+		return sw(rsp, 0, SE05X_SW_WRONG_DATA);
+	if (priv_t && (priv_t->len != 32 || (pub_t && pub_t->len != 32)))
+		return sw(rsp, 0, SE05X_SW_WRONG_DATA);
 	uint32_t id = get32(id_t->val);
 	bool has_policy = false;
 	uint32_t rules = 0;
@@ -96,33 +146,84 @@ static size_t cmd_generate(struct emu_applet *a, const struct args *args, uint8_
 		}
 		has_policy = true;
 	}
-	struct emu_object *o = emu_store_find(a->store, id);
-	if (o) {
-		/* Regenerating in place destroys the old key: the object's policy must allow it. */
-		if (!allowed(o, SE05X_POLICY_ALLOW_GEN))
-			return sw(rsp, 0, SE05X_SW_NOT_ALLOWED);
-		if (o->curve != SE05X_CURVE_MONT_DH_25519)
-			return sw(rsp, 0, SE05X_SW_CONDITIONS);
-	} else {
-		if (!curve_t || curve_t->val[0] != SE05X_CURVE_MONT_DH_25519 || id == 0 ||
-		    id > SE050_ID_MAX)
+	uint8_t priv[32], pub[32];
+	if (priv_t) {
+		reverse32(priv, priv_t->val);
+		if (x25519_public_key(pub, priv) != 0)
 			return sw(rsp, 0, SE05X_SW_WRONG_DATA);
-		o = emu_store_add(a->store, id);
-		if (!o)
-			return sw(rsp, 0, SE05X_SW_CONDITIONS); /* NVM full */
+		uint8_t given[32];
+		if (pub_t) {
+			reverse32(given, pub_t->val);
+			if (memcmp(given, pub, 32) != 0) {
+				secure_wipe(priv, sizeof(priv));
+				return sw(rsp, 0, SE05X_SW_WRONG_DATA);
+			}
+		}
+	} else if (x25519_generate(priv, pub) != 0) {
+		return sw(rsp, 0, SE05X_SW_CONDITIONS);
+	}
+
+	uint16_t status = SE05X_SW_OK;
+	struct emu_object *o = emu_store_find(a->store, id);
+	bool added = false;
+	if (o) {
+		/* Writing over a key destroys the old one: the object's policy must allow it. */
+		if (!allowed(o, SE05X_POLICY_ALLOW_GEN))
+			status = SE05X_SW_NOT_ALLOWED;
+		else if (o->curve != SE05X_CURVE_MONT_DH_25519)
+			status = SE05X_SW_CONDITIONS;
+	} else if (!curve_t || curve_t->val[0] != SE05X_CURVE_MONT_DH_25519 || id == 0 ||
+	           id > SE050_ID_MAX) {
+		status = SE05X_SW_WRONG_DATA;
+	} else if (applet_7x(a) && !emu_store_has_curve(a->store, SE05X_CURVE_MONT_DH_25519)) {
+		status = SE05X_SW_CONDITIONS; /* 7.x: CreateECCurve first */
+	} else if (a->store->n >= a->max_objects || !(o = emu_store_add(a->store, id))) {
+		status = SE05X_SW_NVM_FULL;
+	} else {
+		added = true;
 		o->type = SE05X_TYPE_EC_KEY_PAIR;
 		o->curve = SE05X_CURVE_MONT_DH_25519;
 		o->has_policy = has_policy;
 		o->rules = rules;
 	}
-	if (x25519_generate(o->priv, o->pub) != 0) {
-		emu_store_remove(a->store, id);
-		return sw(rsp, 0, SE05X_SW_CONDITIONS);
+	if (status == SE05X_SW_OK) {
+		memcpy(o->priv, priv, 32);
+		memcpy(o->pub, pub, 32);
+		a->store->nvm_writes++;
+		status = commit(a);
+		if (status != SE05X_SW_OK && added)
+			emu_store_remove(a->store, id);
 	}
+	secure_wipe(priv, sizeof(priv));
+	return sw(rsp, 0, status);
+}
+
+static size_t cmd_create_curve(struct emu_applet *a, const struct args *args, uint8_t *rsp)
+{
+	const struct se05x_tlv *curve_t = arg(args, SE05X_TAG_1, 1);
+	if (!curve_t)
+		return sw(rsp, 0, SE05X_SW_WRONG_DATA);
+	if (!applet_7x(a))
+		return sw(rsp, 0, SE05X_SW_CONDITIONS); /* 3.x: X25519 is built in */
+	if (emu_store_has_curve(a->store, curve_t->val[0]))
+		return sw(rsp, 0, SE05X_SW_EXISTS);
+	emu_store_add_curve(a->store, curve_t->val[0]);
 	a->store->nvm_writes++;
-	if (emu_store_save(a->store) != 0)
-		return sw(rsp, 0, SE05X_SW_CONDITIONS);
-	return sw(rsp, 0, SE05X_SW_OK);
+	return sw(rsp, 0, commit(a));
+}
+
+/* Counts an ECDH whose peer key was seen recently: a request that ran twice. */
+static void note_peer(struct emu_applet *a, const uint8_t *peer)
+{
+	unsigned n = a->recent_n < EMU_RECENT_PEERS ? a->recent_n : EMU_RECENT_PEERS;
+	for (unsigned i = 0; i < n; i++) {
+		if (memcmp(a->recent[i], peer, 32) == 0) {
+			a->ecdh_repeats++;
+			break;
+		}
+	}
+	memcpy(a->recent[a->recent_n % EMU_RECENT_PEERS], peer, 32);
+	a->recent_n++;
 }
 
 static size_t cmd_ecdh(struct emu_applet *a, const struct args *args, uint8_t *rsp)
@@ -147,6 +248,7 @@ static size_t cmd_ecdh(struct emu_applet *a, const struct args *args, uint8_t *r
 	reverse32(be, shared);
 	a->store->nvm_writes++; /* ECDH on Montgomery curves writes NVM on the SE050 */
 	a->ecdh_count++;
+	note_peer(a, peer_t->val);
 	size_t n = tlv(rsp, 0, SE05X_TAG_1, be, sizeof(be));
 	secure_wipe(shared, sizeof(shared));
 	secure_wipe(be, sizeof(be));
@@ -166,7 +268,7 @@ static size_t cmd_list(struct emu_applet *a, const struct args *args, uint8_t *r
 	bool more = false;
 	for (size_t i = 0; i < a->store->n; i++) {
 		const struct emu_object *o = &a->store->obj[i];
-		if (filter != 0xFF && o->type != filter)
+		if (filter != 0xFF && emu_applet_type(a, o) != filter)
 			continue;
 		if (seen++ < off)
 			continue;
@@ -182,9 +284,39 @@ static size_t cmd_list(struct emu_applet *a, const struct args *args, uint8_t *r
 	}
 	uint8_t m = more ? SE05X_MORE_YES : SE05X_MORE_NO;
 	size_t n = tlv(rsp, 0, SE05X_TAG_1, &m, 1);
-	if (count)
-		n = tlv(rsp, n, SE05X_TAG_2, ids, count * 4);
+	n = tlv(rsp, n, SE05X_TAG_2, ids, count * 4); /* present even when empty: 42 00 */
 	return sw(rsp, n, SE05X_SW_OK);
+}
+
+static size_t version_bytes(const struct emu_applet *a, uint8_t *out)
+{
+	uint8_t v[7] = {a->version[0],      a->version[1], a->version[2], (uint8_t)(a->config >> 8),
+	                (uint8_t)a->config, 0x01,          0x0B};
+	memcpy(out, v, sizeof(v));
+	return sizeof(v);
+}
+
+static size_t cmd_mgmt(struct emu_applet *a, const struct se05x_cmd *c, const struct args *args,
+                       uint8_t *rsp)
+{
+	if (c->p2 == SE05X_P2_VERSION) {
+		uint8_t v[7];
+		return sw(rsp, tlv(rsp, 0, SE05X_TAG_1, v, version_bytes(a, v)), SE05X_SW_OK);
+	}
+	if (c->p2 == SE05X_P2_MEMORY) {
+		const struct se05x_tlv *type_t = arg(args, SE05X_TAG_1, 1);
+		if (!type_t || type_t->val[0] < 1 || type_t->val[0] > 3)
+			return sw(rsp, 0, SE05X_SW_WRONG_DATA);
+		size_t room = a->max_objects > a->store->n ? a->max_objects - a->store->n : 0;
+		size_t bytes = type_t->val[0] == SE05X_MEMORY_PERSISTENT
+		                       ? room * EMU_OBJECT_NVM_BYTES
+		                       : EMU_TRANSIENT_FREE;
+		if (bytes > EMU_FREE_MEMORY_MAX)
+			bytes = EMU_FREE_MEMORY_MAX;
+		uint8_t v[2] = {(uint8_t)(bytes >> 8), (uint8_t)bytes};
+		return sw(rsp, tlv(rsp, 0, SE05X_TAG_1, v, 2), SE05X_SW_OK);
+	}
+	return sw(rsp, 0, SE05X_SW_INS_UNKNOWN);
 }
 
 static size_t cmd_object(struct emu_applet *a, const struct se05x_cmd *c, const struct args *args,
@@ -204,14 +336,21 @@ static size_t cmd_object(struct emu_applet *a, const struct se05x_cmd *c, const 
 	if (c->ins == SE05X_INS_MGMT && c->p2 == SE05X_P2_DELETE_OBJECT) {
 		if (!allowed(o, SE05X_POLICY_ALLOW_DELETE))
 			return sw(rsp, 0, SE05X_SW_NOT_ALLOWED);
+		struct emu_object keep = *o;
 		emu_store_remove(a->store, id);
 		a->store->nvm_writes++;
-		return sw(rsp, 0,
-		          emu_store_save(a->store) == 0 ? SE05X_SW_OK : SE05X_SW_CONDITIONS);
+		uint16_t status = commit(a);
+		if (status != SE05X_SW_OK) {
+			struct emu_object *back = emu_store_add(a->store, id);
+			if (back)
+				*back = keep;
+		}
+		secure_wipe(&keep, sizeof(keep));
+		return sw(rsp, 0, status);
 	}
 	if (c->ins == SE05X_INS_READ && c->p1 == SE05X_P1_DEFAULT && c->p2 == SE05X_P2_TYPE) {
-		uint8_t transient = 0;
-		size_t n = tlv(rsp, 0, SE05X_TAG_1, &o->type, 1);
+		uint8_t transient = 0, type = emu_applet_type(a, o);
+		size_t n = tlv(rsp, 0, SE05X_TAG_1, &type, 1);
 		n = tlv(rsp, n, SE05X_TAG_2, &transient, 1);
 		return sw(rsp, n, SE05X_SW_OK);
 	}
@@ -245,9 +384,7 @@ static size_t process(struct emu_applet *a, const uint8_t *cmd, size_t n, uint8_
 			return sw(rsp, 0, 0x6A82); /* file (applet) not found */
 		}
 		a->selected = true;
-		uint8_t v[7] = {3, 1, 0, (uint8_t)(a->config >> 8), (uint8_t)a->config, 0x01, 0x0B};
-		memcpy(rsp, v, sizeof(v));
-		return sw(rsp, sizeof(v), SE05X_SW_OK);
+		return sw(rsp, version_bytes(a, rsp), SE05X_SW_OK);
 	}
 	/* Without the applet selected the card manager answers, and it knows no CLA 0x80. */
 	if (!a->selected || c.cla != SE05X_CLA)
@@ -256,10 +393,14 @@ static size_t process(struct emu_applet *a, const uint8_t *cmd, size_t n, uint8_
 		return sw(rsp, 0, SE05X_SW_WRONG_DATA);
 	switch (c.ins & ~SE05X_INS_TRANSIENT) {
 	case SE05X_INS_WRITE:
-		if (c.ins & SE05X_INS_TRANSIENT || c.p1 != (SE05X_P1_KEY_PAIR | SE05X_P1_EC))
+		if (c.ins & SE05X_INS_TRANSIENT)
+			return sw(rsp, 0, SE05X_SW_CONDITIONS);
+		if (c.p1 == SE05X_P1_CURVE && c.p2 == SE05X_P2_CREATE)
+			return cmd_create_curve(a, &args, rsp);
+		if (c.p1 != (SE05X_P1_KEY_PAIR | SE05X_P1_EC))
 			return sw(rsp, 0, SE05X_SW_CONDITIONS);
 		*latency_ms += a->latency.generate_ms;
-		return cmd_generate(a, &args, rsp);
+		return cmd_write_ec_key(a, &args, rsp);
 	case SE05X_INS_CRYPTO:
 		if (c.p1 != SE05X_P1_EC || c.p2 != SE05X_P2_DH)
 			return sw(rsp, 0, SE05X_SW_INS_UNKNOWN);
@@ -270,6 +411,8 @@ static size_t process(struct emu_applet *a, const uint8_t *cmd, size_t n, uint8_
 			return cmd_list(a, &args, rsp);
 		return cmd_object(a, &c, &args, rsp);
 	case SE05X_INS_MGMT:
+		if (c.p2 == SE05X_P2_VERSION || c.p2 == SE05X_P2_MEMORY)
+			return cmd_mgmt(a, &c, &args, rsp);
 		return cmd_object(a, &c, &args, rsp);
 	default:
 		return sw(rsp, 0, SE05X_SW_INS_UNKNOWN);

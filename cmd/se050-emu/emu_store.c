@@ -11,12 +11,14 @@
 #include "crypto/portable/secure.h"
 #include "se050/t1_frame.h"
 
-/* File layout: magic(8) version(1) count(2 BE) then per object id(4 BE) type curve has_policy
- * rules(4 BE) priv(32) pub(32), then CRC-16/X.25 of everything before it (2, low byte first). */
+/* File layout: magic(8) version(1) count(2 BE) [version 2: curve bitmap(16)] then per object id(4
+ * BE) type curve has_policy rules(4 BE) priv(32) pub(32), then CRC-16/X.25 of everything before it
+ * (2, low byte first). Version 1 files (no bitmap) still load. */
 static const uint8_t store_magic[8] = {'H', 'W', 'G', 'S', 'E', 'E', 'M', 'U'};
-#define STORE_VERSION 1
+#define STORE_VERSION 2
 #define REC_LEN       (4 + 3 + 4 + EMU_KEY_LEN + EMU_KEY_LEN)
-#define HDR_LEN       (8 + 1 + 2)
+#define HDR_V1_LEN    (8 + 1 + 2)
+#define HDR_LEN       (HDR_V1_LEN + 16)
 #define FILE_MAX      (HDR_LEN + EMU_MAX_OBJECTS * REC_LEN + 2)
 
 static void put32(uint8_t *p, uint32_t v)
@@ -60,17 +62,20 @@ int emu_store_load(struct emu_store *s, const char *path)
 	}
 	close(fd);
 	int ret = -EBADMSG;
-	if (n < HDR_LEN + 2 || n > FILE_MAX || memcmp(buf, store_magic, 8) != 0 ||
-	    buf[8] != STORE_VERSION)
+	if (n < HDR_V1_LEN + 2 || n > FILE_MAX || memcmp(buf, store_magic, 8) != 0 ||
+	    (buf[8] != 1 && buf[8] != STORE_VERSION))
 		goto out;
+	size_t hdr = buf[8] == 1 ? HDR_V1_LEN : HDR_LEN;
 	size_t count = (size_t)buf[9] << 8 | buf[10];
-	if (count > EMU_MAX_OBJECTS || n != HDR_LEN + count * REC_LEN + 2)
+	if (count > EMU_MAX_OBJECTS || n != hdr + count * REC_LEN + 2)
 		goto out;
 	uint16_t crc = t1_crc(buf, n - 2);
 	if (buf[n - 2] != (uint8_t)crc || buf[n - 1] != (uint8_t)(crc >> 8))
 		goto out;
+	if (hdr == HDR_LEN)
+		memcpy(s->curves, buf + HDR_V1_LEN, sizeof(s->curves));
 	for (size_t i = 0; i < count; i++) {
-		const uint8_t *p = buf + HDR_LEN + i * REC_LEN;
+		const uint8_t *p = buf + hdr + i * REC_LEN;
 		struct emu_object *o = &s->obj[i];
 		o->id = get32(p);
 		o->type = p[4];
@@ -79,6 +84,7 @@ int emu_store_load(struct emu_store *s, const char *path)
 		o->rules = get32(p + 7);
 		memcpy(o->priv, p + 11, EMU_KEY_LEN);
 		memcpy(o->pub, p + 11 + EMU_KEY_LEN, EMU_KEY_LEN);
+		emu_store_add_curve(s, o->curve); /* a key on a curve means the curve existed */
 	}
 	s->n = count;
 	ret = 0;
@@ -109,6 +115,7 @@ int emu_store_save(struct emu_store *s)
 	buf[8] = STORE_VERSION;
 	buf[9] = (uint8_t)(s->n >> 8);
 	buf[10] = (uint8_t)s->n;
+	memcpy(buf + HDR_V1_LEN, s->curves, sizeof(s->curves));
 	for (size_t i = 0; i < s->n; i++) {
 		uint8_t *p = buf + HDR_LEN + i * REC_LEN;
 		const struct emu_object *o = &s->obj[i];
@@ -185,6 +192,17 @@ void emu_store_remove(struct emu_store *s, uint32_t id)
 	memmove(&s->obj[i], &s->obj[i + 1], (s->n - i - 1) * sizeof(*o));
 	s->n--;
 	secure_wipe(&s->obj[s->n], sizeof(*o));
+}
+
+bool emu_store_has_curve(const struct emu_store *s, uint8_t curve)
+{
+	return curve < 128 && (s->curves[curve / 8] >> (curve % 8) & 1);
+}
+
+void emu_store_add_curve(struct emu_store *s, uint8_t curve)
+{
+	if (curve < 128)
+		s->curves[curve / 8] |= (uint8_t)(1u << (curve % 8));
 }
 
 void emu_store_clear(struct emu_store *s)

@@ -1,4 +1,5 @@
-/* The emulated chip's non-volatile memory: its objects, kept in a file that survives restarts.
+/* The emulated chip's non-volatile memory: its objects and created curves, kept in a file that
+ * survives restarts.
  * Every change is written crash-safely (temporary file, fsync, rename, fsync of the directory), so
  * a kill at any moment leaves either the old or the new store. Private keys live only here. */
 #ifndef HWG_SE050_EMU_STORE_H
@@ -25,6 +26,7 @@ struct emu_store {
 	char path[512]; /* empty: memory only */
 	size_t n;
 	struct emu_object obj[EMU_MAX_OBJECTS];
+	uint8_t curves[16];  /* bitmap of created curves, by curve id (applet 7.x needs them) */
 	uint64_t nvm_writes; /* since start: key generation, deletion, and every X25519 ECDH */
 };
 
@@ -38,5 +40,7 @@ struct emu_object *emu_store_add(struct emu_store *s, uint32_t id);
 void emu_store_remove(struct emu_store *s, uint32_t id);
 /* Wipes every key. */
 void emu_store_clear(struct emu_store *s);
+bool emu_store_has_curve(const struct emu_store *s, uint8_t curve);
+void emu_store_add_curve(struct emu_store *s, uint8_t curve);
 
 #endif

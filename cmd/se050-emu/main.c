@@ -40,11 +40,11 @@ static void on_usr1(int sig)
 	stats_requested = 1;
 }
 
-static uint64_t now_ms(void)
+static uint64_t now_us(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 static void usage(FILE *f)
@@ -53,33 +53,58 @@ static void usage(FILE *f)
 	        "Usage: se050-emu --socket PATH [options]\n"
 	        "Emulates an NXP SE050 secure element (T=1 over I2C, SE05x applet, X25519) on a "
 	        "Unix\n"
-	        "socket; hwguard reaches it with the bus \"emu:PATH\".\n\n"
+	        "socket; hwguard reaches it with the bus \"emu:PATH\". By default it behaves as "
+	        "the\n"
+	        "slowest and most awkward chip NXP's host tolerates: WTX requests a full BWT "
+	        "apart,\n"
+	        "frames ignored while it computes (a RESYNCH does not cancel a command), guard "
+	        "times\n"
+	        "(SEGT, MPOT) enforced with address NACKs.\n\n"
 	        "Options:\n"
 	        "  --socket PATH            listen here (SOCK_SEQPACKET; replaced if it exists)\n"
 	        "  --store FILE             persistent key store (created; survives restarts);\n"
 	        "                           without it keys live in memory only\n"
+	        "  --applet VERSION         3.1 (default: SE050 A/B/C/F) or 7.2 (SE050E, SE051: a\n"
+	        "                           type per curve, CreateECCurve before a key on it);\n"
+	        "                           any other MAJOR.MINOR is announced as such and "
+	        "behaves\n"
+	        "                           as 3.1 (to test a host's refusal of unknown applets)\n"
 	        "  --bwt MS                 block waiting time announced in the ATR (default "
 	        "1000)\n"
+	        "  --wtx-interval MS        time between WTX requests while computing (default:\n"
+	        "                           the BWT, the longest a real chip leaves)\n"
 	        "  --latency MS             time every command takes (default 0)\n"
 	        "  --latency-ecdh MS        extra time for ECDH\n"
-	        "  --latency-generate MS    extra time for key generation\n"
+	        "  --latency-generate MS    extra time for key generation and import\n"
+	        "  --max-objects N          objects the memory holds (default %d); one more is\n"
+	        "                           refused with 6A84 (memory full)\n"
 	        "  --fault KIND:N[:COUNT]   misbehave on every Nth event; KIND is\n"
-	        "                             crc    response block sent with a bad CRC\n"
-	        "                             nak    host I-block answered with R(CRC error)\n"
-	        "                             wtx    COUNT (default 2) WTX requests before a "
+	        "                             crc      response block sent with a bad CRC\n"
+	        "                             nak      host I-block answered with R(CRC error)\n"
+	        "                             nad0     host I-block answered with the NAD-00\n"
+	        "                                      R-NACK (00 82|92 00)\n"
+	        "                             wtx      COUNT (default 2) WTX requests before a "
 	        "response\n"
-	        "                             drop   response block never sent\n"
-	        "                             reset  chip resets while executing the command\n"
+	        "                             drop     response block never sent\n"
+	        "                             filler   response block whose first poll reads "
+	        "filler\n"
+	        "                             shift    response block sent one byte late\n"
+	        "                             busynack writes NACKed while the command computes\n"
+	        "                             reset    chip resets while executing the command\n"
+	        "  --no-guard-times         accept frames sooner than SEGT/MPOT\n"
 	        "  --applet-config HEX      applet configuration bitmap in SELECT (default "
 	        "0x%04X;\n"
 	        "                           0x0008 = X25519 present)\n"
 	        "  --import ID:HEX          put an X25519 private key (RFC 7748 hex) at ID\n"
 	        "  --add-foreign ID         put a NIST P-256 key pair placeholder at ID\n"
+	        "                           (both refuse an ID the store already holds)\n"
+	        "  --stats-file FILE        keep counters in FILE (key=value lines), rewritten\n"
+	        "                           after every command\n"
 	        "  --help, --version\n"
 	        "On SIGTERM/SIGINT it prints counters (commands, ECDHs, NVM writes, faults) to "
 	        "stderr\n"
 	        "and exits; SIGUSR1 prints them without exiting.\n",
-	        EMU_APPLET_CONFIG);
+	        EMU_MAX_OBJECTS, EMU_APPLET_CONFIG);
 }
 
 static int parse_uint(const char *s, unsigned long max, unsigned long *out)
@@ -117,6 +142,14 @@ static int parse_fault(const char *s, struct emu_faults *f)
 		f->crc_every = (unsigned)every;
 	} else if (!strcmp(kind, "nak")) {
 		f->nak_every = (unsigned)every;
+	} else if (!strcmp(kind, "nad0")) {
+		f->nad0_every = (unsigned)every;
+	} else if (!strcmp(kind, "filler")) {
+		f->filler_every = (unsigned)every;
+	} else if (!strcmp(kind, "shift")) {
+		f->shift_every = (unsigned)every;
+	} else if (!strcmp(kind, "busynack")) {
+		f->busynack_every = (unsigned)every;
 	} else if (!strcmp(kind, "wtx")) {
 		f->wtx_every = (unsigned)every;
 		f->wtx_count = (unsigned)count;
@@ -128,6 +161,23 @@ static int parse_fault(const char *s, struct emu_faults *f)
 		return -1;
 	}
 	return 0;
+}
+
+/* "MAJOR.MINOR", each 0-255. */
+static bool parse_version(const char *s, unsigned *major, unsigned *minor)
+{
+	char buf[16];
+	unsigned long ma, mi;
+	const char *dot = strchr(s, '.');
+	if (!dot || (size_t)(dot - s) >= sizeof(buf))
+		return false;
+	memcpy(buf, s, (size_t)(dot - s));
+	buf[dot - s] = '\0';
+	if (parse_uint(buf, 255, &ma) || parse_uint(dot + 1, 255, &mi))
+		return false;
+	*major = (unsigned)ma;
+	*minor = (unsigned)mi;
+	return true;
 }
 
 static int hex_key(const char *s, uint8_t out[32])
@@ -143,6 +193,8 @@ static int hex_key(const char *s, uint8_t out[32])
 	return 0;
 }
 
+/* Returns 0, -1 for a malformed value, -2 when the id is taken, -3 when the store is full or
+ * cannot be written. */
 static int add_object(struct emu_store *store, const char *spec, bool foreign)
 {
 	char idbuf[32];
@@ -155,34 +207,63 @@ static int add_object(struct emu_store *store, const char *spec, bool foreign)
 	idbuf[idlen] = '\0';
 	if (parse_uint(idbuf, SE050_ID_MAX, &id) || id == 0)
 		return -1;
-	emu_store_remove(store, (uint32_t)id);
+	if (emu_store_find(store, (uint32_t)id))
+		return -2; /* never overwrite a key silently */
 	struct emu_object *o = emu_store_add(store, (uint32_t)id);
 	if (!o)
-		return -1;
+		return -3;
 	o->type = SE05X_TYPE_EC_KEY_PAIR;
 	if (foreign) {
 		/* Not a usable P-256 key: only its type and curve matter to the tests. */
 		o->curve = EMU_CURVE_NIST_P256;
 		memset(o->pub, 0x04, sizeof(o->pub));
-		return emu_store_save(store);
+	} else {
+		o->curve = SE05X_CURVE_MONT_DH_25519;
+		if (hex_key(colon + 1, o->priv) || x25519_public_key(o->pub, o->priv)) {
+			emu_store_remove(store, (uint32_t)id);
+			return -1;
+		}
 	}
-	o->curve = SE05X_CURVE_MONT_DH_25519;
-	if (hex_key(colon + 1, o->priv) || x25519_public_key(o->pub, o->priv)) {
-		emu_store_remove(store, (uint32_t)id);
-		return -1;
-	}
-	return emu_store_save(store);
+	emu_store_add_curve(store, o->curve);
+	return emu_store_save(store) == 0 ? 0 : -3;
+}
+
+/* Writes the counters as key=value pairs separated by sep. */
+static void write_stats(FILE *f, char sep, const struct emu_link *l, const struct emu_applet *a)
+{
+	const struct emu_link_stats *s = &l->stats;
+	fprintf(f,
+	        "commands=%u%cecdh=%llu%cecdh_repeats=%llu%cnvm_writes=%llu%cobjects=%zu%c"
+	        "frames_in=%u%cframes_out=%u%ccrc_injected=%u%cnak_injected=%u%cnad0_injected=%u%c"
+	        "wtx_sent=%u%cdropped=%u%cfiller_injected=%u%cshift_injected=%u%cbusy_nacks=%u%c"
+	        "resets=%u%cchip_resets=%u%cignored_busy=%u%cguard_nacks=%u\n",
+	        s->commands, sep, (unsigned long long)a->ecdh_count, sep,
+	        (unsigned long long)a->ecdh_repeats, sep, (unsigned long long)a->store->nvm_writes,
+	        sep, a->store->n, sep, s->frames_in, sep, s->frames_out, sep, s->crc_injected, sep,
+	        s->nak_injected, sep, s->nad0_injected, sep, s->wtx_sent, sep, s->dropped, sep,
+	        s->filler_injected, sep, s->shift_injected, sep, s->busy_nacks, sep, s->resets, sep,
+	        s->chip_resets, sep, s->ignored_busy, sep, s->guard_nacks);
 }
 
 static void print_stats(const struct emu_link *l, const struct emu_applet *a)
 {
-	fprintf(stderr,
-	        "se050-emu: commands=%u ecdh=%llu nvm_writes=%llu objects=%zu frames_in=%u "
-	        "frames_out=%u crc_injected=%u nak_injected=%u wtx_sent=%u dropped=%u resets=%u\n",
-	        l->stats.commands, (unsigned long long)a->ecdh_count,
-	        (unsigned long long)a->store->nvm_writes, a->store->n, l->stats.frames_in,
-	        l->stats.frames_out, l->stats.crc_injected, l->stats.nak_injected,
-	        l->stats.wtx_sent, l->stats.dropped, l->stats.resets);
+	fprintf(stderr, "se050-emu: ");
+	write_stats(stderr, ' ', l, a);
+}
+
+/* Rewrites the stats file (temporary file and rename, so a reader never sees half of it). */
+static void save_stats(const char *path, const struct emu_link *l, const struct emu_applet *a)
+{
+	char tmp[600];
+	if (!path)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return;
+	write_stats(f, '\n', l, a);
+	if (fclose(f) == 0)
+		rename(tmp, path);
 }
 
 static size_t applet_apdu(void *ctx, const uint8_t *cmd, size_t n, uint8_t *rsp, unsigned *latency)
@@ -198,26 +279,27 @@ static void applet_reset(void *ctx)
 /* One bus transaction from a client. Returns -1 when the client must be dropped. */
 static int serve_message(int fd, struct emu_link *link)
 {
-	uint8_t msg[1 + SE050_BUS_MAX_XFER + 1];
-	uint8_t reply[1 + SE050_BUS_MAX_XFER];
+	uint8_t msg[EMU_HDR_LEN + SE050_BUS_MAX_XFER + 1];
+	uint8_t reply[EMU_HDR_LEN + SE050_BUS_MAX_XFER];
 	ssize_t n = recv(fd, msg, sizeof(msg), 0);
-	if (n <= 0 || n > 1 + SE050_BUS_MAX_XFER)
+	if (n < EMU_HDR_LEN || n > EMU_HDR_LEN + SE050_BUS_MAX_XFER)
 		return -1;
 	size_t rlen;
-	if (msg[0] == EMU_MSG_WRITE && n > 1) {
-		emu_link_write(link, msg + 1, (size_t)n - 1, now_ms());
-		reply[0] = EMU_REPLY_ACK;
-		rlen = 1;
-	} else if (msg[0] == EMU_MSG_READ && n == 3) {
-		size_t len = (size_t)msg[1] << 8 | msg[2];
+	reply[1] = msg[1]; /* the sequence byte comes back unchanged */
+	if (msg[0] == EMU_MSG_WRITE && n > EMU_HDR_LEN) {
+		int r = emu_link_write(link, msg + EMU_HDR_LEN, (size_t)n - EMU_HDR_LEN, now_us());
+		reply[0] = r == 0 ? EMU_REPLY_ACK : EMU_REPLY_NACK;
+		rlen = EMU_HDR_LEN;
+	} else if (msg[0] == EMU_MSG_READ && n == EMU_HDR_LEN + 2) {
+		size_t len = (size_t)msg[2] << 8 | msg[3];
 		if (len == 0 || len > SE050_BUS_MAX_XFER)
 			return -1;
-		if (emu_link_read(link, reply + 1, len, now_ms()) == 0) {
+		if (emu_link_read(link, reply + EMU_HDR_LEN, len, now_us()) == 0) {
 			reply[0] = EMU_REPLY_DATA;
-			rlen = 1 + len;
+			rlen = EMU_HDR_LEN + len;
 		} else {
 			reply[0] = EMU_REPLY_NACK;
-			rlen = 1;
+			rlen = EMU_HDR_LEN;
 		}
 	} else {
 		return -1;
@@ -230,8 +312,10 @@ int main(int argc, char **argv)
 	static struct emu_store store;
 	static struct emu_applet applet;
 	static struct emu_link link;
-	const char *socket_path = NULL, *store_path = NULL;
-	unsigned long bwt = 1000, v;
+	const char *socket_path = NULL, *store_path = NULL, *stats_path = NULL;
+	unsigned long bwt = 1000, wtx_interval = 0, max_objects = EMU_MAX_OBJECTS, v;
+	unsigned applet_major = 3, applet_minor = 1;
+	bool guard_times = true;
 	struct emu_faults faults = {0};
 	struct emu_latency latency = {0};
 	unsigned long config = EMU_APPLET_CONFIG;
@@ -250,6 +334,10 @@ int main(int argc, char **argv)
 			printf("se050-emu %s\n", HWGUARD_VERSION);
 			return 0;
 		}
+		if (!strcmp(a, "--no-guard-times")) {
+			guard_times = false;
+			continue;
+		}
 		if (!val) {
 			fprintf(stderr,
 			        "se050-emu: unknown option or missing value: %s (see --help)\n", a);
@@ -262,6 +350,15 @@ int main(int argc, char **argv)
 			store_path = val;
 		} else if (!strcmp(a, "--bwt") && !parse_uint(val, 10000, &v) && v >= 10) {
 			bwt = v;
+		} else if (!strcmp(a, "--wtx-interval") && !parse_uint(val, 60000, &v) && v >= 1) {
+			wtx_interval = v;
+		} else if (!strcmp(a, "--applet") &&
+		           parse_version(val, &applet_major, &applet_minor)) {
+			;
+		} else if (!strcmp(a, "--max-objects") && !parse_uint(val, EMU_MAX_OBJECTS, &v)) {
+			max_objects = v;
+		} else if (!strcmp(a, "--stats-file")) {
+			stats_path = val;
 		} else if (!strcmp(a, "--latency") && !parse_uint(val, 60000, &v)) {
 			latency.base_ms = (unsigned)v;
 		} else if (!strcmp(a, "--latency-ecdh") && !parse_uint(val, 60000, &v)) {
@@ -294,17 +391,33 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (int i = 0; i < nimports; i++) {
-		if (add_object(&store, imports[i], import_foreign[i]) != 0) {
-			fprintf(stderr, "se050-emu: bad %s value (expected %s)\n",
-			        import_foreign[i] ? "--add-foreign" : "--import",
+		const char *opt = import_foreign[i] ? "--add-foreign" : "--import";
+		r = add_object(&store, imports[i], import_foreign[i]);
+		if (r == -2)
+			fprintf(stderr,
+			        "se050-emu: %s %.*s: the store already holds that object; delete "
+			        "it "
+			        "first (hwguard-key delete ID)\n",
+			        opt, (int)strcspn(imports[i], ":"), imports[i]);
+		else if (r == -3)
+			fprintf(stderr, "se050-emu: %s: the store is full or cannot be written\n",
+			        opt);
+		else if (r)
+			fprintf(stderr, "se050-emu: bad %s value (expected %s)\n", opt,
 			        import_foreign[i] ? "ID" : "ID:64-hex-digit-key");
-			return 2;
+		if (r) {
+			emu_store_clear(&store);
+			return r == -3 ? 1 : 2;
 		}
 	}
 	emu_applet_init(&applet, &store);
+	emu_applet_set_version(&applet, applet_major, applet_minor);
 	applet.config = (uint16_t)config;
 	applet.latency = latency;
+	applet.max_objects = max_objects;
 	emu_link_init(&link, (uint16_t)bwt);
+	link.wtx_interval_ms = wtx_interval ? (unsigned)wtx_interval : (unsigned)bwt;
+	link.enforce_guard_times = guard_times;
 	link.faults = faults;
 	link.apdu = applet_apdu;
 	link.reset = applet_reset;
@@ -332,8 +445,10 @@ int main(int argc, char **argv)
 
 	struct pollfd pfd[1 + MAX_CLIENTS];
 	int nclients = 0;
+	unsigned stats_commands = 0;
 	pfd[0].fd = lfd;
 	pfd[0].events = POLLIN;
+	save_stats(stats_path, &link, &applet);
 	while (!stop_requested) {
 		if (stats_requested) {
 			stats_requested = 0;
@@ -348,11 +463,18 @@ int main(int argc, char **argv)
 		for (int i = 1; i <= nclients; i++) {
 			if (!pfd[i].revents)
 				continue;
-			if ((pfd[i].revents & POLLIN) && serve_message(pfd[i].fd, &link) == 0)
+			/* A client that hung up is gone with whatever it still had queued: a chip
+			 * never sees transactions from a host that is no longer on the bus. */
+			if (!(pfd[i].revents & (POLLHUP | POLLERR)) && (pfd[i].revents & POLLIN) &&
+			    serve_message(pfd[i].fd, &link) == 0)
 				continue;
 			close(pfd[i].fd);
 			pfd[i] = pfd[nclients--];
 			i--;
+		}
+		if (link.stats.commands != stats_commands) {
+			stats_commands = link.stats.commands;
+			save_stats(stats_path, &link, &applet);
 		}
 		if (pfd[0].revents & POLLIN) {
 			int cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
@@ -367,6 +489,7 @@ int main(int argc, char **argv)
 		}
 	}
 	print_stats(&link, &applet);
+	save_stats(stats_path, &link, &applet);
 	for (int i = 1; i <= nclients; i++)
 		close(pfd[i].fd);
 	close(lfd);

@@ -27,10 +27,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct puf_source puf = {fake_read};
+	struct puf_source puf = {.read = fake_read};
 	struct rng_source rng = {fake_fill};
 	struct pufproto_device_config cfg = {256, 3};
-	struct pufproto_device_nv nv = {PUFPROTO_SUITE_128, {1}, 5};
+	struct pufproto_device_nv nv = {.suite = PUFPROTO_SUITE_128, .sk = {1}, .challenge = 5};
 	struct pufproto_device d;
 	struct pufproto_challenge ch;
 	uint8_t chal[PUFPROTO_MAX_MESSAGE], out[PUFPROTO_MAX_MESSAGE];

@@ -1,6 +1,7 @@
-/* Fuzzes what the host parses from the chip at the T=1 level: single frames, ATRs, and whole
- * exchanges where every byte the "chip" returns comes from the input (the state machine must stay
- * bounded and never overrun a buffer).
+/* Fuzzes what the host parses from the chip at the T=1 level: single frames, ATRs, the poll
+ * classification (filler, shifted header, NAD-00 R-NACK), and whole exchanges where every byte the
+ * "chip" returns comes from the input (the state machine must stay bounded and never overrun a
+ * buffer). The link runs on a virtual clock, so its waits cost no time.
  *
  * Exchanges run over a fake bus that either replays its bytes cyclically, so the chip never falls
  * silent: a link that loops for ever on some chip behaviour (say, empty chained I-blocks, ACKed
@@ -20,12 +21,17 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Limits private to t1oi2c.c, restated here (keep in step): apply_atr never accepts an IFSC below
- * 16, and s_exchange makes T1_S_EXCHANGE_TRIES attempts. */
+ * 16 nor a BWT above 10 s; s_exchange makes T1_S_EXCHANGE_TRIES attempts and drops at most
+ * T1_MAX_STALE stale I-blocks; the longest single wait is 4 x the largest BWT (a WTX extension). */
 #define FZ_MIN_IFSC         16
 #define FZ_S_EXCHANGE_TRIES 3
+#define FZ_MAX_STALE        8
+#define FZ_MAX_WAIT_MS      40000
 
 /* Most bus reads one t1_transceive can need against any chip, recovery included. Every frame costs
- * at most 2 reads (header, then INF+CRC); the fake bus never NACKs, so there is no polling.
+ * at most 3 reads (header, the LEN of a shifted header, then INF+CRC), after at most one poll per
+ * virtual millisecond of its wait (the link sleeps at least MPOT, 1 ms, between polls that find
+ * filler; the fake bus never NACKs).
  *
  * exchange(): each loop turn reads one frame and is a WTX (at most T1_MAX_WTX per exchange), an
  * error (bad frame, R-block asking for a resend, repeated I-block: the counter resets only on
@@ -41,9 +47,30 @@ static size_t max_reads(size_t apdu_len, size_t cap)
 	size_t chain_acks = (apdu_len + FZ_MIN_IFSC - 1) / FZ_MIN_IFSC - 1;
 	size_t progress = chain_acks + cap;
 	size_t exchange = T1_MAX_WTX + (progress + 1) * (T1_MAX_RETRIES + 1);
-	size_t recovery = 2 * FZ_S_EXCHANGE_TRIES * (T1_MAX_WTX + 1);
-	return 2 * (exchange + recovery);
+	/* Recovery before the exchange (a link left needing it) and after: RESYNCH, then maybe
+	 * INTERFACE SOFT RESET, each answering WTX and dropping stale blocks. */
+	size_t s_exchange = T1_MAX_WTX + FZ_S_EXCHANGE_TRIES + FZ_MAX_STALE + 1;
+	size_t recovery = 2 * 2 * s_exchange;
+	size_t per_frame = 3 + FZ_MAX_WAIT_MS + 2;
+	return per_frame * (exchange + recovery);
 }
+
+/* Virtual time: sleeping moves it on, nothing else does. */
+static uint64_t virtual_us;
+
+static uint64_t fz_now_ms(void *ctx)
+{
+	(void)ctx;
+	return virtual_us / 1000;
+}
+
+static void fz_sleep_us(void *ctx, unsigned us)
+{
+	(void)ctx;
+	virtual_us += us;
+}
+
+static const struct t1_clock virtual_clock = {.now_ms = fz_now_ms, .sleep_us = fz_sleep_us};
 
 struct fuzz_bus {
 	struct se050_bus base;
@@ -133,6 +160,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct t1_frame f;
 		(void)t1_frame_parse(&f, data, size, T1_NAD_CHIP);
 		(void)t1_frame_parse(&f, data, size, T1_NAD_HOST);
+		(void)t1_frame_parse(&f, data, size, 0x00);
+		if (size >= T1_HDR_LEN)
+			(void)t1_poll_classify(data);
 	} else if (mode == 1) {
 		struct t1_atr atr;
 		if (t1_atr_parse(&atr, data, size) == 0) {
@@ -152,6 +182,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct t1_link link;
 		static const uint8_t apdu[300] = {0x80, 0x02};
 		t1_link_init(&link, &bus.base);
+		link.clock = &virtual_clock;
+		/* Short waits until an ATR says otherwise: fewer polls per input, faster fuzzing.
+		 */
+		link.bwt_ms = 10;
+		t1_link_set_min_wait(&link, 0);
 		/* A long command (chained), then a short one, on the link the first left behind. */
 		transceive(&link, &bus, apdu, sizeof(apdu));
 		transceive(&link, &bus, apdu, 5);

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "keys/log.h"
+
 static enum log_level current = LOG_LEVEL_ERROR;
 static char ifname_tag[32] = "hwguard";
 
@@ -21,10 +23,34 @@ int log_level_parse(const char *s, enum log_level *out)
 	return 0;
 }
 
+__attribute__((format(printf, 2, 0))) static void emit(const char *prefix, const char *fmt,
+                                                       va_list ap);
+
+static void emit_line(const char *prefix, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+
+static void emit_line(const char *prefix, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	emit(prefix, fmt, ap);
+	va_end(ap);
+}
+
+/* Key providers report failures and recoveries from whichever thread calls them. A recovery is
+ * shown wherever the failure was (INFO at the error level), so an operator sees both. */
+static void key_provider_line(enum key_log_level level, const char *line)
+{
+	if (current < LOG_LEVEL_ERROR)
+		return;
+	emit_line(level == KEY_LOG_ERROR ? "ERROR" : "INFO", "%s", line);
+}
+
 void log_setup(const char *ifname, enum log_level level)
 {
 	snprintf(ifname_tag, sizeof(ifname_tag), "%s", ifname);
 	current = level;
+	key_log_set_hook(key_provider_line);
 }
 
 enum log_level log_current_level(void)
@@ -40,10 +66,12 @@ __attribute__((format(printf, 2, 0))) static void emit(const char *prefix, const
 	struct tm tm;
 	if (localtime_r(&t, &tm))
 		strftime(when, sizeof(when), "%Y/%m/%d %H:%M:%S", &tm);
+	flockfile(stderr); /* one line at a time when several threads log */
 	fprintf(stderr, "%s: (%s) %s ", prefix, ifname_tag, when);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	fflush(stderr);
+	funlockfile(stderr);
 }
 
 void log_error(const char *fmt, ...)

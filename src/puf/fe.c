@@ -15,18 +15,24 @@
 #include "crypto/portable/secure.h"
 #include "crypto/portable/simon_modes.h"
 
-#define BLOCK_MASK  ((UINT64_C(1) << BCH63_N) - 1)
+#define BLOCK_MASK ((UINT64_C(1) << BCH63_N) - 1)
+#ifdef HWG_DEVICE_DEBIASED_ONLY
+#define TWO_LAYERS 0
+#else
+#define TWO_LAYERS 1
+#endif
 #define PRF_KEY_LEN 16
 
 const struct fe_params FE_PARAMS_128 = {.security_bits = 128, .blocks = 8, .layers = 2};
 const struct fe_params FE_PARAMS_64 = {.security_bits = 64, .blocks = 4, .layers = 2};
 const struct fe_params FE_PARAMS_128_CONSERVATIVE = {
         .security_bits = 128, .blocks = 18, .layers = 1};
+const struct fe_params FE_PARAMS_128_DEBIASED = {.security_bits = 128, .blocks = 9, .layers = 1};
 
 int fe_params_valid(const struct fe_params *p)
 {
 	return p && (p->security_bits == 128 || p->security_bits == 64) && p->blocks >= 1 &&
-	       p->blocks <= FE_MAX_BLOCKS && (p->layers == 1 || p->layers == 2);
+	       p->blocks <= FE_MAX_BLOCKS && (p->layers == 1 || (p->layers == 2 && TWO_LAYERS));
 }
 
 size_t fe_response_len(const struct fe_params *p)
@@ -152,7 +158,7 @@ int fe_gen(const struct fe_params *p, const uint8_t *response, const uint8_t *ra
 	for (unsigned b = 0; b < blocks; b++)
 		s[b] = z[b] ^ bch63_encode(message_at(random, b));
 	pack_blocks(s, blocks, helper, slen);
-	if (p->layers == 2) {
+	if (TWO_LAYERS && p->layers == 2) {
 		interleave(z, blocks, s);
 		for (unsigned j = 0; j < blocks; j++)
 			s[j] ^= bch63_encode(message_at(random, blocks + j));

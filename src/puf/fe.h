@@ -24,6 +24,14 @@ extern const struct fe_params FE_PARAMS_64;
  * data). Cost: 2.25x the PUF bits, debiasing to h >= 0.862, and a bit-error rate <= ~5 % for <= 1 %
  * failures. */
 extern const struct fe_params FE_PARAMS_128_CONSERVATIVE;
+/* The default suite's code: 9 blocks, ONE layer, over 567 bits that the word-polarity Peres front
+ * end (debias.h) makes exactly uniform. Textbook residual 9 * (63 - 47) = 144 bits >= 128 (docs/
+ * puf.md §9). */
+extern const struct fe_params FE_PARAMS_128_DEBIASED;
+
+/* HWG_DEVICE_DEBIASED_ONLY: a device image that speaks only the debiased suite (its code offset
+ * has one layer) may define it to leave the second layer out of fe_gen(); fe_params_valid() then
+ * refuses two layers (docs/puf.md §9.6). Host builds never define it. */
 
 /* Largest blocks value accepted (fixed-size state, no malloc). */
 #define FE_MAX_BLOCKS 18

@@ -15,10 +15,16 @@ static int mcu_read(struct puf_source *src, uint32_t challenge, uint8_t *out, si
 	return 0;
 }
 
+static const uint8_t *mcu_read_raw(struct puf_source *src, size_t offset, size_t len)
+{
+	return sram_mcu_raw((struct sram_mcu *)src, offset, len);
+}
+
 void sram_mcu_open(struct sram_mcu *m, uint8_t *region, size_t region_len,
                    volatile uint32_t *canary)
 {
 	m->base.read = mcu_read;
+	m->base.read_raw = mcu_read_raw;
 	m->region = region;
 	m->region_len = region_len & ~(size_t)3;
 	m->canary = canary;

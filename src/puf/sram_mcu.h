@@ -26,7 +26,8 @@
 #define SRAM_MCU_CANARY 0x5afe0b07u
 
 struct sram_mcu {
-	struct puf_source base; /* read(challenge): XOR-of-halves of raw block `challenge` */
+	struct puf_source base; /* read(challenge): XOR-of-halves of raw block `challenge`;
+	                         * read_raw(): the region itself, no copy */
 	uint8_t *region;
 	size_t region_len;
 	volatile uint32_t *canary;

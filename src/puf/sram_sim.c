@@ -81,11 +81,22 @@ static int sim_read(struct puf_source *src, uint32_t challenge, uint8_t *out, si
 	return 0;
 }
 
+static const uint8_t *sim_read_raw(struct puf_source *src, size_t offset, size_t len)
+{
+	struct sram_sim *sim = (struct sram_sim *)src;
+
+	if (len == 0 || len > sizeof(sim->raw) || offset > UINT32_MAX ||
+	    sram_sim_powerup(sim, sim->next_powerup++, (uint32_t)offset, sim->raw, len))
+		return NULL;
+	return sim->raw;
+}
+
 void sram_sim_init(struct sram_sim *sim, const struct sram_sim_params *params, uint64_t device_seed,
                    uint32_t size_bytes)
 {
 	memset(sim, 0, sizeof(*sim));
 	sim->base.read = sim_read;
+	sim->base.read_raw = sim_read_raw;
 	sim->params = params;
 	sim->device_seed = device_seed;
 	sim->size_bytes = size_bytes & ~3u;

@@ -33,13 +33,18 @@ extern const struct sram_sim_params SRAM_SIM_MCU;       /* ATmega2560-like: HW 0
 /* Looks a calibration up by name ("prototype", "mcu"); NULL if unknown. */
 const struct sram_sim_params *sram_sim_params_by_name(const char *name);
 
+/* Largest raw block read_raw() serves (the default suite reads 6,400 bytes per challenge). */
+#define SRAM_SIM_RAW_MAX 8192
+
 struct sram_sim {
-	struct puf_source base; /* read(): one fresh power-up per call, XOR-of-halves processing */
+	struct puf_source base; /* read(): one fresh power-up per call, XOR-of-halves processing;
+	                         * read_raw(): one fresh power-up per call, raw bytes */
 	const struct sram_sim_params *params;
 	uint64_t device_seed;
 	uint64_t next_powerup; /* index of the power-up the next read() uses */
 	uint32_t size_bytes;   /* simulated SRAM size; challenges address blocks inside it */
 	double word_bias;      /* this device's ordinary half-word mismatch mean */
+	uint8_t raw[SRAM_SIM_RAW_MAX]; /* what read_raw() hands out */
 };
 
 /* size_bytes must be a multiple of 4. */

@@ -1,4 +1,4 @@
-/* The search snapshot: allocation, loading, updates. */
+/* The search snapshot: allocation, loading, following the store's changes, updates. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,7 +21,36 @@ void pufsnap_free(struct pufsnap *s)
 	free(s->keys);
 	free(s->refs);
 	free(s->live);
+	free(s->index);
 	memset(s, 0, sizeof(*s));
+}
+
+static size_t slot_of(int64_t id, size_t cap)
+{
+	return (size_t)(((uint64_t)id * 0x9e3779b97f4a7c15ULL) >> 32) & (cap - 1);
+}
+
+long pufsnap_find(const struct pufsnap *s, int64_t id)
+{
+	if (!s->index_cap)
+		return -1;
+	for (size_t i = slot_of(id, s->index_cap);; i = (i + 1) & (s->index_cap - 1)) {
+		uint32_t d = s->index[i];
+
+		if (d == 0)
+			return -1;
+		if (s->ids[d - 1] == id)
+			return (long)(d - 1);
+	}
+}
+
+static void index_insert(struct pufsnap *s, size_t d)
+{
+	size_t i = slot_of(s->ids[d], s->index_cap);
+
+	while (s->index[i])
+		i = (i + 1) & (s->index_cap - 1);
+	s->index[i] = (uint32_t)(d + 1);
 }
 
 /* Grows to hold at least want devices. realloc would leave copies of keys in freed memory, so grow
@@ -35,20 +64,25 @@ static int grow(struct pufsnap *s, size_t want)
 		return 0;
 	while (cap < want)
 		cap *= 2;
+	if (cap >= UINT32_MAX / 2)
+		return -1;
 	memset(&n, 0, sizeof(n));
 	n.capacity = cap;
 	n.devices = s->devices;
+	n.index_cap = 2 * cap; /* load factor at most 1/2 */
 	n.ids = calloc(cap, sizeof(*n.ids));
 	n.suite = calloc(cap, 1);
 	n.keys = calloc(2 * cap, PUFPROTO_KEY_LEN);
 	n.refs = calloc(2 * cap, PUFSNAP_REF_STRIDE);
 	n.live = calloc(2 * cap, 1);
-	if (!n.ids || !n.suite || !n.keys || !n.refs || !n.live) {
+	n.index = calloc(n.index_cap, sizeof(*n.index));
+	if (!n.ids || !n.suite || !n.keys || !n.refs || !n.live || !n.index) {
 		free(n.ids);
 		free(n.suite);
 		free(n.keys);
 		free(n.refs);
 		free(n.live);
+		free(n.index);
 		return -1;
 	}
 	if (s->devices) {
@@ -60,6 +94,8 @@ static int grow(struct pufsnap *s, size_t want)
 	}
 	pufsnap_free(s);
 	*s = n;
+	for (size_t d = 0; d < s->devices; d++)
+		index_insert(s, d);
 	return 0;
 }
 
@@ -78,6 +114,37 @@ int pufsnap_add(struct pufsnap *s, int64_t id, uint8_t suite, const uint8_t *key
 	s->live[e] = 1;
 	s->live[e + 1] = 0;
 	s->devices = d + 1;
+	index_insert(s, d);
+	return 0;
+}
+
+int pufsnap_upsert(struct pufsnap *s, const struct pufstore_device *d)
+{
+	long found = pufsnap_find(s, d->id);
+	size_t e;
+
+	if (d->ref_len > PUFSNAP_REF_STRIDE)
+		return -1;
+	if (found < 0) {
+		if (pufsnap_add(s, d->id, d->suite, d->cur_key, d->cur_ref, d->ref_len))
+			return -1;
+		found = (long)s->devices - 1;
+	}
+	e = 2 * (size_t)found;
+	s->suite[found] = d->suite;
+	memcpy(s->keys + e * PUFPROTO_KEY_LEN, d->cur_key, PUFPROTO_KEY_LEN);
+	memset(s->refs + e * PUFSNAP_REF_STRIDE, 0, 2 * PUFSNAP_REF_STRIDE);
+	memcpy(s->refs + e * PUFSNAP_REF_STRIDE, d->cur_ref, d->ref_len);
+	memset(s->keys + (e + 1) * PUFPROTO_KEY_LEN, 0, PUFPROTO_KEY_LEN);
+	s->live[e] = 1;
+	s->live[e + 1] = 0;
+	if (d->has_previous) {
+		memcpy(s->keys + (e + 1) * PUFPROTO_KEY_LEN, d->prev_key, PUFPROTO_KEY_LEN);
+		memcpy(s->refs + (e + 1) * PUFSNAP_REF_STRIDE, d->prev_ref, d->ref_len);
+		s->live[e + 1] = 1;
+	}
+	if (d->revoked)
+		s->live[e] = s->live[e + 1] = 0;
 	return 0;
 }
 
@@ -89,21 +156,11 @@ struct load_ctx {
 static int load_one(void *arg, const struct pufstore_device *d)
 {
 	struct load_ctx *c = arg;
-	struct pufsnap *s = c->snap;
-	size_t e;
 
-	if (pufsnap_add(s, d->id, d->suite, d->cur_key, d->cur_ref, d->ref_len)) {
+	if (pufsnap_upsert(c->snap, d)) {
 		c->failed = 1;
 		return 1;
 	}
-	e = 2 * (s->devices - 1);
-	if (d->has_previous) {
-		memcpy(s->keys + (e + 1) * PUFPROTO_KEY_LEN, d->prev_key, PUFPROTO_KEY_LEN);
-		memcpy(s->refs + (e + 1) * PUFSNAP_REF_STRIDE, d->prev_ref, d->ref_len);
-		s->live[e + 1] = 1;
-	}
-	if (d->revoked)
-		s->live[e] = s->live[e + 1] = 0;
 	return 0;
 }
 
@@ -116,13 +173,23 @@ int pufsnap_load(struct pufsnap *s, struct pufstore *st)
 	pufsnap_init(&fresh);
 	if (n < 0 || grow(&fresh, (size_t)n + 1))
 		return -1;
-	if (pufstore_foreach(st, load_one, &c) || c.failed) {
+	if (pufstore_load(st, load_one, &c) || c.failed) {
 		pufsnap_free(&fresh);
 		return -1;
 	}
 	pufsnap_free(s);
 	*s = fresh;
 	return 0;
+}
+
+int pufsnap_refresh(struct pufsnap *s, struct pufstore *st)
+{
+	struct load_ctx c = {s, 0};
+	int rc = pufstore_changes(st, load_one, &c);
+
+	if (rc == 1)
+		return pufsnap_load(s, st);
+	return rc < 0 || c.failed ? -1 : 0;
 }
 
 void pufsnap_apply(struct pufsnap *s, size_t e, const uint8_t *new_key, const uint8_t *new_ref,

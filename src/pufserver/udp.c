@@ -2,7 +2,9 @@
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -56,6 +58,11 @@ static int split_hostport(const char *hostport, char *host, size_t host_len, cha
 			snprintf(err, err_len, "'%s': port must be a number", port);
 			return -1;
 		}
+	}
+	/* getaddrinfo would take 72000 modulo 65536 */
+	if (strtoul(port, NULL, 10) > 65535) {
+		snprintf(err, err_len, "'%s': port must be 0..65535", port);
+		return -1;
 	}
 	return 0;
 }
@@ -120,10 +127,66 @@ uint16_t pufudp_local_port(int fd)
 	return 0;
 }
 
+/* The server's two threads: this one receives (HELLOs are answered at once, RESPONSEs queued), the
+ * scanner searches whatever is queued whenever it is free, so RESPONSEs that arrive during a scan
+ * join the next one. */
+struct serve_ctx {
+	struct pufservice *svc;
+	int fd;
+	pthread_mutex_t lock; /* the challenge table and the queue */
+	pthread_cond_t work;
+	int done;
+};
+
+static void send_reply(void *arg, const uint8_t *peer, size_t peer_len, const uint8_t *reply,
+                       size_t len)
+{
+	struct serve_ctx *c = arg;
+
+	sendto(c->fd, reply, len, 0, (const struct sockaddr *)peer, (socklen_t)peer_len);
+}
+
+static void *scanner(void *arg)
+{
+	struct serve_ctx *c = arg;
+
+	pthread_mutex_lock(&c->lock);
+	while (!c->done) {
+		size_t n;
+
+		if (pufservice_queued(c->svc) == 0) {
+			struct timespec until;
+
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_sec += 1;
+			if (pthread_cond_timedwait(&c->work, &c->lock, &until) != 0 &&
+			    pufservice_queued(c->svc) == 0) {
+				/* idle: keep up with changes other servers make */
+				pthread_mutex_unlock(&c->lock);
+				pufservice_refresh(c->svc);
+				pthread_mutex_lock(&c->lock);
+			}
+			continue;
+		}
+		n = pufservice_take(c->svc, pufudp_now_ms());
+		pthread_mutex_unlock(&c->lock);
+		if (n)
+			pufservice_process(c->svc, send_reply, c);
+		pthread_mutex_lock(&c->lock);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return NULL;
+}
+
 int pufudp_serve(struct pufservice *svc, int fd, volatile sig_atomic_t *stop)
 {
 	uint8_t msg[PUFPROTO_MAX_MESSAGE + 1], reply[PUFPROTO_MAX_MESSAGE];
+	struct serve_ctx c = {svc, fd, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+	pthread_t tid;
+	int ret = 0;
 
+	if (pthread_create(&tid, NULL, scanner, &c))
+		return -1;
 	while (!*stop) {
 		struct pollfd pfd = {fd, POLLIN, 0};
 		struct sockaddr_storage from;
@@ -132,8 +195,10 @@ int pufudp_serve(struct pufservice *svc, int fd, volatile sig_atomic_t *stop)
 		long r;
 		int rc = poll(&pfd, 1, 200);
 
-		if (rc < 0 && errno != EINTR)
-			return -1;
+		if (rc < 0 && errno != EINTR) {
+			ret = -1;
+			break;
+		}
 		if (rc <= 0)
 			continue;
 		n = recvfrom(fd, msg, sizeof(msg), MSG_DONTWAIT, (struct sockaddr *)&from,
@@ -142,15 +207,26 @@ int pufudp_serve(struct pufservice *svc, int fd, volatile sig_atomic_t *stop)
 			if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK ||
 			    errno == ECONNREFUSED)
 				continue;
-			return -1;
+			ret = -1;
+			break;
 		}
 		/* an oversized datagram fills msg and fails the exact-length check */
-		r = pufservice_handle(svc, msg, (size_t)n, pufudp_now_ms(), reply, sizeof(reply));
+		pthread_mutex_lock(&c.lock);
+		r = pufservice_accept(svc, msg, (size_t)n, pufudp_now_ms(), &from, from_len, reply,
+		                      sizeof(reply));
+		if (pufservice_queued(svc))
+			pthread_cond_signal(&c.work);
+		pthread_mutex_unlock(&c.lock);
 		if (r > 0)
 			sendto(fd, reply, (size_t)r, 0, (struct sockaddr *)&from, from_len);
 		secure_wipe(reply, sizeof(reply));
 	}
-	return 0;
+	pthread_mutex_lock(&c.lock);
+	c.done = 1;
+	pthread_cond_signal(&c.work);
+	pthread_mutex_unlock(&c.lock);
+	pthread_join(tid, NULL);
+	return ret;
 }
 
 long pufudp_receive(int fd, uint8_t *reply, size_t cap, int timeout_ms, char *err, size_t err_len)

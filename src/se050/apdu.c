@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "crypto/portable/secure.h"
+
 const uint8_t se05x_applet_aid[16] = {0xA0, 0x00, 0x00, 0x03, 0x96, 0x54, 0x53, 0x00,
                                       0x00, 0x00, 0x01, 0x03, 0x00, 0x00, 0x00, 0x00};
 
@@ -11,6 +13,19 @@ struct body {
 	uint8_t b[128];
 	size_t n;
 };
+
+bool se05x_type_is_ec_key_pair(uint8_t type)
+{
+	return type == SE05X_TYPE_EC_KEY_PAIR ||
+	       (type >= 0x21 && type <= 0x71 && (type - 0x21) % 4 == 0);
+}
+
+bool se05x_is_x25519_key_pair(uint8_t type, uint8_t curve)
+{
+	if (type == SE05X_TYPE_EC_KEY_PAIR_X25519)
+		return true;
+	return type == SE05X_TYPE_EC_KEY_PAIR && curve == SE05X_CURVE_MONT_DH_25519;
+}
 
 static void put_tlv(struct body *b, uint8_t tag, const uint8_t *val, size_t len)
 {
@@ -70,9 +85,9 @@ size_t se05x_cmd_select(uint8_t *out)
 	return n;
 }
 
-size_t se05x_cmd_generate_x25519(uint8_t *out, uint32_t id, uint32_t policy_rules, bool with_curve)
+/* The head of WriteECKey: policy, id and (for a new object) the curve. */
+static void write_ec_key_head(struct body *b, uint32_t id, uint32_t policy_rules, bool with_curve)
 {
-	struct body b = {.n = 0};
 	/* One policy entry: length 8 | auth object id 0 (any session) | access rules. */
 	uint8_t policy[9] = {8,
 	                     0,
@@ -84,12 +99,52 @@ size_t se05x_cmd_generate_x25519(uint8_t *out, uint32_t id, uint32_t policy_rule
 	                     (uint8_t)(policy_rules >> 8),
 	                     (uint8_t)policy_rules};
 	uint8_t curve = SE05X_CURVE_MONT_DH_25519;
-	put_tlv(&b, SE05X_TAG_POLICY, policy, sizeof(policy));
-	put_u32(&b, SE05X_TAG_1, id);
+	put_tlv(b, SE05X_TAG_POLICY, policy, sizeof(policy));
+	put_u32(b, SE05X_TAG_1, id);
 	if (with_curve)
-		put_tlv(&b, SE05X_TAG_2, &curve, 1);
+		put_tlv(b, SE05X_TAG_2, &curve, 1);
+}
+
+size_t se05x_cmd_generate_x25519(uint8_t *out, uint32_t id, uint32_t policy_rules, bool with_curve)
+{
+	struct body b = {.n = 0};
+	write_ec_key_head(&b, id, policy_rules, with_curve);
 	return build(out, SE05X_CLA, SE05X_INS_WRITE, SE05X_P1_KEY_PAIR | SE05X_P1_EC,
 	             SE05X_P2_DEFAULT, &b, false);
+}
+
+size_t se05x_cmd_import_x25519(uint8_t *out, uint32_t id, uint32_t policy_rules, bool with_curve,
+                               const uint8_t priv_be[SE05X_X25519_LEN],
+                               const uint8_t pub_be[SE05X_X25519_LEN])
+{
+	struct body b = {.n = 0};
+	write_ec_key_head(&b, id, policy_rules, with_curve);
+	put_tlv(&b, SE05X_TAG_3, priv_be, SE05X_X25519_LEN);
+	put_tlv(&b, SE05X_TAG_4, pub_be, SE05X_X25519_LEN);
+	size_t n = build(out, SE05X_CLA, SE05X_INS_WRITE, SE05X_P1_KEY_PAIR | SE05X_P1_EC,
+	                 SE05X_P2_DEFAULT, &b, false);
+	secure_wipe(&b, sizeof(b));
+	return n;
+}
+
+size_t se05x_cmd_create_curve(uint8_t *out, uint8_t curve)
+{
+	struct body b = {.n = 0};
+	put_tlv(&b, SE05X_TAG_1, &curve, 1);
+	return build(out, SE05X_CLA, SE05X_INS_WRITE, SE05X_P1_CURVE, SE05X_P2_CREATE, &b, false);
+}
+
+size_t se05x_cmd_get_version(uint8_t *out)
+{
+	return build(out, SE05X_CLA, SE05X_INS_MGMT, SE05X_P1_DEFAULT, SE05X_P2_VERSION, NULL,
+	             false);
+}
+
+size_t se05x_cmd_free_memory(uint8_t *out, uint8_t memory_type)
+{
+	struct body b = {.n = 0};
+	put_tlv(&b, SE05X_TAG_1, &memory_type, 1);
+	return build(out, SE05X_CLA, SE05X_INS_MGMT, SE05X_P1_DEFAULT, SE05X_P2_MEMORY, &b, true);
 }
 
 static size_t id_only(uint8_t *out, uint8_t ins, uint8_t p1, uint8_t p2, uint32_t id, bool ext)
@@ -222,8 +277,12 @@ int se05x_sw_errno(uint16_t sw)
 	case SE05X_SW_INS_UNKNOWN:
 	case SE05X_SW_CLA_UNKNOWN:
 		return -ENOTSUP;
+	case SE05X_SW_NVM_FULL:
+		return -ENOSPC;
+	case SE05X_SW_EXISTS:
+		return -EEXIST;
 	default:
-		return -EIO;
+		return -EREMOTEIO;
 	}
 }
 
@@ -236,20 +295,60 @@ static int parse_ok(struct se05x_rsp *rsp, const uint8_t *buf, size_t n)
 	return se05x_sw_errno(rsp->sw);
 }
 
-int se05x_parse_select(const uint8_t *buf, size_t n, uint8_t version[3], uint16_t *config)
+/* major minor patch | config(2) [| secure box version(2)]. */
+static int version_bytes(const uint8_t *p, size_t len, struct se05x_version *v)
 {
-	/* Plain bytes, not TLVs: major minor patch | config(2) | secure box version(2). Older
-	 * applets send only the first 4 or 5 bytes. */
+	if (len != 7 && len != 5)
+		return -EBADMSG;
+	memset(v, 0, sizeof(*v));
+	v->major = p[0];
+	v->minor = p[1];
+	v->patch = p[2];
+	v->config = (uint16_t)(p[3] << 8 | p[4]);
+	if (len == 7) {
+		v->has_secure_box = true;
+		v->secure_box = (uint16_t)(p[5] << 8 | p[6]);
+	}
+	return 0;
+}
+
+int se05x_parse_select(const uint8_t *buf, size_t n, struct se05x_version *version)
+{
+	/* Plain bytes, not TLVs. */
 	if (n < 2)
 		return -EBADMSG;
 	uint16_t sw = (uint16_t)(buf[n - 2] << 8 | buf[n - 1]);
 	if (sw != SE05X_SW_OK)
 		return n == 2 ? se05x_sw_errno(sw) : -EBADMSG;
-	size_t len = n - 2;
-	if (len != 7 && len != 5)
+	return version_bytes(buf, n - 2, version);
+}
+
+int se05x_parse_version(const uint8_t *buf, size_t n, struct se05x_version *version)
+{
+	struct se05x_rsp rsp;
+	uint16_t len;
+	int r = parse_ok(&rsp, buf, n);
+	if (r)
+		return r;
+	const uint8_t *v = se05x_rsp_get(&rsp, SE05X_TAG_1, 0, &len);
+	if (!v || rsp.n != 1)
 		return -EBADMSG;
-	memcpy(version, buf, 3);
-	*config = (uint16_t)(buf[3] << 8 | buf[4]);
+	return version_bytes(v, len, version);
+}
+
+int se05x_parse_free_memory(const uint8_t *buf, size_t n, uint32_t *bytes)
+{
+	struct se05x_rsp rsp;
+	uint16_t len;
+	int r = parse_ok(&rsp, buf, n);
+	if (r)
+		return r;
+	const uint8_t *v = se05x_rsp_get(&rsp, SE05X_TAG_1, 0, &len);
+	if (!v || rsp.n != 1 || (len != 2 && len != 4))
+		return -EBADMSG;
+	*bytes = 0;
+	for (uint16_t i = 0; i < len; i++)
+		*bytes = *bytes << 8 | v[i];
 	return 0;
 }
 

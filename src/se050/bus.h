@@ -13,11 +13,15 @@
 struct se050_bus;
 
 struct se050_bus_ops {
-	/* Return 0, -ENXIO when the chip NACKed its address (busy, or nothing to send), or another
-	 * negative errno when the bus itself failed. */
+	/* Return 0, -ENXIO when the chip NACKed its address (busy, or nothing to send), -ENODEV
+	 * when the chip or emulator is gone, or another negative errno (never -ETIMEDOUT, which the
+	 * link layer keeps for its own waits) when the bus itself failed. */
 	int (*write)(struct se050_bus *bus, const uint8_t *buf, size_t len);
 	int (*read)(struct se050_bus *bus, uint8_t *buf, size_t len);
 	void (*close)(struct se050_bus *bus);
+	/* Optional: reconnects after -ENODEV (a restarted emulator, a re-plugged adapter). Returns
+	 * 0 or -ENODEV. */
+	int (*reopen)(struct se050_bus *bus);
 };
 
 struct se050_bus {
@@ -44,6 +48,11 @@ static inline int se050_bus_write(struct se050_bus *bus, const uint8_t *buf, siz
 static inline int se050_bus_read(struct se050_bus *bus, uint8_t *buf, size_t len)
 {
 	return bus->ops->read(bus, buf, len);
+}
+
+static inline int se050_bus_reopen(struct se050_bus *bus)
+{
+	return bus->ops->reopen ? bus->ops->reopen(bus) : 0;
 }
 
 static inline void se050_bus_close(struct se050_bus *bus)

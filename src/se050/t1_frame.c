@@ -122,6 +122,18 @@ int t1_frame_parse(struct t1_frame *f, const uint8_t *buf, size_t n, uint8_t exp
 	return 0;
 }
 
+enum t1_poll t1_poll_classify(const uint8_t hdr[T1_HDR_LEN])
+{
+	if (hdr[0] == T1_NAD_CHIP)
+		return T1_POLL_FRAME;
+	if (hdr[1] == T1_NAD_CHIP)
+		return T1_POLL_SHIFTED;
+	if (hdr[0] == 0x00 &&
+	    (hdr[1] == t1_pcb_r(0, T1_R_OTHER) || hdr[1] == t1_pcb_r(1, T1_R_OTHER)))
+		return T1_POLL_NAD0_RNACK;
+	return T1_POLL_NOT_READY;
+}
+
 static uint16_t be16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] << 8 | p[1]);

@@ -59,6 +59,19 @@ size_t t1_frame_build(uint8_t out[T1_MAX_FRAME], uint8_t nad, uint8_t pcb, const
  * wrong NAD or length mismatch, -EPROTO on an undefined PCB. */
 int t1_frame_parse(struct t1_frame *f, const uint8_t *buf, size_t n, uint8_t expect_nad);
 
+/* What the first T1_HDR_LEN bytes of a poll show. A chip that is not ready may answer a read with
+ * filler bytes instead of NACKing its address, may put one stray byte before a header, and answers
+ * a frame it could not take with an R-NACK whose NAD is 00 (`00 82` / `00 92`). NXP's host accepts
+ * all of these (phNxpEse_readPacket), in this order of precedence. */
+enum t1_poll {
+	T1_POLL_NOT_READY,  /* neither of the below: poll again */
+	T1_POLL_FRAME,      /* A5 PCB LEN */
+	T1_POLL_SHIFTED,    /* x A5 PCB: the header starts one byte late; LEN is the next byte */
+	T1_POLL_NAD0_RNACK, /* 00 82|92 LEN: an R-block (other error) with NAD 00 */
+};
+
+enum t1_poll t1_poll_classify(const uint8_t hdr[T1_HDR_LEN]);
+
 /* The answer-to-reset the SE returns in S(GET ATR / INTERFACE SOFT RESET response). */
 struct t1_atr {
 	uint8_t pver;

@@ -166,7 +166,7 @@ static int counting_read(struct puf_source *s, uint32_t challenge, uint8_t *out,
 static void test_majority(void **state)
 {
 	(void)state;
-	struct counting_source c = {{counting_read}, 0};
+	struct counting_source c = {{.read = counting_read}, 0};
 	uint8_t out[2], counts[16];
 	assert_int_equal(puf_majority(&c.base, 0, 3, out, 2, counts), 0);
 	assert_int_equal(out[0], 0x01);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "puf/proto/device.h"
+#include "puf/proto/device_state.h"
 #include "puf/sram_sim.h"
 #include "puf/xoshiro.h"
 
@@ -25,11 +26,14 @@ struct sim_device {
 	/* what the server stores at enrolment */
 	uint8_t enrolled_key[PUFPROTO_KEY_LEN];
 	uint8_t enrolled_ref[PUFPROTO_MAX_RESPONSE];
+	/* debiased suites: the device's case maps (non-volatile memory), one per challenge */
+	uint8_t helper[PUFPROTO_STATE_MAX_HELPER];
 };
 
 void test_rng_init(struct test_rng *r, uint64_t seed);
 
-/* Enrols a simulated device: server picks sk and y1, the device answers z1 (majority of 11). */
+/* Enrols a simulated device: server picks sk and y1, the device answers z1 (majority of 11); for
+ * a debiased suite the case maps of every challenge come from the same enrolment readings. */
 void sim_device_enroll(struct sim_device *d, uint8_t suite, uint64_t seed);
 
 /* An nv store that keeps the committed state in memory and counts commits. */

@@ -17,7 +17,8 @@
 
 #include <sqlite3.h>
 
-#include "puf/proto/state_file.h"
+#include <dirent.h>
+
 #include "puf/proto/state_file.h"
 #include "puf/proto/wire.h"
 #include "pufserver/service.h"
@@ -189,11 +190,11 @@ static void kill9_during_updates(void **state)
 		char name[16];
 
 		snprintf(name, sizeof(name), "d%d", i);
-		sim_device_enroll(&devs[i], PUFPROTO_SUITE_128, 31337 + (uint64_t)i);
+		sim_device_enroll(&devs[i], PUFPROTO_SUITE_DEFAULT, 31337 + (uint64_t)i);
 		mem_nv_init(&nvs[i]);
-		assert_int_equal(pufstore_enroll(st, name, PUFPROTO_SUITE_128, devs[i].enrolled_key,
-		                                 devs[i].enrolled_ref, devs[i].suite.response_len,
-		                                 NULL),
+		assert_int_equal(pufstore_enroll(st, name, PUFPROTO_SUITE_DEFAULT,
+		                                 devs[i].enrolled_key, devs[i].enrolled_ref,
+		                                 devs[i].suite.response_len, NULL),
 		                 0);
 	}
 	pufstore_close(st);
@@ -251,16 +252,56 @@ static void kill9_during_updates(void **state)
 	}
 }
 
+/* Temporary files of state commits left in dir. */
+static int leftovers(const char *in)
+{
+	struct dirent *de;
+	DIR *d = opendir(in);
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		n += strstr(de->d_name, ".tmp.") != NULL;
+	closedir(d);
+	return n;
+}
+
+/* A committed state's number: the first 4 bytes of sk; the rest of sk repeats its low byte and the
+ * challenge is the number modulo the 2 case maps, so a mix of two states shows. */
+static uint32_t state_number(const struct pufproto_device_nv *nv)
+{
+	return (uint32_t)nv->sk[0] << 24 | (uint32_t)nv->sk[1] << 16 | (uint32_t)nv->sk[2] << 8 |
+	       nv->sk[3];
+}
+
+static void set_state_number(struct pufproto_device_nv *nv, uint32_t n)
+{
+	memset(nv->sk, (int)(n & 0xff), sizeof(nv->sk));
+	nv->sk[0] = (uint8_t)(n >> 24), nv->sk[1] = (uint8_t)(n >> 16);
+	nv->sk[2] = (uint8_t)(n >> 8), nv->sk[3] = (uint8_t)n;
+	nv->challenge = n % 2;
+}
+
 /* The device side: a child commits new states to a state file in a loop and is killed with
  * SIGKILL at random moments; the file must always load, and hold the last state the child
- * reported durable or the one after it. */
+ * reported durable or the one after it. A kill mid-commit leaves a temporary file holding a key:
+ * the next load (which holds the lock, so it is the only writer) removes it. */
 static void kill9_during_state_commits(void **state)
 {
 	char path[160], err[256];
 	struct pufproto_file_store fs;
-	struct pufproto_device_nv nv = {PUFPROTO_SUITE_128, {0}, 0}, loaded;
+	/* the default suite's state record carries the case maps (version 2): they must survive
+	 * every kill unchanged, as sk and y must */
+	static uint8_t maps[2 * 100];
+	struct pufproto_device_nv nv = {.suite = PUFPROTO_SUITE_DEFAULT,
+	                                .helper = maps,
+	                                .helper_len = sizeof(maps)},
+	                          loaded;
 	const uint8_t src[] = {1, 2, 3};
+	int kills_mid_commit = 0;
 
+	for (size_t i = 0; i < sizeof(maps); i++)
+		maps[i] = (uint8_t)(i * 37 + 11);
 	(void)state;
 	snprintf(dir, sizeof(dir), "/tmp/pp-test-nv-XXXXXX");
 	assert_non_null(mkdtemp(dir));
@@ -268,6 +309,7 @@ static void kill9_during_state_commits(void **state)
 	assert_int_equal(
 	        pufproto_file_store_create(&fs, path, &nv, src, sizeof(src), 0, err, sizeof(err)),
 	        0);
+	pufproto_file_store_close(&fs);
 	srand((unsigned)time(NULL) ^ 0x5a5a);
 	for (int round = 0; round < 40; round++) {
 		int sv[2], status;
@@ -275,20 +317,23 @@ static void kill9_during_state_commits(void **state)
 		pid_t pid;
 
 		assert_int_equal(pufproto_file_store_load(&fs, path, &loaded, err, sizeof(err)), 0);
+		assert_int_equal(leftovers(dir), 0);
 		assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
 		pid = fork();
 		assert_true(pid >= 0);
 		if (pid == 0) {
-			/* commit states y = start+1, start+2, ...; report each once durable */
+			/* commit states n = start+1, start+2, ... (n in sk, y = n mod the maps);
+			 * report each once durable */
 			struct pufproto_device_nv next = loaded;
+			uint32_t n = state_number(&loaded);
 
 			close(sv[0]);
 			for (;;) {
-				next.challenge++;
-				memset(next.sk, (int)(next.challenge & 0xff), sizeof(next.sk));
+				n++;
+				set_state_number(&next, n);
 				if (fs.base.commit(&fs.base, &next))
 					_exit(3);
-				if (send(sv[1], &next.challenge, sizeof(next.challenge), 0) < 0)
+				if (send(sv[1], &n, sizeof(n), 0) < 0)
 					_exit(0);
 			}
 		}
@@ -305,13 +350,24 @@ static void kill9_during_state_commits(void **state)
 			durable = v;
 		}
 		close(sv[0]);
+		pufproto_file_store_close(&fs);
+		if (leftovers(dir))
+			kills_mid_commit++;
 		assert_int_equal(pufproto_file_store_load(&fs, path, &loaded, err, sizeof(err)), 0);
+		assert_int_equal(leftovers(dir), 0);
+		uint32_t got = state_number(&loaded);
 		if (durable)
-			assert_true(loaded.challenge == durable || loaded.challenge == durable + 1);
+			assert_true(got == durable || got == durable + 1);
 		/* the key always belongs to the same state as the challenge: never a mix */
-		for (size_t i = 0; i < sizeof(loaded.sk); i++)
-			assert_int_equal(loaded.sk[i], (uint8_t)loaded.challenge);
+		for (size_t i = 4; i < sizeof(loaded.sk); i++)
+			assert_int_equal(loaded.sk[i], (uint8_t)got);
+		assert_int_equal(loaded.challenge, got % 2);
+		assert_int_equal(loaded.helper_len, sizeof(maps));
+		assert_memory_equal(loaded.helper, maps, sizeof(maps));
+		pufproto_file_store_close(&fs);
 	}
+	print_message("%d of 40 kills left a temporary file behind; each was removed\n",
+	              kills_mid_commit);
 	{
 		char cmd[160];
 

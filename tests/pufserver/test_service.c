@@ -1,6 +1,8 @@
 /* The server over SQLite: enrolment, the HELLO/CHALLENGE/RESPONSE/CONFIRM exchange through
- * pufservice_handle, single-use challenges, revocation, persistence across reopen, a commit that
- * fails, and the parallel search agreeing with the sequential one. */
+ * pufservice_handle, single-use challenges, revocation, persistence across reopen; RESPONSEs that
+ * wait together sharing one scan, and the queue's bounds; a store that cannot commit (logged,
+ * counted, answered "not recognised"), one that cannot be written at all (refused), and a lost
+ * compare-and-swap. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -15,6 +17,7 @@
 #include "puf/proto/wire.h"
 #include "pufserver/service.h"
 #include "pufserver/store.h"
+#include "pufserver/store_impl.h"
 #include "sim_device.h"
 
 #define NDEV 12
@@ -280,6 +283,244 @@ static void store_rejects_bad_input(void **state)
 	}
 }
 
+/* A store that fails on demand: it wraps a real one and replaces its update and write check. */
+struct faulty {
+	struct pufstore base;
+	struct pufstore *real;
+	struct pufstore_ops ops;
+	int update_result; /* 1: pass through; 0: the row moved on; -1: an I/O error */
+	int unwritable;
+};
+
+static struct faulty *faulty_of(struct pufstore *st)
+{
+	return (struct faulty *)st;
+}
+
+static int f_update(struct pufstore *st, int64_t id, enum pufstore_slot slot, const uint8_t *key,
+                    const uint8_t *new_key, const uint8_t *new_ref, size_t ref_len, int64_t now)
+{
+	struct faulty *f = faulty_of(st);
+
+	if (f->update_result == 1)
+		return pufstore_update(f->real, id, slot, key, new_key, new_ref, ref_len, now);
+	if (f->update_result < 0)
+		pufstore_set_error(st, "disk I/O error (injected)");
+	return f->update_result;
+}
+
+static int f_check_writable(struct pufstore *st)
+{
+	if (faulty_of(st)->unwritable) {
+		pufstore_set_error(st, "attempt to write a readonly database (injected)");
+		return -1;
+	}
+	return pufstore_check_writable(faulty_of(st)->real);
+}
+
+static int f_load(struct pufstore *st, pufstore_row_fn fn, void *arg)
+{
+	return pufstore_load(faulty_of(st)->real, fn, arg);
+}
+
+static int f_changes(struct pufstore *st, pufstore_row_fn fn, void *arg)
+{
+	return pufstore_changes(faulty_of(st)->real, fn, arg);
+}
+
+static int64_t f_count(struct pufstore *st)
+{
+	return pufstore_count(faulty_of(st)->real);
+}
+
+static int f_begin(struct pufstore *st)
+{
+	return pufstore_begin(faulty_of(st)->real);
+}
+
+static int f_commit(struct pufstore *st)
+{
+	return pufstore_commit(faulty_of(st)->real);
+}
+
+static int f_rollback(struct pufstore *st)
+{
+	return pufstore_rollback(faulty_of(st)->real);
+}
+
+static void faulty_init(struct faulty *f, struct pufstore *real)
+{
+	memset(f, 0, sizeof(*f));
+	f->real = real;
+	f->update_result = 1;
+	f->ops.update = f_update;
+	f->ops.check_writable = f_check_writable;
+	f->ops.load = f_load;
+	f->ops.changes = f_changes;
+	f->ops.count = f_count;
+	f->ops.begin = f_begin;
+	f->ops.commit = f_commit;
+	f->ops.rollback = f_rollback;
+	f->base.ops = &f->ops;
+	snprintf(f->base.where, sizeof(f->base.where), "faulty");
+}
+
+static char logged[2048];
+
+static void keep_log(void *arg, const char *msg)
+{
+	(void)arg;
+	snprintf(logged + strlen(logged), sizeof(logged) - strlen(logged), "%s\n", msg);
+}
+
+struct replies {
+	int n;
+	size_t peer[NDEV];
+	uint8_t msg[NDEV][PUFPROTO_MAX_MESSAGE];
+	size_t len[NDEV];
+};
+
+static void collect_reply(void *arg, const uint8_t *peer, size_t peer_len, const uint8_t *reply,
+                          size_t len)
+{
+	struct replies *r = arg;
+
+	assert_int_equal(peer_len, sizeof(size_t));
+	memcpy(&r->peer[r->n], peer, sizeof(size_t));
+	memcpy(r->msg[r->n], reply, len);
+	r->len[r->n++] = len;
+}
+
+static void failed_commit_logged_counted_answered(void **state)
+{
+	struct pufstore *st = open_store();
+	struct pufservice *svc = malloc(sizeof(*svc));
+	struct faulty f;
+	char err[256];
+
+	(void)state;
+	enroll_all(st, PUFPROTO_SUITE_128);
+	faulty_init(&f, st);
+	assert_int_equal(pufservice_init(svc, &f.base, 1, err, sizeof(err)), 0);
+	svc->log = keep_log;
+	logged[0] = 0;
+	/* the disk fails: the device is answered like any stranger and keeps its key */
+	f.update_result = -1;
+	assert_int_equal(exchange(svc, &devs[0], &nvs[0], 1, NULL, NULL), PUFPROTO_DEVICE_REJECT);
+	assert_int_equal(nvs[0].commits, 0);
+	assert_int_equal(svc->stats.store_errors, 1);
+	assert_int_equal(svc->stats.matches, 0);
+	assert_non_null(strstr(logged, "cannot record the authentication of device #1"));
+	assert_non_null(strstr(logged, "disk I/O error (injected)"));
+	/* another server won the compare-and-swap: not recognised either, counted apart */
+	f.update_result = 0;
+	assert_int_equal(exchange(svc, &devs[0], &nvs[0], 1, NULL, NULL), PUFPROTO_DEVICE_REJECT);
+	assert_int_equal(svc->stats.conflicts, 1);
+	assert_int_equal(svc->stats.store_errors, 1);
+	/* several matches in one scan share one transaction: a failure leaves every one of them
+	 * with its key */
+	f.update_result = -1;
+	{
+		uint8_t a[4][PUFPROTO_MAX_MESSAGE], b[PUFPROTO_MAX_MESSAGE];
+		struct replies *r = calloc(1, sizeof(*r));
+
+		for (size_t i = 1; i <= 3; i++) {
+			long n = pufproto_device_hello(&devs[i].dev, b, sizeof(b));
+			long k = pufservice_accept(svc, b, (size_t)n, 1000, &i, sizeof(i), b,
+			                           sizeof(b));
+
+			n = pufproto_device_begin(&devs[i].dev, &devs[i].cfg, b, (size_t)k,
+			                          &devs[i].rng.base, &devs[i].sim.base, a[i],
+			                          sizeof(a[i]));
+			pufservice_accept(svc, a[i], (size_t)n, 1000, &i, sizeof(i), b, sizeof(b));
+		}
+		assert_int_equal(pufservice_take(svc, 1000), 3);
+		assert_int_equal(pufservice_process(svc, collect_reply, r), 0);
+		assert_int_equal(r->n, 3);
+		for (int k = 0; k < 3; k++)
+			assert_int_equal(
+			        pufproto_device_finish(&devs[r->peer[k]].dev, r->msg[k], r->len[k]),
+			        PUFPROTO_DEVICE_REJECT);
+		assert_int_equal(svc->stats.store_errors, 4);
+		free(r);
+	}
+	/* the disk is back: the same device authenticates, with the key it kept */
+	f.update_result = 1;
+	assert_int_equal(exchange(svc, &devs[0], &nvs[0], 1, NULL, NULL), PUFPROTO_DEVICE_ACCEPT);
+	assert_int_equal(nvs[0].commits, 1);
+	pufservice_free(svc);
+	/* a store the server cannot write: it refuses to start */
+	f.unwritable = 1;
+	assert_int_equal(pufservice_init(svc, &f.base, 1, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "cannot write to the store"));
+	assert_non_null(strstr(err, "readonly database (injected)"));
+	pufservice_free(svc);
+	pufstore_close(st);
+	free(svc);
+}
+
+/* RESPONSEs that arrive while a scan runs wait in the queue and share the next scan; the queue and
+ * the wait are bounded. */
+static void waiting_responses_share_one_scan(void **state)
+{
+	struct pufstore *st = open_store();
+	struct pufservice *svc = malloc(sizeof(*svc));
+	struct replies *r = calloc(1, sizeof(*r));
+	uint8_t resp[NDEV][PUFPROTO_MAX_MESSAGE], b[PUFPROTO_MAX_MESSAGE];
+	long len[NDEV];
+	char err[256];
+
+	(void)state;
+	enroll_all(st, PUFPROTO_SUITE_128);
+	assert_int_equal(pufservice_init(svc, st, 2, err, sizeof(err)), 0);
+	for (size_t i = 0; i < NDEV; i++) {
+		long n = pufproto_device_hello(&devs[i].dev, b, sizeof(b));
+		long m = pufservice_accept(svc, b, (size_t)n, 1000, &i, sizeof(i), b, sizeof(b));
+
+		len[i] = pufproto_device_begin(&devs[i].dev, &devs[i].cfg, b, (size_t)m,
+		                               &devs[i].rng.base, &devs[i].sim.base, resp[i],
+		                               sizeof(resp[i]));
+		assert_true(len[i] > 0);
+		assert_int_equal(pufservice_accept(svc, resp[i], (size_t)len[i], 1000, &i,
+		                                   sizeof(i), b, sizeof(b)),
+		                 0);
+	}
+	assert_int_equal(pufservice_queued(svc), NDEV);
+	assert_int_equal(pufservice_take(svc, 1000), NDEV);
+	assert_int_equal(pufservice_process(svc, collect_reply, r), 0);
+	assert_int_equal(svc->stats.scans, 1);
+	assert_int_equal(svc->stats.largest_batch, NDEV);
+	assert_int_equal(r->n, NDEV);
+	for (int k = 0; k < r->n; k++) {
+		size_t i = r->peer[k];
+
+		assert_int_equal(pufproto_device_finish(&devs[i].dev, r->msg[k], r->len[k]),
+		                 PUFPROTO_DEVICE_ACCEPT);
+		assert_int_equal(pufproto_device_commit(&devs[i].dev, &nvs[i].base), 0);
+	}
+	/* bounded: a full queue turns RESPONSEs away (the device retries), and those that waited
+	 * too long are dropped when the scanner comes to them */
+	for (int k = 0; k <= PUFSERVICE_QUEUE; k++) {
+		uint8_t hello[16];
+		struct pufproto_challenge ch;
+		long n = pufproto_encode_hello(PUFPROTO_SUITE_128, hello, sizeof(hello));
+
+		n = pufservice_accept(svc, hello, (size_t)n, 2000, NULL, 0, b, sizeof(b));
+		assert_int_equal(pufproto_parse_challenge(b, (size_t)n, &ch), 0);
+		memcpy(resp[0] + PUFPROTO_HEADER_LEN, ch.session, PUFPROTO_SESSION_LEN);
+		pufservice_accept(svc, resp[0], (size_t)len[0], 2000, NULL, 0, b, sizeof(b));
+	}
+	assert_int_equal(pufservice_queued(svc), PUFSERVICE_QUEUE);
+	assert_int_equal(svc->stats.queue_full, 1);
+	assert_int_equal(pufservice_take(svc, 2000 + PUFSERVICE_MAX_WAIT_MS + 1), 0);
+	assert_int_equal(svc->stats.waited_too_long, PUFSERVICE_QUEUE);
+	assert_int_equal(pufservice_queued(svc), 0);
+	pufservice_free(svc);
+	pufstore_close(st);
+	free(svc);
+	free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -289,6 +530,9 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(enrol_while_serving_and_schema_guard, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(store_rejects_bad_input, setup, teardown),
+	        cmocka_unit_test_setup_teardown(failed_commit_logged_counted_answered, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(waiting_responses_share_one_scan, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

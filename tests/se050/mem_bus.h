@@ -16,11 +16,12 @@ struct mem_bus {
 	bool dead; /* no chip: every transaction is NACKed */
 };
 
+/* Microseconds, the chip model's clock (it checks guard times of 100 us). */
 static inline uint64_t mem_bus_now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 static inline int mem_bus_write(struct se050_bus *bus, const uint8_t *buf, size_t len)
@@ -28,7 +29,7 @@ static inline int mem_bus_write(struct se050_bus *bus, const uint8_t *buf, size_
 	struct mem_bus *b = (struct mem_bus *)bus;
 	if (b->dead)
 		return -ENXIO;
-	return emu_link_write(b->chip, buf, len, mem_bus_now());
+	return emu_link_write(b->chip, buf, len, mem_bus_now()) == 0 ? 0 : -ENXIO;
 }
 
 static inline int mem_bus_read(struct se050_bus *bus, uint8_t *buf, size_t len)

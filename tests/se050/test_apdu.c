@@ -201,16 +201,126 @@ static void test_list_parse(void **state)
 static void test_select_parse(void **state)
 {
 	(void)state;
-	uint8_t v[3];
-	uint16_t config;
+	struct se05x_version v;
 	static const uint8_t ok[] = {3, 1, 0, 0x10, 0x9F, 0x01, 0x0B, 0x90, 0x00};
-	assert_int_equal(se05x_parse_select(ok, sizeof(ok), v, &config), 0);
-	assert_int_equal(v[0], 3);
-	assert_int_equal(config, 0x109F);
-	assert_true(config & SE05X_CONFIG_DH_MONT);
-	assert_int_equal(se05x_parse_select(ok + 1, sizeof(ok) - 1, v, &config), -EBADMSG);
+	assert_int_equal(se05x_parse_select(ok, sizeof(ok), &v), 0);
+	assert_int_equal(v.major, 3);
+	assert_int_equal(v.minor, 1);
+	assert_int_equal(v.config, 0x109F);
+	assert_true(v.has_secure_box);
+	assert_int_equal(v.secure_box, 0x010B);
+	assert_true(v.config & SE05X_CONFIG_DH_MONT);
+	assert_int_equal(se05x_parse_select(ok + 1, sizeof(ok) - 1, &v), -EBADMSG);
+	/* Older applets send five bytes. */
+	static const uint8_t short_ok[] = {7, 2, 0, 0x10, 0x9F, 0x90, 0x00};
+	assert_int_equal(se05x_parse_select(short_ok, sizeof(short_ok), &v), 0);
+	assert_int_equal(v.major, 7);
+	assert_false(v.has_secure_box);
+	/* An error from the card manager is the chip's refusal, not a bus error. */
 	static const uint8_t notfound[] = {0x6A, 0x82};
-	assert_int_equal(se05x_parse_select(notfound, 2, v, &config), -EIO);
+	assert_int_equal(se05x_parse_select(notfound, 2, &v), -EREMOTEIO);
+}
+
+static void test_status_words(void **state)
+{
+	(void)state;
+	assert_int_equal(se05x_sw_errno(0x9000), 0);
+	assert_int_equal(se05x_sw_errno(0x6A84), -ENOSPC); /* NVM full */
+	assert_int_equal(se05x_sw_errno(0x6A89), -EEXIST);
+	assert_int_equal(se05x_sw_errno(0x6581), -EREMOTEIO);
+	assert_int_equal(se05x_sw_errno(0x6985), -EPERM);
+	assert_int_equal(se05x_sw_errno(0x6986), -EACCES);
+	assert_int_equal(se05x_sw_errno(0x6A80), -EINVAL);
+	assert_int_equal(se05x_sw_errno(0x6F00), -EREMOTEIO);
+	/* -EIO is the link's: no status word maps to it. */
+	for (unsigned sw = 0x6000; sw <= 0x6FFF; sw++)
+		assert_int_not_equal(se05x_sw_errno((uint16_t)sw), -EIO);
+}
+
+static void test_applet_7x_commands(void **state)
+{
+	(void)state;
+	uint8_t out[SE05X_MAX_APDU];
+	/* CreateECCurve(MONT_DH_25519): 80 01 0B 04 | 03 | 41 01 41 (se05x_APDU_impl.h). */
+	static const uint8_t create[] = {0x80, 0x01, 0x0B, 0x04, 0x03, 0x41, 0x01, 0x41};
+	assert_int_equal(se05x_cmd_create_curve(out, SE05X_CURVE_MONT_DH_25519), sizeof(create));
+	assert_memory_equal(out, create, sizeof(create));
+	/* GetVersion: 80 04 00 20 00 (case 2). */
+	static const uint8_t version[] = {0x80, 0x04, 0x00, 0x20, 0x00};
+	assert_int_equal(se05x_cmd_get_version(out), sizeof(version));
+	assert_memory_equal(out, version, sizeof(version));
+	/* GetFreeMemory(persistent): 80 04 00 22 | 00 00 03 | 41 01 01 | 00 00. */
+	static const uint8_t mem[] = {0x80, 0x04, 0x00, 0x22, 0x00, 0x00,
+	                              0x03, 0x41, 0x01, 0x01, 0x00, 0x00};
+	assert_int_equal(se05x_cmd_free_memory(out, SE05X_MEMORY_PERSISTENT), sizeof(mem));
+	assert_memory_equal(out, mem, sizeof(mem));
+	/* Types: 3.x's generic pair needs the curve; 7.x's type names it. */
+	assert_true(se05x_is_x25519_key_pair(0x01, 0x41));
+	assert_false(se05x_is_x25519_key_pair(0x01, 0x03));
+	assert_true(se05x_is_x25519_key_pair(0x69, 0x00));
+	assert_false(se05x_is_x25519_key_pair(0x29, 0x03));
+	assert_true(se05x_type_is_ec_key_pair(0x29));
+	assert_true(se05x_type_is_ec_key_pair(0x71));
+	assert_false(se05x_type_is_ec_key_pair(0x2A)); /* a private key alone */
+	assert_false(se05x_type_is_ec_key_pair(0x0B)); /* a binary file */
+}
+
+static void test_import_bytes(void **state)
+{
+	(void)state;
+	uint8_t out[SE05X_MAX_APDU], priv[32], pub[32];
+	for (int i = 0; i < 32; i++) {
+		priv[i] = (uint8_t)(0xA0 + i);
+		pub[i] = (uint8_t)(0x10 + i);
+	}
+	size_t n = se05x_cmd_import_x25519(out, 0x10000002, 0x04240000, true, priv, pub);
+	/* The generate command's head, Lc grown by 2 x 34, then 43 20 <priv> 44 20 <pub>. */
+	uint8_t gen[SE05X_MAX_APDU];
+	size_t g = se05x_cmd_generate_x25519(gen, 0x10000002, 0x04240000, true);
+	assert_int_equal(n, g + 68);
+	assert_int_equal(out[4], gen[4] + 68);
+	assert_memory_equal(out + 5, gen + 5, g - 5);
+	assert_int_equal(out[g], 0x43);
+	assert_int_equal(out[g + 1], 0x20);
+	assert_memory_equal(out + g + 2, priv, 32);
+	assert_int_equal(out[g + 34], 0x44);
+	assert_int_equal(out[g + 35], 0x20);
+	assert_memory_equal(out + g + 36, pub, 32);
+}
+
+static void test_version_and_memory_parse(void **state)
+{
+	(void)state;
+	struct se05x_version v;
+	uint32_t bytes;
+	static const uint8_t version[] = {0x41, 0x07, 7, 2, 0, 0x10, 0x9F, 0x01, 0x0B, 0x90, 0x00};
+	assert_int_equal(se05x_parse_version(version, sizeof(version), &v), 0);
+	assert_int_equal(v.major, 7);
+	assert_int_equal(v.minor, 2);
+	assert_int_equal(v.config, 0x109F);
+	for (size_t n = 0; n < sizeof(version); n++)
+		assert_int_not_equal(se05x_parse_version(version, n, &v), 0);
+	static const uint8_t mem[] = {0x41, 0x02, 0x7F, 0xFF, 0x90, 0x00};
+	assert_int_equal(se05x_parse_free_memory(mem, sizeof(mem), &bytes), 0);
+	assert_int_equal(bytes, 32767);
+	static const uint8_t mem4[] = {0x41, 0x04, 0x00, 0x01, 0x00, 0x00, 0x90, 0x00};
+	assert_int_equal(se05x_parse_free_memory(mem4, sizeof(mem4), &bytes), 0);
+	assert_int_equal(bytes, 65536);
+	static const uint8_t mem3[] = {0x41, 0x03, 0x00, 0x01, 0x00, 0x90, 0x00};
+	assert_int_equal(se05x_parse_free_memory(mem3, sizeof(mem3), &bytes), -EBADMSG);
+}
+
+static void test_empty_list_with_tag2(void **state)
+{
+	(void)state;
+	uint32_t ids[4];
+	size_t count = 9;
+	bool more = true;
+	/* A real chip sends the id list even when it is empty: 41 01 01 42 00 90 00. */
+	static const uint8_t empty[] = {0x41, 0x01, 0x01, 0x42, 0x00, 0x90, 0x00};
+	assert_int_equal(se05x_parse_list(empty, sizeof(empty), ids, 4, &count, &more), 0);
+	assert_int_equal(count, 0);
+	assert_false(more);
 }
 
 int main(void)
@@ -225,6 +335,11 @@ int main(void)
 	        cmocka_unit_test(test_tlv_lengths),
 	        cmocka_unit_test(test_list_parse),
 	        cmocka_unit_test(test_select_parse),
+	        cmocka_unit_test(test_status_words),
+	        cmocka_unit_test(test_applet_7x_commands),
+	        cmocka_unit_test(test_import_bytes),
+	        cmocka_unit_test(test_version_and_memory_parse),
+	        cmocka_unit_test(test_empty_list_with_tag2),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -44,11 +45,12 @@ static uint16_t run(struct fixture *fx, const uint8_t *cmd, size_t n)
 
 static void select_applet(struct fixture *fx)
 {
-	uint8_t cmd[SE05X_MAX_APDU], v[3];
-	uint16_t config;
+	uint8_t cmd[SE05X_MAX_APDU];
+	struct se05x_version v;
 	assert_int_equal(run(fx, cmd, se05x_cmd_select(cmd)), SE05X_SW_OK);
-	assert_int_equal(se05x_parse_select(fx->rsp, fx->rlen, v, &config), 0);
-	assert_true(config & SE05X_CONFIG_DH_MONT);
+	assert_int_equal(se05x_parse_select(fx->rsp, fx->rlen, &v), 0);
+	assert_true(v.config & SE05X_CONFIG_DH_MONT);
+	assert_int_equal(v.major, fx->applet.version[0]);
 }
 
 static void add_alice(struct fixture *fx, uint32_t id, bool has_policy, uint32_t rules)
@@ -202,6 +204,137 @@ static void test_store_persists_and_detects_damage(void **state)
 	rmdir(dir);
 }
 
+static uint8_t read_type(struct fixture *fx, uint32_t id)
+{
+	uint8_t cmd[SE05X_MAX_APDU], type;
+	assert_int_equal(run(fx, cmd, se05x_cmd_read_type(cmd, id)), SE05X_SW_OK);
+	assert_int_equal(se05x_parse_type(fx->rsp, fx->rlen, &type), 0);
+	return type;
+}
+
+static void test_applet_72_personality(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t cmd[SE05X_MAX_APDU];
+	struct se05x_version v;
+	assert_int_equal(emu_applet_set_version(&fx->applet, 7, 2), 0);
+	assert_int_not_equal(emu_applet_set_version(&fx->applet, 256, 0), 0);
+	select_applet(fx);
+	assert_int_equal(run(fx, cmd, se05x_cmd_get_version(cmd)), SE05X_SW_OK);
+	assert_int_equal(se05x_parse_version(fx->rsp, fx->rlen, &v), 0);
+	assert_int_equal(v.major, 7);
+	assert_int_equal(v.minor, 2);
+	/* A key on a curve that was never created is refused; CreateECCurve, then it works, and a
+	 * second CreateECCurve answers "already exists". */
+	assert_int_equal(run(fx, cmd, se05x_cmd_generate_x25519(cmd, 5, SE050_KEY_POLICY, true)),
+	                 SE05X_SW_CONDITIONS);
+	assert_int_equal(run(fx, cmd, se05x_cmd_create_curve(cmd, SE05X_CURVE_MONT_DH_25519)),
+	                 SE05X_SW_OK);
+	assert_int_equal(run(fx, cmd, se05x_cmd_create_curve(cmd, SE05X_CURVE_MONT_DH_25519)),
+	                 SE05X_SW_EXISTS);
+	assert_int_equal(run(fx, cmd, se05x_cmd_generate_x25519(cmd, 5, SE050_KEY_POLICY, true)),
+	                 SE05X_SW_OK);
+	/* ReadType gives the per-curve type; a P-256 pair gets its own. */
+	assert_int_equal(read_type(fx, 5), SE05X_TYPE_EC_KEY_PAIR_X25519);
+	struct emu_object *p256 = emu_store_add(&fx->store, 6);
+	p256->type = SE05X_TYPE_EC_KEY_PAIR;
+	p256->curve = 0x03;
+	assert_int_equal(read_type(fx, 6), 0x29);
+	/* On 3.1 the same objects have the generic type, and CreateECCurve is not needed. */
+	emu_applet_set_version(&fx->applet, 3, 1);
+	assert_int_equal(read_type(fx, 5), SE05X_TYPE_EC_KEY_PAIR);
+	assert_int_equal(read_type(fx, 6), SE05X_TYPE_EC_KEY_PAIR);
+}
+
+static void test_import_through_apdus(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t cmd[SE05X_MAX_APDU], priv_be[32], pub_be[32], be[32], expect[32];
+	select_applet(fx);
+	rfc_reverse(priv_be, rfc_alice_priv);
+	rfc_reverse(pub_be, rfc_alice_pub);
+	size_t n = se05x_cmd_import_x25519(cmd, 9, SE050_KEY_POLICY, true, priv_be, pub_be);
+	assert_int_equal(run(fx, cmd, n), SE05X_SW_OK);
+	assert_int_equal(run(fx, cmd, se05x_cmd_read_object(cmd, 9)), SE05X_SW_OK);
+	assert_int_equal(se05x_parse_x25519(fx->rsp, fx->rlen, be), 0);
+	assert_memory_equal(be, pub_be, 32);
+	uint8_t bob_be[32];
+	rfc_reverse(bob_be, rfc_bob_pub);
+	assert_int_equal(run(fx, cmd, se05x_cmd_ecdh(cmd, 9, bob_be)), SE05X_SW_OK);
+	assert_int_equal(se05x_parse_x25519(fx->rsp, fx->rlen, be), 0);
+	rfc_reverse(expect, rfc_shared);
+	assert_memory_equal(be, expect, 32);
+	/* A public key that does not belong to the private key is refused. */
+	pub_be[5] ^= 1;
+	n = se05x_cmd_import_x25519(cmd, 10, SE050_KEY_POLICY, true, priv_be, pub_be);
+	assert_int_equal(run(fx, cmd, n), SE05X_SW_WRONG_DATA);
+	assert_null(emu_store_find(&fx->store, 10));
+}
+
+static void test_memory_full_and_free_memory(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t cmd[SE05X_MAX_APDU];
+	uint32_t free_bytes;
+	fx->applet.max_objects = 2;
+	select_applet(fx);
+	assert_int_equal(run(fx, cmd, se05x_cmd_free_memory(cmd, SE05X_MEMORY_PERSISTENT)),
+	                 SE05X_SW_OK);
+	assert_int_equal(se05x_parse_free_memory(fx->rsp, fx->rlen, &free_bytes), 0);
+	assert_int_equal(free_bytes, 2 * EMU_OBJECT_NVM_BYTES);
+	assert_int_equal(run(fx, cmd, se05x_cmd_generate_x25519(cmd, 1, SE050_KEY_POLICY, true)),
+	                 SE05X_SW_OK);
+	assert_int_equal(run(fx, cmd, se05x_cmd_generate_x25519(cmd, 2, SE050_KEY_POLICY, true)),
+	                 SE05X_SW_OK);
+	assert_int_equal(run(fx, cmd, se05x_cmd_generate_x25519(cmd, 3, SE050_KEY_POLICY, true)),
+	                 SE05X_SW_NVM_FULL);
+	assert_int_equal(se05x_sw_errno(SE05X_SW_NVM_FULL), -ENOSPC);
+	assert_int_equal(run(fx, cmd, se05x_cmd_free_memory(cmd, SE05X_MEMORY_PERSISTENT)),
+	                 SE05X_SW_OK);
+	assert_int_equal(se05x_parse_free_memory(fx->rsp, fx->rlen, &free_bytes), 0);
+	assert_int_equal(free_bytes, 0);
+	/* The empty list of another filter still carries TAG_2, as a real chip's does. */
+	uint8_t list[] = {0x80, 0x02, 0x00, 0x25, 0x00, 0x00, 0x07, 0x41,
+	                  0x02, 0x00, 0x00, 0x42, 0x01, 0x0B, 0x00, 0x00};
+	assert_int_equal(run(fx, list, sizeof(list)), SE05X_SW_OK);
+	static const uint8_t empty[] = {0x41, 0x01, 0x01, 0x42, 0x00, 0x90, 0x00};
+	assert_int_equal(fx->rlen, sizeof(empty));
+	assert_memory_equal(fx->rsp, empty, sizeof(empty));
+}
+
+static void test_unwritable_store_is_a_memory_failure(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t cmd[SE05X_MAX_APDU];
+	char dir[] = "/tmp/se-ro-XXXXXX", sub[64], path[96];
+	assert_non_null(mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/gone", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	snprintf(path, sizeof(path), "%s/store", sub);
+	assert_int_equal(emu_store_load(&fx->store, path), 0);
+	assert_int_equal(rmdir(sub), 0); /* the store's directory vanished under the emulator */
+	select_applet(fx);
+	assert_int_equal(run(fx, cmd, se05x_cmd_generate_x25519(cmd, 1, SE050_KEY_POLICY, true)),
+	                 SE05X_SW_MEMORY_FAILURE);
+	assert_int_equal(fx->store.n, 0); /* nothing half-created */
+	assert_int_equal(se05x_sw_errno(SE05X_SW_MEMORY_FAILURE), -EREMOTEIO);
+	rmdir(dir);
+}
+
+static void test_repeated_ecdh_is_counted(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t cmd[SE05X_MAX_APDU], a[32] = {9}, b[32] = {10};
+	select_applet(fx);
+	add_alice(fx, 7, false, 0);
+	assert_int_equal(run(fx, cmd, se05x_cmd_ecdh(cmd, 7, a)), SE05X_SW_OK);
+	assert_int_equal(run(fx, cmd, se05x_cmd_ecdh(cmd, 7, b)), SE05X_SW_OK);
+	assert_int_equal(fx->applet.ecdh_repeats, 0);
+	assert_int_equal(run(fx, cmd, se05x_cmd_ecdh(cmd, 7, a)), SE05X_SW_OK);
+	assert_int_equal(fx->applet.ecdh_count, 3);
+	assert_int_equal(fx->applet.ecdh_repeats, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -211,6 +344,11 @@ int main(void)
 	        cmocka_unit_test_setup(test_policies, setup),
 	        cmocka_unit_test_setup(test_list_pages, setup),
 	        cmocka_unit_test_setup(test_store_persists_and_detects_damage, setup),
+	        cmocka_unit_test_setup(test_applet_72_personality, setup),
+	        cmocka_unit_test_setup(test_import_through_apdus, setup),
+	        cmocka_unit_test_setup(test_memory_full_and_free_memory, setup),
+	        cmocka_unit_test_setup(test_unwritable_store_is_a_memory_failure, setup),
+	        cmocka_unit_test_setup(test_repeated_ecdh_is_counted, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

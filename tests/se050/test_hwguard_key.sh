@@ -1,6 +1,8 @@
 #!/bin/bash
-# hwguard-key's command line against se050-emu: genkey/pubkey/list/delete/show, and the error
-# messages for no chip, a wrong bus, a missing object and an object that is not an X25519 key.
+# hwguard-key's command line against se050-emu: genkey/pubkey/list/delete/show/check on applet 3.1
+# and 7.2, and the error messages for no chip, a wrong bus, a missing object, an object that is
+# not an X25519 key, a full chip and a chip whose memory fails; se050-emu refusing to overwrite a
+# key with --import / --add-foreign.
 set -u
 BIN=${HWG_BIN:?HWG_BIN must point at build/bin}
 KEY="$BIN/hwguard-key"
@@ -10,6 +12,8 @@ SOCK="$DIR/emu.sock"
 BUS="emu:$SOCK"
 EMU_PID=
 FAKE_PID=
+# The emulator spaces its WTX requests by its short BWT: 2 x BWT is the wait that matters.
+export HWGUARD_SE050_BLOCK_WAIT_MS=0
 
 cleanup()
 {
@@ -43,7 +47,7 @@ expect()
 
 start_emu()
 {
-	"$EMU" --socket "$SOCK" --store "$DIR/store" --bwt 50 "$@" 2>>"$DIR/emu.log" &
+	"$EMU" --socket "$SOCK" --store "${STORE:-$DIR/store}" --bwt 50 "$@" 2>>"$DIR/emu.log" &
 	EMU_PID=$!
 	for _ in $(seq 100); do
 		[ -S "$SOCK" ] && return 0
@@ -65,7 +69,7 @@ expect 0 "" "$KEY" --version
 grep -q "^hwguard-key [0-9]" "$DIR/out" || fail "--version output: $(cat "$DIR/out")"
 expect 2 "unknown command" "$KEY" frobnicate
 expect 2 "" "$KEY"
-for c in genkey pubkey list delete show; do
+for c in genkey pubkey list delete show check; do
 	expect 0 "" "$KEY" "$c" --help
 	grep -q "Usage: hwguard-key $c" "$DIR/out" || fail "$c --help"
 done
@@ -137,6 +141,38 @@ echo "$HANDLE_10000009" | "$KEY" pubkey --bus "$BUS" 2>"$DIR/err" && fail "pubke
 grep -q "no object with this id" "$DIR/err" || fail "deleted object message: $(cat "$DIR/err")"
 expect 2 "" "$KEY" delete --bus "$BUS"
 
+# --- check: the bring-up report, with a given key and with a scratch key
+expect 0 "" "$KEY" check --bus "$BUS" --se050 0x10000001
+grep -q "^result: ok" "$DIR/out" || fail "check: $(cat "$DIR/out")"
+for step in "open link, select applet" "get version" "free persistent memory" "read the public key" \
+	"ECDH on the chip" "host X25519 of the chip's key"; do
+	grep -q "^  $step .* ok " "$DIR/out" || fail "check lacks step '$step': $(cat "$DIR/out")"
+done
+grep -q "BWT 50 ms, IFSC 254 bytes" "$DIR/out" || fail "check: ATR line: $(cat "$DIR/out")"
+grep -q "MPOT 1 ms, SEGT 100 us" "$DIR/out" || fail "check: guard times: $(cat "$DIR/out")"
+grep -q "applet 3.1.0 (SE050 A/B/C/F)" "$DIR/out" || fail "check: applet: $(cat "$DIR/out")"
+grep -q "the shared secrets agree" "$DIR/out" || fail "check: verification: $(cat "$DIR/out")"
+grep -q "$ALICE_PUB" "$DIR/out" || fail "check: public key: $(cat "$DIR/out")"
+expect 0 "" "$KEY" check --bus "$BUS"
+grep -q "generate a scratch key .* ok .*0x7BFFFFFF" "$DIR/out" || fail "check scratch: $(cat "$DIR/out")"
+grep -q "delete the scratch key .* ok" "$DIR/out" || fail "check scratch delete: $(cat "$DIR/out")"
+expect 0 "" "$KEY" genkey --se050 0x7BFFFFFF --bus "$BUS"
+expect 1 "" "$KEY" check --bus "$BUS"
+grep -q "object 0x7BFFFFFF exists" "$DIR/out" || fail "check with the scratch id taken: $(cat "$DIR/out")"
+grep -q "^result: FAILED" "$DIR/out" || fail "check did not fail: $(cat "$DIR/out")"
+expect 0 "" "$KEY" delete 0x7BFFFFFF --bus "$BUS"
+expect 1 "" "$KEY" check --bus "$BUS" --se050 0x00000020
+grep -q "read the public key .*FAIL" "$DIR/out" || fail "check of a P-256 object: $(cat "$DIR/out")"
+expect 2 "customer range" "$KEY" check --bus "$BUS" --se050 0
+
+# --- the emulator never overwrites a key from its command line
+kill "$EMU_PID"
+wait "$EMU_PID"
+EMU_PID=
+expect 2 "already holds that object" "$EMU" --socket "$SOCK" --store "$DIR/store" --import "0x10000001:$ALICE_HEX"
+expect 2 "already holds that object" "$EMU" --socket "$SOCK" --store "$DIR/store" --add-foreign 0x20
+start_emu
+
 # --- keys survive an emulator restart
 kill "$EMU_PID"
 wait "$EMU_PID"
@@ -144,6 +180,41 @@ EMU_PID=
 start_emu
 again=$(echo "AQAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" | "$KEY" pubkey --bus "$BUS") || fail "after restart"
 [ "$again" = "$ALICE_PUB" ] || fail "key lost across a restart"
+
+# --- applet 7.2 (SE050E, SE051): a type per curve, CreateECCurve before a key
+kill "$EMU_PID"
+wait "$EMU_PID"
+EMU_PID=
+STORE="$DIR/store72" start_emu --applet 7.2 --add-foreign 0x20
+expect 0 "" "$KEY" genkey --se050 0x10000009 --bus "$BUS"
+[ "$(cat "$DIR/out")" = "$HANDLE_10000009" ] || fail "7.2 handle: $(cat "$DIR/out")"
+pub72=$(echo "$HANDLE_10000009" | "$KEY" pubkey --bus "$BUS") || fail "7.2 pubkey"
+expect 0 "" "$KEY" list --bus "$BUS"
+grep -q "^0x10000009  x25519  public $pub72" "$DIR/out" || fail "7.2 list: $(cat "$DIR/out")"
+grep -q "^0x00000020  other (type 0x29, curve 0x03)" "$DIR/out" || fail "7.2 list foreign: $(cat "$DIR/out")"
+expect 0 "" "$KEY" check --bus "$BUS"
+grep -q "applet 7.2.0 (SE050E or SE051)" "$DIR/out" || fail "7.2 check: $(cat "$DIR/out")"
+expect 0 "" "$KEY" check --bus "$BUS" --se050 0x10000009
+expect 0 "" "$KEY" delete 0x10000009 --bus "$BUS"
+expect 1 "no such object" "$KEY" delete 0x10000009 --bus "$BUS"
+
+# --- a full chip and a chip whose memory fails name their cause
+kill "$EMU_PID"
+wait "$EMU_PID"
+EMU_PID=
+STORE="$DIR/store-full" start_emu --max-objects 1
+expect 0 "" "$KEY" genkey --se050 0x10 --bus "$BUS"
+expect 1 "the SE050's memory is full (status 6A84); delete objects" "$KEY" genkey --se050 0x11 --bus "$BUS"
+kill "$EMU_PID"
+wait "$EMU_PID"
+EMU_PID=
+mkdir "$DIR/vanishing"
+STORE="$DIR/vanishing/store" start_emu
+rmdir "$DIR/vanishing" # the emulator can no longer write its store: its "NVM" fails
+expect 1 "the SE050 reported a failure (status 6581)" "$KEY" genkey --se050 0x12 --bus "$BUS"
+kill "$EMU_PID"
+wait "$EMU_PID"
+EMU_PID=
 
 # --- show: the daemon's extension lines, from a stand-in control socket
 if command -v python3 >/dev/null; then

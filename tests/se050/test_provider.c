@@ -1,7 +1,10 @@
 /* The SE050 key provider end to end: production driver over the "emu:" bus to a real se050-emu
- * process. Byte order against RFC 7748, DH against software X25519, errors, locking, the wear
- * budget, persistence, and every injected fault. */
+ * process, on both applet personalities. Byte order against RFC 7748 (the key imported through
+ * WriteECKey APDUs), DH against software X25519, errors that name their cause, locking, the wear
+ * budget, persistence, recovery without restarting from a silent chip, a restarted emulator and a
+ * power cut in the middle of an ECDH, and the failure / recovery log lines. */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -16,94 +19,83 @@
 #include <cmocka.h>
 
 #include "crypto/x25519.h"
+#include "emu_proc.h"
+#include "keys/log.h"
 #include "keys/se050.h"
 #include "keys/select.h"
 #include "rfc7748.h"
 #include "se050/bus.h"
 #include "se050/se050.h"
 
-struct fixture {
-	char dir[64];
-	char sock[96];
-	char store[96];
-	char bus[128];
-	pid_t emu;
-};
+/* Log lines the provider emitted, captured through the keys/log.h hook. */
+#define MAX_LINES 64
+static pthread_mutex_t lines_mu = PTHREAD_MUTEX_INITIALIZER;
+static char lines[MAX_LINES][320];
+static enum key_log_level levels[MAX_LINES];
+static unsigned nlines;
+
+static void capture(enum key_log_level level, const char *line)
+{
+	pthread_mutex_lock(&lines_mu);
+	if (nlines < MAX_LINES) {
+		snprintf(lines[nlines], sizeof(lines[0]), "%s", line);
+		levels[nlines] = level;
+	}
+	nlines++;
+	pthread_mutex_unlock(&lines_mu);
+}
+
+static unsigned count_lines(enum key_log_level level, const char *needle)
+{
+	unsigned n = 0;
+	pthread_mutex_lock(&lines_mu);
+	for (unsigned i = 0; i < nlines && i < MAX_LINES; i++)
+		if (levels[i] == level && strstr(lines[i], needle))
+			n++;
+	pthread_mutex_unlock(&lines_mu);
+	return n;
+}
+
+static struct emu_proc emu;
 
 static int setup(void **state)
 {
-	static struct fixture fx;
-	memset(&fx, 0, sizeof(fx));
-	strcpy(fx.dir, "/tmp/se-prov-XXXXXX");
-	assert_non_null(mkdtemp(fx.dir));
-	snprintf(fx.sock, sizeof(fx.sock), "%s/emu.sock", fx.dir);
-	snprintf(fx.store, sizeof(fx.store), "%s/store", fx.dir);
-	snprintf(fx.bus, sizeof(fx.bus), "emu:%s", fx.sock);
+	emu_proc_init(&emu);
 	unsetenv(SE050_RATE_ENV);
-	*state = &fx;
+	/* The emulator spaces WTX requests by its (short) BWT: 2 x BWT is the wait that matters. */
+	setenv(SE050_BLOCK_WAIT_ENV, "0", 1);
+	nlines = 0;
+	key_log_set_hook(capture);
+	*state = &emu;
 	return 0;
-}
-
-static void stop_emu(struct fixture *fx)
-{
-	if (fx->emu > 0) {
-		int status;
-		kill(fx->emu, SIGTERM);
-		waitpid(fx->emu, &status, 0);
-		assert_true(WIFEXITED(status));
-		assert_int_equal(WEXITSTATUS(status), 0);
-		fx->emu = 0;
-	}
 }
 
 static int teardown(void **state)
 {
-	struct fixture *fx = *state;
-	char path[128];
-	stop_emu(fx);
-	const char *names[] = {"store", "store.tmp", "emu.sock", "emu.sock.lock"};
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", fx->dir, names[i]);
-		unlink(path);
-	}
-	rmdir(fx->dir);
+	(void)state;
+	if (emu.pid > 0)
+		emu_proc_stop(&emu);
+	emu_proc_cleanup(&emu);
 	unsetenv(SE050_RATE_ENV);
+	key_log_set_hook(NULL);
 	return 0;
 }
 
-/* Starts se050-emu with a short BWT, the store, and extra options (NULL-terminated). */
-static void start_emu(struct fixture *fx, const char *const *extra)
+/* Starts se050-emu with a short BWT, the applet personality and extra options. */
+static void start(const char *applet, const char *const *extra)
 {
-	const char *argv[32] = {SE050_EMU_PATH, "--socket", fx->sock, "--store",
-	                        fx->store,      "--bwt",    "50"};
-	int n = 7;
+	const char *argv[32] = {"--bwt", "50", "--applet", applet};
+	int n = 4;
 	for (int i = 0; extra && extra[i]; i++)
 		argv[n++] = extra[i];
 	argv[n] = NULL;
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	fx->emu = pid;
-	/* Wait until it listens. */
-	for (int i = 0; i < 300; i++) {
-		struct se050_bus *bus;
-		if (se050_bus_emu_open(fx->sock, &bus, NULL) == 0) {
-			se050_bus_close(bus);
-			return;
-		}
-		struct timespec ts = {0, 10 * 1000 * 1000};
-		nanosleep(&ts, NULL);
-	}
-	fail_msg("se050-emu did not start");
+	emu_proc_start(&emu, argv);
 }
 
-static struct key_provider *provider(struct fixture *fx, uint32_t id, int expect)
+static struct key_provider *provider(uint32_t id, int expect)
 {
 	uint8_t handle[KEY_LEN];
-	struct key_config cfg = {.se050_bus = fx->bus};
+	struct key_config cfg = {.se050_bus = emu.bus};
 	struct key_provider *kp = NULL;
 	const char *why = NULL;
 	se050_handle_encode(id, handle);
@@ -116,10 +108,21 @@ static struct key_provider *provider(struct fixture *fx, uint32_t id, int expect
 	return kp;
 }
 
-static void generate(struct fixture *fx, uint32_t id)
+static struct se050 *session(void)
 {
 	struct se050 *se;
-	assert_int_equal(se050_open(fx->bus, &se, NULL), 0);
+	struct se050_options opt;
+	const char *why = NULL;
+	assert_int_equal(se050_options_from_env(&opt, &why), 0);
+	int r = se050_open_with(emu.bus, &opt, &se, &why);
+	if (r)
+		fail_msg("se050_open: %d (%s)", r, why ? why : "-");
+	return se;
+}
+
+static void generate(uint32_t id)
+{
+	struct se050 *se = session();
 	assert_int_equal(se050_generate_x25519(se, id, false), 0);
 	assert_int_equal(se050_generate_x25519(se, id, false), -EEXIST);
 	se050_close(se);
@@ -138,12 +141,17 @@ static int dh_round(struct key_provider *kp)
 	return r;
 }
 
-static void test_rfc7748_through_chip(void **state)
+static void rfc7748_through_apdus(const char *applet)
 {
-	struct fixture *fx = *state;
-	const char *extra[] = {"--import", "0x10000009:" RFC_ALICE_PRIV_HEX, NULL};
-	start_emu(fx, extra);
-	struct key_provider *kp = provider(fx, 0x10000009, 0);
+	start(applet, NULL);
+	struct se050 *se = session();
+	struct se050_info info;
+	se050_get_info(se, &info);
+	assert_int_equal(info.applet.major, applet[0] - '0');
+	assert_int_equal(se050_import_x25519(se, 0x10000009, rfc_alice_priv, false), 0);
+	assert_int_equal(se050_import_x25519(se, 0x10000009, rfc_alice_priv, false), -EEXIST);
+	se050_close(se);
+	struct key_provider *kp = provider(0x10000009, 0);
 	assert_string_equal(kp->ops->name, "se050");
 	assert_memory_equal(kp->public_key, rfc_alice_pub, 32);
 	uint8_t shared[32];
@@ -155,46 +163,79 @@ static void test_rfc7748_through_chip(void **state)
 	assert_false(kp->config_key_is_private);
 	assert_int_equal(kp->queue_depth, 0);
 	key_provider_destroy(kp);
+	emu_proc_stop(&emu);
+	assert_int_equal(emu_proc_stat(&emu, "ecdh"), 1);
 }
 
-static void test_generated_key_agrees_with_software(void **state)
+static void test_rfc7748_applet_31(void **state)
 {
-	struct fixture *fx = *state;
-	start_emu(fx, NULL);
-	generate(fx, 0x10000002);
-	struct key_provider *kp = provider(fx, 0x10000002, 0);
+	(void)state;
+	rfc7748_through_apdus("3.1");
+}
+
+static void test_rfc7748_applet_72(void **state)
+{
+	(void)state;
+	rfc7748_through_apdus("7.2");
+}
+
+static void generated_key_agrees(const char *applet)
+{
+	start(applet, NULL);
+	generate(0x10000002);
+	struct key_provider *kp = provider(0x10000002, 0);
 	for (int i = 0; i < 5; i++)
 		assert_int_equal(dh_round(kp), 0);
-	/* Low-order peers (u = 0 and u = 1) give an all-zero secret, which the host refuses. */
+	/* Low-order peers (u = 0 and u = 1) give an all-zero secret, which the host refuses; that
+	 * is the peer's doing, not a provider failure, so nothing is logged. */
 	uint8_t shared[32], u[32] = {0};
 	assert_int_equal(key_provider_dh(kp, shared, u), -EINVAL);
 	u[0] = 1;
 	assert_int_equal(key_provider_dh(kp, shared, u), -EINVAL);
+	assert_int_equal(nlines, 0);
 	key_provider_destroy(kp);
+}
+
+static void test_generated_key_agrees_31(void **state)
+{
+	(void)state;
+	generated_key_agrees("3.1");
+}
+
+static void test_generated_key_agrees_72(void **state)
+{
+	(void)state;
+	generated_key_agrees("7.2");
 }
 
 static void test_errors(void **state)
 {
-	struct fixture *fx = *state;
+	(void)state;
 	uint8_t handle[KEY_LEN];
 	struct key_provider *kp;
 	const char *why;
 	/* No emulator yet. */
-	assert_null(provider(fx, 0x10000002, -ENODEV));
-	/* Malformed bus. */
+	assert_null(provider(0x10000002, -ENODEV));
+	/* Malformed bus and settings. */
 	struct key_config bad = {.se050_bus = "spi:/dev/spidev0"};
 	se050_handle_encode(1, handle);
 	assert_int_equal(key_provider_from_config(handle, &bad, &kp, &why), -EINVAL);
 	bad.se050_bus = "i2c:/dev/i2c-1@0x1234";
 	assert_int_equal(key_provider_from_config(handle, &bad, &kp, &why), -EINVAL);
-	/* Missing object; an object that is not an X25519 key. */
+	setenv(SE050_BLOCK_WAIT_ENV, "soon", 1);
+	assert_null(provider(1, -EINVAL));
+	setenv(SE050_BLOCK_WAIT_ENV, "0", 1);
+	/* Missing object; an object that is not an X25519 key, on both applets. */
 	const char *extra[] = {"--add-foreign", "0x20", NULL};
-	start_emu(fx, extra);
-	assert_null(provider(fx, 0x10000002, -ENOENT));
-	assert_null(provider(fx, 0x20, -EINVAL));
+	start("3.1", extra);
+	assert_null(provider(0x10000002, -ENOENT));
+	assert_null(provider(0x20, -EINVAL));
+	emu_proc_stop(&emu);
+	start("7.2", NULL);
+	assert_null(provider(0x20, -EINVAL));
 	/* A software key still makes a software provider. */
 	uint8_t soft[KEY_LEN] = {1, 2, 3, 4, 5};
-	struct key_config cfg = {.se050_bus = fx->bus};
+	struct key_config cfg = {.se050_bus = emu.bus};
 	assert_int_equal(key_provider_from_config(soft, &cfg, &kp, &why), 0);
 	assert_string_equal(kp->ops->name, "soft");
 	key_provider_destroy(kp);
@@ -202,150 +243,231 @@ static void test_errors(void **state)
 
 static void test_applet_without_x25519(void **state)
 {
-	struct fixture *fx = *state;
+	(void)state;
 	const char *extra[] = {"--applet-config", "0x0003", NULL};
-	start_emu(fx, extra);
-	assert_null(provider(fx, 1, -ENOTSUP));
+	start("3.1", extra);
+	assert_null(provider(1, -ENOTSUP));
+}
+
+static void test_unsupported_applet(void **state)
+{
+	(void)state;
+	start("6.0", NULL); /* neither SE050 (3.x) nor SE050E/SE051 (7.x) */
+	struct se050 *se;
+	const char *why = NULL;
+	assert_int_equal(se050_open(emu.bus, &se, &why), -ENOTSUP);
+	assert_non_null(strstr(why, "applet 6.0 is not supported"));
+	assert_non_null(strstr(why, "3.x (SE050 A/B/C/F) and 7.x (SE050E, SE051)"));
+	assert_null(provider(0x10, -ENOTSUP));
+}
+
+static void test_memory_full_is_enospc(void **state)
+{
+	(void)state;
+	const char *extra[] = {"--max-objects", "1", NULL};
+	start("7.2", extra);
+	struct se050 *se = session();
+	uint32_t free_bytes;
+	assert_int_equal(se050_free_memory(se, &free_bytes), 0);
+	assert_true(free_bytes > 0);
+	assert_int_equal(se050_generate_x25519(se, 0x10, false), 0);
+	assert_int_equal(se050_generate_x25519(se, 0x11, false), -ENOSPC);
+	assert_int_equal(se050_last_status(se), 0x6A84);
+	assert_string_equal(se050_strerror(-ENOSPC), "the SE050's memory is full");
+	assert_int_equal(se050_free_memory(se, &free_bytes), 0);
+	assert_int_equal(free_bytes, 0);
+	se050_close(se);
 }
 
 static void test_one_owner(void **state)
 {
-	struct fixture *fx = *state;
-	start_emu(fx, NULL);
-	generate(fx, 0x10);
-	generate(fx, 0x11);
+	(void)state;
+	start("3.1", NULL);
+	generate(0x10);
+	generate(0x11);
 	/* Two providers in one process share the session... */
-	struct key_provider *a = provider(fx, 0x10, 0);
-	struct key_provider *b = provider(fx, 0x11, 0);
+	struct key_provider *a = provider(0x10, 0);
+	struct key_provider *b = provider(0x11, 0);
 	assert_int_equal(dh_round(a), 0);
 	assert_int_equal(dh_round(b), 0);
 	/* ...while a second session on the same chip is refused. */
 	struct se050 *se;
 	const char *why = NULL;
-	assert_int_equal(se050_open(fx->bus, &se, &why), -EBUSY);
+	assert_int_equal(se050_open(emu.bus, &se, &why), -EBUSY);
 	assert_non_null(strstr(why, "in use"));
 	key_provider_destroy(a);
 	assert_int_equal(dh_round(b), 0);
 	key_provider_destroy(b);
 	/* Released: a session opens again. */
-	assert_int_equal(se050_open(fx->bus, &se, NULL), 0);
+	se = session();
 	se050_close(se);
 }
 
 static void test_wear_budget(void **state)
 {
-	struct fixture *fx = *state;
-	start_emu(fx, NULL);
-	generate(fx, 0x30);
+	(void)state;
+	start("3.1", NULL);
+	generate(0x30);
 	setenv(SE050_RATE_ENV, "0,3", 1); /* three ECDHs, no refill */
-	struct key_provider *kp = provider(fx, 0x30, 0);
+	struct key_provider *kp = provider(0x30, 0);
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(dh_round(kp), 0);
 	assert_int_equal(dh_round(kp), -EBUSY);
+	assert_int_equal(dh_round(kp), -EBUSY);
+	/* One line for the episode, naming the cause. */
+	assert_int_equal(count_lines(KEY_LOG_ERROR, "busy: the NVM-write budget is spent"), 1);
 	key_provider_destroy(kp);
+	emu_proc_stop(&emu);
+	assert_int_equal(emu_proc_stat(&emu, "ecdh"), 3); /* refused without touching the chip */
 	setenv(SE050_RATE_ENV, "thirty", 1);
-	assert_null(provider(fx, 0x30, -EINVAL));
+	start("3.1", NULL);
+	assert_null(provider(0x30, -EINVAL));
 }
 
 static void test_keys_survive_restart(void **state)
 {
-	struct fixture *fx = *state;
+	(void)state;
 	uint8_t pub[32];
-	start_emu(fx, NULL);
-	generate(fx, 0x10000009);
-	struct key_provider *kp = provider(fx, 0x10000009, 0);
+	start("3.1", NULL);
+	generate(0x10000009);
+	struct key_provider *kp = provider(0x10000009, 0);
 	memcpy(pub, kp->public_key, 32);
 	key_provider_destroy(kp);
-	stop_emu(fx);
-	start_emu(fx, NULL);
-	kp = provider(fx, 0x10000009, 0);
+	emu_proc_stop(&emu);
+	start("3.1", NULL);
+	kp = provider(0x10000009, 0);
 	assert_memory_equal(kp->public_key, pub, 32);
 	assert_int_equal(dh_round(kp), 0);
 	key_provider_destroy(kp);
 }
 
-/* Runs DH rounds against an emulator with one fault schedule. */
-static void faulted_rounds(struct fixture *fx, const char *fault, bool may_fail)
+static void test_dh_names_a_deleted_key(void **state)
 {
-	const char *extra[] = {"--fault", fault, NULL};
-	start_emu(fx, NULL);
-	generate(fx, 0x40);
-	stop_emu(fx);
-	start_emu(fx, extra);
-	struct key_provider *kp = provider(fx, 0x40, 0);
-	unsigned ok = 0, failed = 0;
-	for (int i = 0; i < 12; i++) {
-		int r = dh_round(kp);
-		if (r == 0) {
-			ok++;
-		} else {
-			assert_int_equal(r, -EIO);
-			failed++;
-		}
-	}
-	if (!may_fail)
-		assert_int_equal(failed, 0);
-	assert_true(ok >= 6);
+	(void)state;
+	start("3.1", NULL);
+	generate(0x40);
+	struct key_provider *kp = provider(0x40, 0);
+	assert_int_equal(dh_round(kp), 0);
+	/* The chip comes back without the key (another store: as if it was deleted). */
+	emu_proc_stop(&emu);
+	unlink(emu.store);
+	start("3.1", NULL);
+	assert_int_equal(dh_round(kp), -ENOENT);
+	assert_int_equal(count_lines(KEY_LOG_ERROR, "no such object in the SE050"), 1);
 	key_provider_destroy(kp);
-	stop_emu(fx);
 }
 
-static void test_fault_crc(void **state)
+static double now_s(void)
 {
-	faulted_rounds(*state, "crc:2", false);
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void test_fault_nak(void **state)
+static void test_recovers_from_a_silent_chip(void **state)
 {
-	faulted_rounds(*state, "nak:3", false);
+	(void)state;
+	start("3.1", NULL);
+	generate(0x50);
+	struct key_provider *kp = provider(0x50, 0);
+	assert_int_equal(dh_round(kp), 0);
+	/* Silent for longer than any timeout of the driver: each failure is reported, promptly. */
+	kill(emu.pid, SIGSTOP);
+	for (int i = 0; i < 2; i++) {
+		double t0 = now_s();
+		int r = dh_round(kp);
+		assert_true(r == -EIO || r == -ENODEV);
+		assert_true(now_s() - t0 < 15);
+	}
+	kill(emu.pid, SIGCONT);
+	assert_int_equal(dh_round(kp), 0);
+	assert_int_equal(dh_round(kp), 0);
+	assert_int_equal(count_lines(KEY_LOG_ERROR, "ECDH failed"), 1);
+	assert_int_equal(count_lines(KEY_LOG_NOTICE, "works again after 2 failures"), 1);
+	key_provider_destroy(kp);
+	emu_proc_stop(&emu);
+	/* What the silent chip was sent never ran later: the one ECDH before and two after. */
+	assert_int_equal(emu_proc_stat(&emu, "ecdh"), 3);
+	assert_int_equal(emu_proc_stat(&emu, "ecdh_repeats"), 0);
 }
 
-static void test_fault_wtx(void **state)
+static void test_recovers_from_an_emulator_restart(void **state)
 {
-	faulted_rounds(*state, "wtx:1:3", false);
+	(void)state;
+	start("7.2", NULL);
+	generate(0x60);
+	struct key_provider *kp = provider(0x60, 0);
+	assert_int_equal(dh_round(kp), 0);
+	emu_proc_kill(&emu);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(dh_round(kp), -ENODEV);
+	start("7.2", NULL); /* same socket, same store */
+	assert_int_equal(dh_round(kp), 0);
+	assert_int_equal(count_lines(KEY_LOG_ERROR, "the SE050 does not answer"), 1);
+	assert_int_equal(count_lines(KEY_LOG_NOTICE, "works again after 3 failures"), 1);
+	/* A second episode is a second pair of lines. */
+	emu_proc_kill(&emu);
+	assert_int_equal(dh_round(kp), -ENODEV);
+	start("7.2", NULL);
+	assert_int_equal(dh_round(kp), 0);
+	assert_int_equal(count_lines(KEY_LOG_ERROR, "ECDH failed"), 2);
+	assert_int_equal(count_lines(KEY_LOG_NOTICE, "works again"), 2);
+	key_provider_destroy(kp);
 }
 
-static void test_fault_drop(void **state)
+struct power_cut {
+	struct key_provider *kp;
+	int result;
+};
+
+static void *dh_thread(void *arg)
 {
-	faulted_rounds(*state, "drop:4", false);
+	struct power_cut *pc = arg;
+	pc->result = dh_round(pc->kp);
+	return NULL;
 }
 
-static void test_fault_reset(void **state)
+static void test_power_cycle_mid_ecdh(void **state)
 {
-	/* A reset during an ECDH loses it; the provider reports -EIO rather than retrying (each
-	 * ECDH writes NVM), and the next one works. */
-	faulted_rounds(*state, "reset:5", true);
-}
-
-static void test_fault_dead_link_reported(void **state)
-{
-	struct fixture *fx = *state;
-	const char *extra[] = {"--fault", "drop:1", NULL};
-	start_emu(fx, NULL);
-	generate(fx, 0x50);
-	stop_emu(fx);
-	start_emu(fx, extra);
-	/* Every response is lost: creation fails with an error, promptly and without a crash. */
-	assert_null(provider(fx, 0x50, -EIO));
+	(void)state;
+	const char *slow[] = {"--latency-ecdh", "600", NULL};
+	start("3.1", slow);
+	generate(0x70);
+	struct power_cut pc = {.kp = provider(0x70, 0)};
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, dh_thread, &pc), 0);
+	emu_proc_sleep_ms(250); /* the chip is computing, asking for WTX */
+	emu_proc_kill(&emu);
+	start("3.1", slow); /* power back: same store */
+	pthread_join(t, NULL);
+	assert_true(pc.result == -ENODEV || pc.result == -EIO);
+	assert_int_equal(dh_round(pc.kp), 0);
+	key_provider_destroy(pc.kp);
+	emu_proc_stop(&emu);
+	/* The chip after the power cut ran exactly the one ECDH asked of it. */
+	assert_int_equal(emu_proc_stat(&emu, "ecdh"), 1);
+	assert_int_equal(emu_proc_stat(&emu, "ecdh_repeats"), 0);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(test_rfc7748_through_chip, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_generated_key_agrees_with_software, setup,
-	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_rfc7748_applet_31, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_rfc7748_applet_72, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_generated_key_agrees_31, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_generated_key_agrees_72, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_applet_without_x25519, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_unsupported_applet, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_memory_full_is_enospc, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_one_owner, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_wear_budget, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_keys_survive_restart, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_fault_crc, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_fault_nak, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_fault_wtx, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_fault_drop, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_fault_reset, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_fault_dead_link_reported, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_dh_names_a_deleted_key, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_recovers_from_a_silent_chip, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_recovers_from_an_emulator_restart, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_power_cycle_mid_ecdh, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -169,6 +169,39 @@ static void test_atr_rejects(void **state)
 	assert_int_equal(t1_atr_parse(&a, v, sizeof(atr_vector)), -EBADMSG);
 }
 
+static void test_poll_classify(void **state)
+{
+	(void)state;
+	/* The cases of NXP's phNxpEse_readPacket, in its order of precedence. */
+	static const uint8_t frame[] = {0xA5, 0x00, 0x05};
+	static const uint8_t frame_a5_twice[] = {0xA5, 0xA5, 0x05};
+	static const uint8_t shifted[] = {0x00, 0xA5, 0x40};
+	static const uint8_t shifted_ff[] = {0xFF, 0xA5, 0xE3};
+	static const uint8_t rnack0[] = {0x00, 0x82, 0x00};
+	static const uint8_t rnack1[] = {0x00, 0x92, 0x00};
+	assert_int_equal(t1_poll_classify(frame), T1_POLL_FRAME);
+	assert_int_equal(t1_poll_classify(frame_a5_twice), T1_POLL_FRAME);
+	assert_int_equal(t1_poll_classify(shifted), T1_POLL_SHIFTED);
+	assert_int_equal(t1_poll_classify(shifted_ff), T1_POLL_SHIFTED);
+	assert_int_equal(t1_poll_classify(rnack0), T1_POLL_NAD0_RNACK);
+	assert_int_equal(t1_poll_classify(rnack1), T1_POLL_NAD0_RNACK);
+	/* Everything else is "not ready yet": filler, an idle bus, other NAD-00 frames. */
+	static const uint8_t filler[][3] = {{0x00, 0x00, 0x00}, {0xFF, 0xFF, 0xFF},
+	                                    {0x00, 0x81, 0x00}, {0x00, 0x80, 0x00},
+	                                    {0x5A, 0x00, 0x00}, {0x01, 0x82, 0x00}};
+	for (size_t i = 0; i < sizeof(filler) / sizeof(filler[0]); i++)
+		assert_int_equal(t1_poll_classify(filler[i]), T1_POLL_NOT_READY);
+	/* The NAD-00 R-NACK is a valid frame with NAD 00. */
+	uint8_t buf[T1_MAX_FRAME];
+	struct t1_frame f;
+	size_t n = t1_frame_build(buf, 0x00, t1_pcb_r(1, T1_R_OTHER), NULL, 0);
+	assert_int_equal(t1_poll_classify(buf), T1_POLL_NAD0_RNACK);
+	assert_int_equal(t1_frame_parse(&f, buf, n, 0x00), 0);
+	assert_int_equal(f.type, T1_R);
+	assert_int_equal(f.err, T1_R_OTHER);
+	assert_int_equal(f.seq, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -179,6 +212,7 @@ int main(void)
 	        cmocka_unit_test(test_parse_rejects),
 	        cmocka_unit_test(test_atr_vector),
 	        cmocka_unit_test(test_atr_rejects),
+	        cmocka_unit_test(test_poll_classify),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,6 +4,7 @@
 
 #include "crypto/portable/secure.h"
 #include "crypto/portable/simon_modes.h"
+#include "puf/debias.h"
 #include "puf/proto/device.h"
 #include "puf/proto/wire.h"
 
@@ -29,14 +30,31 @@ const char *pufproto_device_strerror(int err)
 	}
 }
 
+uint32_t pufproto_nv_challenges(const struct pufproto_device_nv *nv, const struct pufproto_suite *s)
+{
+	if (!s->map_len)
+		return UINT32_MAX;
+	/* at most PUFPROTO_STATE_MAX_HELPER / map_len: y * raw_block_len cannot overflow */
+	return nv->helper && nv->helper_len <= PUFPROTO_MAX_HELPER_DATA &&
+	                       nv->helper_len % s->map_len == 0
+	               ? (uint32_t)(nv->helper_len / s->map_len)
+	               : 0;
+}
+
 int pufproto_device_init(struct pufproto_device *d, const struct pufproto_device_nv *nv)
 {
 	struct pufproto_suite s;
 
 	memset(d, 0, sizeof(*d));
-	if (pufproto_suite_get(nv->suite, &s))
+	/* a debiased suite needs the case map of its current challenge */
+	if (pufproto_suite_get(nv->suite, &s) ||
+	    (s.map_len && nv->challenge >= pufproto_nv_challenges(nv, &s)))
 		return PUFPROTO_DEV_BAD_STATE;
 	d->nv = *nv;
+	if (!s.map_len) { /* report suites carry no helper data, whatever the caller left there */
+		d->nv.helper = NULL;
+		d->nv.helper_len = 0;
+	}
 	return 0;
 }
 
@@ -98,6 +116,33 @@ out:
 	return ret;
 }
 
+int pufproto_read_debiased(struct puf_source *puf, const struct pufproto_suite *s,
+                           const struct pufproto_device_nv *nv, uint32_t y, struct rng_source *rng,
+                           uint8_t *z)
+{
+	const uint8_t *raw = NULL;
+
+	if (s->map_len && y < pufproto_nv_challenges(nv, s))
+		raw = puf_read_raw(puf, (size_t)y * s->raw_block_len, s->raw_block_len);
+	return raw ? debias_pp_extract(raw, s->pp_groups, nv->helper + (size_t)y * s->map_len, rng,
+	                               z, s->pp_bits)
+	           : -1;
+}
+
+/* The suite's reading of f(x, y): debiased through the state's case map, or the report's. */
+static int read_response(struct puf_source *puf, const struct pufproto_suite *s,
+                         const struct pufproto_device_nv *nv, uint32_t y, unsigned readings,
+                         struct rng_source *rng, uint8_t *z)
+{
+#ifdef HWG_DEVICE_DEBIASED_ONLY
+	(void)readings;
+	return pufproto_read_debiased(puf, s, nv, y, rng, z);
+#else
+	return s->map_len ? pufproto_read_debiased(puf, s, nv, y, rng, z)
+	                  : pufproto_read_reference(puf, s, y, readings, z);
+#endif
+}
+
 long pufproto_device_begin(struct pufproto_device *d, const struct pufproto_device_config *cfg,
                            const uint8_t *challenge, size_t len, struct rng_source *rng,
                            struct puf_source *puf, uint8_t *out, size_t cap)
@@ -109,7 +154,7 @@ long pufproto_device_begin(struct pufproto_device *d, const struct pufproto_devi
 	uint8_t hd[PUFPROTO_MAX_HELPER], c[PUFPROTO_MAX_CIPHERTEXT];
 	uint8_t n_d[PUFPROTO_MAX_NONCE], iv[SIMON_MAX_BLOCK], v1[PUFPROTO_MAX_NONCE];
 	uint8_t t[PUFPROTO_MAX_PRF_OUT];
-	uint32_t y2;
+	uint32_t y2, space;
 	long ret;
 	int err;
 
@@ -125,12 +170,18 @@ long pufproto_device_begin(struct pufproto_device *d, const struct pufproto_devi
 		return PUFPROTO_DEV_WRONG_SUITE;
 
 	/* z' = f(x, y1); (r, hd) = FE.Gen(z') */
-	if (pufproto_read_reference(puf, &s, d->nv.challenge, 1, z)) {
+	if (read_response(puf, &s, &d->nv, d->nv.challenge, 1, rng, z)) {
 		ret = PUFPROTO_DEV_PUF_FAILED;
 		goto out;
 	}
+	/* y2 only among the challenges the state has case maps for */
+	space = pufproto_nv_challenges(&d->nv, &s);
+	if (cfg->challenge_space != 0 && cfg->challenge_space < space)
+		space = cfg->challenge_space;
+	if (space == UINT32_MAX)
+		space = 0; /* all 2^32 values */
 	if (rng->fill(rng, fe_random, s.fe_random_len) || rng->fill(rng, n_d, s.nonce_len) ||
-	    rng->fill(rng, iv, s.block_len) || draw_challenge(rng, cfg->challenge_space, &y2)) {
+	    rng->fill(rng, iv, s.block_len) || draw_challenge(rng, space, &y2)) {
 		ret = PUFPROTO_DEV_RNG_FAILED;
 		goto out;
 	}
@@ -145,7 +196,7 @@ long pufproto_device_begin(struct pufproto_device *d, const struct pufproto_devi
 		goto out;
 	}
 	/* z2 = f(x, y2); u = z2 xor t2; v1 = PRF(t3, c || n_D || t1 || u) */
-	if (pufproto_read_reference(puf, &s, y2, cfg->reference_readings, z2)) {
+	if (read_response(puf, &s, &d->nv, y2, cfg->reference_readings, rng, z2)) {
 		ret = PUFPROTO_DEV_PUF_FAILED;
 		goto out;
 	}
@@ -162,6 +213,8 @@ long pufproto_device_begin(struct pufproto_device *d, const struct pufproto_devi
 	d->next.suite = s.id;
 	memcpy(d->next.sk, t + pufproto_t5_off(&s), PUFPROTO_KEY_LEN);
 	d->next.challenge = y2;
+	d->next.helper = d->nv.helper; /* enrolment's case maps: never changed by a run */
+	d->next.helper_len = d->nv.helper_len;
 	d->pending = 1;
 out:
 	secure_wipe(z, sizeof(z));

@@ -13,11 +13,15 @@
 #include "puf/puf.h"
 
 /* What the device keeps in non-volatile memory: no secret derivable without the PUF, only the
- * current key sk and the challenge y whose response reproduces r. */
+ * current key sk, the challenge y whose response reproduces r, and for a debiased suite the public
+ * case maps of its challenges (map_len bytes per challenge, challenge y at y * map_len; written at
+ * enrolment, never changed by a run, public by design: docs/puf.md §9.2). */
 struct pufproto_device_nv {
 	uint8_t suite;
 	uint8_t sk[PUFPROTO_KEY_LEN];
 	uint32_t challenge;
+	const uint8_t *helper; /* the case maps, read in place (flash on an MCU); NULL if none */
+	size_t helper_len;
 };
 
 struct pufproto_device_config {
@@ -25,7 +29,8 @@ struct pufproto_device_config {
 	uint32_t challenge_space;
 	/* The next reference z2 is the bitwise majority of this many readings of f(x, y2)
 	 * (odd, 1..15): it becomes the server's reference, so its noise adds to every later
-	 * reading's (docs/pufauth-protocol.md [D5]). 1 on an MCU with a single power-up reading. */
+	 * reading's (docs/pufauth-protocol.md [D5]). 1 on an MCU with a single power-up reading.
+	 * Report suites only: a debiased suite always reads once. */
 	uint8_t reference_readings;
 };
 
@@ -61,9 +66,26 @@ enum pufproto_device_verdict {
 };
 
 /* z = bitwise majority of `readings` readings (odd, 1..15) of f(x, y): response_len bytes, read
- * as read_len. Enrolment uses it for z1, the device for z2. Returns 0 or -1. */
+ * as read_len. Enrolment uses it for z1, the device for z2 (report suites). Returns 0 or -1. */
 int pufproto_read_reference(struct puf_source *puf, const struct pufproto_suite *s, uint32_t y,
                             unsigned readings, uint8_t *z);
+
+/* The debiased suites' reading of f(x, y): raw block y put through debias_pp_extract() with the
+ * block's case map from nv (y must be below pufproto_nv_challenges()); rng fills the groups that
+ * do not fit their case. Always one reading, walked once in place: no buffer beyond z, and the
+ * suite's failure bound is computed for a reference of one reading (docs/puf.md §9.5). Returns 0
+ * or -1. */
+int pufproto_read_debiased(struct puf_source *puf, const struct pufproto_suite *s,
+                           const struct pufproto_device_nv *nv, uint32_t y, struct rng_source *rng,
+                           uint8_t *z);
+
+/* Bound on a state's helper data (case maps): PUFPROTO_STATE_MAX_HELPER of device_state.h. */
+#define PUFPROTO_MAX_HELPER_DATA 2000
+
+/* Challenges a device state can use: the blocks its case maps cover (debiased suites; 0 when the
+ * helper data is absent or not whole maps), or UINT32_MAX (report suites: no limit). */
+uint32_t pufproto_nv_challenges(const struct pufproto_device_nv *nv,
+                                const struct pufproto_suite *s);
 
 /* Text for a device error (or a wire error). */
 const char *pufproto_device_strerror(int err);

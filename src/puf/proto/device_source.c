@@ -7,6 +7,7 @@
 #include "crypto/random.h"
 #include "puf/debias.h"
 #include "puf/proto/device_source.h"
+#include "puf/proto/device_state.h"
 #include "puf/sram_dump.h"
 
 static int os_fill(struct rng_source *src, uint8_t *out, size_t len)
@@ -129,6 +130,19 @@ static int dump_read(struct puf_source *base, uint32_t challenge, uint8_t *out, 
 	return 0;
 }
 
+/* A raw power-up: a randomly chosen record, in place. */
+static const uint8_t *dump_read_raw(struct puf_source *base, size_t offset, size_t len)
+{
+	struct device_source *src = (struct device_source *)base;
+	uint8_t pick[2];
+
+	if (len == 0 || src->nrecords == 0 || offset > src->record_len ||
+	    len > src->record_len - offset)
+		return NULL;
+	random_bytes(pick, sizeof(pick));
+	return src->records[(((size_t)pick[0] << 8) | pick[1]) % src->nrecords] + offset;
+}
+
 static int load_dump(struct device_source *src, char *err, size_t err_len)
 {
 	FILE *f = fopen(src->desc.path, "rb");
@@ -208,6 +222,7 @@ int device_source_open(struct device_source *src, const struct device_source_des
 	}
 	if (d->kind == DEVICE_SOURCE_DUMP) {
 		src->base.read = dump_read;
+		src->base.read_raw = dump_read_raw;
 		if (load_dump(src, err, err_len)) {
 			device_source_close(src);
 			return -1;
@@ -235,5 +250,12 @@ uint32_t device_source_challenges(const struct device_source *src, const struct 
 	uint32_t bytes =
 	        src->desc.kind == DEVICE_SOURCE_SIM ? src->desc.sram_bytes : src->record_len;
 
+	if (s->map_len) {
+		uint32_t n = bytes / (uint32_t)s->raw_block_len;
+		uint32_t cap = (uint32_t)(PUFPROTO_STATE_MAX_HELPER / s->map_len);
+		if (cap > PUFPROTO_STATE_MAX_MAPS)
+			cap = PUFPROTO_STATE_MAX_MAPS;
+		return n < cap ? n : cap;
+	}
 	return bytes / (2 * (uint32_t)s->read_len);
 }

@@ -54,7 +54,9 @@ void device_source_close(struct device_source *src);
 /* The puf_source to read from. */
 struct puf_source *device_source_puf(struct device_source *src);
 
-/* How many challenges the source has for a suite (the y2 range): SRAM bytes / (2 * read_len). */
+/* How many challenges the source has for a suite (the y2 range): SRAM bytes / (2 * read_len) for
+ * the report's suites; SRAM bytes / raw_block_len for a debiased one, at most as many as a state
+ * file's case maps can hold. */
 uint32_t device_source_challenges(const struct device_source *src, const struct pufproto_suite *s);
 
 /* getrandom() as an rng_source. */

@@ -52,21 +52,33 @@ static uint32_t get_u32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+/* A u16 length and the bytes. */
+static size_t put_field(uint8_t *out, const uint8_t *p, size_t len)
+{
+	out[0] = (uint8_t)(len >> 8);
+	out[1] = (uint8_t)len;
+	if (len)
+		memcpy(out + 2, p, len);
+	return 2 + len;
+}
+
 long pufproto_state_encode(const struct pufproto_device_nv *nv, const uint8_t *source,
                            size_t source_len, uint8_t *out, size_t cap)
 {
-	size_t n = 0;
+	size_t n = 0, helper_len = nv->helper ? nv->helper_len : 0;
+	size_t extra = helper_len ? 2 + helper_len : 0;
 	struct pufproto_suite s;
 
 	if (pufproto_suite_get(nv->suite, &s))
 		return PUFPROTO_STATE_BAD_SUITE;
-	if (source_len > PUFPROTO_STATE_MAX_SOURCE)
+	if (source_len > PUFPROTO_STATE_MAX_SOURCE || helper_len > PUFPROTO_STATE_MAX_HELPER ||
+	    !s.map_len != !helper_len)
 		return PUFPROTO_STATE_BAD_LENGTH;
-	if (cap < PUFPROTO_STATE_FIXED_LEN + source_len)
+	if (cap < PUFPROTO_STATE_FIXED_LEN + source_len + extra)
 		return PUFPROTO_STATE_NO_SPACE;
 	memcpy(out, "PFDS", 4);
 	n = 4;
-	out[n++] = PUFPROTO_STATE_VERSION;
+	out[n++] = helper_len ? PUFPROTO_STATE_VERSION_HELPER : PUFPROTO_STATE_VERSION;
 	out[n++] = nv->suite;
 	out[n++] = 0;
 	out[n++] = 0;
@@ -74,11 +86,9 @@ long pufproto_state_encode(const struct pufproto_device_nv *nv, const uint8_t *s
 	n += PUFPROTO_KEY_LEN;
 	put_u32(out + n, nv->challenge);
 	n += 4;
-	out[n++] = (uint8_t)(source_len >> 8);
-	out[n++] = (uint8_t)source_len;
-	if (source_len)
-		memcpy(out + n, source, source_len);
-	n += source_len;
+	n += put_field(out + n, source, source_len);
+	if (helper_len)
+		n += put_field(out + n, nv->helper, helper_len);
 	put_u32(out + n, pufproto_crc32(out, n));
 	return (long)(n + 4);
 }
@@ -87,22 +97,31 @@ int pufproto_state_parse(const uint8_t *buf, size_t len, struct pufproto_device_
                          const uint8_t **source, size_t *source_len)
 {
 	struct pufproto_suite s;
-	size_t src_len;
+	size_t src_len, helper_len = 0, fixed = PUFPROTO_STATE_FIXED_LEN;
 
 	if (len < 5)
 		return PUFPROTO_STATE_TRUNCATED;
 	if (memcmp(buf, "PFDS", 4) != 0)
 		return PUFPROTO_STATE_BAD_MAGIC;
-	if (buf[4] != PUFPROTO_STATE_VERSION)
+	if (buf[4] != PUFPROTO_STATE_VERSION && buf[4] != PUFPROTO_STATE_VERSION_HELPER)
 		return PUFPROTO_STATE_BAD_VERSION;
-	if (len < PUFPROTO_STATE_FIXED_LEN)
+	if (buf[4] == PUFPROTO_STATE_VERSION_HELPER)
+		fixed += 2;
+	if (len < fixed)
 		return PUFPROTO_STATE_TRUNCATED;
 	src_len = (size_t)buf[28] << 8 | buf[29];
 	if (src_len > PUFPROTO_STATE_MAX_SOURCE)
 		return PUFPROTO_STATE_BAD_LENGTH;
-	if (len < PUFPROTO_STATE_FIXED_LEN + src_len)
+	if (len < fixed + src_len)
 		return PUFPROTO_STATE_TRUNCATED;
-	if (len > PUFPROTO_STATE_FIXED_LEN + src_len)
+	if (buf[4] == PUFPROTO_STATE_VERSION_HELPER) {
+		helper_len = (size_t)buf[30 + src_len] << 8 | buf[31 + src_len];
+		if (helper_len == 0 || helper_len > PUFPROTO_STATE_MAX_HELPER)
+			return PUFPROTO_STATE_BAD_LENGTH;
+		if (len < fixed + src_len + helper_len)
+			return PUFPROTO_STATE_TRUNCATED;
+	}
+	if (len > fixed + src_len + helper_len)
 		return PUFPROTO_STATE_BAD_LENGTH;
 	if (get_u32(buf + len - 4) != pufproto_crc32(buf, len - 4))
 		return PUFPROTO_STATE_BAD_CHECKSUM;
@@ -110,9 +129,13 @@ int pufproto_state_parse(const uint8_t *buf, size_t len, struct pufproto_device_
 		return PUFPROTO_STATE_BAD_LENGTH;
 	if (pufproto_suite_get(buf[5], &s))
 		return PUFPROTO_STATE_BAD_SUITE;
+	if (!s.map_len != !helper_len) /* helper data exactly for the debiased suites */
+		return PUFPROTO_STATE_BAD_LENGTH;
 	nv->suite = buf[5];
 	memcpy(nv->sk, buf + 8, PUFPROTO_KEY_LEN);
 	nv->challenge = get_u32(buf + 24);
+	nv->helper = helper_len ? buf + 32 + src_len : NULL;
+	nv->helper_len = helper_len;
 	*source = buf + 30;
 	*source_len = src_len;
 	return PUFPROTO_STATE_OK;

@@ -1,4 +1,4 @@
-/* Per-candidate test (quick padding stage, then full FE.Rec + PRF) and the sequential search. */
+/* The padding the quick stage checks, the full per-candidate test, and the reply. */
 #include <string.h>
 
 #include "crypto/portable/secure.h"
@@ -70,28 +70,6 @@ int pufproto_prefilter_init(const struct pufproto_suite *s, struct pufproto_pref
 	return 0;
 }
 
-int pufproto_candidate_quick(const struct pufproto_suite *s, const struct pufproto_prefilter *f,
-                             const uint8_t *sk, const struct pufproto_response *m,
-                             struct simon_quick_scratch *scratch)
-{
-	uint8_t p[SIMON_MAX_BLOCK];
-	size_t b = s->block_len, last = s->ciphertext_len - b;
-	uint8_t diff = 0;
-
-	if (!f->usable || f->pad_bytes == 0)
-		return 1;
-	if (simon_quick_decrypt(s->cipher, sk, m->c + last, p, scratch)) {
-		struct simon_ctx ctx;
-
-		simon_init(&ctx, s->cipher, sk);
-		simon_decrypt_block(&ctx, p, m->c + last);
-		simon_clear(&ctx);
-	}
-	for (size_t i = 0; i < b; i++)
-		diff |= (uint8_t)((p[i] ^ m->c[last - b + i] ^ f->value[i]) & f->mask[i]);
-	return diff == 0;
-}
-
 int pufproto_candidate_full(const struct pufproto_suite *s, const struct pufproto_prefilter *f,
                             const uint8_t *sk, const uint8_t *z, const uint8_t *n_s,
                             const struct pufproto_response *m, struct pufproto_match *out)
@@ -134,9 +112,8 @@ int pufproto_candidate_full(const struct pufproto_suite *s, const struct pufprot
 	return ok;
 }
 
-long pufproto_server_reply(const struct pufproto_response *m,
-                           const struct pufproto_server_result *res, struct rng_source *rng,
-                           uint8_t *out, size_t cap)
+long pufproto_server_reply(const struct pufproto_response *m, const struct pufproto_match *match,
+                           struct rng_source *rng, uint8_t *out, size_t cap)
 {
 	struct pufproto_confirm c;
 	long n;
@@ -144,59 +121,11 @@ long pufproto_server_reply(const struct pufproto_response *m,
 	c.suite = m->suite.id;
 	memcpy(c.session, m->session, PUFPROTO_SESSION_LEN);
 	c.t4_len = m->suite.nonce_len;
-	if (res->matched)
-		memcpy(c.t4, res->match.t4, c.t4_len);
+	if (match)
+		memcpy(c.t4, match->t4, c.t4_len);
 	else if (rng->fill(rng, c.t4, c.t4_len))
 		return PUFPROTO_SERVER_RNG_FAILED;
 	n = pufproto_encode_confirm(&c, out, cap);
 	secure_wipe(&c, sizeof(c));
 	return n;
-}
-
-long pufproto_server_process(const struct pufproto_store_view *v, const uint8_t *session,
-                             const uint8_t *n_s, const uint8_t *msg, size_t len,
-                             struct rng_source *rng, struct pufproto_server_result *res,
-                             uint8_t *reply, size_t cap)
-{
-	struct pufproto_response m;
-	struct pufproto_prefilter f;
-	struct pufproto_match scratch;
-	struct simon_quick_scratch ctx;
-	size_t full_runs = 0;
-	int err;
-
-	memset(res, 0, sizeof(*res));
-	memset(&ctx, 0, sizeof(ctx));
-	if ((err = pufproto_parse_response(msg, len, &m)))
-		return err;
-	if (memcmp(m.session, session, PUFPROTO_SESSION_LEN) != 0)
-		return PUFPROTO_SERVER_BAD_SESSION;
-	pufproto_prefilter_init(&m.suite, &f);
-	for (size_t i = 0; i < v->rows; i++) {
-		const uint8_t *sk, *z;
-		uint8_t suite;
-
-		if (v->row(v, i, &suite, &sk, &z) || suite != m.suite.id)
-			continue;
-		if (!pufproto_candidate_quick(&m.suite, &f, sk, &m, &ctx))
-			continue;
-		full_runs++;
-		if (pufproto_candidate_full(&m.suite, &f, sk, z, n_s, &m, &scratch) &&
-		    !res->matched) {
-			res->matched = 1;
-			res->row = i;
-			res->suite = m.suite.id;
-			res->match = scratch;
-		}
-	}
-	if (full_runs == 0) {
-		/* no candidate reached the full stage: spend its cost anyway, so that "no match"
-		 * and "match" differ by no FE.Rec + PRF in time */
-		uint8_t zero[PUFPROTO_MAX_RESPONSE] = {0};
-
-		pufproto_candidate_full(&m.suite, &f, zero, zero, n_s, &m, &scratch);
-	}
-	secure_wipe(&ctx, sizeof(ctx));
-	secure_wipe(&scratch, sizeof(scratch));
-	return pufproto_server_reply(&m, res, rng, reply, cap);
 }

@@ -1,12 +1,13 @@
-/* Server side of the PUF authentication protocol v1: the per-candidate test and a sequential
- * reference search over a store view (shared/specs/puf-auth-protocol.md §6 step 3). The parallel
- * search of src/pufserver/ calls the same per-candidate functions. Portable C, no malloc, no OS.
+/* Server side of the PUF authentication protocol v1: what the server knows about padding, the
+ * per-candidate full test and the reply (shared/specs/puf-auth-protocol.md §6 step 3). The one
+ * search that uses them is src/pufserver/search.c. Portable C, no malloc, no OS.
  *
  * Per-candidate cost is what limits the search, so the test runs in two stages
  * (docs/pufauth-protocol.md §5):
  *   quick: SIMON key schedule of sk_i and ONE block decryption — the last CBC block, whose padding
  *          bytes are fixed for the suite's helper-data length. A wrong key yields random padding,
- *          so all but ~2^-(8 * padding bytes) of the wrong candidates stop here;
+ *          so all but ~2^-(8 * padding bytes) of the wrong candidates stop here. The server runs it
+ *          over many keys at once (src/pufserver/simon_batch.h) with the pattern learnt here;
  *   full:  decrypt all of c, FE.Rec(z_i, hd), PRF, compare t1 and v1 in constant time. */
 #ifndef HWG_PUF_PROTO_SERVER_CORE_H
 #define HWG_PUF_PROTO_SERVER_CORE_H
@@ -14,7 +15,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "puf/proto/simon_quick.h"
 #include "puf/proto/suite.h"
 #include "puf/proto/wire.h"
 #include "puf/puf.h"
@@ -38,51 +38,17 @@ struct pufproto_match {
 	uint8_t z_new[PUFPROTO_MAX_RESPONSE];
 };
 
-/* Quick stage: 1 when sk could have encrypted m->c (padding right), 0 otherwise. The key schedule
- * is expanded into *scratch, which the caller wipes (secure_wipe) once after its scan: wiping it
- * per candidate would cost a third of the stage. */
-int pufproto_candidate_quick(const struct pufproto_suite *s, const struct pufproto_prefilter *f,
-                             const uint8_t *sk, const struct pufproto_response *m,
-                             struct simon_quick_scratch *scratch);
-
 /* Full stage: 1 when (sk, z) is the device that produced m for challenge n_s (out filled), else 0.
  * n_s is the full PUFPROTO_CHALLENGE_LEN challenge as sent. */
 int pufproto_candidate_full(const struct pufproto_suite *s, const struct pufproto_prefilter *f,
                             const uint8_t *sk, const uint8_t *z, const uint8_t *n_s,
                             const struct pufproto_response *m, struct pufproto_match *out);
 
-/* A read-only view of the enrolled rows (current and previous entries of every device). */
-struct pufproto_store_view {
-	size_t rows;
-	/* Row i: 0 with its suite, key and reference, or -1 to skip it (revoked, empty slot). */
-	int (*row)(const struct pufproto_store_view *v, size_t i, uint8_t *suite,
-	           const uint8_t **sk, const uint8_t **z);
-	void *ctx;
-};
+#define PUFPROTO_SERVER_RNG_FAILED (-31)
 
-struct pufproto_server_result {
-	int matched;
-	size_t row;
-	uint8_t suite;
-	struct pufproto_match match;
-};
-
-#define PUFPROTO_SERVER_BAD_SESSION (-30) /* the RESPONSE names no challenge we issued */
-#define PUFPROTO_SERVER_RNG_FAILED  (-31)
-
-/* Encodes the CONFIRM for a search outcome: t4 on a match, random bytes of the same length
- * otherwise, so that success and failure look alike on the wire. Returns length or < 0. */
-long pufproto_server_reply(const struct pufproto_response *m,
-                           const struct pufproto_server_result *res, struct rng_source *rng,
-                           uint8_t *out, size_t cap);
-
-/* server_process: parse the RESPONSE, check it answers (session, n_s), scan EVERY row (no early
- * exit, so the time does not depend on which row matched), and encode the CONFIRM. The caller must
- * make res's update (row := previous, new current := (next_sk, z_new)) durable before sending the
- * reply. Returns the reply length, or a negative wire/server error (then nothing is to be sent). */
-long pufproto_server_process(const struct pufproto_store_view *v, const uint8_t *session,
-                             const uint8_t *n_s, const uint8_t *msg, size_t len,
-                             struct rng_source *rng, struct pufproto_server_result *res,
-                             uint8_t *reply, size_t cap);
+/* Encodes the CONFIRM for a search outcome: t4 of match, or random bytes of the same length when
+ * match is NULL, so that success and failure look alike on the wire. Returns length or < 0. */
+long pufproto_server_reply(const struct pufproto_response *m, const struct pufproto_match *match,
+                           struct rng_source *rng, uint8_t *out, size_t cap);
 
 #endif

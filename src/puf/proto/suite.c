@@ -3,12 +3,49 @@
 
 #include "crypto/portable/secure.h"
 #include "crypto/portable/simon_modes.h"
+#include "puf/debias.h"
 #include "puf/proto/suite.h"
+
+/* debiased-128: 400 groups of four words (6,400 raw bytes) per challenge yield 650 bits on average
+ * on the calibrated prototype SRAM (1.625 per group, standard deviation 0.70), so the 567 bits of
+ * nine BCH blocks are short with probability ~1e-9 (docs/puf.md §9.4); enrolment checks it. */
+#define DEBIASED_GROUPS 400
+
+static const struct {
+	uint8_t id;
+	const char *name;
+} suite_names[] = {
+        {PUFPROTO_SUITE_DEBIASED_128, "debiased-128"},
+        {PUFPROTO_SUITE_128, "report-128"},
+        {PUFPROTO_SUITE_64, "report-64"},
+};
+
+const char *pufproto_suite_name(uint8_t id)
+{
+	for (size_t i = 0; i < sizeof(suite_names) / sizeof(suite_names[0]); i++)
+		if (suite_names[i].id == id)
+			return suite_names[i].name;
+	return NULL;
+}
+
+uint8_t pufproto_suite_by_name(const char *name)
+{
+	for (size_t i = 0; i < sizeof(suite_names) / sizeof(suite_names[0]); i++)
+		if (!strcmp(suite_names[i].name, name))
+			return suite_names[i].id;
+	return 0;
+}
+
+int pufproto_suite_leaks(uint8_t id)
+{
+	return id == PUFPROTO_SUITE_128 || id == PUFPROTO_SUITE_64;
+}
 
 int pufproto_suite_get(uint8_t id, struct pufproto_suite *s)
 {
 	memset(s, 0, sizeof(*s));
 	switch (id) {
+#ifndef HWG_DEVICE_DEBIASED_ONLY
 	case PUFPROTO_SUITE_128:
 		s->security_bits = 128;
 		s->cipher = SIMON_128_128;
@@ -18,6 +55,16 @@ int pufproto_suite_get(uint8_t id, struct pufproto_suite *s)
 		s->security_bits = 64;
 		s->cipher = SIMON_64_128;
 		s->fe = &FE_PARAMS_64;
+		break;
+#endif
+	case PUFPROTO_SUITE_DEBIASED_128:
+		s->security_bits = 128;
+		s->cipher = SIMON_128_128;
+		s->fe = &FE_PARAMS_128_DEBIASED;
+		s->pp_groups = DEBIASED_GROUPS;
+		s->raw_block_len = DEBIASED_GROUPS * DEBIAS_PP_GROUP_BYTES;
+		s->map_len = debias_pp_map_len(DEBIASED_GROUPS);
+		s->pp_bits = (size_t)s->fe->blocks * 63;
 		break;
 	default:
 		return -1;
