@@ -92,7 +92,10 @@ has_pub "$(wgt_pub a)" || wgt_fail "unbound: software key not set"
 
 # wg-quick passes the daemon nothing but the name: HWGUARD_KEY binds the key, and the config has no
 # PrivateKey at all.
-if command -v wg-quick >/dev/null && [ ! -e /sys/module/wireguard ]; then
+# (with the wireguard kernel module loaded wg-quick would use it, so that part cannot run here)
+wgt_need wg-quick wireguard-tools
+[ -e /sys/module/wireguard ] && wgt_log "a wireguard kernel module is loaded: the wg-quick part is left out"
+if [ ! -e /sys/module/wireguard ]; then
 	wgt_stop a
 	conf="$WGT_DIR/$ifa.conf"
 	{
