@@ -8,6 +8,7 @@ function(hwg_unit_test name)
   target_link_libraries(${name} PRIVATE ${T_LIBS} PkgConfig::CMOCKA)
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
   add_test(NAME ${name} COMMAND ${name})
+  hwg_test_program(launcher ${name}) # (a cross build's script tests may run it: emulated/tests/)
   if(NOT T_LABELS)
     set(T_LABELS unit)
   endif()
@@ -19,7 +20,8 @@ endfunction()
 
 # hwg_script_test(NAME COMMAND cmd args... [LABELS l] [TIMEOUT s])
 # A shell-driven integration test (network namespaces, emulators, CLI behaviour). It finds the
-# programs in $HWG_BIN: build/bin, or in a cross build the launchers that run them under qemu-user.
+# programs in $HWG_BIN: build/bin, or in a cross build build/emulated/bin, the launchers that run
+# them under qemu-user.
 function(hwg_script_test name)
   cmake_parse_arguments(T "" "TIMEOUT" "COMMAND;LABELS" ${ARGN})
   add_test(NAME ${name} COMMAND ${T_COMMAND})
@@ -28,7 +30,7 @@ function(hwg_script_test name)
   endif()
   set(bin ${CMAKE_BINARY_DIR}/bin)
   if(CMAKE_CROSSCOMPILING AND CMAKE_CROSSCOMPILING_EMULATOR)
-    set(bin ${CMAKE_BINARY_DIR}/emulated) # cmd/CMakeLists.txt makes the launchers
+    set(bin ${CMAKE_BINARY_DIR}/emulated/bin) # launchers: cmd/CMakeLists.txt, hwg_unit_test
   endif()
   set_tests_properties(${name} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT}
     ENVIRONMENT "HWG_BIN=${bin};HWG_SOURCE=${CMAKE_SOURCE_DIR}")
@@ -44,13 +46,19 @@ function(hwg_fuzz_target name)
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/fuzz)
 endfunction()
 
-# hwg_test_program(VAR TARGET): sets VAR to a path that runs TARGET's executable, for a unit test
-# that starts another program of this build (SE050_EMU_PATH). In a cross build that path is a
-# small script running the program under CMAKE_CROSSCOMPILING_EMULATOR (qemu-user), so the test
-# needs no binfmt_misc.
+# hwg_test_program(VAR TARGET): sets VAR to a path that runs TARGET's executable, for a test that
+# starts another program of this build (SE050_EMU_PATH). In a cross build that path is a small
+# script running the program under CMAKE_CROSSCOMPILING_EMULATOR (qemu-user), so the test needs no
+# binfmt_misc. The scripts sit in build/emulated/, laid out like the build itself (bin/PROGRAM,
+# tests/TEST), so that a script test's "$HWG_BIN/../tests/X" finds the emulated X too.
 function(hwg_test_program var target)
   if(CMAKE_CROSSCOMPILING AND CMAKE_CROSSCOMPILING_EMULATOR)
-    set(launcher ${CMAKE_BINARY_DIR}/emulated/${target})
+    get_target_property(outdir ${target} RUNTIME_OUTPUT_DIRECTORY)
+    if(NOT outdir)
+      set(outdir ${CMAKE_RUNTIME_OUTPUT_DIRECTORY})
+    endif()
+    file(RELATIVE_PATH reldir ${CMAKE_BINARY_DIR} ${outdir})
+    set(launcher ${CMAKE_BINARY_DIR}/emulated/${reldir}/${target})
     get_property(generated GLOBAL PROPERTY hwg_launcher_${target})
     if(NOT generated) # one file(GENERATE) per output, however many tests use it
       set_property(GLOBAL PROPERTY hwg_launcher_${target} 1)

@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
-# Cross-builds hwguard for other Debian architectures and runs its unit and integration tests (all
-# but the network-namespace ones) under qemu-user:
-#   build-cross/sysroot-ARCH/   the target's libraries (libc, OpenSSL, SQLite, cmocka): its Debian
+# Cross-builds hwguard for other Debian architectures and runs its unit tests under qemu-user:
+#   build-cross/sysroot-ARCH/   the target's libraries (libc, OpenSSL, SQLite, libpq, cmocka): its Debian
 #                               packages, downloaded with apt-get and unpacked (no multiarch install)
 #   build-cross/ARCH/           Release build with cmake/toolchain/linux-ARCH.cmake
 # ARCH: arm64, armhf, s390x (big-endian). Default: all three.
@@ -25,33 +24,34 @@ while [ $# -gt 0 ]; do
 done
 [ ${#arches[@]} -gt 0 ] || arches=(arm64 armhf s390x)
 
-# The target packages a build and its tests need. Downloading them into a sysroot instead of
-# installing them multiarch keeps the build machine's packages out of it: Multi-Arch "same" packages
-# must have the same version on every architecture, and Debian 12's security archive carries no
-# s390x, so libssl-dev:s390x could never be installed next to an updated libssl-dev:amd64.
-sysroot_packages=(libc6 libc6-dev linux-libc-dev libgcc-s1 libssl3 libssl-dev libsqlite3-0
-	libsqlite3-dev libcmocka0 libcmocka-dev)
+# The target packages a build and its tests need, with everything they depend on. Downloading them
+# into a sysroot instead of installing them multiarch keeps the build machine's packages out of it:
+# Multi-Arch "same" packages must have the same version on every architecture, and Debian 12's
+# security archive carries no s390x, so libssl-dev:s390x could never be installed next to an
+# updated libssl-dev:amd64.
+sysroot_roots=(libc6-dev linux-libc-dev libgcc-s1 libssl-dev libsqlite3-dev libcmocka-dev libpq-dev)
 
 # sysroot ARCH: (re)creates build-cross/sysroot-ARCH unless it already holds these package versions.
 sysroot()
 {
-	local arch=$1 dir=build-cross/sysroot-$1 want p v
-	want=""
-	for p in "${sysroot_packages[@]}"; do
-		v=$(apt-cache policy "$p:$arch" 2>/dev/null | awk '/Candidate:/ {print $2}')
-		if [ -z "$v" ] || [ "$v" = "(none)" ]; then
-			echo "cross.sh: no $p:$arch in the package lists; as root: dpkg --add-architecture $arch && apt-get update (scripts/deps.sh does it)" >&2
-			return 1
-		fi
-		want+="$p:$arch=$v "
-	done
+	local arch=$1 dir=build-cross/sysroot-$1 pkgs want p
+	# the dependency closure, on this architecture only
+	pkgs=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
+		--no-replaces --no-enhances "${sysroot_roots[@]/%/:$arch}" 2>/dev/null |
+		grep -E "^[a-z0-9.+-]+:$arch\$" | sort -u || true)
+	if [ -z "$pkgs" ]; then
+		echo "cross.sh: no $arch packages in the package lists; as root: dpkg --add-architecture $arch && apt-get update (scripts/deps.sh does it)" >&2
+		return 1
+	fi
+	# shellcheck disable=SC2086 # one word per package
+	want=$(apt-get download --print-uris $pkgs | awk '{print $2}' | sort)
 	if [ -f "$dir/.packages" ] && [ "$(cat "$dir/.packages")" = "$want" ]; then
 		return 0
 	fi
 	rm -rf "$dir" "$dir.debs"
 	mkdir -p "$dir.debs"
-	# shellcheck disable=SC2086 # one word per package
-	(cd "$dir.debs" && apt-get -q -o APT::Sandbox::User=root download $want >/dev/null) || {
+	# shellcheck disable=SC2086
+	(cd "$dir.debs" && apt-get -q -o APT::Sandbox::User=root download $pkgs >/dev/null) || {
 		echo "cross.sh: downloading the $arch packages failed" >&2
 		return 1
 	}
@@ -91,13 +91,14 @@ build()
 	cmake --build "build-cross/$arch" -j"$jobs"
 }
 
-# The tests a cross build runs: all but those needing network namespaces (interop) and benchmarks;
-# firmware_image links the Cortex-M image with the build machine's arm-none-eabi-gcc, the same for
-# every target, so the native build's run is enough.
-cross_ctest_args=(-LE 'interop|bench' -E '^firmware_image$')
+# The tests a cross build runs: the unit tests (no network namespaces; the integration tests are
+# heavy under emulation and exercise the same code through the programs). firmware_image links the
+# Cortex-M image with the build machine's arm-none-eabi-gcc, the same for every target, so the
+# native build's run is enough. `ctest --test-dir build-cross/ARCH -LE 'interop|bench'` runs the
+# integration tests too (script tests reach the programs through build-cross/ARCH/emulated/bin).
+cross_ctest_args=(-L unit -E '^firmware_image$')
 
-# unit_tests ARCH: the unit and integration tests under qemu-user (CMAKE_CROSSCOMPILING_EMULATOR;
-# script tests reach the programs through launchers in build-cross/ARCH/emulated/).
+# unit_tests ARCH: the unit tests under qemu-user (CMAKE_CROSSCOMPILING_EMULATOR).
 unit_tests()
 {
 	ctest --test-dir "build-cross/$1" "${cross_ctest_args[@]}" --output-on-failure --no-tests=error -j"$jobs"
