@@ -27,6 +27,8 @@ packages=(
 	# the Debian package and its test (cpack: dpkg-shlibdeps, file; the units: systemd-analyze,
 	# systemd-sysusers; the manual pages: man --warnings)
 	dpkg-dev file systemd man-db
+	# a second, independent parser of the Prometheus text format (tests/interop/metrics.sh)
+	python3-prometheus-client
 )
 # scripts/cross.sh downloads these architectures' libraries: apt needs their package lists.
 foreign_architectures=(arm64 armhf s390x)

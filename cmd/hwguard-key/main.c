@@ -16,7 +16,7 @@ static const struct command commands[] = {
         {"pubkey", cmd_pubkey, "public key of a base64 key or SE050 handle read on stdin"},
         {"list", cmd_list, "list the SE050's objects with public keys and handles"},
         {"delete", cmd_delete, "delete an object from the SE050"},
-        {"show", cmd_show, "public key and provider of a running hwguard interface"},
+        {"show", cmd_show, "key, provider and counters of a running interface (--prometheus)"},
         {"check", cmd_check, "bring-up check of an SE050: link, applet, memory, one verified ECDH"},
         {NULL, NULL, NULL},
 };

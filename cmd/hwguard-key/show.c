@@ -1,4 +1,5 @@
-/* show IFNAME: asks the running daemon, not the chip (the daemon owns the chip while it runs). */
+/* show IFNAME: asks the running daemon, not the chip (the daemon owns the chip while it runs), for
+ * its key and counters (metrics.h), as text or in the Prometheus text format. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,9 +7,11 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "commands.h"
+#include "metrics.h"
 
 #define DEFAULT_RUN_DIR "/var/run/wireguard"
 #define RUN_DIR_ENV     "HWGUARD_RUN_DIR"
@@ -18,72 +21,56 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "Usage: hwguard-key show IFNAME\n"
-	        "Prints the public key and key provider of a running hwguard interface, from its\n"
-	        "control socket %s/IFNAME.sock (directory overridden by $%s).\n",
+	        "Usage: hwguard-key show IFNAME [--prometheus [--output FILE]]\n"
+	        "Prints the public key, key provider and counters of a running hwguard interface\n"
+	        "(handshakes, dropped packets by reason, key operations and their latency), read\n"
+	        "from its control socket %s/IFNAME.sock (directory overridden by $%s).\n"
+	        "\n"
+	        "  --prometheus    print them, with per-peer traffic and handshake age, in the\n"
+	        "                  Prometheus text format (docs/metrics.md describes each metric)\n"
+	        "  --output FILE   write to FILE instead of stdout, atomically (a temporary file\n"
+	        "                  renamed over it), as node_exporter's textfile collector needs\n",
 	        DEFAULT_RUN_DIR, RUN_DIR_ENV);
 }
 
-static int hex_key(const char *s, uint8_t key[KEY_LEN])
+/* Writes the metrics to path through a temporary file in the same directory, so that a collector
+ * never reads half a file. */
+static int write_atomically(const char *path, const struct metrics *m, const char *ifname)
 {
-	if (strlen(s) != 2 * KEY_LEN)
-		return -1;
-	for (size_t i = 0; i < KEY_LEN; i++) {
-		int v = 0;
-		for (int k = 0; k < 2; k++) {
-			char c = s[2 * i + (size_t)k];
-			int d = c >= '0' && c <= '9'   ? c - '0'
-			        : c >= 'a' && c <= 'f' ? c - 'a' + 10
-			        : c >= 'A' && c <= 'F' ? c - 'A' + 10
-			                               : -1;
-			if (d < 0)
-				return -1;
-			v = v << 4 | d;
-		}
-		key[i] = (uint8_t)v;
+	char tmp[4096];
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp)) {
+		fprintf(stderr, "hwguard-key: %s: path too long\n", path);
+		return 1;
+	}
+	FILE *f = fopen(tmp, "w");
+	if (!f) {
+		fprintf(stderr, "hwguard-key: %s: %s\n", tmp, strerror(errno));
+		return 1;
+	}
+	metrics_print_prometheus(m, ifname, (uint64_t)time(NULL), f);
+	bool ok = !ferror(f) && fflush(f) == 0 && fsync(fileno(f)) == 0;
+	int saved = errno;
+	if (fclose(f) != 0 && ok) {
+		ok = false;
+		saved = errno;
+	}
+	if (ok && rename(tmp, path) != 0) {
+		ok = false;
+		saved = errno;
+	}
+	if (!ok) {
+		unlink(tmp);
+		fprintf(stderr, "hwguard-key: %s: %s\n", path, strerror(saved));
+		return 1;
 	}
 	return 0;
 }
 
-struct reply {
-	bool have_key, have_errno;
-	uint8_t public_key[KEY_LEN];
-	char provider[64];
-	long err;
-	bool bad_key;
-};
-
-static void take_line(struct reply *r, const char *line)
+/* Sends get=1 and feeds the reply, line by line up to the blank line that ends it, to m. Long
+ * lines (none it reads) are skipped, so the reply size is unbounded but memory is not. Returns 0,
+ * or 1 after printing why not. */
+static int fetch(const char *ifname, struct metrics *m)
 {
-	if (!strncmp(line, "hwguard_public_key=", 19)) {
-		r->have_key = hex_key(line + 19, r->public_key) == 0;
-		r->bad_key = !r->have_key;
-	} else if (!strncmp(line, "hwguard_key_provider=", 21)) {
-		/* A provider name is a short word; anything longer is cut, deliberately. */
-		snprintf(r->provider, sizeof(r->provider), "%.*s", (int)sizeof(r->provider) - 1,
-		         line + 21);
-	} else if (!strncmp(line, "errno=", 6)) {
-		r->have_errno = true;
-		r->err = strtol(line + 6, NULL, 10);
-	}
-}
-
-int cmd_show(int argc, char **argv)
-{
-	if (argc != 2 || argv[1][0] == '-') {
-		if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-			usage(stdout);
-			return 0;
-		}
-		usage(stderr);
-		return 2;
-	}
-	const char *ifname = argv[1];
-	if (strlen(ifname) >= 16 || strchr(ifname, '/') || !strcmp(ifname, ".") ||
-	    !strcmp(ifname, "..")) {
-		fprintf(stderr, "hwguard-key: '%s' is not an interface name\n", ifname);
-		return 2;
-	}
 	const char *dir = getenv(RUN_DIR_ENV);
 	if (!dir || !dir[0])
 		dir = DEFAULT_RUN_DIR;
@@ -109,55 +96,97 @@ int cmd_show(int argc, char **argv)
 		close(fd);
 		return 1;
 	}
-	/* Read line by line until the blank line that ends the reply; long lines (none we need) are
-	 * skipped, so the reply size is unbounded but memory is not. */
-	struct reply rep = {.err = -1};
-	char line[LINE_MAX_LEN];
+	char line[LINE_MAX_LEN], buf[4096];
 	size_t len = 0;
-	bool overlong = false, done = false;
-	char buf[4096];
+	bool overlong = false, done = false, malformed = false;
 	while (!done) {
 		ssize_t n = recv(fd, buf, sizeof(buf), 0);
 		if (n <= 0)
 			break;
 		for (ssize_t i = 0; i < n && !done; i++) {
 			if (buf[i] != '\n') {
-				if (len < sizeof(line) - 1)
+				if (len < sizeof(line))
 					line[len++] = buf[i];
 				else
 					overlong = true;
 				continue;
 			}
-			line[len] = '\0';
 			if (len == 0)
 				done = true;
-			else if (!overlong)
-				take_line(&rep, line);
+			else if (!overlong && metrics_take_line(m, line, len) != 0)
+				malformed = true;
 			len = 0;
 			overlong = false;
 		}
 	}
 	close(fd);
-	if (!done || !rep.have_errno) {
+	if (!done || !m->have_errno) {
 		fprintf(stderr, "hwguard-key: %s: incomplete reply from the daemon\n", ifname);
 		return 1;
 	}
-	if (rep.err != 0) {
-		fprintf(stderr, "hwguard-key: %s: the daemon answered errno=%ld\n", ifname,
-		        rep.err);
+	if (m->err != 0) {
+		fprintf(stderr, "hwguard-key: %s: the daemon answered errno=%ld\n", ifname, m->err);
 		return 1;
 	}
-	if (!rep.have_key) {
+	if (malformed || m->out_of_memory) {
 		fprintf(stderr, "hwguard-key: %s: %s\n", ifname,
-		        rep.bad_key
-		                ? "malformed hwguard_public_key line"
-		                : "no hwguard_public_key in the reply (no private key set, or the "
-		                  "daemon is not hwguard)");
+		        m->out_of_memory ? "out of memory"
+		                         : "malformed hwguard_ line in the reply");
 		return 1;
 	}
-	char pub64[B64_KEY_LEN + 1];
-	key_to_base64(pub64, rep.public_key);
-	printf("interface: %s\n  public key: %s\n  key provider: %s\n", ifname, pub64,
-	       rep.provider[0] ? rep.provider : "(not reported)");
+	if (!m->have_key && !m->have_counters) {
+		fprintf(stderr,
+		        "hwguard-key: %s: no hwguard_public_key in the reply (no private key set, "
+		        "or "
+		        "the daemon is not hwguard)\n",
+		        ifname);
+		return 1;
+	}
 	return 0;
+}
+
+int cmd_show(int argc, char **argv)
+{
+	const char *ifname = NULL, *output = NULL;
+	bool prometheus = false;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--prometheus")) {
+			prometheus = true;
+		} else if (!strcmp(argv[i], "--output") && i + 1 < argc) {
+			output = argv[++i];
+		} else if (!strncmp(argv[i], "--output=", 9) && argv[i][9]) {
+			output = argv[i] + 9;
+		} else if (argv[i][0] != '-' && !ifname) {
+			ifname = argv[i];
+		} else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!ifname || (output && !prometheus)) {
+		usage(stderr);
+		return 2;
+	}
+	if (!ifname[0] || strlen(ifname) >= 16 || strchr(ifname, '/') || !strcmp(ifname, ".") ||
+	    !strcmp(ifname, "..")) {
+		fprintf(stderr, "hwguard-key: '%s' is not an interface name\n", ifname);
+		return 2;
+	}
+	struct metrics m;
+	metrics_init(&m);
+	int status = fetch(ifname, &m);
+	if (status == 0 && output) {
+		status = write_atomically(output, &m, ifname);
+	} else if (status == 0) {
+		if (prometheus)
+			metrics_print_prometheus(&m, ifname, (uint64_t)time(NULL), stdout);
+		else
+			metrics_print_text(&m, ifname, stdout);
+		status = fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+	}
+	metrics_free(&m);
+	return status;
 }

@@ -1,5 +1,6 @@
 /* hwguard: a userspace WireGuard daemon with the command line and control socket of wireguard-go,
  * so that wg, wg-quick (WG_QUICK_USERSPACE_IMPLEMENTATION=hwguard) and systemd units drive it. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -7,10 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "daemon/daemon.h"
 #include "daemon/log.h"
+#include "daemon/tai64n_mark.h"
 #include "daemon/tun.h"
 #include "daemon/uapi_server.h"
 #include "keys/select.h"
@@ -18,7 +21,8 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-	        "Usage: hwguard [-f|--foreground] [--key se050:OBJECT_ID] INTERFACE-NAME\n"
+	        "Usage: hwguard [-f|--foreground] [--key se050:OBJECT_ID] [--state-dir DIR] "
+	        "INTERFACE-NAME\n"
 	        "       hwguard --help | --version\n"
 	        "\n"
 	        "Creates the TUN interface INTERFACE-NAME and serves its WireGuard configuration "
@@ -34,6 +38,11 @@ static void usage(FILE *out)
 	        "any\n"
 	        "                           other private key is refused (Operation not "
 	        "permitted)\n"
+	        "  --state-dir DIR          where the handshake timestamp mark is kept, so that "
+	        "peers\n"
+	        "                           accept our handshakes after a reboot with the clock "
+	        "behind\n"
+	        "                           (default " TAI64N_MARK_DEFAULT_DIR ")\n"
 	        "\n"
 	        "Environment:\n"
 	        "  HWGUARD_KEY=se050:OBJECT_ID           same as --key (wg-quick passes no "
@@ -45,6 +54,7 @@ static void usage(FILE *out)
 	        "  HWGUARD_SE050_BUS=i2c:/dev/i2c-1@0x48|emu:PATH\n"
 	        "                                        where SE050 key handles are served\n"
 	        "  WG_PROCESS_FOREGROUND=1               same as -f\n"
+	        "  HWGUARD_STATE_DIR=DIR                 same as --state-dir\n"
 	        "  HWGUARD_NO_TUN_OFFLOAD=1              no TUN vnet headers / TSO\n"
 	        "  HWGUARD_NO_UDP_GSO=1                  no UDP GSO/GRO\n"
 	        "\n"
@@ -78,11 +88,35 @@ static int daemonise(void)
 	return 0;
 }
 
+/* The kernel's own rule (dev_valid_name): the kernel would refuse anything else with EINVAL, which
+ * is better caught here with the reason than reported as a TUN failure. */
+static bool valid_interface_name(const char *name)
+{
+	if (!name[0] || strlen(name) >= IFNAMSIZ || !strcmp(name, ".") || !strcmp(name, ".."))
+		return false;
+	for (const char *c = name; *c; c++)
+		if (*c == '/' || *c == ':' || isspace((unsigned char)*c))
+			return false;
+	return true;
+}
+
+/* Keeps keys out of core dumps (docs/daemon.md "Keys in memory"): the software provider keeps the
+ * private key on MADV_DONTDUMP pages (src/keys/soft.c), and the process is made non-dumpable: no
+ * core file at all, and no ptrace by other users. That changes the owner of the /proc/PID/ entries
+ * to root and nothing else: `wg` reaches the daemon through the socket file, whose owner and mode
+ * (srwx------) stay as they were. */
+static void protect_key_memory(void)
+{
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		log_error("cannot make the process non-dumpable: %s", strerror(errno));
+}
+
 int main(int argc, char **argv)
 {
 	bool foreground = false;
 	const char *ifname = NULL;
 	const char *key_spec = NULL;
+	const char *state_dir = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -101,6 +135,18 @@ int main(int argc, char **argv)
 			key_spec = argv[++i];
 		} else if (!strncmp(a, "--key=", 6)) {
 			key_spec = a + 6;
+		} else if (!strcmp(a, "--state-dir")) {
+			if (i + 1 == argc || !argv[i + 1][0]) {
+				fprintf(stderr, "hwguard: --state-dir needs a directory\n");
+				return 2;
+			}
+			state_dir = argv[++i];
+		} else if (!strncmp(a, "--state-dir=", 12)) {
+			if (!a[12]) {
+				fprintf(stderr, "hwguard: --state-dir needs a directory\n");
+				return 2;
+			}
+			state_dir = a + 12;
 		} else if (a[0] == '-' && a[1]) {
 			fprintf(stderr, "hwguard: unknown option '%s'\n", a);
 			usage(stderr);
@@ -117,11 +163,11 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (strlen(ifname) >= IFNAMSIZ || !ifname[0] || strchr(ifname, '/') ||
-	    strchr(ifname, ' ') || !strcmp(ifname, ".") || !strcmp(ifname, "..")) {
+	if (!valid_interface_name(ifname)) {
 		fprintf(stderr,
-		        "hwguard: invalid interface name '%s': 1 to %d characters, no '/' or "
-		        "spaces\n",
+		        "hwguard: invalid interface name '%s': 1 to %d characters, none of them "
+		        "'/', "
+		        "':' or white space, and not '.' or '..'\n",
 		        ifname, IFNAMSIZ - 1);
 		return 2;
 	}
@@ -136,6 +182,9 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	const char *state_env = getenv("HWGUARD_STATE_DIR");
+	if (!state_dir && state_env && state_env[0])
+		state_dir = state_env;
 	const char *fg_env = getenv("WG_PROCESS_FOREGROUND");
 	if (fg_env && !strcmp(fg_env, "1"))
 		foreground = true;
@@ -155,6 +204,7 @@ int main(int argc, char **argv)
 	struct daemon_params p;
 	memset(&p, 0, sizeof(p));
 	p.keys.se050_bus = getenv("HWGUARD_SE050_BUS");
+	p.state_dir = state_dir;
 	const char *why = "";
 
 	/* The socket check comes first: a live daemon owns the interface, and its name tells why.
@@ -211,5 +261,6 @@ int main(int argc, char **argv)
 		close(p.tun_fd);
 		return 1;
 	}
+	protect_key_memory();
 	return daemon_run(&p);
 }

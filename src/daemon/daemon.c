@@ -1,11 +1,13 @@
 #include "daemon/daemon.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -15,6 +17,7 @@
 #include "daemon/load.h"
 #include "daemon/log.h"
 #include "daemon/netwatch.h"
+#include "daemon/tai64n_mark.h"
 #include "daemon/tun.h"
 #include "daemon/tun_gro.h"
 #include "daemon/tun_offload.h"
@@ -35,7 +38,8 @@ enum source_kind {
 	SRC_UAPI_CONN,
 	SRC_LINK,
 	SRC_PATH,
-	SRC_SIGNAL
+	SRC_SIGNAL,
+	SRC_UAPI_TIMER
 };
 
 struct source {
@@ -52,7 +56,7 @@ struct daemon {
 	struct wg_device *dev;
 	struct daemon_params *p;
 	int epfd;
-	int ifindex;
+	struct netwatch_link link; /* where the interface is (it may move to another namespace) */
 	unsigned mtu;
 	struct udp_sock udp;
 	struct udp_rx_batch *rx;
@@ -65,9 +69,16 @@ struct daemon {
 	uint64_t next_tick;
 	uint64_t last_tick;
 	struct load_monitor load;
+	struct tai64n_mark_source stamps;      /* initiation timestamps that survive restarts */
+	uint64_t uapi_evicted, uapi_timed_out; /* control connections closed by the limits */
+	struct uapi_conn_set conns;            /* open control connections (their limits) */
+	bool listen_paused;                    /* the listener is out of epoll: at the limit */
+	bool listen_retry;                     /* ... because accept failed (EMFILE): retry soon */
+	int uapi_timer_fd;
+	struct source uapi_timer_src;
 	bool key_bound;
 	struct source tun_src, udp_src, listen_src, link_src, path_src, signal_src;
-	int link_fd, path_fd, signal_fd;
+	int path_fd, signal_fd;
 	bool stop;
 	int exit_status;
 };
@@ -156,13 +167,26 @@ static int set_fwmark(void *ctx, uint32_t mark)
 	return udp_set_fwmark(&d->udp, mark);
 }
 
+/* The daemon's part of the counters in `get` (docs/metrics.md). */
+static void daemon_counters(const struct daemon *d, struct uapi_counters_view *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->tun_dropped = d->tun_dropped;
+	c->uapi_connections_evicted = d->uapi_evicted;
+	c->uapi_connections_timed_out = d->uapi_timed_out;
+	c->timestamp_mark = d->stamps.mark.mark_ns / NSEC_PER_SEC;
+	c->timestamp_mark_writes = d->stamps.mark.writes;
+}
+
 static void handle_request(void *ctx, enum uapi_frame_kind kind, const char *body, size_t len,
                            struct strbuf *reply)
 {
 	struct daemon *d = ctx;
 	clock_now(&d->now);
 	if (kind == UAPI_FRAME_GET) {
-		uapi_get(reply, d->dev, d->udp.port, d->udp.fwmark);
+		struct uapi_counters_view counters;
+		daemon_counters(d, &counters);
+		uapi_get(reply, d->dev, d->udp.port, d->udp.fwmark, &counters);
 		return;
 	}
 	struct uapi_set set;
@@ -195,27 +219,115 @@ static void handle_request(void *ctx, enum uapi_frame_kind kind, const char *bod
 
 static void conn_update_events(struct daemon *d, struct conn_source *cs)
 {
-	bool want = uapi_conn_wants_write(&cs->conn);
-	if (want == cs->registered_out)
-		return;
-	struct epoll_event ev = {.events = EPOLLIN | (want ? EPOLLOUT : 0), .data.ptr = cs};
+	bool out = uapi_conn_wants_write(&cs->conn);
+	uint32_t want = (uapi_conn_wants_read(&cs->conn) ? EPOLLIN : 0) | (out ? EPOLLOUT : 0);
+	struct epoll_event ev = {.events = want, .data.ptr = cs};
 	epoll_ctl(d->epfd, EPOLL_CTL_MOD, cs->conn.fd, &ev);
-	cs->registered_out = want;
+	cs->registered_out = out;
+}
+
+/* ---- control connections: limits (uapi_server.h "Limits") ---- */
+
+#define UAPI_ACCEPT_RETRY_NS 100000000ull /* after EMFILE/ENFILE */
+
+static struct conn_source *conn_of(struct uapi_conn *c)
+{
+	return (struct conn_source *)((char *)c - offsetof(struct conn_source, conn));
+}
+
+static void listener_enable(struct daemon *d, bool on)
+{
+	if (on == !d->listen_paused)
+		return;
+	struct epoll_event ev = {.events = on ? EPOLLIN : 0, .data.ptr = &d->listen_src};
+	epoll_ctl(d->epfd, EPOLL_CTL_MOD, d->p->uapi.fd, &ev);
+	d->listen_paused = !on;
+	if (on)
+		d->listen_retry = false;
+}
+
+/* The timer wakes the loop for the next idle timeout, eviction or accept retry. */
+static void uapi_timer_arm(struct daemon *d)
+{
+	if (d->uapi_timer_fd < 0)
+		return;
+	/* The listener is paused only while a connection waits for a place (or an fd). */
+	uint64_t next = uapi_conn_set_next_event(&d->conns, d->listen_paused);
+	if (d->listen_retry && (!next || next > d->now.mono_ns + UAPI_ACCEPT_RETRY_NS))
+		next = d->now.mono_ns + UAPI_ACCEPT_RETRY_NS;
+	struct itimerspec its;
+	memset(&its, 0, sizeof(its));
+	if (next) {
+		if (next <= d->now.mono_ns)
+			next = d->now.mono_ns + 1;
+		its.it_value.tv_sec = (time_t)(next / NSEC_PER_SEC);
+		its.it_value.tv_nsec = (long)(next % NSEC_PER_SEC);
+	}
+	timerfd_settime(d->uapi_timer_fd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
 static void conn_close(struct daemon *d, struct conn_source *cs)
 {
 	epoll_ctl(d->epfd, EPOLL_CTL_DEL, cs->conn.fd, NULL);
+	uapi_conn_set_remove(&d->conns, &cs->conn);
 	uapi_conn_close(&cs->conn);
 	free(cs);
+	listener_enable(d, true); /* a place is free */
+}
+
+/* At the limit: closes the connection idle longest, if one has been idle long enough. */
+static bool uapi_evict_one(struct daemon *d)
+{
+	struct uapi_conn *c = uapi_conn_set_evictable(&d->conns, d->now.mono_ns);
+	if (!c)
+		return false;
+	d->uapi_evicted++;
+	log_verbose("UAPI: %u connections open: closing the one idle longest", d->conns.count);
+	conn_close(d, conn_of(c));
+	return true;
+}
+
+static void on_uapi_timer(struct daemon *d)
+{
+	uint64_t expirations;
+	while (read(d->uapi_timer_fd, &expirations, sizeof(expirations)) > 0)
+		;
+	struct uapi_conn *c;
+	unsigned closed = 0;
+	while ((c = uapi_conn_set_expired(&d->conns, d->now.mono_ns))) {
+		d->uapi_timed_out++;
+		closed++;
+		conn_close(d, conn_of(c));
+	}
+	if (closed)
+		log_verbose("UAPI: closed %u connections that sent no complete request in %llu s",
+		            closed, (unsigned long long)(UAPI_IDLE_TIMEOUT_NS / NSEC_PER_SEC));
+	listener_enable(d, true); /* accepting again evicts what has become evictable */
+	uapi_timer_arm(d);
 }
 
 static void on_uapi_accept(struct daemon *d)
 {
-	for (;;) {
+	for (int i = 0; i < 16; i++) {
+		if (uapi_conn_set_full(&d->conns) && !uapi_evict_one(d)) {
+			/* Nothing to let go yet: stop polling the listener (no busy loop) until a
+			 * connection closes or becomes evictable. */
+			listener_enable(d, false);
+			break;
+		}
 		int fd = accept4(d->p->uapi.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
-			return;
+		if (fd < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				if (uapi_evict_one(d))
+					continue;
+				listener_enable(d, false);
+				d->listen_retry = true;
+			}
+			break;
+		}
 		struct conn_source *cs = calloc(1, sizeof(*cs));
 		if (!cs) {
 			close(fd);
@@ -227,22 +339,32 @@ static void on_uapi_accept(struct daemon *d)
 		if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 			uapi_conn_close(&cs->conn);
 			free(cs);
+			continue;
 		}
+		uapi_conn_set_add(&d->conns, &cs->conn, d->now.mono_ns);
 	}
+	uapi_timer_arm(d);
 }
 
 static void on_uapi_conn(struct daemon *d, struct conn_source *cs, uint32_t events)
 {
-	bool keep = true;
-	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
-		keep = uapi_conn_on_readable(&cs->conn, handle_request, d);
-	if (keep && (events & EPOLLOUT))
-		keep = uapi_conn_on_writable(&cs->conn);
-	if (!keep) {
+	if (!uapi_conn_on_event(&cs->conn, events, handle_request, d)) {
 		conn_close(d, cs);
-		return;
+	} else {
+		uapi_conn_set_touch(&cs->conn, d->now.mono_ns);
+		conn_update_events(d, cs);
 	}
-	conn_update_events(d, cs);
+	uapi_timer_arm(d);
+}
+
+static void uapi_close_all(struct daemon *d)
+{
+	while (d->conns.first) {
+		struct conn_source *cs = conn_of(d->conns.first);
+		uapi_conn_set_remove(&d->conns, &cs->conn);
+		uapi_conn_close(&cs->conn);
+		free(cs);
+	}
 }
 
 /* ---- data path ---- */
@@ -263,7 +385,8 @@ static void on_tun(struct daemon *d)
 			/* EBADFD: the interface is gone (netlink says so too); anything else is
 			 * transient, and the loop must not spin on it. */
 			if (errno == EBADFD) {
-				log_error("TUN device detached: shutting down");
+				log_verbose(
+				        "interface deleted (TUN device detached): shutting down");
 				d->stop = true;
 			} else if (errno != EAGAIN && errno != EWOULDBLOCK) {
 				log_error("TUN read failed: %s", strerror(errno));
@@ -317,6 +440,25 @@ static int add_source(struct daemon *d, int fd, struct source *src, enum source_
 	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
+static void setup_timestamps(struct daemon *d)
+{
+	const char *why = "";
+	clock_now(&d->now);
+	d->stamps.now = &d->now;
+	int err = tai64n_mark_open(&d->stamps.mark, d->p->state_dir, d->p->ifname, d->now.mono_ns,
+	                           &why);
+	if (err)
+		log_error("%s (%s): after a restart with the clock behind, peers may reject our "
+		          "handshakes until it is set",
+		          why, strerror(-err));
+	uint64_t mark_sec = d->stamps.mark.mark_ns / NSEC_PER_SEC;
+	if (mark_sec > d->now.real_sec)
+		log_verbose("the wall clock is %llu s behind the timestamp mark: handshake "
+		            "timestamps continue from the mark",
+		            (unsigned long long)(mark_sec - d->now.real_sec));
+	wg_device_set_timestamp_source(d->dev, tai64n_mark_source_fn, &d->stamps);
+}
+
 static int daemon_setup(struct daemon *d)
 {
 	sigset_t mask;
@@ -326,11 +468,11 @@ static int daemon_setup(struct daemon *d)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	d->ifindex = (int)if_nametoindex(d->p->ifname);
 	d->epfd = epoll_create1(EPOLL_CLOEXEC);
 	d->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	d->link_fd = netwatch_link_open();
+	int link_err = netwatch_link_open(&d->link, (int)if_nametoindex(d->p->ifname));
 	d->path_fd = netwatch_path_open(d->p->uapi.path);
+	d->uapi_timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	d->rx = malloc(sizeof(*d->rx));
 	d->tx = calloc(1, sizeof(*d->tx));
 	d->tun_buf = malloc(TUN_VNET_HDR_LEN + WG_MAX_PACKET);
@@ -338,15 +480,14 @@ static int daemon_setup(struct daemon *d)
 	d->gro = malloc(sizeof(*d->gro));
 	if (d->gro)
 		tun_gro_init(d->gro);
-	if (d->epfd < 0 || d->signal_fd < 0 || !d->rx || !d->tx || !d->tun_buf || !d->seg_buf ||
-	    !d->gro) {
+	if (d->epfd < 0 || d->signal_fd < 0 || d->uapi_timer_fd < 0 || !d->rx || !d->tx ||
+	    !d->tun_buf || !d->seg_buf || !d->gro) {
 		log_error("cannot set up the event loop: %s", strerror(errno));
 		return -1;
 	}
-	if (d->link_fd < 0)
-		log_error("cannot watch link events (%s): deleting the interface will not stop the "
-		          "daemon",
-		          strerror(-d->link_fd));
+	if (link_err)
+		log_error("cannot watch link events (%s): MTU changes will not be seen",
+		          strerror(-link_err));
 	if (d->path_fd < 0)
 		log_error("cannot watch %s (%s)", d->p->uapi.path, strerror(-d->path_fd));
 
@@ -370,6 +511,7 @@ static int daemon_setup(struct daemon *d)
 	}
 	d->mtu = TUN_DEFAULT_MTU;
 	wg_device_set_mtu(d->dev, d->mtu);
+	setup_timestamps(d);
 	if (d->p->bound_key) {
 		clock_now(&d->now);
 		err = wg_device_set_key(d->dev, d->p->bound_key, &d->now);
@@ -383,12 +525,60 @@ static int daemon_setup(struct daemon *d)
 	    add_source(d, d->udp.fd, &d->udp_src, SRC_UDP) ||
 	    add_source(d, d->p->uapi.fd, &d->listen_src, SRC_UAPI_LISTEN) ||
 	    add_source(d, d->signal_fd, &d->signal_src, SRC_SIGNAL) ||
-	    (d->link_fd >= 0 && add_source(d, d->link_fd, &d->link_src, SRC_LINK)) ||
-	    (d->path_fd >= 0 && add_source(d, d->path_fd, &d->path_src, SRC_PATH))) {
+	    (d->link.fd >= 0 && add_source(d, d->link.fd, &d->link_src, SRC_LINK)) ||
+	    (d->path_fd >= 0 && add_source(d, d->path_fd, &d->path_src, SRC_PATH)) ||
+	    (d->uapi_timer_fd >= 0 &&
+	     add_source(d, d->uapi_timer_fd, &d->uapi_timer_src, SRC_UAPI_TIMER))) {
 		log_error("epoll_ctl: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
+}
+
+/* ---- the interface: MTU, deletion, moves to another network namespace ---- */
+
+static void on_link(struct daemon *d)
+{
+	unsigned mtu = d->mtu;
+	enum netwatch_link_change change = netwatch_link_events(&d->link, &mtu);
+	if (change == NETWATCH_LINK_DELETED) {
+		log_verbose("interface deleted: shutting down");
+		d->stop = true;
+		return;
+	}
+	if (change == NETWATCH_LINK_MOVED)
+		log_verbose("interface moved to network namespace id %d (index %d); UDP and UAPI "
+		            "sockets stay here",
+		            d->link.nsid, d->link.ifindex);
+	if (change == NETWATCH_LINK_LOST) {
+		/* Moved on from another namespace, or events were lost: ask the TUN device. */
+		int err = netwatch_link_locate(&d->link, d->p->tun_fd, &mtu);
+		if (err == -EBADFD || !netwatch_tun_attached(d->p->tun_fd)) {
+			log_verbose("interface deleted: shutting down");
+			d->stop = true;
+			return;
+		}
+		if (err)
+			log_error("cannot find the interface's network namespace (%s): its MTU "
+			          "changes will not be seen; its deletion still stops the daemon",
+			          strerror(-err));
+		else if (d->link.nsid < 0)
+			log_verbose(
+			        "interface is back in the daemon's network namespace (index %d)",
+			        d->link.ifindex);
+		else
+			log_verbose("interface is in network namespace id %d (index %d)%s",
+			            d->link.nsid, d->link.ifindex,
+			            d->link.all_nsid
+			                    ? ""
+			                    : "; this kernel does not report its changes there");
+	}
+	if (mtu != d->mtu) {
+		/* padding must not push a full-size packet past the MTU (wg-quick sets it) */
+		d->mtu = mtu;
+		wg_device_set_mtu(d->dev, mtu);
+		log_verbose("MTU updated: %u", mtu);
+	}
 }
 
 static void dispatch(struct daemon *d, struct source *src, uint32_t events)
@@ -406,27 +596,18 @@ static void dispatch(struct daemon *d, struct source *src, uint32_t events)
 	case SRC_UAPI_CONN:
 		on_uapi_conn(d, (struct conn_source *)src, events);
 		break;
-	case SRC_LINK: {
-		unsigned mtu = d->mtu;
-		if (netwatch_link_events(d->link_fd, d->ifindex, &mtu) ||
-		    !if_indextoname((unsigned)d->ifindex, (char[IFNAMSIZ]){0})) {
-			log_verbose("interface deleted: shutting down");
-			d->stop = true;
-		} else if (mtu != d->mtu) {
-			/* padding must not push a full-size packet past the MTU (wg-quick sets it)
-			 */
-			d->mtu = mtu;
-			wg_device_set_mtu(d->dev, mtu);
-			log_verbose("MTU updated: %u", mtu);
-		}
+	case SRC_LINK:
+		on_link(d);
 		break;
-	}
 	case SRC_PATH:
 		netwatch_path_drain(d->path_fd);
 		if (!uapi_listener_path_is_ours(&d->p->uapi)) {
 			log_verbose("UAPI socket deleted: shutting down");
 			d->stop = true;
 		}
+		break;
+	case SRC_UAPI_TIMER:
+		on_uapi_timer(d);
 		break;
 	case SRC_SIGNAL: {
 		struct signalfd_siginfo si;
@@ -463,7 +644,9 @@ static void daemon_teardown(struct daemon *d)
 	uapi_listener_close(&d->p->uapi);
 	if (d->p->tun_fd >= 0)
 		close(d->p->tun_fd);
-	int fds[] = {d->epfd, d->signal_fd, d->link_fd, d->path_fd};
+	uapi_close_all(d);
+	netwatch_link_close(&d->link);
+	int fds[] = {d->epfd, d->signal_fd, d->path_fd, d->uapi_timer_fd};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
@@ -481,7 +664,7 @@ int daemon_run(struct daemon_params *p)
 	struct daemon d;
 	memset(&d, 0, sizeof(d));
 	d.p = p;
-	d.udp.fd = d.epfd = d.signal_fd = d.link_fd = d.path_fd = -1;
+	d.udp.fd = d.epfd = d.signal_fd = d.link.fd = d.path_fd = d.uapi_timer_fd = -1;
 	d.exit_status = 0;
 	d.key_bound = p->bound_key != NULL;
 	if (daemon_setup(&d) != 0) {

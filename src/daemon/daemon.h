@@ -19,6 +19,9 @@ struct daemon_params {
 	/* The interface key bound at startup (--key, HWGUARD_KEY), or NULL: UAPI cannot replace it
 	 * (docs/daemon.md "Keys"). daemon_run takes ownership. */
 	struct key_provider *bound_key;
+	/* Where the TAI64N high-water mark is kept (NULL: TAI64N_MARK_DEFAULT_DIR); see
+	 * daemon/tai64n_mark.h. */
+	const char *state_dir;
 };
 
 /* Runs until SIGINT/SIGTERM, deletion of the interface or of the socket file. Takes ownership of

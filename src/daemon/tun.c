@@ -25,6 +25,14 @@ static int set_mtu(const char *name, int mtu)
 	return err;
 }
 
+/* TUNSETIFF answers EINVAL both for a name taken by an interface of another type and for a name
+ * the kernel refuses (a bad "%d" pattern, a character it does not allow). */
+static const char *invalid_name_reason(const char *name)
+{
+	return if_nametoindex(name) ? "an interface of another type already has this name"
+	                            : "the kernel refused the interface name";
+}
+
 int tun_open(const char *name, int mtu, bool offload, char actual[IFNAMSIZ], bool *vnet,
              const char **why)
 {
@@ -52,7 +60,7 @@ int tun_open(const char *name, int mtu, bool offload, char actual[IFNAMSIZ], boo
 		int err = -errno;
 		*why = err == -EPERM    ? "creating a TUN interface needs root (CAP_NET_ADMIN)"
 		       : err == -EBUSY  ? "the interface exists and is in use by another program"
-		       : err == -EINVAL ? "an interface of another type already has this name"
+		       : err == -EINVAL ? invalid_name_reason(name)
 		                        : "TUNSETIFF failed";
 		close(fd);
 		return err;

@@ -3,10 +3,12 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crypto/portable/secure.h"
 #include "daemon/uapi_format.h"
 
 static int make_addr(struct sockaddr_un *sun, const char *path)
@@ -110,36 +112,78 @@ void uapi_conn_close(struct uapi_conn *c)
 	strbuf_free(&c->out);
 }
 
+static bool output_full(const struct uapi_conn *c)
+{
+	return c->out.len >= UAPI_OUTPUT_LIMIT;
+}
+
 bool uapi_conn_wants_write(const struct uapi_conn *c)
 {
 	return c->out.len > 0;
 }
 
-bool uapi_conn_on_writable(struct uapi_conn *c)
+bool uapi_conn_wants_read(const struct uapi_conn *c)
+{
+	return !c->eof && !c->close_after_write && !output_full(c);
+}
+
+/* Writes what the socket takes. Returns 0, or -1 when the client is gone. */
+static int write_pending(struct uapi_conn *c)
 {
 	while (c->out.len > 0) {
 		ssize_t n = send(c->fd, c->out.data, c->out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return errno == EAGAIN || errno == EWOULDBLOCK;
+			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
 		}
 		strbuf_consume(&c->out, (size_t)n);
 	}
-	return !c->close_after_write;
+	return 0;
 }
 
-/* Answers every complete request in the input buffer. Returns false to close at once. */
+bool uapi_conn_on_writable(struct uapi_conn *c)
+{
+	if (write_pending(c) < 0)
+		return false;
+	return c->out.len > 0 || !c->close_after_write;
+}
+
+/* At EOF, a set request may lack its closing blank line. wireguard-go applies it anyway (its line
+ * scanner simply ends) and answers; so does this, by supplying the missing newlines. Anything
+ * else cut by EOF (a partial operation line, "get=1\n" alone) is not answered, as there. */
+static bool finish_set_at_eof(struct uapi_conn *c, const char *req, size_t len)
+{
+	if (!c->eof || c->eof_finished || len < 6 || memcmp(req, "set=1\n", 6) != 0)
+		return false;
+	c->eof_finished = true;
+	/* (req may move: the buffer can grow) */
+	if (req[len - 1] != '\n')
+		strbuf_append(&c->in, "\n", 1);
+	strbuf_append(&c->in, "\n", 1);
+	return !c->in.failed;
+}
+
+/* Answers the complete requests in the input buffer while the replies waiting to be read stay
+ * under UAPI_OUTPUT_LIMIT. Returns false to close at once. */
 static bool serve_requests(struct uapi_conn *c, uapi_request_fn fn, void *ctx)
 {
-	while (!c->close_after_write && c->in.len > 0) {
+	size_t off = 0;
+	bool ok = true;
+	while (!c->close_after_write && off < c->in.len && !output_full(c)) {
 		struct uapi_frame f;
-		uapi_frame_next(c->in.data, c->in.len, &f);
+		uapi_frame_next(c->in.data + off, c->in.len - off, &f);
+		if (f.kind == UAPI_FRAME_INCOMPLETE &&
+		    finish_set_at_eof(c, c->in.data + off, c->in.len - off))
+			uapi_frame_next(c->in.data + off, c->in.len - off, &f);
+		if (f.kind == UAPI_FRAME_INCOMPLETE)
+			break;
+		if (f.kind == UAPI_FRAME_UNKNOWN) {
+			/* No answer, as wireguard-go; the replies before it are still written. */
+			c->close_after_write = true;
+			break;
+		}
 		switch (f.kind) {
-		case UAPI_FRAME_INCOMPLETE:
-			return true;
-		case UAPI_FRAME_UNKNOWN:
-			return false;
 		case UAPI_FRAME_BAD_GET:
 			uapi_format_errno(&c->out, -EINVAL);
 			c->close_after_write = true;
@@ -150,45 +194,171 @@ static bool serve_requests(struct uapi_conn *c, uapi_request_fn fn, void *ctx)
 			break;
 		case UAPI_FRAME_GET:
 		case UAPI_FRAME_SET:
-			fn(ctx, f.kind, c->in.data + f.body_off, f.body_len, &c->out);
+			fn(ctx, f.kind, c->in.data + off + f.body_off, f.body_len, &c->out);
+			c->served++;
+			break;
+		default:
 			break;
 		}
-		strbuf_consume(&c->in, f.consumed ? f.consumed : c->in.len);
-		if (c->out.failed)
-			return false;
+		off += f.consumed ? f.consumed : c->in.len - off;
+		if (c->out.failed) {
+			ok = false;
+			break;
+		}
 	}
-	return true;
+	strbuf_consume(&c->in, off); /* wipes what it drops: set requests carry keys */
+	return ok;
+}
+
+/* Reads and answers in turns, so that a client pipelining requests meets backpressure instead of
+ * filling the daemon's memory: reading stops while UAPI_OUTPUT_LIMIT bytes of replies wait. */
+static bool read_and_serve(struct uapi_conn *c, uapi_request_fn fn, void *ctx)
+{
+	char buf[16384];
+	bool ok = true;
+	for (int round = 0; round < 64 && uapi_conn_wants_read(c); round++) {
+		ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n > 0) {
+			strbuf_append(&c->in, buf, (size_t)n);
+			if (c->in.failed) {
+				ok = false;
+				break;
+			}
+		} else if (n == 0) {
+			c->eof = true;
+		} else if (errno == EINTR) {
+			continue;
+		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			break;
+		} else {
+			ok = false;
+			break;
+		}
+		if (!serve_requests(c, fn, ctx)) {
+			ok = false;
+			break;
+		}
+	}
+	secure_wipe(buf, sizeof(buf)); /* may have held key lines */
+	return ok;
+}
+
+/* Everything is answered and written, and nothing more can come. */
+static bool finished(const struct uapi_conn *c)
+{
+	if (c->out.len > 0)
+		return false;
+	if (c->close_after_write)
+		return true;
+	if (!c->eof)
+		return false;
+	/* After EOF only a complete request (waiting for room in the output) keeps it open. */
+	struct uapi_frame f;
+	if (c->in.len == 0)
+		return true;
+	uapi_frame_next(c->in.data, c->in.len, &f);
+	return f.kind == UAPI_FRAME_INCOMPLETE || f.kind == UAPI_FRAME_UNKNOWN;
+}
+
+bool uapi_conn_on_event(struct uapi_conn *c, uint32_t events, uapi_request_fn fn, void *ctx)
+{
+	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && uapi_conn_wants_read(c) &&
+	    !read_and_serve(c, fn, ctx))
+		return false;
+	/* Each write makes room for answers to requests already read, which may fill it again. */
+	for (int round = 0; round < 64; round++) {
+		if (write_pending(c) < 0)
+			return false; /* the client is gone: nobody will read the rest */
+		if (c->out.len > 0)
+			break; /* the socket is full: EPOLLOUT resumes */
+		uint64_t before = c->served;
+		bool closing = c->close_after_write;
+		if (!serve_requests(c, fn, ctx))
+			return false;
+		if (c->served == before && c->close_after_write == closing)
+			break;
+	}
+	return !finished(c);
 }
 
 bool uapi_conn_on_readable(struct uapi_conn *c, uapi_request_fn fn, void *ctx)
 {
-	char buf[16384];
-	bool eof = false;
-	for (;;) {
-		ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n > 0) {
-			strbuf_append(&c->in, buf, (size_t)n);
-			if (c->in.failed)
-				return false;
-			if (c->in.len > UAPI_MAX_REQUEST + 64)
-				break;
-			continue;
-		}
-		if (n == 0) {
-			eof = true;
-			break;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			break;
-		return false;
+	return uapi_conn_on_event(c, EPOLLIN, fn, ctx);
+}
+
+/* ---- the set of connections and its limits ---- */
+
+void uapi_conn_set_add(struct uapi_conn_set *s, struct uapi_conn *c, uint64_t now_ns)
+{
+	c->last_progress_ns = now_ns;
+	c->served_seen = c->served;
+	c->prev = NULL;
+	c->next = s->first;
+	if (s->first)
+		s->first->prev = c;
+	s->first = c;
+	s->count++;
+}
+
+void uapi_conn_set_remove(struct uapi_conn_set *s, struct uapi_conn *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->first = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->prev = c->next = NULL;
+	s->count--;
+}
+
+bool uapi_conn_set_full(const struct uapi_conn_set *s)
+{
+	return s->count >= UAPI_MAX_CONNECTIONS;
+}
+
+void uapi_conn_set_touch(struct uapi_conn *c, uint64_t now_ns)
+{
+	if (c->served != c->served_seen) {
+		c->served_seen = c->served;
+		c->last_progress_ns = now_ns;
 	}
-	memset(buf, 0, sizeof(buf)); /* may have held key lines */
-	if (!serve_requests(c, fn, ctx))
-		return false;
-	if (!uapi_conn_on_writable(c))
-		return false;
-	/* A peer that closed its side gets what could be written; anything left is dropped. */
-	return !eof;
+}
+
+static bool is_idle(const struct uapi_conn *c)
+{
+	return c->in.len == 0 && c->out.len == 0 && !c->eof;
+}
+
+struct uapi_conn *uapi_conn_set_evictable(const struct uapi_conn_set *s, uint64_t now_ns)
+{
+	struct uapi_conn *best = NULL;
+	for (struct uapi_conn *c = s->first; c; c = c->next)
+		if (is_idle(c) && c->last_progress_ns + UAPI_EVICT_IDLE_NS <= now_ns &&
+		    (!best || c->last_progress_ns < best->last_progress_ns))
+			best = c;
+	return best;
+}
+
+struct uapi_conn *uapi_conn_set_expired(const struct uapi_conn_set *s, uint64_t now_ns)
+{
+	for (struct uapi_conn *c = s->first; c; c = c->next)
+		if (c->last_progress_ns + UAPI_IDLE_TIMEOUT_NS <= now_ns)
+			return c;
+	return NULL;
+}
+
+uint64_t uapi_conn_set_next_event(const struct uapi_conn_set *s, bool waiting)
+{
+	uint64_t next = 0;
+	/* (Only while someone waits: an evictable time already past would otherwise fire at once,
+	 * again and again, with nobody to admit.) */
+	for (struct uapi_conn *c = s->first; c; c = c->next) {
+		uint64_t t = c->last_progress_ns + UAPI_IDLE_TIMEOUT_NS;
+		if (waiting && is_idle(c))
+			t = c->last_progress_ns + UAPI_EVICT_IDLE_NS;
+		if (!next || t < next)
+			next = t;
+	}
+	return next;
 }

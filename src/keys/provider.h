@@ -31,6 +31,19 @@ struct key_provider_ops {
 	bool (*busy)(struct key_provider *kp);
 };
 
+/* What the provider's dh() calls cost, for `hwguard-key show` and Prometheus (docs/metrics.md).
+ * Updated by key_provider_dh() with relaxed atomics (a key worker thread may call it); read with
+ * key_provider_stats_read(). */
+#define KEY_PROVIDER_LATENCY_BUCKETS 8
+struct key_provider_stats {
+	uint64_t operations; /* dh() calls */
+	uint64_t errors;   /* calls that failed for the provider's reason (not a low-order point) */
+	uint64_t total_ns; /* time spent in dh() */
+	uint64_t max_ns;   /* the slowest call */
+	/* calls per latency bucket (key_provider_latency_bound_us; the last bucket is unbounded) */
+	uint64_t buckets[KEY_PROVIDER_LATENCY_BUCKETS];
+};
+
 struct key_provider {
 	const struct key_provider_ops *ops;
 	/* The static public key, known at creation (derived, or read from the device). */
@@ -44,13 +57,17 @@ struct key_provider {
 	/* Operations still waiting for the device; lets the daemon treat a deep queue as "under
 	 * load". */
 	unsigned queue_depth;
+	struct key_provider_stats stats;
 };
 
-static inline int key_provider_dh(struct key_provider *kp, uint8_t shared[KEY_LEN],
-                                  const uint8_t peer_public[KEY_LEN])
-{
-	return kp->ops->dh(kp, shared, peer_public);
-}
+/* kp->ops->dh, timed and counted in kp->stats (src/keys/provider_stats.c). */
+int key_provider_dh(struct key_provider *kp, uint8_t shared[KEY_LEN],
+                    const uint8_t peer_public[KEY_LEN]);
+/* A consistent-enough copy of kp->stats (each field read atomically). */
+void key_provider_stats_read(const struct key_provider *kp, struct key_provider_stats *out);
+/* Upper bound of latency bucket i in microseconds (100 us, 1 ms, 10 ms, 50 ms, 100 ms, 500 ms,
+ * 1 s); 0 for the last, unbounded one. */
+unsigned key_provider_latency_bound_us(unsigned i);
 
 /* True while operations wait for the device or the provider says it is busy. */
 static inline bool key_provider_busy(struct key_provider *kp)

@@ -341,6 +341,12 @@ void wg_peer_initiate_handshake(struct wg_device *dev, struct wg_peer *peer,
 		dev->io.flush(dev->io.ctx);
 }
 
+void wg_device_set_timestamp_source(struct wg_device *dev, wg_timestamp_fn fn, void *ctx)
+{
+	dev->timestamp_fn = fn;
+	dev->timestamp_ctx = ctx;
+}
+
 const char *wg_drop_reason_name(enum wg_drop_reason why)
 {
 	static const char *const names[WG_DROP_REASONS] = {

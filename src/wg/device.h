@@ -37,6 +37,8 @@ struct wg_device {
 	bool was_under_load;
 	unsigned mtu; /* 0 = unknown: pad to 16 without bound */
 	uint8_t *scratch;
+	wg_timestamp_fn timestamp_fn; /* NULL: now.real_* (wg_device_set_timestamp_source) */
+	void *timestamp_ctx;
 };
 
 static inline void device_drop(struct wg_device *dev, enum wg_drop_reason why)

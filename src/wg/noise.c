@@ -162,6 +162,16 @@ static bool new_ephemeral(struct wg_device *dev, uint8_t priv[NOISE_KEY_LEN],
 	return x25519_public_key(pub, priv) == 0;
 }
 
+/* The initiation's TAI64N: the daemon's source when it set one (wg_device_set_timestamp_source). */
+static void initiation_timestamp(struct wg_device *dev, uint8_t out[TAI64N_LEN])
+{
+	uint64_t sec = dev->now.real_sec;
+	uint32_t nsec = dev->now.real_nsec;
+	if (dev->timestamp_fn)
+		dev->timestamp_fn(dev->timestamp_ctx, &sec, &nsec);
+	tai64n_encode(out, sec, nsec);
+}
+
 bool noise_create_initiation(struct wg_device *dev, struct noise_handshake *hs,
                              struct msg_initiation *dst)
 {
@@ -187,7 +197,7 @@ bool noise_create_initiation(struct wg_device *dev, struct noise_handshake *hs,
 	/* ss */
 	mix_key(hs->chaining_key, key, hs->precomputed_ss, NOISE_KEY_LEN);
 	/* {t} */
-	tai64n_encode(timestamp, dev->now.real_sec, dev->now.real_nsec);
+	initiation_timestamp(dev, timestamp);
 	encrypt_and_hash(dst->encrypted_timestamp, timestamp, TAI64N_LEN, key, hs->hash);
 
 	put_le32(dst->sender, index_table_insert(&dev->index, &hs->entry, &dev->io));

@@ -194,5 +194,13 @@ void wg_device_set_mtu(struct wg_device *dev, unsigned mtu);
 const char *wg_drop_reason_name(enum wg_drop_reason why);
 /* How many transport keypairs (previous, current, next) the peer holds now: 0..3. */
 unsigned wg_peer_keypair_count(const struct wg_peer *peer);
+/* Where the TAI64N timestamp of each handshake initiation comes from. A responder accepts an
+ * initiation only when its timestamp is later than every earlier one from the same key, so a device
+ * whose wall clock starts in the past after a reboot (no RTC until NTP runs) needs a source that
+ * never goes back (the daemon's persisted high-water mark, docs/daemon.md "Clock"). fn is asked
+ * once per initiation, when it is built; NULL (the default) uses the wall clock passed in with
+ * each call. */
+typedef void (*wg_timestamp_fn)(void *ctx, uint64_t *unix_sec, uint32_t *nsec);
+void wg_device_set_timestamp_source(struct wg_device *dev, wg_timestamp_fn fn, void *ctx);
 
 #endif

@@ -22,6 +22,9 @@ set -u
 
 WGT_PREFIX=${WGT_PREFIX:-hwg}
 WGT_SKIP=77
+# The system's Python when there is one (a version manager's shim on PATH can take a second to
+# start, which adds up in tests that run it often).
+if [ -x /usr/bin/python3 ]; then WGT_PYTHON=/usr/bin/python3; else WGT_PYTHON=python3; fi
 WGT_WAIT_S=${WGT_WAIT_S:-10}
 
 wgt_log()
@@ -124,9 +127,10 @@ wgt_outer6()
 	case "$1" in a) echo 2001:db8:77::1 ;; b) echo 2001:db8:77::2 ;; esac
 }
 
+# (c and d: extra namespaces that side a's interface may be moved into, see wgt_add_ns)
 wgt_inner4()
 {
-	case "$1" in a) echo 10.77.0.1 ;; b) echo 10.77.0.2 ;; esac
+	case "$1" in a | c | d) echo 10.77.0.1 ;; b) echo 10.77.0.2 ;; esac
 }
 
 wgt_inner6()
@@ -139,10 +143,24 @@ wgt_other()
 	case "$1" in a) echo b ;; b) echo a ;; esac
 }
 
+# wgt_add_ns SIDE: one more namespace "${WGT_PREFIX}TAG-SIDE" (lo up), removed by the cleanup
+# trap like a and b (a test that moves an interface into a container's namespace).
+WGT_EXTRA_NS=""
+wgt_add_ns()
+{
+	ip netns del "$(wgt_ns "$1")" 2>/dev/null
+	ip netns add "$(wgt_ns "$1")" || wgt_fail "ip netns add $1"
+	WGT_EXTRA_NS="$WGT_EXTRA_NS $1"
+	wgt_in "$1" ip link set lo up
+}
+
 # Stops everything wgt_init and wgt_start created (without exiting).
 wgt_teardown()
 {
 	local side pid
+	for side in $WGT_EXTRA_NS; do
+		ip netns del "$(wgt_ns "$side")" 2>/dev/null
+	done
 	for side in a b; do
 		pid=$(cat "$WGT_DIR/$side.pid" 2>/dev/null)
 		[ -n "$pid" ] && kill "$pid" 2>/dev/null
@@ -194,6 +212,9 @@ wgt_init()
 {
 	WGT_TAG=$1
 	WGT_DIR=$(mktemp -d "/tmp/${WGT_PREFIX}-interop-${WGT_TAG}.XXXXXX")
+	# Every hwguard a test starts (also through wg-quick) keeps its state here, not in the
+	# host's /var/lib/hwguard.
+	export HWGUARD_STATE_DIR="$WGT_DIR/state"
 	trap wgt_cleanup EXIT
 	trap 'exit 130' INT TERM
 	local side
@@ -228,7 +249,9 @@ wgt_socket_ready()
 }
 
 # Starts implementation $2 on side $1 in the foreground (so we hold its pid); its output goes to
-# $WGT_DIR/$1.log. LOG_LEVEL defaults to verbose.
+# $WGT_DIR/$1.log. LOG_LEVEL defaults to verbose. hwguard keeps its state (the handshake
+# timestamp mark) in $WGT_DIR/state-SIDE, not in the host's /var/lib/hwguard; WGT_START_ENV may
+# hold more NAME=VALUE words for the daemon's environment.
 wgt_start()
 {
 	local side=$1 impl=$2 path ifname
@@ -236,7 +259,9 @@ wgt_start()
 	ifname=$(wgt_if "$side")
 	eval "WGT_IMPL_$side=\$impl"
 	# exec, so that $! is the daemon itself and not a subshell around it
-	(exec ip netns exec "$(wgt_ns "$side")" env LOG_LEVEL="${LOG_LEVEL:-verbose}" "$path" -f \
+	# shellcheck disable=SC2086 # WGT_START_ENV is a list of words
+	(exec ip netns exec "$(wgt_ns "$side")" env LOG_LEVEL="${LOG_LEVEL:-verbose}" \
+		HWGUARD_STATE_DIR="$WGT_DIR/state-$side" ${WGT_START_ENV:-} "$path" -f \
 		"$ifname" >>"$WGT_DIR/$side.log" 2>&1) &
 	echo $! >"$WGT_DIR/$side.pid"
 	wgt_wait_for wgt_socket_ready "$ifname" || wgt_fail "$impl on side $side did not create its socket"
@@ -347,7 +372,7 @@ wgt_have_python()
 
 wgt_uapi()
 {
-	python3 -c '
+	"$WGT_PYTHON" -c '
 import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.settimeout(5)

@@ -15,3 +15,9 @@ hwg_script_test(test_wg_interop_wggo
   COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/test_interop_wggo.sh $<TARGET_FILE:wg_interop_peer>
   LABELS interop TIMEOUT 90)
 set_tests_properties(test_wg_interop_wggo PROPERTIES SKIP_RETURN_CODE 77)
+
+# The initiation timestamp source (a wall clock set back must not make initiations replays).
+hwg_unit_test(test_wg_timestamp
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_timestamp.c ${CMAKE_CURRENT_LIST_DIR}/test_core_harness.c
+  LIBS hwg_wg)
+target_include_directories(test_wg_timestamp PRIVATE ${CMAKE_CURRENT_LIST_DIR})
