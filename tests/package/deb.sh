@@ -21,6 +21,7 @@ if dpkg-query -W -f='${Status}' hwguard 2>/dev/null | grep -q "install ok instal
 	wgt_skip "the hwguard package is already installed here; this test would replace and purge it"
 fi
 getent passwd pufauth >/dev/null && user_existed=1 || user_existed=0
+[ -e /var/lib/hwguard ] && state_existed=1 || state_existed=0
 # Only the installed programs: a PATH without any build directory.
 sys_path=/usr/sbin:/usr/bin:/sbin:/bin
 
@@ -35,7 +36,7 @@ package_cleanup()
 	local rc=$?
 	set +e
 	wgt_in a wg-quick down "$ifa" >/dev/null 2>&1
-	rm -f "$conf" "$envfile" /var/lib/pufauth/deb-test.*
+	rm -f "$conf" "$envfile" /var/lib/pufauth/deb-test.* "/var/lib/hwguard/$ifa.timestamp"
 	if [ $installed = 1 ]; then
 		apt-get -o DPkg::Lock::Timeout=900 purge -y -qq hwguard >/dev/null 2>&1
 	fi
@@ -168,6 +169,8 @@ wgt_ping a b || wgt_fail "ping a->b through the installed hwguard (key in the SE
 wgt_ping b a || wgt_fail "ping b->a"
 wgt_in a /usr/bin/hwguard-key show "$ifa" | grep -q "public key: $chip_pub" ||
 	wgt_fail "hwguard-key show: not the chip's public key"
+# the daemon keeps its handshake timestamp mark where the unit says (HWGUARD_STATE_DIR)
+[ -s "/var/lib/hwguard/$ifa.timestamp" ] || wgt_fail "no timestamp mark /var/lib/hwguard/$ifa.timestamp"
 
 unit_stop
 wgt_wait_for wgt_gone "$pid" || wgt_fail "the daemon did not exit after the unit's stop commands"
@@ -183,5 +186,7 @@ for f in /usr/bin/hwguard /usr/bin/hwguard-key /usr/bin/pufauth /usr/bin/se050-e
 	/usr/lib/systemd/system/pufauth-server.service /etc/hwguard /var/lib/pufauth /usr/share/doc/hwguard; do
 	[ ! -e "$f" ] || wgt_fail "$f is left after purge"
 done
+[ ! -e "/var/lib/hwguard/$ifa.timestamp" ] || wgt_fail "the timestamp mark is left after purge"
+[ $state_existed = 1 ] || [ ! -e /var/lib/hwguard ] || wgt_fail "/var/lib/hwguard is left after purge"
 dpkg-query -W hwguard >/dev/null 2>&1 && wgt_fail "dpkg still knows the package after purge"
 wgt_pass

@@ -1,8 +1,9 @@
 #!/bin/bash
 # The manual pages (docs/man/) as users read them: man(1) renders each without a single groff
 # warning, each has the sections a user looks for, and each documents every option and environment
-# variable its program's --help (and each subcommand's --help) names. A new option without its
-# manual entry fails here, naming the page and the option.
+# variable its program's --help (and each subcommand's --help) names, and every long option its
+# option parser (cmd/PROGRAM/*.c) accepts, listed in --help or not. A new option without its manual
+# entry fails here, naming the page and the option.
 set -u
 root=${HWG_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}
 bin=${HWG_BIN:?HWG_BIN must point at the built programs}
@@ -29,9 +30,23 @@ for page in hwguard.8 hwguard-key.8 pufauth.1 se050-emu.1; do
 		"$bin/$prog" "$cmd" --help >>"$tmp/help" 2>&1 || fail "$prog $cmd --help exited non-zero"
 	done
 	for opt in $(grep -oE -- '--[a-z][a-z0-9-]+' "$tmp/help" | sort -u); do
-		grep -qF -- "$opt" "$tmp/text" || fail "$page does not document $opt (from $prog --help)"
+		grep -qE -- "$opt([^a-z0-9-]|$)" "$tmp/text" || fail "$page does not document $opt (from $prog --help)"
 	done
-	for var in $(grep -oE '\b[A-Z][A-Z0-9_]{3,}=' "$tmp/help" | tr -d = | sort -u); do
+	# what the parser accepts: "--name" and "--name=" literals, getopt_long's {"name", ..._argument
+	[ -d "$root/cmd/$prog" ] || fail "no $root/cmd/$prog"
+	for opt in $({
+		grep -rhoE -- '"--[a-z][a-z0-9-]+=?"' "$root/cmd/$prog" | tr -d '"='
+		grep -rhoE -- '\{"[a-z][a-z0-9-]+", *(no|required|optional)_argument' "$root/cmd/$prog" |
+			sed -E 's/^\{"([^"]+)".*/--\1/'
+	} | sort -u); do
+		grep -qE -- "$opt([^a-z0-9-]|$)" "$tmp/text" || fail "$page does not document $opt (accepted by cmd/$prog)"
+	done
+	# se050-emu's fault kinds: the indented words under "KIND is"
+	for kind in $(sed -n '/KIND is/,/^  --/s/^ \{20,\}\([a-z0-9]\{1,\}\) .*/\1/p' "$tmp/help"); do
+		grep -qw -- "$kind" "$tmp/text" || fail "$page does not document the fault kind $kind"
+	done
+	# variables as VAR=... or $VAR
+	for var in $(grep -oE '(\b[A-Z][A-Z0-9_]{3,}=|\$[A-Z][A-Z0-9_]{3,})' "$tmp/help" | tr -d '=$' | sort -u); do
 		grep -qw -- "$var" "$tmp/text" || fail "$page does not document $var (from $prog --help)"
 	done
 done
