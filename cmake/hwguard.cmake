@@ -1,5 +1,11 @@
 # Helpers shared by every layer's CMakeLists.txt.
 
+# `cmake --build B --target unit_tests` builds what `ctest -L unit` runs and nothing else (the cross
+# builds of scripts/cross.sh build it and the programs, not the benchmarks and interop helpers).
+if(NOT TARGET unit_tests)
+  add_custom_target(unit_tests)
+endif()
+
 # hwg_unit_test(NAME SOURCES a.c b.c LIBS lib1 lib2 [LABELS l1 l2] [TIMEOUT s])
 # A cmocka test executable registered with CTest (label "unit" unless LABELS says otherwise).
 function(hwg_unit_test name)
@@ -11,6 +17,9 @@ function(hwg_unit_test name)
   hwg_test_program(launcher ${name}) # (a cross build's script tests may run it: emulated/tests/)
   if(NOT T_LABELS)
     set(T_LABELS unit)
+  endif()
+  if("unit" IN_LIST T_LABELS)
+    add_dependencies(unit_tests ${name})
   endif()
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 120)

@@ -2,19 +2,22 @@
 # Cross-builds hwguard for other Debian architectures and runs its unit tests under qemu-user:
 #   build-cross/sysroot-ARCH/   the target's libraries (libc, OpenSSL, SQLite, libpq, cmocka): its Debian
 #                               packages, downloaded with apt-get and unpacked (no multiarch install)
-#   build-cross/ARCH/           Release build with cmake/toolchain/linux-ARCH.cmake
+#   build-cross/ARCH/           Release build with cmake/toolchain/linux-ARCH.cmake: the four programs
+#                               and the unit tests (the CMake target unit_tests), or with --all
+#                               everything (benchmarks, interop helpers)
 # ARCH: arm64, armhf, s390x (big-endian). Default: all three.
-# Options: --no-test (build only), -j N (parallel jobs; default nproc).
+# Options: --no-test (build only), --all (build every target), -j N (parallel jobs; default nproc).
 # Needs gcc-TRIPLET and qemu-user-static (scripts/deps.sh installs them) and the target's package
 # lists (deps.sh adds the architectures with dpkg --add-architecture). Prints one line per
 # architecture and exits 1 if any build or test failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-test=1 jobs=$(nproc) arches=()
+test=1 all=0 jobs=$(nproc) arches=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--no-test) test=0 ;;
+	--all) all=1 ;;
 	-j) jobs=$2; shift ;;
 	-h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	arm64 | armhf | s390x) arches+=("$1") ;;
@@ -88,7 +91,11 @@ build()
 		cat "build-cross/$arch.configure.log" >&2
 		return 1
 	}
-	cmake --build "build-cross/$arch" -j"$jobs"
+	if [ $all -eq 1 ]; then
+		cmake --build "build-cross/$arch" -j"$jobs"
+	else
+		cmake --build "build-cross/$arch" -j"$jobs" --target hwguard hwguard-key pufauth se050-emu unit_tests
+	fi
 }
 
 # The tests a cross build runs: the unit tests (no network namespaces; the integration tests are
