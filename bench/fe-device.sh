@@ -13,9 +13,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 B=${1:-$root/build}
 D="$B/tests/fe_device_steps"
 [ -x "$D" ] || { echo "fe-device.sh: no $D: build the target fe_device_steps first" >&2; exit 1; }
-command -v valgrind >/dev/null || { echo "fe-device.sh: valgrind not installed" >&2; exit 1; }
+command -v valgrind >/dev/null || { echo "fe-device.sh: needs valgrind: install the Debian package valgrind (scripts/deps.sh)" >&2; exit 1; }
 CC=${CC_ARM:-arm-none-eabi-gcc}
-command -v "$CC" >/dev/null || { echo "fe-device.sh: $CC not installed" >&2; exit 1; }
+command -v "$CC" >/dev/null || { echo "fe-device.sh: needs $CC: install the Debian package gcc-arm-none-eabi (scripts/deps.sh)" >&2; exit 1; }
 T=$(mktemp -d "${TMPDIR:-/tmp}/fe-device.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 

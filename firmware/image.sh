@@ -40,8 +40,8 @@ while [ $# -gt 0 ]; do
 	shift
 done
 if ! command -v "$CC" >/dev/null 2>&1; then
-	echo "image.sh: $CC not found (Debian: apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)" >&2
-	exit 77
+	echo "image.sh: $CC not found: install the Debian packages gcc-arm-none-eabi and libnewlib-arm-none-eabi (scripts/deps.sh)" >&2
+	exit 1
 fi
 
 # The .c files of `add_library(LIB STATIC ...)` in DIR/CMakeLists.txt, as paths from the root.

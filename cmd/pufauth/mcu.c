@@ -430,7 +430,12 @@ struct run {
 static int connect_unix(const char *path, uint64_t deadline)
 {
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	size_t n = strlen(path);
+	if (n >= sizeof(a.sun_path)) { /* never cut a socket's path: it would name another */
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(a.sun_path, path, n + 1);
 	/* QEMU creates its sockets as it starts: retry until it has */
 	while (pufudp_now_ms() < deadline) {
 		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);

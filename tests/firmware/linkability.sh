@@ -8,8 +8,8 @@
 #
 # Usage: tests/firmware/linkability.sh LINK_STAT [DEVICES [SESSIONS]]   (default 6 devices x 4;
 # CI runs 5 x 4)
-# Needs qemu-system-arm, arm-none-eabi-gcc and the host build (HWG_BIN or build/bin). Exit 77
-# (skipped) without the emulator or the cross compiler.
+# Needs qemu-system-arm, arm-none-eabi-gcc and the host build (HWG_BIN or build/bin). Fails,
+# naming the Debian packages, without the emulator or the cross compiler.
 set -eu
 
 FW_NAME=linkability.sh
@@ -18,7 +18,10 @@ link_stat=$1
 devices=${2:-6}
 sessions=${3:-4}
 for tool in qemu-system-arm arm-none-eabi-gcc; do
-	command -v $tool >/dev/null 2>&1 || { echo "linkability.sh: no $tool: skipped"; exit 77; }
+	command -v $tool >/dev/null 2>&1 || {
+		echo "linkability.sh: $tool not found: install the Debian packages qemu-system-arm, gcc-arm-none-eabi and libnewlib-arm-none-eabi (scripts/deps.sh)" >&2
+		exit 1
+	}
 done
 . "$FW_ROOT/firmware/qemu-lib.sh"
 

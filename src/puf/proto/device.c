@@ -223,7 +223,7 @@ long pufproto_device_begin(struct pufproto_device *d, const struct pufproto_devi
 	uint8_t r[PUFPROTO_KEY_LEN], n_d[PUFPROTO_MAX_NONCE], iv[SIMON_MAX_BLOCK];
 	uint8_t t[PUFPROTO_MAX_PRF_OUT];
 	struct pufproto_readings *ahead = d->ahead;
-	uint32_t y2;
+	uint32_t y2 = 0; /* from ahead or drawn below; gcc -O3 cannot see that */
 	long ret;
 	int err;
 
