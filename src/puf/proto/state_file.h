@@ -36,6 +36,10 @@ struct pufproto_file_store {
 /* pufproto_file_store_load's result when another run holds the state file. */
 #define PUFPROTO_STATE_FILE_BUSY (-2)
 
+/* Writes len bytes to path atomically (temp FILE.tmp.PID with mode 0600 + fsync + rename +
+ * directory fsync). Returns 0 or -1 with errno set; on failure path is untouched. */
+int pufproto_write_file_atomic(const char *path, const uint8_t *buf, size_t len);
+
 /* Creates a state file (refusing to overwrite unless overwrite is set; an existing one is locked
  * first) and sets up st for it. Returns 0, or -1 with a message in err. Close st when done. */
 int pufproto_file_store_create(struct pufproto_file_store *st, const char *path,
