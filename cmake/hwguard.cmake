@@ -46,7 +46,7 @@ function(hwg_script_test name)
 endfunction()
 
 # hwg_fuzz_target(NAME SOURCES a.c LIBS lib1)
-# A libFuzzer executable in build/fuzz/; scripts/fuzz.sh runs each briefly.
+# A libFuzzer executable in build/fuzz/; scripts/test.sh runs each for --fuzz-seconds.
 function(hwg_fuzz_target name)
   cmake_parse_arguments(T "" "" "SOURCES;LIBS" ${ARGN})
   add_executable(${name} ${T_SOURCES})

@@ -11,7 +11,7 @@
 #include "commands.h"
 #include "crypto/portable/secure.h"
 #include "crypto/x25519.h"
-#include "keys/se050.h"
+#include "keys/se050_provider.h"
 #include "se050/se050.h"
 
 /* The last customer id: check's scratch key when no --se050 ID is given (generated, used once,

@@ -1,5 +1,11 @@
 /* hwguard-key subcommands, one per file; each takes the arguments after its name (argv[0] is the
- * subcommand) and returns a process exit status: 0 done, 1 failed, 2 bad usage. */
+ * subcommand) and returns a process exit status: 0 done, 1 failed, 2 bad usage.
+ *
+ * What a key provider does (a key's public half: pubkey) goes through the provider interface
+ * (keys/select.h), as the daemon does. genkey --se050, list, delete and check manage the chip's
+ * object store and test the chip itself, which no provider interface describes: they talk to the
+ * driver (se050/se050.h) directly, or through the daemon with --via (docs/architecture.md, "The
+ * one exception: hwguard-key and the chip"). */
 #ifndef HWGUARD_KEY_COMMANDS_H
 #define HWGUARD_KEY_COMMANDS_H
 

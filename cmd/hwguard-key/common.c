@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "commands.h"
-#include "keys/se050.h"
+#include "keys/se050_provider.h"
 #include "se050/se050.h"
 
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

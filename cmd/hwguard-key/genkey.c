@@ -5,7 +5,7 @@
 #include "commands.h"
 #include "crypto/portable/secure.h"
 #include "crypto/x25519.h"
-#include "keys/se050.h"
+#include "keys/se050_provider.h"
 #include "se050/se050.h"
 
 static void usage(FILE *f)

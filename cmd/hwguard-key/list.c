@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "commands.h"
-#include "keys/se050.h"
+#include "keys/se050_provider.h"
 #include "se050/se050.h"
 
 #define LIST_MAX 1024

@@ -5,7 +5,6 @@
 
 #include "commands.h"
 #include "crypto/portable/secure.h"
-#include "keys/se050.h"
 #include "keys/select.h"
 
 static void usage(FILE *f)

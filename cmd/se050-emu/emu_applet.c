@@ -41,7 +41,8 @@ static bool applet_7x(const struct emu_applet *a)
 	return a->version[0] == 7;
 }
 
-uint8_t emu_applet_type(const struct emu_applet *a, const struct emu_object *o)
+/* The object type ReadType reports for o under this personality. */
+static uint8_t emu_applet_type(const struct emu_applet *a, const struct emu_object *o)
 {
 	if (!applet_7x(a) || o->type != SE05X_TYPE_EC_KEY_PAIR)
 		return o->type;

@@ -54,9 +54,6 @@ size_t emu_applet_process(struct emu_applet *a, const uint8_t *cmd, size_t n, ui
 /* Chip or interface reset: no applet is selected afterwards. */
 void emu_applet_reset(struct emu_applet *a);
 
-/* The object type ReadType reports for o under this personality. */
-uint8_t emu_applet_type(const struct emu_applet *a, const struct emu_object *o);
-
 /* Default applet config: ECDSA/ECDH, EdDSA, DH_MONT, HMAC, AES, FIPS mode disabled. */
 #define EMU_APPLET_CONFIG 0x109F
 /* What GetFreeMemory counts per object: an X25519 key pair with its policy. */

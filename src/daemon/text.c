@@ -165,7 +165,8 @@ void text_format_endpoint(struct strbuf *sb, const struct wg_endpoint *ep)
 	}
 }
 
-void text_mask_prefix(int family, uint8_t *addr, uint8_t cidr)
+/* Clears the bits of addr beyond cidr. */
+static void text_mask_prefix(int family, uint8_t *addr, uint8_t cidr)
 {
 	unsigned bytes = family == AF_INET ? 4 : 16;
 	for (unsigned i = 0; i < bytes; i++) {

@@ -36,7 +36,5 @@ void text_format_endpoint(struct strbuf *sb, const struct wg_endpoint *ep);
 /* "addr/cidr"; the host bits are cleared, so 10.1.2.3/8 becomes 10.0.0.0/8. */
 int text_parse_prefix(const char *s, size_t len, struct text_prefix *out);
 void text_format_prefix(struct strbuf *sb, int family, const uint8_t *addr, uint8_t cidr);
-/* Clears the bits of addr beyond cidr. */
-void text_mask_prefix(int family, uint8_t *addr, uint8_t cidr);
 
 #endif

@@ -6,10 +6,12 @@
 #include "crypto/portable/secure.h"
 #include "daemon/text.h"
 #include "daemon/uapi_set.h"
-#include "keys/se050.h"
+#include "keys/se050_provider.h"
 #include "se050/se050.h"
 
 #define LIST_MAX 1024
+
+static void uapi_key_job_run(struct keyworker_job *job);
 
 void uapi_key_job_init(struct uapi_key_job *j, const struct uapi_key_op *op, const char *bus)
 {
@@ -58,7 +60,8 @@ static int list_objects(struct se050 *se, struct strbuf *sb)
 	return 0;
 }
 
-void uapi_key_job_run(struct keyworker_job *job)
+/* Worker thread: runs the operation. */
+static void uapi_key_job_run(struct keyworker_job *job)
 {
 	struct uapi_key_job *j = (struct uapi_key_job *)job;
 	const struct uapi_key_op *op = &j->op;

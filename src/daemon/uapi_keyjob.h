@@ -24,8 +24,6 @@ struct uapi_key_job {
 
 /* Initialises the job for op (the caller sets job.done/ctx). */
 void uapi_key_job_init(struct uapi_key_job *j, const struct uapi_key_op *op, const char *bus);
-/* Worker thread: runs the operation. */
-void uapi_key_job_run(struct keyworker_job *job);
 /* Wipes and frees the reply buffer (not the job itself). */
 void uapi_key_job_clear(struct uapi_key_job *j);
 

@@ -143,13 +143,6 @@ static int write_pending(struct uapi_conn *c)
 	return 0;
 }
 
-bool uapi_conn_on_writable(struct uapi_conn *c)
-{
-	if (write_pending(c) < 0)
-		return false;
-	return c->out.len > 0 || !c->close_after_write;
-}
-
 /* At EOF, a set request may lack its closing blank line. wireguard-go applies it anyway (its line
  * scanner simply ends) and answers; so does this, by supplying the missing newlines. Anything
  * else cut by EOF (a partial operation line, "get=1\n" alone) is not answered, as there. */

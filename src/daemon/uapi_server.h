@@ -101,8 +101,6 @@ bool uapi_conn_on_event(struct uapi_conn *c, uint32_t events, uapi_request_fn fn
  * offered again): serves what is buffered and writes, as uapi_conn_on_event. Returns false when
  * the connection is finished and must be closed. */
 bool uapi_conn_resume(struct uapi_conn *c, uapi_request_fn fn, void *ctx);
-/* Writes pending reply bytes. Returns false when the connection must be closed. */
-bool uapi_conn_on_writable(struct uapi_conn *c);
 bool uapi_conn_wants_write(const struct uapi_conn *c);
 /* False after EOF, after a request that closes the connection, while replies wait, and while a
  * request waits (its client is not read meanwhile: backpressure, and no wake-ups for it). */

@@ -69,9 +69,6 @@ struct key_provider {
 	uint8_t config_key[KEY_LEN];
 	/* True when config_key is the private key itself (software provider). */
 	bool config_key_is_private;
-	/* Operations running on the device now (informational; the daemon's key worker queue is
-	 * what counts towards "under load"). */
-	unsigned queue_depth;
 	struct key_provider_stats stats;
 	/* References beyond the creator's (key_provider_hold); 0 at creation. A request running on
 	 * the key worker holds one, so that replacing the interface key never frees a provider

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "crypto/portable/secure.h"
-#include "keys/se050.h"
+#include "keys/se050_provider.h"
 #include "keys/soft.h"
 
 bool key_is_se050_handle(const uint8_t key[KEY_LEN], uint32_t *object_id)

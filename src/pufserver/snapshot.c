@@ -118,7 +118,8 @@ int pufsnap_add(struct pufsnap *s, int64_t id, uint8_t suite, const uint8_t *key
 	return 0;
 }
 
-int pufsnap_upsert(struct pufsnap *s, const struct pufstore_device *d)
+/* Sets a device's entries as the store row says (appends a new device). Returns 0 or -1. */
+static int pufsnap_upsert(struct pufsnap *s, const struct pufstore_device *d)
 {
 	long found = pufsnap_find(s, d->id);
 	size_t e;

@@ -42,8 +42,6 @@ int pufsnap_refresh(struct pufsnap *s, struct pufstore *st);
 /* Appends one device (bulk loaders that also fill the store). Returns 0 or -1 (out of memory). */
 int pufsnap_add(struct pufsnap *s, int64_t id, uint8_t suite, const uint8_t *key,
                 const uint8_t *ref, size_t ref_len);
-/* Sets a device's entries as the store row says (appends a new device). Returns 0 or -1. */
-int pufsnap_upsert(struct pufsnap *s, const struct pufstore_device *d);
 /* The device index of a store id, or -1. */
 long pufsnap_find(const struct pufsnap *s, int64_t id);
 /* Mirrors pufstore_update for the device of entry e. */

@@ -245,8 +245,9 @@ int se05x_rsp_parse(struct se05x_rsp *rsp, const uint8_t *buf, size_t n)
 	return se05x_tlv_split(buf, n - 2, rsp->tlv, SE05X_MAX_TLVS, &rsp->n);
 }
 
-const uint8_t *se05x_rsp_get(const struct se05x_rsp *rsp, uint8_t tag, size_t len,
-                             uint16_t *out_len)
+/* Returns the value of tag when present with exactly len bytes (len 0 = any), else NULL. */
+static const uint8_t *se05x_rsp_get(const struct se05x_rsp *rsp, uint8_t tag, size_t len,
+                                    uint16_t *out_len)
 {
 	for (unsigned i = 0; i < rsp->n; i++) {
 		if (rsp->tlv[i].tag != tag)

@@ -133,9 +133,6 @@ int se05x_tlv_split(const uint8_t *body, size_t n, struct se05x_tlv *tlv, unsign
 /* Parses TLVs then SW1 SW2. Returns 0 (check rsp->sw) or -EBADMSG. On an SW other than 9000 the
  * body must be empty. */
 int se05x_rsp_parse(struct se05x_rsp *rsp, const uint8_t *buf, size_t n);
-/* Returns the value of tag when present with exactly len bytes (len 0 = any), else NULL. */
-const uint8_t *se05x_rsp_get(const struct se05x_rsp *rsp, uint8_t tag, size_t len,
-                             uint16_t *out_len);
 
 /* Typed parsers: each returns 0 and its result, -EBADMSG for a malformed response, or the negative
  * errno that se05x_sw_errno gives for an error status word. */

@@ -262,7 +262,10 @@ static void reset_sequence(struct t1_link *l)
 	l->need_resync = false;
 }
 
-int t1_link_resync(struct t1_link *l)
+/* S(RESYNCH) here and S(INTERFACE SOFT RESET) below: each answers WTX and drops stale I-blocks
+ * while it waits (bounded by T1_DRAIN_MAX_MS). 0, or -ENODEV when the chip does not answer, or a
+ * bus error. */
+static int t1_link_resync(struct t1_link *l)
 {
 	struct t1_frame f;
 	l->stats.resyncs++;
@@ -273,7 +276,7 @@ int t1_link_resync(struct t1_link *l)
 	return 0;
 }
 
-int t1_link_soft_reset(struct t1_link *l)
+static int t1_link_soft_reset(struct t1_link *l)
 {
 	struct t1_frame f;
 	struct t1_atr atr;

@@ -83,10 +83,6 @@ void t1_link_set_min_wait(struct t1_link *l, unsigned ms);
  * MPOT, SEGT and IFSC. Returns 0, or -ENODEV when the chip does not answer. */
 int t1_link_open(struct t1_link *l);
 
-/* Each answers WTX and drops stale I-blocks while it waits (bounded by T1_DRAIN_MAX_MS). 0, or
- * -ENODEV when the chip does not answer, or a bus error. */
-int t1_link_resync(struct t1_link *l);
-int t1_link_soft_reset(struct t1_link *l);
 /* S(CHIP RESET): the chip restarts (applet deselected). */
 int t1_link_chip_reset(struct t1_link *l);
 

@@ -26,7 +26,8 @@ struct wg_keypair *keypair_new(const uint8_t send[AEAD_KEY_LEN], const uint8_t r
 	return kp;
 }
 
-void keypair_free(struct index_table *t, struct wg_keypair *kp)
+/* Unlinks its index, wipes its keys and frees it. NULL is fine. */
+static void keypair_free(struct index_table *t, struct wg_keypair *kp)
 {
 	if (!kp)
 		return;

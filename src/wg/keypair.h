@@ -38,8 +38,6 @@ struct keypair_slots {
 /* A keypair born now. Returns NULL on allocation failure. */
 struct wg_keypair *keypair_new(const uint8_t send[AEAD_KEY_LEN], const uint8_t recv[AEAD_KEY_LEN],
                                bool initiator, uint64_t now_ns);
-/* Unlinks its index, wipes its keys and frees it. NULL is fine. */
-void keypair_free(struct index_table *t, struct wg_keypair *kp);
 
 /* May we still seal with kp? (valid, younger than REJECT_AFTER_TIME, counter below the limit) */
 bool keypair_can_send(const struct wg_keypair *kp, uint64_t now_ns);

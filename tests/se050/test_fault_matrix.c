@@ -20,7 +20,7 @@
 
 #include "crypto/x25519.h"
 #include "emu_proc.h"
-#include "keys/se050.h"
+#include "keys/se050_provider.h"
 #include "keys/select.h"
 #include "se050/se050.h"
 

@@ -1,5 +1,6 @@
 # Tests of the handshake, cookies, keypairs, timers, peers and device. Each drives wg_device
-# instances against each other in memory (test_core_harness.c: fake clock, fake network).
+# instances against each other in memory (test_core_harness.c: fake clock, fake network; its
+# budgeted fake provider borrows the SE050 wear budget, hence hwg_se050).
 foreach(t handshake datapath timers cookie kat async timer_queue)
   hwg_unit_test(test_wg_${t}
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_${t}.c ${CMAKE_CURRENT_LIST_DIR}/test_core_harness.c
@@ -19,5 +20,5 @@ set_tests_properties(test_wg_interop_wggo PROPERTIES SKIP_RETURN_CODE 77)
 # The initiation timestamp source (a wall clock set back must not make initiations replays).
 hwg_unit_test(test_wg_timestamp
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_timestamp.c ${CMAKE_CURRENT_LIST_DIR}/test_core_harness.c
-  LIBS hwg_wg)
+  LIBS hwg_wg hwg_se050)
 target_include_directories(test_wg_timestamp PRIVATE ${CMAKE_CURRENT_LIST_DIR})

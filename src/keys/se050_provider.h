@@ -2,8 +2,8 @@
  * by a handle (object id little-endian in bytes 0..3, bytes 4..31 zero). The public key is read
  * from the chip at creation; every dh() is one ECDH command on the chip. Providers on the same bus
  * share one session (the process owns the chip) and one NVM-wear budget (docs/se050.md). */
-#ifndef HWG_KEYS_SE050_H
-#define HWG_KEYS_SE050_H
+#ifndef HWG_KEYS_SE050_PROVIDER_H
+#define HWG_KEYS_SE050_PROVIDER_H
 
 #include <stdint.h>
 

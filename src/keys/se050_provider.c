@@ -1,4 +1,4 @@
-#include "keys/se050.h"
+#include "keys/se050_provider.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -29,7 +29,13 @@ struct episode {
 
 /* One open chip per bus, shared by every provider of this process: the flock makes a second
  * session on the same bus impossible, and the wear budget and the health belong to the chip, not
- * to a key. */
+ * to a key.
+ *
+ * The locks are contended in the daemon: dh() and opening a key run on the key worker thread
+ * (src/daemon/keyworker.c) while the event loop asks busy() and budget() (chip->mu) and drops
+ * a replaced provider, whose last reference closes the chip (registry_mu). The commands themselves
+ * all run on the worker; the session's own mutex (src/se050/se050.c) keeps the driver safe for
+ * any other caller. */
 struct chip_ref {
 	struct chip_ref *next;
 	char bus[256];
@@ -244,12 +250,10 @@ static int se050_dh(struct key_provider *kp, uint8_t shared[KEY_LEN],
                     const uint8_t peer_public[KEY_LEN])
 {
 	struct se050_key_provider *p = (struct se050_key_provider *)kp;
-	__atomic_add_fetch(&kp->queue_depth, 1, __ATOMIC_RELAXED);
 	pthread_mutex_lock(&p->chip->mu);
 	bool allowed = nvm_budget_take(&p->chip->budget, now_ms());
 	pthread_mutex_unlock(&p->chip->mu);
 	int r = allowed ? se050_x25519(p->chip->se, p->object_id, peer_public, shared) : -EBUSY;
-	__atomic_sub_fetch(&kp->queue_depth, 1, __ATOMIC_RELAXED);
 	note_result(p, r);
 	return r; /* on failure the handshake is dropped; the errno names the cause */
 }
