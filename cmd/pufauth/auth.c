@@ -13,8 +13,8 @@
 #include "commands.h"
 #include "crypto/portable/secure.h"
 #include "puf/proto/device.h"
-#include "puf/proto/device_source.h"
-#include "puf/proto/state_file.h"
+#include "puf/host/device_source.h"
+#include "puf/host/state_file.h"
 #include "puf/proto/wire.h"
 #include "pufserver/udp.h"
 

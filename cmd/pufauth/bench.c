@@ -23,7 +23,7 @@
 #include "commands.h"
 #include "crypto/random.h"
 #include "puf/proto/device.h"
-#include "puf/proto/device_source.h"
+#include "puf/host/device_source.h"
 #include "puf/proto/wire.h"
 #include "puf/xoshiro.h"
 #include "pufserver/search.h"

@@ -16,10 +16,10 @@
 #include "commands.h"
 #include "crypto/portable/secure.h"
 #include "crypto/random.h"
-#include "puf/debias_enroll.h"
+#include "puf/host/debias_enroll.h"
 #include "puf/proto/device.h"
-#include "puf/proto/device_source.h"
-#include "puf/proto/state_file.h"
+#include "puf/host/device_source.h"
+#include "puf/host/state_file.h"
 #include "pufserver/store.h"
 
 #define ENROLL_READINGS 11

@@ -1,11 +1,11 @@
 /* pufauth fe-sim: Monte-Carlo failure rate of the fuzzy extractor at an i.i.d. bit-error rate.
  * Each trial draws a fresh response, runs FE.Gen on it, flips every bit with probability P (the
  * server's reference versus the device's fresh reading) and runs FE.Rec; a trial fails when Rec
- * reports failure or returns another key. --fast runs puf/fe_model.h (the same decoding schedule on
- * the error pattern alone; identical outcome per trial, as the same seed draws the same errors in
- * both modes) instead of the real Gen/Rec with the extractor. With --tilt Q the errors are drawn at
- * rate Q and every trial weighted by the likelihood ratio, an unbiased importance-sampling estimate
- * of rare rates. */
+ * reports failure or returns another key. --fast runs puf/host/fe_model.h (the same decoding
+ * schedule on the error pattern alone; identical outcome per trial, as the same seed draws the same
+ * errors in both modes) instead of the real Gen/Rec with the extractor. With --tilt Q the errors
+ * are drawn at rate Q and every trial weighted by the likelihood ratio, an unbiased
+ * importance-sampling estimate of rare rates. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -16,10 +16,10 @@
 #include "crypto/portable/bch63.h"
 #include "puf/debias.h"
 #include "puf/fe.h"
-#include "puf/fe_bound.h"
-#include "puf/fe_model.h"
+#include "puf/host/fe_bound.h"
+#include "puf/host/fe_model.h"
 #include "puf/proto/suite.h"
-#include "puf/sram_sim.h"
+#include "puf/host/sram_sim.h"
 #include "puf/xoshiro.h"
 
 static void usage(FILE *out)
@@ -48,7 +48,7 @@ static void usage(FILE *out)
 	        "  --blocks B      override the number of 63-bit blocks (1 .. %d)\n"
 	        "  --tilt Q        importance sampling: draw errors at rate Q > P, weight each "
 	        "trial\n"
-	        "  --fast          decode the error pattern only (puf/fe_model.h): same outcome "
+	        "  --fast          decode the error pattern only (fe_model.h): same outcome "
 	        "per\n"
 	        "                  trial as the full Gen/Rec, without the extractor; for 10^7+ "
 	        "trials\n"

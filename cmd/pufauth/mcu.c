@@ -28,10 +28,10 @@
 #include "crypto/random.h"
 #include "puf/proto/device_flash.h"
 #include "puf/proto/device_link.h"
-#include "puf/proto/state_file.h"
+#include "puf/host/state_file.h"
 #include "puf/proto/wire.h"
 #include "puf/sram_dump.h"
-#include "puf/sram_sim.h"
+#include "puf/host/sram_sim.h"
 #include "pufserver/udp.h"
 
 #define FLASH_PAGE  1024u /* nRF51 NVMC page */

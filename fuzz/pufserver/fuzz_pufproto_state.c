@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "puf/proto/device_source.h"
+#include "puf/host/device_source.h"
 #include "puf/proto/device_state.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,5 +1,5 @@
 /* Raw SRAM power-up dump records (the `pufauth analyze --dump` input). Pure parser: portable C, no
- * malloc, no OS; reading files is puf/sram_file.h's job.
+ * malloc, no OS; reading files is puf/host/sram_file.h's job.
  *
  * A dump file is one or more records back to back, nothing after the last. A record (integers
  * little-endian):

@@ -1,7 +1,7 @@
 /* TRNG from SRAM power-up noise (shared/specs/puf-auth-protocol.md §2): each output bit is the XOR
  * of 8 raw cells, bit b of 8 consecutive 32-bit words (1,024 raw bits -> 128 output bits), checked
  * by the SP 800-90B continuous health tests; on a failure or when the power-up data runs out it
- * refuses to output. For MCUs only: on Linux the rng_source is getrandom() (puf/rng_linux.h).
+ * refuses to output. For MCUs only: on Linux the rng_source is getrandom() (puf/host/rng_linux.h).
  * Portable C, no malloc, no OS. */
 #ifndef HWG_PUF_TRNG_H
 #define HWG_PUF_TRNG_H

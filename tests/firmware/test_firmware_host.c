@@ -20,7 +20,7 @@
 #include "puf/proto/server_core.h"
 #include "puf/proto/wire.h"
 #include "puf/sram_mcu.h"
-#include "puf/sram_sim.h"
+#include "puf/host/sram_sim.h"
 #include "puf/trng.h"
 #include "puf/xoshiro.h"
 #include "sim_device.h"

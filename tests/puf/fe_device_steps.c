@@ -9,12 +9,12 @@
 #include <string.h>
 
 #include "puf/debias.h"
-#include "puf/debias_enroll.h"
+#include "puf/host/debias_enroll.h"
 #include "puf/proto/device.h"
 #include "puf/proto/device_state.h"
 #include "puf/proto/server_core.h"
 #include "puf/proto/wire.h"
-#include "puf/sram_sim.h"
+#include "puf/host/sram_sim.h"
 #include "puf/xoshiro.h"
 
 #define SRAM_BYTES 6400

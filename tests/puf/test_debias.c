@@ -9,9 +9,9 @@
 #include <cmocka.h>
 
 #include "puf/debias.h"
-#include "puf/debias_enroll.h"
-#include "puf/puf_stats.h"
-#include "puf/sram_sim.h"
+#include "puf/host/debias_enroll.h"
+#include "puf/host/puf_stats.h"
+#include "puf/host/sram_sim.h"
 #include "puf/xoshiro.h"
 
 static void test_xor_halves_known(void **state)

@@ -10,7 +10,7 @@
 
 #include "crypto/portable/bch63.h"
 #include "puf/fe.h"
-#include "puf/fe_model.h"
+#include "puf/host/fe_model.h"
 #include "puf/xoshiro.h"
 
 #define MAX_RESP   ((FE_MAX_BLOCKS * 63 + 7) / 8)

@@ -1,4 +1,4 @@
-/* The failure bound of debiased-128 (puf/fe_bound.h): the exact model against the simulator it
+/* The failure bound of debiased-128 (puf/host/fe_bound.h): the exact model against the simulator it
  * models, the fast simulation against the device's real reading path, and the figures the suite
  * relies on (docs/puf.md §9.5). Noisier variants of the prototype calibration make the rare events
  * of the real one common enough to compare frequencies. */
@@ -12,9 +12,9 @@
 #include <cmocka.h>
 
 #include "puf/debias.h"
-#include "puf/debias_enroll.h"
-#include "puf/fe_bound.h"
-#include "puf/sram_sim.h"
+#include "puf/host/debias_enroll.h"
+#include "puf/host/fe_bound.h"
+#include "puf/host/sram_sim.h"
 #include "puf/xoshiro.h"
 
 #define GROUPS 400

@@ -17,9 +17,9 @@
 
 #include "crypto/portable/bch63.h"
 #include "puf/debias.h"
-#include "puf/debias_enroll.h"
+#include "puf/host/debias_enroll.h"
 #include "puf/fe.h"
-#include "puf/sram_sim.h"
+#include "puf/host/sram_sim.h"
 #include "puf/xoshiro.h"
 
 #define MAXB  FE_MAX_BLOCKS

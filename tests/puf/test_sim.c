@@ -10,8 +10,8 @@
 #include <cmocka.h>
 
 #include "puf/debias.h"
-#include "puf/puf_stats.h"
-#include "puf/sram_sim.h"
+#include "puf/host/puf_stats.h"
+#include "puf/host/sram_sim.h"
 
 #define SIZE 4096
 

@@ -14,7 +14,7 @@
 #include "puf/debias.h"
 #include "puf/majority.h"
 #include "puf/sram_dump.h"
-#include "puf/sram_file.h"
+#include "puf/host/sram_file.h"
 #include "puf/sram_mcu.h"
 
 static size_t make_record(uint8_t *out, uint32_t dev, uint32_t reading, uint32_t len, uint8_t fill)

@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "puf/puf_stats.h"
-#include "puf/sp800_22.h"
+#include "puf/host/puf_stats.h"
+#include "puf/host/sp800_22.h"
 
 /* The 100-bit expansion of pi used throughout SP 800-22 (epsilon_100). */
 static const char *EPS100 = "11001001000011111101101010100010001000010110100011"

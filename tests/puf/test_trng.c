@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "puf/health.h"
-#include "puf/rng_linux.h"
+#include "puf/host/rng_linux.h"
 #include "puf/trng.h"
 #include "puf/xoshiro.h"
 

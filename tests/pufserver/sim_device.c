@@ -1,6 +1,6 @@
 #include <string.h>
 
-#include "puf/debias_enroll.h"
+#include "puf/host/debias_enroll.h"
 #include "sim_device.h"
 
 static int rng_fill(struct rng_source *src, uint8_t *out, size_t len)

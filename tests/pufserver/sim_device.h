@@ -7,7 +7,7 @@
 
 #include "puf/proto/device.h"
 #include "puf/proto/device_state.h"
-#include "puf/sram_sim.h"
+#include "puf/host/sram_sim.h"
 #include "puf/xoshiro.h"
 
 #define SIM_SRAM_BYTES 16384

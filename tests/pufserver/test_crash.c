@@ -19,7 +19,7 @@
 
 #include <dirent.h>
 
-#include "puf/proto/state_file.h"
+#include "puf/host/state_file.h"
 #include "puf/proto/wire.h"
 #include "pufserver/service.h"
 #include "pufserver/store.h"

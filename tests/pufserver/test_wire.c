@@ -6,7 +6,7 @@
 #include <cmocka.h>
 
 #include "puf/proto/device.h"
-#include "puf/proto/device_source.h"
+#include "puf/host/device_source.h"
 #include "puf/proto/device_state.h"
 #include "puf/proto/wire.h"
 

@@ -28,10 +28,18 @@ const char *pufproto_suite_name(uint8_t id)
 	return NULL;
 }
 
+/* Not strcmp: the device's C library is memcpy, memset and memcmp alone (firmware/mem.c). */
+static int names_equal(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
 uint8_t pufproto_suite_by_name(const char *name)
 {
 	for (size_t i = 0; i < sizeof(suite_names) / sizeof(suite_names[0]); i++)
-		if (!strcmp(suite_names[i].name, name))
+		if (names_equal(suite_names[i].name, name))
 			return suite_names[i].id;
 	return 0;
 }

@@ -1,4 +1,4 @@
-#include "puf/sp800_22.h"
+#include "puf/host/sp800_22.h"
 
 #include <math.h>
 

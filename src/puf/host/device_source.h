@@ -11,7 +11,7 @@
 
 #include "puf/proto/suite.h"
 #include "puf/puf.h"
-#include "puf/sram_sim.h"
+#include "puf/host/sram_sim.h"
 
 enum device_source_kind {
 	DEVICE_SOURCE_SIM = 1,

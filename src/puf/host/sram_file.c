@@ -1,4 +1,4 @@
-#include "puf/sram_file.h"
+#include "puf/host/sram_file.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "crypto/portable/secure.h"
-#include "puf/proto/state_file.h"
+#include "puf/host/state_file.h"
 
 static int write_all(int fd, const uint8_t *p, size_t n)
 {

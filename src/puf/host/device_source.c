@@ -6,7 +6,7 @@
 
 #include "crypto/random.h"
 #include "puf/debias.h"
-#include "puf/proto/device_source.h"
+#include "puf/host/device_source.h"
 #include "puf/proto/device_state.h"
 #include "puf/sram_dump.h"
 

@@ -1,4 +1,4 @@
-#include "puf/rng_linux.h"
+#include "puf/host/rng_linux.h"
 
 #include "crypto/random.h"
 

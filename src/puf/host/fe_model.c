@@ -1,4 +1,4 @@
-#include "puf/fe_model.h"
+#include "puf/host/fe_model.h"
 
 #include <string.h>
 

@@ -1,4 +1,4 @@
-#include "puf/fe_bound.h"
+#include "puf/host/fe_bound.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -6,9 +6,9 @@
 
 #include "crypto/portable/bch63.h"
 #include "puf/debias.h"
-#include "puf/debias_enroll.h"
+#include "puf/host/debias_enroll.h"
 #include "puf/fe.h"
-#include "puf/fe_model.h"
+#include "puf/host/fe_model.h"
 #include "puf/xoshiro.h"
 
 #define WORD_BITS  16 /* processed copies of a word's lean */

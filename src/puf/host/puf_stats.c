@@ -1,4 +1,4 @@
-#include "puf/puf_stats.h"
+#include "puf/host/puf_stats.h"
 
 #include <math.h>
 

@@ -21,7 +21,7 @@
 
 #include <stdint.h>
 
-#include "puf/sram_sim.h"
+#include "puf/host/sram_sim.h"
 
 /* A word's polarity outcome: as enrolled (0), flipped (1), or tied 8 to 8 (2). */
 enum { FE_BOUND_SAME = 0, FE_BOUND_FLIP = 1, FE_BOUND_TIE = 2 };

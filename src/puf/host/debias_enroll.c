@@ -1,4 +1,4 @@
-#include "puf/debias_enroll.h"
+#include "puf/host/debias_enroll.h"
 
 #include <stdlib.h>
 #include <string.h>

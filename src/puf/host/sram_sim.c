@@ -1,4 +1,4 @@
-#include "puf/sram_sim.h"
+#include "puf/host/sram_sim.h"
 
 #include <math.h>
 #include <string.h>
