@@ -3,6 +3,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#include "crypto/portable/bytes.h"
 #include "crypto/portable/secure.h"
 #include "pufserver/simon_batch.h"
 
@@ -19,17 +20,6 @@ static uint64_t round_const64(unsigned i)
 static uint32_t round_const32(unsigned i)
 {
 	return ~(uint32_t)3 ^ (uint32_t)((Z3 >> ((i - 4) % 62)) & 1);
-}
-
-/* Cipher words are little-endian (the NSA Implementation Guide's byte order, simon.h). */
-static uint32_t load32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t load64(const uint8_t *p)
-{
-	return (uint64_t)load32(p) | (uint64_t)load32(p + 4) << 32;
 }
 
 #ifndef SB_G_SCALAR
@@ -234,14 +224,15 @@ enum simon_batch_impl simon_batch_current(void)
 	return (enum simon_batch_impl)c;
 }
 
+/* Cipher words are little-endian (the NSA Implementation Guide's byte order, simon.h). */
 static void split_words(enum simon_variant v, const uint8_t *b, uint64_t w[2])
 {
 	if (simon_block_len(v) == 16) {
-		w[0] = load64(b);
-		w[1] = load64(b + 8);
+		w[0] = load_le64(b);
+		w[1] = load_le64(b + 8);
 	} else {
-		w[0] = load32(b);
-		w[1] = load32(b + 4);
+		w[0] = load_le32(b);
+		w[1] = load_le32(b + 4);
 	}
 }
 

@@ -67,8 +67,8 @@ SB_ATTR static void SB_NAME(filter_128)(const uint8_t *keys, size_t n,
 			for (size_t j = 0; j < STEP; j++) {
 				const uint8_t *k = keys + (i + (j < lanes ? j : 0)) * 16;
 
-				lane[0][j] = load64(k);
-				lane[1][j] = load64(k + 8);
+				lane[0][j] = load_le64(k);
+				lane[1][j] = load_le64(k + 8);
 			}
 			memcpy(rk[0], lane[0], sizeof(rk[0]));
 			memcpy(rk[1], lane[1], sizeof(rk[1]));
@@ -149,7 +149,7 @@ SB_ATTR static void SB_NAME(filter_64)(const uint8_t *keys, size_t n,
 				const uint8_t *k = keys + (i + (j < lanes ? j : 0)) * 16;
 
 				for (unsigned w = 0; w < 4; w++)
-					lane[w][j] = load32(k + 4 * w);
+					lane[w][j] = load_le32(k + 4 * w);
 			}
 			for (unsigned w = 0; w < 4; w++)
 				memcpy(rk[w], lane[w], sizeof(rk[w]));
