@@ -8,8 +8,9 @@
  *               so a single vector leaves the core waiting on latency; G independent chains fill
  *               its pipelines,
  *   SB_EVEN64, SB_ODD64, SB_EVEN32, SB_ODD32  shuffle index lists (vectors only).
- * Rotations are written as shift pairs: compilers turn them into rotate instructions where the
- * target has them (scalar x86, AVX-512). Not a header of its own: no include guard on purpose. */
+ * It undefines all of them at its end. Rotations are written as shift pairs: compilers turn them
+ * into rotate instructions where the target has them (scalar x86, AVX-512). Not a header of its
+ * own: no include guard on purpose. */
 
 /* The G side-by-side chains must live in registers, which compilers do not guarantee for arrays
  * indexed in a loop: the state of chain g is the variables y<g>, x<g>, and SB_FOR_G(X) writes X(0)
@@ -198,7 +199,14 @@ SB_ATTR static void SB_NAME(filter_64)(const uint8_t *keys, size_t n,
 
 #undef SB_LANE
 #undef SB_FOR_G
-#if !SB_VECTOR
+/* the parameters too: each inclusion defines its own */
+#undef SB_NAME
+#undef SB_ATTR
+#undef SB_VECTOR
+#undef SB_G
 #undef SB_L64
 #undef SB_L32
-#endif
+#undef SB_EVEN64
+#undef SB_ODD64
+#undef SB_EVEN32
+#undef SB_ODD32
