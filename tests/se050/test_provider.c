@@ -20,6 +20,7 @@
 
 #include "crypto/x25519.h"
 #include "emu_proc.h"
+#include "support/provider_dh.h"
 #include "keys/log.h"
 #include "keys/se050.h"
 #include "keys/select.h"
@@ -128,19 +129,6 @@ static void generate(uint32_t id)
 	se050_close(se);
 }
 
-/* One DH with a fresh software peer, checked against software X25519 from the peer's side. */
-static int dh_round(struct key_provider *kp)
-{
-	uint8_t a[32], A[32], chip_side[32], soft_side[32];
-	assert_int_equal(x25519_generate(a, A), 0);
-	int r = key_provider_dh(kp, chip_side, A);
-	if (r == 0) {
-		assert_int_equal(x25519(soft_side, a, kp->public_key), 0);
-		assert_memory_equal(chip_side, soft_side, 32);
-	}
-	return r;
-}
-
 static void rfc7748_through_apdus(const char *applet)
 {
 	start(applet, NULL);
@@ -185,7 +173,7 @@ static void generated_key_agrees(const char *applet)
 	generate(0x10000002);
 	struct key_provider *kp = provider(0x10000002, 0);
 	for (int i = 0; i < 5; i++)
-		assert_int_equal(dh_round(kp), 0);
+		assert_int_equal(test_provider_dh_round(kp), 0);
 	/* Low-order peers (u = 0 and u = 1) give an all-zero secret, which the host refuses; that
 	 * is the peer's doing, not a provider failure, so nothing is logged. */
 	uint8_t shared[32], u[32] = {0};
@@ -288,15 +276,15 @@ static void test_one_owner(void **state)
 	/* Two providers in one process share the session... */
 	struct key_provider *a = provider(0x10, 0);
 	struct key_provider *b = provider(0x11, 0);
-	assert_int_equal(dh_round(a), 0);
-	assert_int_equal(dh_round(b), 0);
+	assert_int_equal(test_provider_dh_round(a), 0);
+	assert_int_equal(test_provider_dh_round(b), 0);
 	/* ...while a second session on the same chip is refused. */
 	struct se050 *se;
 	const char *why = NULL;
 	assert_int_equal(se050_open(emu.bus, &se, &why), -EBUSY);
 	assert_non_null(strstr(why, "in use"));
 	key_provider_destroy(a);
-	assert_int_equal(dh_round(b), 0);
+	assert_int_equal(test_provider_dh_round(b), 0);
 	key_provider_destroy(b);
 	/* Released: a session opens again. */
 	se = session();
@@ -311,9 +299,9 @@ static void test_wear_budget(void **state)
 	setenv(SE050_RATE_ENV, "0,3", 1); /* three ECDHs, no refill */
 	struct key_provider *kp = provider(0x30, 0);
 	for (int i = 0; i < 3; i++)
-		assert_int_equal(dh_round(kp), 0);
-	assert_int_equal(dh_round(kp), -EBUSY);
-	assert_int_equal(dh_round(kp), -EBUSY);
+		assert_int_equal(test_provider_dh_round(kp), 0);
+	assert_int_equal(test_provider_dh_round(kp), -EBUSY);
+	assert_int_equal(test_provider_dh_round(kp), -EBUSY);
 	/* One line for the episode, naming the cause. */
 	assert_int_equal(count_lines(KEY_LOG_ERROR, "busy: the NVM-write budget is spent"), 1);
 	key_provider_destroy(kp);
@@ -337,7 +325,7 @@ static void test_keys_survive_restart(void **state)
 	start("3.1", NULL);
 	kp = provider(0x10000009, 0);
 	assert_memory_equal(kp->public_key, pub, 32);
-	assert_int_equal(dh_round(kp), 0);
+	assert_int_equal(test_provider_dh_round(kp), 0);
 	key_provider_destroy(kp);
 }
 
@@ -347,12 +335,12 @@ static void test_dh_names_a_deleted_key(void **state)
 	start("3.1", NULL);
 	generate(0x40);
 	struct key_provider *kp = provider(0x40, 0);
-	assert_int_equal(dh_round(kp), 0);
+	assert_int_equal(test_provider_dh_round(kp), 0);
 	/* The chip comes back without the key (another store: as if it was deleted). */
 	emu_proc_stop(&emu);
 	unlink(emu.store);
 	start("3.1", NULL);
-	assert_int_equal(dh_round(kp), -ENOENT);
+	assert_int_equal(test_provider_dh_round(kp), -ENOENT);
 	assert_int_equal(count_lines(KEY_LOG_ERROR, "no such object in the SE050"), 1);
 	key_provider_destroy(kp);
 }
@@ -370,18 +358,18 @@ static void test_recovers_from_a_silent_chip(void **state)
 	start("3.1", NULL);
 	generate(0x50);
 	struct key_provider *kp = provider(0x50, 0);
-	assert_int_equal(dh_round(kp), 0);
+	assert_int_equal(test_provider_dh_round(kp), 0);
 	/* Silent for longer than any timeout of the driver: each failure is reported, promptly. */
 	kill(emu.pid, SIGSTOP);
 	for (int i = 0; i < 2; i++) {
 		double t0 = now_s();
-		int r = dh_round(kp);
+		int r = test_provider_dh_round(kp);
 		assert_true(r == -EIO || r == -ENODEV);
 		assert_true(now_s() - t0 < 15);
 	}
 	kill(emu.pid, SIGCONT);
-	assert_int_equal(dh_round(kp), 0);
-	assert_int_equal(dh_round(kp), 0);
+	assert_int_equal(test_provider_dh_round(kp), 0);
+	assert_int_equal(test_provider_dh_round(kp), 0);
 	assert_int_equal(count_lines(KEY_LOG_ERROR, "ECDH failed"), 1);
 	assert_int_equal(count_lines(KEY_LOG_NOTICE, "works again after 2 failures"), 1);
 	key_provider_destroy(kp);
@@ -397,19 +385,19 @@ static void test_recovers_from_an_emulator_restart(void **state)
 	start("7.2", NULL);
 	generate(0x60);
 	struct key_provider *kp = provider(0x60, 0);
-	assert_int_equal(dh_round(kp), 0);
+	assert_int_equal(test_provider_dh_round(kp), 0);
 	emu_proc_kill(&emu);
 	for (int i = 0; i < 3; i++)
-		assert_int_equal(dh_round(kp), -ENODEV);
+		assert_int_equal(test_provider_dh_round(kp), -ENODEV);
 	start("7.2", NULL); /* same socket, same store */
-	assert_int_equal(dh_round(kp), 0);
+	assert_int_equal(test_provider_dh_round(kp), 0);
 	assert_int_equal(count_lines(KEY_LOG_ERROR, "the SE050 does not answer"), 1);
 	assert_int_equal(count_lines(KEY_LOG_NOTICE, "works again after 3 failures"), 1);
 	/* A second episode is a second pair of lines. */
 	emu_proc_kill(&emu);
-	assert_int_equal(dh_round(kp), -ENODEV);
+	assert_int_equal(test_provider_dh_round(kp), -ENODEV);
 	start("7.2", NULL);
-	assert_int_equal(dh_round(kp), 0);
+	assert_int_equal(test_provider_dh_round(kp), 0);
 	assert_int_equal(count_lines(KEY_LOG_ERROR, "ECDH failed"), 2);
 	assert_int_equal(count_lines(KEY_LOG_NOTICE, "works again"), 2);
 	key_provider_destroy(kp);
@@ -423,7 +411,7 @@ struct power_cut {
 static void *dh_thread(void *arg)
 {
 	struct power_cut *pc = arg;
-	pc->result = dh_round(pc->kp);
+	pc->result = test_provider_dh_round(pc->kp);
 	return NULL;
 }
 
@@ -441,7 +429,7 @@ static void test_power_cycle_mid_ecdh(void **state)
 	start("3.1", slow); /* power back: same store */
 	pthread_join(t, NULL);
 	assert_true(pc.result == -ENODEV || pc.result == -EIO);
-	assert_int_equal(dh_round(pc.kp), 0);
+	assert_int_equal(test_provider_dh_round(pc.kp), 0);
 	key_provider_destroy(pc.kp);
 	emu_proc_stop(&emu);
 	/* The chip after the power cut ran exactly the one ECDH asked of it. */
