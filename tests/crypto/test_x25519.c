@@ -10,6 +10,7 @@
 
 #include "crypto/x25519.h"
 #include "support/hex.h"
+#include "support/rfc7748.h"
 
 static void check_x25519(const char *scalar_hex, const char *u_hex, const char *expect_hex)
 {
@@ -53,21 +54,17 @@ static void rfc7748_5_2_iterations(void **state)
 static void rfc7748_6_1_diffie_hellman(void **state)
 {
 	(void)state;
-	uint8_t a[32], b[32], a_pub[32], b_pub[32], expect[32], k1[32], k2[32], out[32];
-	test_unhex(a, "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a", 32);
-	test_unhex(a_pub, "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a", 32);
-	test_unhex(b, "5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb", 32);
-	test_unhex(b_pub, "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f", 32);
-	test_unhex(expect, "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742", 32);
+	const struct rfc7748_vectors *v = &rfc7748;
+	uint8_t k1[32], k2[32], out[32];
 
-	assert_int_equal(x25519_public_key(out, a), 0);
-	assert_memory_equal(out, a_pub, 32);
-	assert_int_equal(x25519_public_key(out, b), 0);
-	assert_memory_equal(out, b_pub, 32);
-	assert_int_equal(x25519(k1, a, b_pub), 0);
-	assert_int_equal(x25519(k2, b, a_pub), 0);
-	assert_memory_equal(k1, expect, 32);
-	assert_memory_equal(k2, expect, 32);
+	assert_int_equal(x25519_public_key(out, v->alice_priv), 0);
+	assert_memory_equal(out, v->alice_pub, 32);
+	assert_int_equal(x25519_public_key(out, v->bob_priv), 0);
+	assert_memory_equal(out, v->bob_pub, 32);
+	assert_int_equal(x25519(k1, v->alice_priv, v->bob_pub), 0);
+	assert_int_equal(x25519(k2, v->bob_priv, v->alice_pub), 0);
+	assert_memory_equal(k1, v->shared, 32);
+	assert_memory_equal(k2, v->shared, 32);
 }
 
 static void clamp_matches_rfc(void **state)
@@ -133,11 +130,9 @@ static void generated_keys_agree(void **state)
 static void prepared_key_matches(void **state)
 {
 	(void)state;
-	uint8_t a[32], a_pub[32], b_pub[32], expect[32], out[32];
-	test_unhex(a, "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a", 32);
-	test_unhex(a_pub, "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a", 32);
-	test_unhex(b_pub, "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f", 32);
-	test_unhex(expect, "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742", 32);
+	const uint8_t *a = rfc7748.alice_priv, *a_pub = rfc7748.alice_pub, *b_pub = rfc7748.bob_pub,
+	              *expect = rfc7748.shared;
+	uint8_t out[32];
 
 	struct x25519_key k;
 	assert_int_equal(x25519_key_init(&k, a), 0);

@@ -24,9 +24,9 @@
 #include "keys/log.h"
 #include "keys/se050.h"
 #include "keys/select.h"
-#include "rfc7748.h"
 #include "se050/bus.h"
 #include "se050/se050.h"
+#include "support/rfc7748.h"
 
 /* Log lines the provider emitted, captured through the keys/log.h hook. */
 #define MAX_LINES 64
@@ -136,15 +136,15 @@ static void rfc7748_through_apdus(const char *applet)
 	struct se050_info info;
 	se050_get_info(se, &info);
 	assert_int_equal(info.applet.major, applet[0] - '0');
-	assert_int_equal(se050_import_x25519(se, 0x10000009, rfc_alice_priv, false), 0);
-	assert_int_equal(se050_import_x25519(se, 0x10000009, rfc_alice_priv, false), -EEXIST);
+	assert_int_equal(se050_import_x25519(se, 0x10000009, rfc7748.alice_priv, false), 0);
+	assert_int_equal(se050_import_x25519(se, 0x10000009, rfc7748.alice_priv, false), -EEXIST);
 	se050_close(se);
 	struct key_provider *kp = provider(0x10000009, 0);
 	assert_string_equal(kp->ops->name, "se050");
-	assert_memory_equal(kp->public_key, rfc_alice_pub, 32);
+	assert_memory_equal(kp->public_key, rfc7748.alice_pub, 32);
 	uint8_t shared[32];
-	assert_int_equal(key_provider_dh(kp, shared, rfc_bob_pub), 0);
-	assert_memory_equal(shared, rfc_shared, 32);
+	assert_int_equal(key_provider_dh(kp, shared, rfc7748.bob_pub), 0);
+	assert_memory_equal(shared, rfc7748.shared, 32);
 	/* config_key is the handle, which is not secret. */
 	static const uint8_t handle[32] = {0x09, 0x00, 0x00, 0x10};
 	assert_memory_equal(kp->config_key, handle, 32);
