@@ -4,8 +4,10 @@
 #define HWGUARD_KEY_COMMANDS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "daemon/uapi_keyops.h"
 #include "keys/provider.h"
 
 int cmd_genkey(int argc, char **argv);
@@ -28,5 +30,24 @@ struct se050 *open_chip(const char *bus);
  * status word when the chip refused (se may be NULL). */
 struct se050;
 void report(struct se050 *se, const char *what, int err);
+/* 64 hex digits into key: 0 or -1. */
+int key_from_hex(uint8_t key[KEY_LEN], const char *s);
+
+/* Talking to a running hwguard (via.c). The control socket is $HWGUARD_RUN_DIR/IFNAME.sock,
+ * default /var/run/wireguard. */
+#define VIA_RUN_DIR_ENV "HWGUARD_RUN_DIR"
+/* A key operation may wait for a chip that is slow to answer (the driver's own timeouts). */
+#define VIA_KEY_OP_TIMEOUT_S 60
+/* Checks an interface name; prints why not. 0 or -1. */
+int via_check_ifname(const char *ifname);
+/* Called with every key=value line of the reply but the errno line. */
+typedef void (*via_line_fn)(void *ctx, const char *line);
+/* Sends request and reads the reply: 0 with *err = the daemon's errno value, or -1 after printing
+ * why (no such interface, no answer, a daemon that does not know the request). */
+int via_exchange(const char *ifname, const char *request, size_t len, unsigned timeout_s,
+                 via_line_fn on_line, void *ctx, long *err);
+/* A key operation through the daemon (src/daemon/uapi_keyops.h). */
+int via_key_op(const char *ifname, const struct uapi_key_op *op, via_line_fn on_line, void *ctx,
+               long *err);
 
 #endif

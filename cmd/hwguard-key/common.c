@@ -111,6 +111,12 @@ void report(struct se050 *se, const char *what, int err)
 		why = se050_strerror(err);
 		hint = "; delete objects it no longer needs (hwguard-key list, hwguard-key delete)";
 		break;
+	case -EBUSY:
+		why = "the object holds the interface's key (the daemon refuses to touch it)";
+		break;
+	case -ERANGE:
+		why = "the object id is outside the customer range";
+		break;
 	default:
 		why = se050_strerror(err);
 	}
@@ -119,4 +125,25 @@ void report(struct se050 *se, const char *what, int err)
 	if (sw && (err == -ENOSPC || err == -EREMOTEIO || err == -EPERM || err == -EACCES))
 		snprintf(status, sizeof(status), " (status %04X)", sw);
 	fprintf(stderr, "hwguard-key: %s: %s%s%s\n", what, why, status, hint);
+}
+
+int key_from_hex(uint8_t key[KEY_LEN], const char *s)
+{
+	if (strlen(s) != 2 * KEY_LEN)
+		return -1;
+	for (size_t i = 0; i < KEY_LEN; i++) {
+		int v = 0;
+		for (int k = 0; k < 2; k++) {
+			char c = s[2 * i + (size_t)k];
+			int d = c >= '0' && c <= '9'   ? c - '0'
+			        : c >= 'a' && c <= 'f' ? c - 'a' + 10
+			        : c >= 'A' && c <= 'F' ? c - 'A' + 10
+			                               : -1;
+			if (d < 0)
+				return -1;
+			v = v << 4 | d;
+		}
+		key[i] = (uint8_t)v;
+	}
+	return 0;
 }

@@ -11,7 +11,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "Usage: hwguard-key genkey [--se050 ID [--force]] [--bus SPEC]\n"
+	        "Usage: hwguard-key genkey [--se050 ID [--force]] [--bus SPEC | --via IFNAME]\n"
 	        "Without --se050: prints a new software private key in base64 (like `wg genkey`).\n"
 	        "With --se050 ID: generates an X25519 key pair inside the SE050 at object ID "
 	        "(policy:\n"
@@ -19,12 +19,16 @@ static void usage(FILE *f)
 	        "a\n"
 	        "private key would (PrivateKey = ..., wg set IF private-key FILE). An existing\n"
 	        "object is never replaced unless --force is given.\n"
-	        "  --bus SPEC  i2c:/dev/i2c-1@0x48 (default; or $HWGUARD_SE050_BUS) or emu:PATH\n");
+	        "  --bus SPEC     i2c:/dev/i2c-1@0x48 (default; or $HWGUARD_SE050_BUS) or "
+	        "emu:PATH\n"
+	        "  --via IFNAME   through the hwguard daemon of IFNAME, which owns the chip while\n"
+	        "                 it runs (key rotation without stopping the interface); --force\n"
+	        "                 is refused for the object that holds the interface's key\n");
 }
 
 int cmd_genkey(int argc, char **argv)
 {
-	const char *bus = NULL, *id_s = NULL;
+	const char *bus = NULL, *id_s = NULL, *via = NULL;
 	bool force = false;
 	char out[B64_KEY_LEN + 1];
 	uint8_t key[KEY_LEN];
@@ -38,15 +42,22 @@ int cmd_genkey(int argc, char **argv)
 			id_s = argv[++i];
 		} else if (!strcmp(argv[i], "--bus") && i + 1 < argc) {
 			bus = argv[++i];
+		} else if (!strcmp(argv[i], "--via") && i + 1 < argc) {
+			via = argv[++i];
 		} else {
 			fprintf(stderr, "hwguard-key genkey: unexpected argument '%s'\n", argv[i]);
 			usage(stderr);
 			return 2;
 		}
 	}
+	if (bus && via) {
+		fprintf(stderr, "hwguard-key genkey: --bus and --via exclude each other\n");
+		return 2;
+	}
 	if (!id_s) {
-		if (force) {
-			fprintf(stderr, "hwguard-key genkey: --force needs --se050 ID\n");
+		if (force || via) {
+			fprintf(stderr, "hwguard-key genkey: %s needs --se050 ID\n",
+			        force ? "--force" : "--via");
 			return 2;
 		}
 		uint8_t pub[KEY_LEN];
@@ -63,18 +74,32 @@ int cmd_genkey(int argc, char **argv)
 	uint32_t id;
 	if (parse_object_id(id_s, &id))
 		return 2;
-	struct se050 *se = open_chip(bus);
-	if (!se)
-		return 1;
-	int r = se050_generate_x25519(se, id, force);
+	struct se050 *se = NULL;
+	int r;
+	if (via) {
+		if (via_check_ifname(via))
+			return 2;
+		struct uapi_key_op op = {.kind = UAPI_KEY_GENKEY, .object_id = id, .force = force};
+		long err;
+		if (via_key_op(via, &op, NULL, NULL, &err))
+			return 1;
+		r = (int)err;
+	} else {
+		se = open_chip(bus);
+		if (!se)
+			return 1;
+		r = se050_generate_x25519(se, id, force);
+	}
 	if (r) {
 		char what[64];
 		snprintf(what, sizeof(what), "cannot generate a key at 0x%08X", id);
 		report(se, what, r);
-		se050_close(se);
+		if (se)
+			se050_close(se);
 		return 1;
 	}
-	se050_close(se);
+	if (se)
+		se050_close(se);
 	se050_handle_encode(id, key);
 	key_to_base64(out, key);
 	printf("%s\n", out);

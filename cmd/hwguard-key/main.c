@@ -28,7 +28,8 @@ static void usage(FILE *out)
 		fprintf(out, "  %-7s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out,
 	        "\nSE050 commands take --bus i2c:/dev/i2c-N[@0xADDR] or --bus emu:PATH (default\n"
-	        "$HWGUARD_SE050_BUS, else i2c:/dev/i2c-1@0x48).\n"
+	        "$HWGUARD_SE050_BUS, else i2c:/dev/i2c-1@0x48), or --via IFNAME to go through the\n"
+	        "hwguard daemon that owns the chip while it runs.\n"
 	        "'hwguard-key COMMAND --help' describes each command.\n");
 }
 

@@ -120,6 +120,7 @@ int metrics_take_line(struct metrics *m, const char *line, size_t len)
 	        {"hwguard_handshakes_completed", offsetof(struct metrics, handshakes_completed)},
 	        {"hwguard_cookie_replies_sent", offsetof(struct metrics, cookie_replies_sent)},
 	        {"hwguard_key_provider_calls", offsetof(struct metrics, key_provider_calls)},
+	        {"hwguard_handshakes_pending", offsetof(struct metrics, handshakes_pending)},
 	        {"hwguard_key_operations", offsetof(struct metrics, key_operations)},
 	        {"hwguard_key_operation_errors", offsetof(struct metrics, key_operation_errors)},
 	        {"hwguard_key_operation_ns_total",
@@ -207,6 +208,9 @@ void metrics_print_text(const struct metrics *m, const char *ifname, FILE *out)
 	        "  handshakes: %" PRIu64 " initiated, %" PRIu64 " completed; %" PRIu64
 	        " cookie replies sent\n",
 	        m->handshakes_initiated, m->handshakes_completed, m->cookie_replies_sent);
+	if (m->handshakes_pending)
+		fprintf(out, "  handshakes waiting for the key provider: %" PRIu64 "\n",
+		        m->handshakes_pending);
 	if (m->have_key_operations) {
 		fprintf(out, "  key operations: %" PRIu64 " (%" PRIu64 " failed)",
 		        m->key_operations, m->key_operation_errors);
@@ -334,6 +338,10 @@ void metrics_print_prometheus(const struct metrics *m, const char *ifname, uint6
 		device_counter(out, ifname, "hwguard_key_provider_calls_total",
 		               "Static-key Diffie-Hellman operations the WireGuard core asked for.",
 		               m->key_provider_calls);
+		family(out, "hwguard_handshakes_pending", "gauge",
+		       "Handshakes waiting for a blocking key provider (an SE050) now.");
+		series(out, "hwguard_handshakes_pending", ifname, NULL, NULL, NULL, NULL);
+		fprintf(out, " %" PRIu64 "\n", m->handshakes_pending);
 		family(out, "hwguard_dropped_packets_total", "counter",
 		       "Packets dropped, by reason (docs/metrics.md).");
 		for (unsigned i = 0; i < m->n_drops; i++) {

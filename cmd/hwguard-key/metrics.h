@@ -29,6 +29,7 @@ struct metrics {
 	bool have_counters; /* the daemon is hwguard (its extension lines are there) */
 	uint64_t handshakes_initiated, handshakes_completed, cookie_replies_sent;
 	uint64_t key_provider_calls;
+	uint64_t handshakes_pending; /* a gauge: waiting for a blocking key provider now */
 	struct {
 		char reason[METRICS_NAME_LEN];
 		uint64_t count;

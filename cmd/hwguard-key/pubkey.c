@@ -11,26 +11,68 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "Usage: hwguard-key pubkey [--bus SPEC] < KEY\n"
+	        "Usage: hwguard-key pubkey [--bus SPEC | --via IFNAME] < KEY\n"
 	        "Reads a private key or an SE050 handle in base64 on stdin and prints the public\n"
-	        "key (like `wg pubkey`). For a handle the public key is read from the chip.\n");
+	        "key (like `wg pubkey`). For a handle the public key is read from the chip:\n"
+	        "directly, or with --via IFNAME through the hwguard daemon of IFNAME, which owns\n"
+	        "the chip while it runs.\n");
+}
+
+static void take_public_key(void *ctx, const char *line)
+{
+	uint8_t *pub = ctx;
+	if (!strncmp(line, "public_key=", 11) && key_from_hex(pub + 1, line + 11) == 0)
+		pub[0] = 1;
+}
+
+/* A software key needs no chip: only handles go through the daemon. */
+static int pubkey_via(const char *ifname, uint32_t id)
+{
+	struct uapi_key_op op = {.kind = UAPI_KEY_PUBKEY, .object_id = id};
+	uint8_t pub[1 + KEY_LEN] = {0};
+	long err;
+	if (via_key_op(ifname, &op, take_public_key, pub, &err))
+		return 1;
+	if (err) {
+		char what[64];
+		snprintf(what, sizeof(what), "cannot read the public key of 0x%08X", id);
+		report(NULL, what, (int)err);
+		return 1;
+	}
+	if (!pub[0]) {
+		fprintf(stderr, "hwguard-key: %s: no public key in the reply\n", ifname);
+		return 1;
+	}
+	char out[B64_KEY_LEN + 1];
+	key_to_base64(out, pub + 1);
+	printf("%s\n", out);
+	return 0;
 }
 
 int cmd_pubkey(int argc, char **argv)
 {
 	struct key_config cfg = {.se050_bus = NULL};
+	const char *via = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
 			return 0;
 		} else if (!strcmp(argv[i], "--bus") && i + 1 < argc) {
 			cfg.se050_bus = argv[++i];
+		} else if (!strcmp(argv[i], "--via") && i + 1 < argc) {
+			via = argv[++i];
 		} else {
 			fprintf(stderr, "hwguard-key pubkey: unexpected argument '%s'\n", argv[i]);
 			usage(stderr);
 			return 2;
 		}
 	}
+	if (cfg.se050_bus && via) {
+		fprintf(stderr, "hwguard-key pubkey: --bus and --via exclude each other\n");
+		return 2;
+	}
+	if (via && via_check_ifname(via))
+		return 2;
 	char line[128];
 	uint8_t key[KEY_LEN];
 	size_t n = fread(line, 1, sizeof(line) - 1, stdin);
@@ -43,6 +85,9 @@ int cmd_pubkey(int argc, char **argv)
 		fprintf(stderr, "hwguard-key: stdin is not a base64 key (44 characters)\n");
 		return 1;
 	}
+	uint32_t id;
+	if (via && key_is_se050_handle(key, &id))
+		return pubkey_via(via, id);
 	struct key_provider *kp;
 	const char *why = NULL;
 	int r = key_provider_from_config(key, &cfg, &kp, &why);

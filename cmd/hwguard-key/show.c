@@ -4,9 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -14,8 +11,6 @@
 #include "metrics.h"
 
 #define DEFAULT_RUN_DIR "/var/run/wireguard"
-#define RUN_DIR_ENV     "HWGUARD_RUN_DIR"
-#define LINE_MAX_LEN    4096
 #define REPLY_TIMEOUT_S 5
 
 static void usage(FILE *f)
@@ -30,7 +25,7 @@ static void usage(FILE *f)
 	        "                  Prometheus text format (docs/metrics.md describes each metric)\n"
 	        "  --output FILE   write to FILE instead of stdout, atomically (a temporary file\n"
 	        "                  renamed over it), as node_exporter's textfile collector needs\n",
-	        DEFAULT_RUN_DIR, RUN_DIR_ENV);
+	        DEFAULT_RUN_DIR, VIA_RUN_DIR_ENV);
 }
 
 /* Writes the metrics to path through a temporary file in the same directory, so that a collector
@@ -66,69 +61,34 @@ static int write_atomically(const char *path, const struct metrics *m, const cha
 	return 0;
 }
 
-/* Sends get=1 and feeds the reply, line by line up to the blank line that ends it, to m. Long
- * lines (none it reads) are skipped, so the reply size is unbounded but memory is not. Returns 0,
- * or 1 after printing why not. */
+struct fetch_state {
+	struct metrics *m;
+	bool malformed;
+};
+
+static void take_line(void *ctx, const char *line)
+{
+	struct fetch_state *st = ctx;
+	if (metrics_take_line(st->m, line, strlen(line)) != 0)
+		st->malformed = true;
+}
+
+/* Sends get=1 and feeds the reply's lines to m (via.c reads them; memory stays bounded whatever
+ * the reply's size). Returns 0, or 1 after printing why not. */
 static int fetch(const char *ifname, struct metrics *m)
 {
-	const char *dir = getenv(RUN_DIR_ENV);
-	if (!dir || !dir[0])
-		dir = DEFAULT_RUN_DIR;
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s.sock", dir, ifname) >=
-	    (int)sizeof(sa.sun_path)) {
-		fprintf(stderr, "hwguard-key: control socket path too long\n");
-		return 1;
-	}
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(stderr, "hwguard-key: no interface %s: cannot connect to %s: %s\n", ifname,
-		        sa.sun_path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return 1;
-	}
-	struct timeval tv = {.tv_sec = REPLY_TIMEOUT_S};
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	static const char req[] = "get=1\n\n";
-	if (send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) != (ssize_t)(sizeof(req) - 1)) {
-		fprintf(stderr, "hwguard-key: %s: %s\n", sa.sun_path, strerror(errno));
-		close(fd);
+	struct fetch_state st = {.m = m};
+	long err = -1;
+	if (via_exchange(ifname, req, sizeof(req) - 1, REPLY_TIMEOUT_S, take_line, &st, &err))
 		return 1;
-	}
-	char line[LINE_MAX_LEN], buf[4096];
-	size_t len = 0;
-	bool overlong = false, done = false, malformed = false;
-	while (!done) {
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
-		if (n <= 0)
-			break;
-		for (ssize_t i = 0; i < n && !done; i++) {
-			if (buf[i] != '\n') {
-				if (len < sizeof(line))
-					line[len++] = buf[i];
-				else
-					overlong = true;
-				continue;
-			}
-			if (len == 0)
-				done = true;
-			else if (!overlong && metrics_take_line(m, line, len) != 0)
-				malformed = true;
-			len = 0;
-			overlong = false;
-		}
-	}
-	close(fd);
-	if (!done || !m->have_errno) {
-		fprintf(stderr, "hwguard-key: %s: incomplete reply from the daemon\n", ifname);
-		return 1;
-	}
+	m->have_errno = true;
+	m->err = err;
 	if (m->err != 0) {
 		fprintf(stderr, "hwguard-key: %s: the daemon answered errno=%ld\n", ifname, m->err);
 		return 1;
 	}
-	if (malformed || m->out_of_memory) {
+	if (st.malformed || m->out_of_memory) {
 		fprintf(stderr, "hwguard-key: %s: %s\n", ifname,
 		        m->out_of_memory ? "out of memory"
 		                         : "malformed hwguard_ line in the reply");
@@ -137,8 +97,7 @@ static int fetch(const char *ifname, struct metrics *m)
 	if (!m->have_key && !m->have_counters) {
 		fprintf(stderr,
 		        "hwguard-key: %s: no hwguard_public_key in the reply (no private key set, "
-		        "or "
-		        "the daemon is not hwguard)\n",
+		        "or the daemon is not hwguard)\n",
 		        ifname);
 		return 1;
 	}
@@ -170,11 +129,8 @@ int cmd_show(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (!ifname[0] || strlen(ifname) >= 16 || strchr(ifname, '/') || !strcmp(ifname, ".") ||
-	    !strcmp(ifname, "..")) {
-		fprintf(stderr, "hwguard-key: '%s' is not an interface name\n", ifname);
+	if (via_check_ifname(ifname))
 		return 2;
-	}
 	struct metrics m;
 	metrics_init(&m);
 	int status = fetch(ifname, &m);

@@ -18,9 +18,12 @@ void load_note_datagram(struct load_monitor *m, const uint8_t *pkt, size_t len, 
 		hold(m, now_ns);
 }
 
-bool load_under_load(struct load_monitor *m, struct key_provider *kp, uint64_t now_ns)
+bool load_under_load(struct load_monitor *m, struct key_provider *kp, uint64_t worker_busy_since_ns,
+                     uint64_t now_ns)
 {
-	if (key_provider_busy(kp))
+	bool stalled = worker_busy_since_ns && now_ns > worker_busy_since_ns &&
+	               now_ns - worker_busy_since_ns >= LOAD_WORKER_STALL_NS;
+	if (stalled || key_provider_busy(kp))
 		hold(m, now_ns);
 	return m->seen && now_ns < m->until_ns;
 }

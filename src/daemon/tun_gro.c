@@ -3,8 +3,9 @@
 #include <linux/virtio_net.h>
 #include <string.h>
 
-#define TCP_FLAG_PSH 0x08
-#define TCP_FLAG_ACK 0x10
+#define TCP_FLAG_PSH    0x08
+#define TCP_FLAG_ACK    0x10
+#define IPPROTO_TCP_NUM 6
 
 static uint16_t get16(const uint8_t *p)
 {
@@ -24,8 +25,26 @@ static uint32_t get32(const uint8_t *p)
 
 void tun_gro_init(struct tun_gro *g)
 {
-	g->len = 0;
-	g->segs = 0;
+	memset(g, 0, sizeof(*g));
+}
+
+/* The IP header length of a TCP packet whose ports can be read (0 for anything else): what
+ * identifies its connection. */
+static size_t tcp_ip_len(const uint8_t *p, size_t len)
+{
+	size_t ip_len;
+	if (len >= 20 && p[0] >> 4 == 4) {
+		ip_len = (size_t)(p[0] & 15) * 4;
+		if (p[9] != IPPROTO_TCP_NUM || ip_len < 20 || (get16(p + 6) & 0x1fff) != 0)
+			return 0;
+	} else if (len >= 40 && p[0] >> 4 == 6) {
+		if (p[6] != IPPROTO_TCP_NUM)
+			return 0;
+		ip_len = 40;
+	} else {
+		return 0;
+	}
+	return len >= ip_len + 4 ? ip_len : 0;
 }
 
 /* IP and TCP header lengths of a plain TCP data segment that may be merged (no IPv4 options or
@@ -34,14 +53,14 @@ void tun_gro_init(struct tun_gro *g)
 static size_t mergeable(const uint8_t *p, size_t len, size_t *tcp_len)
 {
 	size_t ip_len;
-	if (len < 20)
+	if (len < 20 || len > 65535)
 		return 0;
 	if (p[0] == 0x45) {
-		if (p[9] != 6 || get16(p + 2) != len || (get16(p + 6) & 0x3fff) != 0)
+		if (p[9] != IPPROTO_TCP_NUM || get16(p + 2) != len || (get16(p + 6) & 0x3fff) != 0)
 			return 0;
 		ip_len = 20;
 	} else if ((p[0] >> 4) == 6) {
-		if (len < 40 || p[6] != 6 || get16(p + 4) != len - 40)
+		if (len < 40 || p[6] != IPPROTO_TCP_NUM || get16(p + 4) != len - 40)
 			return 0;
 		ip_len = 40;
 	} else {
@@ -58,7 +77,18 @@ static size_t mergeable(const uint8_t *p, size_t len, size_t *tcp_len)
 	return ip_len;
 }
 
-/* Same flow and same headers apart from lengths, IPv4 id, checksums, sequence number and PSH. */
+/* Same connection (addresses and ports), in the same direction. */
+static bool same_connection(const uint8_t *a, size_t a_ip_len, const uint8_t *b, size_t b_ip_len)
+{
+	if (a[0] >> 4 != b[0] >> 4)
+		return false;
+	bool v4 = a[0] >> 4 == 4;
+	if (v4 ? memcmp(a + 12, b + 12, 8) != 0 : memcmp(a + 8, b + 8, 32) != 0)
+		return false;
+	return memcmp(a + a_ip_len, b + b_ip_len, 4) == 0;
+}
+
+/* Same headers apart from lengths, IPv4 id, checksums, sequence number and PSH. */
 static bool same_headers(const uint8_t *a, const uint8_t *b, size_t ip_len, size_t tcp_len)
 {
 	if (ip_len == 20) {
@@ -75,91 +105,151 @@ static bool same_headers(const uint8_t *a, const uint8_t *b, size_t ip_len, size
 	       memcmp(ta + 20, tb + 20, tcp_len - 20) == 0;
 }
 
-static void start(struct tun_gro *g, const uint8_t *pkt, size_t len, size_t ip_len, size_t tcp_len)
+static uint8_t *flow_ip(struct tun_gro_flow *f)
 {
-	memcpy(g->frame + TUN_VNET_HDR_LEN, pkt, len);
-	g->len = len;
-	g->segs = 1;
-	g->ip_len = ip_len;
-	g->tcp_len = tcp_len;
-	g->mss = len - ip_len - tcp_len;
-	g->next_seq = get32(pkt + ip_len + 4) + (uint32_t)g->mss;
-	g->closed = (pkt[ip_len + 13] & TCP_FLAG_PSH) != 0;
+	return f->head + TUN_VNET_HDR_LEN;
 }
 
-void tun_gro_flush(struct tun_gro *g, tun_write_fn w, void *ctx)
+static void write_flow(struct tun_gro_flow *f, tun_write_fn w, void *ctx)
 {
-	if (g->len == 0)
+	if (f->len == 0)
 		return;
-	uint8_t *frame = g->frame;
-	uint8_t *ip = frame + TUN_VNET_HDR_LEN;
+	uint8_t *ip = flow_ip(f);
 	struct virtio_net_hdr h;
 	memset(&h, 0, sizeof(h));
-	if (g->segs > 1) {
-		size_t tcp_total = g->len - g->ip_len;
+	if (f->segs > 1) {
+		size_t tcp_total = f->len - f->ip_len;
 		uint32_t sum;
-		if (g->ip_len == 20) {
-			put16(ip + 2, (uint16_t)g->len);
+		if (f->ip_len == 20) {
+			put16(ip + 2, (uint16_t)f->len);
 			put16(ip + 10, 0);
 			put16(ip + 10, tun_checksum(ip, 20, 0));
 			sum = (uint32_t)get16(ip + 12) + get16(ip + 14) + get16(ip + 16) +
 			      get16(ip + 18);
 			h.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
 		} else {
-			put16(ip + 4, (uint16_t)(g->len - 40));
+			put16(ip + 4, (uint16_t)(f->len - 40));
 			sum = 0;
 			for (int i = 8; i < 40; i += 2)
 				sum += get16(ip + i);
 			h.gso_type = VIRTIO_NET_HDR_GSO_TCPV6;
 		}
-		sum += 6 + (uint32_t)tcp_total;
+		sum += IPPROTO_TCP_NUM + (uint32_t)tcp_total;
 		/* A partial checksum holds the folded pseudo-header sum, not complemented: the
 		 * kernel (or the device it forwards to) finishes it over the segment. */
-		put16(ip + g->ip_len + 16, (uint16_t)~tun_checksum(NULL, 0, sum));
+		put16(ip + f->ip_len + 16, (uint16_t)~tun_checksum(NULL, 0, sum));
 		h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-		h.hdr_len = (uint16_t)(g->ip_len + g->tcp_len);
-		h.gso_size = (uint16_t)g->mss;
-		h.csum_start = (uint16_t)g->ip_len;
+		h.hdr_len = (uint16_t)(f->ip_len + f->tcp_len);
+		h.gso_size = (uint16_t)f->mss;
+		h.csum_start = (uint16_t)f->ip_len;
 		h.csum_offset = 16;
 	}
-	memcpy(frame, &h, sizeof(h));
-	w(ctx, frame, TUN_VNET_HDR_LEN + g->len);
-	g->len = 0;
-	g->segs = 0;
+	memcpy(f->head, &h, sizeof(h));
+	w(ctx, f->iov, (int)(1 + f->segs));
+	f->len = 0;
+	f->segs = 0;
+}
+
+static void start(struct tun_gro *g, struct tun_gro_flow *f, const uint8_t *pkt, size_t len,
+                  size_t ip_len, size_t tcp_len)
+{
+	size_t hdr = ip_len + tcp_len;
+	memcpy(flow_ip(f), pkt, hdr);
+	f->iov[0].iov_base = f->head;
+	f->iov[0].iov_len = TUN_VNET_HDR_LEN + hdr;
+	f->iov[1].iov_base = (void *)(pkt + hdr);
+	f->iov[1].iov_len = len - hdr;
+	f->len = len;
+	f->segs = 1;
+	f->ip_len = ip_len;
+	f->tcp_len = tcp_len;
+	f->mss = len - hdr;
+	f->next_seq = get32(pkt + ip_len + 4) + (uint32_t)f->mss;
+	f->closed = (pkt[ip_len + 13] & TCP_FLAG_PSH) != 0;
+	f->since = g->started++;
+}
+
+/* The pending flow of pkt's connection, or NULL. */
+static struct tun_gro_flow *find(struct tun_gro *g, const uint8_t *pkt, size_t ip_len)
+{
+	for (unsigned i = 0; i < TUN_GRO_FLOWS; i++) {
+		struct tun_gro_flow *f = &g->flow[i];
+		if (f->len && same_connection(flow_ip(f), f->ip_len, pkt, ip_len))
+			return f;
+	}
+	return NULL;
+}
+
+/* A free slot, or the oldest flow's once it is written. */
+static struct tun_gro_flow *take_slot(struct tun_gro *g, tun_write_fn w, void *ctx)
+{
+	struct tun_gro_flow *oldest = &g->flow[0];
+	for (unsigned i = 0; i < TUN_GRO_FLOWS; i++) {
+		struct tun_gro_flow *f = &g->flow[i];
+		if (!f->len)
+			return f;
+		if (f->since < oldest->since)
+			oldest = f;
+	}
+	write_flow(oldest, w, ctx);
+	return oldest;
+}
+
+void tun_gro_flush(struct tun_gro *g, tun_write_fn w, void *ctx)
+{
+	for (unsigned i = 0; i < TUN_GRO_FLOWS; i++)
+		write_flow(&g->flow[i], w, ctx);
+}
+
+static void write_alone(const uint8_t *pkt, size_t len, tun_write_fn w, void *ctx)
+{
+	static const uint8_t no_offload[TUN_VNET_HDR_LEN];
+	struct iovec iov[2] = {
+	        {.iov_base = (void *)no_offload, .iov_len = sizeof(no_offload)},
+	        {.iov_base = (void *)pkt, .iov_len = len},
+	};
+	w(ctx, iov, 2);
 }
 
 void tun_gro_add(struct tun_gro *g, const uint8_t *pkt, size_t len, tun_write_fn w, void *ctx)
 {
 	size_t tcp_len = 0;
-	size_t ip_len = len <= 65535 ? mergeable(pkt, len, &tcp_len) : 0;
+	size_t ip_len = mergeable(pkt, len, &tcp_len);
 	if (ip_len == 0) {
-		/* written alone, as it is, after what was pending (order is kept) */
-		tun_gro_flush(g, w, ctx);
 		if (len > 65535)
 			return;
-		memset(g->frame, 0, TUN_VNET_HDR_LEN);
-		memcpy(g->frame + TUN_VNET_HDR_LEN, pkt, len);
-		w(ctx, g->frame, TUN_VNET_HDR_LEN + len);
+		/* written alone, after what its connection had pending (order is kept) */
+		size_t conn_ip_len = tcp_ip_len(pkt, len);
+		struct tun_gro_flow *f = conn_ip_len ? find(g, pkt, conn_ip_len) : NULL;
+		if (f)
+			write_flow(f, w, ctx);
+		write_alone(pkt, len, w, ctx);
 		return;
 	}
 	size_t payload = len - ip_len - tcp_len;
-	const uint8_t *held = g->frame + TUN_VNET_HDR_LEN;
-	if (g->len && !g->closed && g->ip_len == ip_len && g->tcp_len == tcp_len &&
-	    payload <= g->mss && g->segs < TUN_GRO_MAX_SEGMENTS && g->len + payload <= 65535 &&
-	    get32(pkt + ip_len + 4) == g->next_seq && same_headers(held, pkt, ip_len, tcp_len)) {
-		memcpy(g->frame + TUN_VNET_HDR_LEN + g->len, pkt + ip_len + tcp_len, payload);
-		g->len += payload;
-		g->segs++;
-		g->next_seq += (uint32_t)payload;
-		uint8_t flags = pkt[ip_len + 13];
-		if (flags & TCP_FLAG_PSH) {
-			g->frame[TUN_VNET_HDR_LEN + ip_len + 13] |= TCP_FLAG_PSH;
-			g->closed = true;
+	struct tun_gro_flow *f = find(g, pkt, ip_len);
+	if (f) {
+		if (!f->closed && f->ip_len == ip_len && f->tcp_len == tcp_len &&
+		    payload <= f->mss && f->segs < TUN_GRO_MAX_SEGMENTS &&
+		    f->len + payload <= 65535 && get32(pkt + ip_len + 4) == f->next_seq &&
+		    same_headers(flow_ip(f), pkt, ip_len, tcp_len)) {
+			struct iovec *v = &f->iov[1 + f->segs];
+			v->iov_base = (void *)(pkt + ip_len + tcp_len);
+			v->iov_len = payload;
+			f->len += payload;
+			f->segs++;
+			f->next_seq += (uint32_t)payload;
+			if (pkt[ip_len + 13] & TCP_FLAG_PSH) {
+				flow_ip(f)[ip_len + 13] |= TCP_FLAG_PSH;
+				f->closed = true;
+			}
+			if (payload < f->mss)
+				f->closed = true;
+			return;
 		}
-		if (payload < g->mss)
-			g->closed = true;
-		return;
+		write_flow(f, w, ctx);
+	} else {
+		f = take_slot(g, w, ctx);
 	}
-	tun_gro_flush(g, w, ctx);
-	start(g, pkt, len, ip_len, tcp_len);
+	start(g, f, pkt, len, ip_len, tcp_len);
 }

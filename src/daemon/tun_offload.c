@@ -32,23 +32,70 @@ static void put32(uint8_t *p, uint32_t v)
 	put16(p + 2, (uint16_t)v);
 }
 
-/* One's-complement sum of big-endian 16-bit words, unfolded. Summing 32-bit words is equivalent
- * modulo 0xffff, and the 64-bit accumulator cannot overflow for 64 KiB. */
-static uint64_t sum_words(const uint8_t *p, size_t n, uint64_t acc)
+static uint16_t fold(uint64_t acc);
+
+/* The one's-complement sum of data taken as native-order 64-bit words, with the carries counted
+ * apart: the checksum runs over every byte of every TCP segment we send, so it must go at memory
+ * speed, not 16 bits at a time. Unfolded. */
+static uint64_t sum_native(const uint8_t *p, size_t n)
 {
-	while (n >= 4) {
-		acc += get32(p);
+	uint64_t s = 0, c = 0, s2 = 0, c2 = 0, w, v;
+	while (n >= 16) {
+		memcpy(&w, p, 8);
+		memcpy(&v, p + 8, 8);
+		s += w;
+		c += s < w;
+		s2 += v;
+		c2 += s2 < v;
+		p += 16;
+		n -= 16;
+	}
+	s += s2;
+	c += c2 + (s < s2);
+	if (n >= 8) {
+		memcpy(&w, p, 8);
+		s += w;
+		c += s < w;
+		p += 8;
+		n -= 8;
+	}
+	uint64_t acc = (s & 0xffffffff) + (s >> 32) + c;
+	if (n >= 4) {
+		uint32_t x;
+		memcpy(&x, p, 4);
+		acc += x;
 		p += 4;
 		n -= 4;
 	}
 	if (n >= 2) {
-		acc += get16(p);
+		uint16_t x;
+		memcpy(&x, p, 2);
+		acc += x;
 		p += 2;
 		n -= 2;
 	}
-	if (n)
-		acc += (uint64_t)p[0] << 8;
+	if (n) {
+		/* A last odd byte is the first byte of a 16-bit word: its low byte in memory order.
+		 */
+		uint16_t x = 0;
+		memcpy(&x, p, 1);
+		acc += x;
+	}
 	return acc;
+}
+
+/* One's-complement sum of data as big-endian 16-bit words, added to acc (unfolded). The sum does
+ * not depend on byte order except for a swap of its two bytes (RFC 1071 §2(B)), so the data is
+ * summed natively and swapped once, when the host is little-endian. */
+static uint64_t sum_words(const uint8_t *p, size_t n, uint64_t acc)
+{
+	uint16_t s = fold(sum_native(p, n));
+	const uint16_t one = 1;
+	uint8_t first;
+	memcpy(&first, &one, 1);
+	if (first) /* little-endian */
+		s = (uint16_t)(s >> 8 | s << 8);
+	return acc + s;
 }
 
 static uint16_t fold(uint64_t acc)
@@ -71,8 +118,10 @@ static uint64_t pseudo_header(const uint8_t *ip, int version, size_t tcp_len)
 	return sum_words(ip + 8, 32, 0) + IPPROTO_TCP_NUM + tcp_len;
 }
 
-static int split_tcp(uint8_t *pkt, size_t plen, const struct virtio_net_hdr *h, uint8_t *scratch,
-                     tun_packet_fn fn, void *ctx)
+/* Cuts a TSO packet into segments in place: segment i's headers are written just before its
+ * payload, over the end of segment i-1's payload, which fn has finished with by then. */
+static int split_tcp(uint8_t *pkt, size_t plen, const struct virtio_net_hdr *h, tun_packet_fn fn,
+                     void *ctx)
 {
 	int version = pkt[0] >> 4;
 	size_t ip_len = h->csum_start;
@@ -85,8 +134,10 @@ static int split_tcp(uint8_t *pkt, size_t plen, const struct virtio_net_hdr *h, 
 	uint8_t *tcp = pkt + ip_len;
 	size_t tcp_hdr = (size_t)(tcp[12] >> 4) * 4;
 	size_t hdr = ip_len + tcp_hdr;
-	if (tcp_hdr < 20 || hdr > plen || hdr + mss > 65535)
+	uint8_t tmpl[TUN_OFFLOAD_MAX_HEADERS];
+	if (tcp_hdr < 20 || hdr > plen || hdr > sizeof(tmpl) || hdr + mss > 65535)
 		return -EINVAL;
+	memcpy(tmpl, pkt, hdr);
 	size_t payload = plen - hdr;
 	uint32_t seq = get32(tcp + 4);
 	uint16_t id = version == 4 ? get16(pkt + 4) : 0;
@@ -97,17 +148,18 @@ static int split_tcp(uint8_t *pkt, size_t plen, const struct virtio_net_hdr *h, 
 		size_t seg = payload - off < mss ? payload - off : mss;
 		bool last = off + seg >= payload;
 		size_t total = hdr + seg;
-		memcpy(scratch, pkt, hdr);
-		memcpy(scratch + hdr, pkt + hdr + off, seg);
+		uint8_t *s = pkt + off;
+		if (i > 0)
+			memcpy(s, tmpl, hdr);
 		if (version == 4) {
-			put16(scratch + 2, (uint16_t)total);
-			put16(scratch + 4, (uint16_t)(id + i));
-			put16(scratch + 10, 0);
-			put16(scratch + 10, tun_checksum(scratch, ip_len, 0));
+			put16(s + 2, (uint16_t)total);
+			put16(s + 4, (uint16_t)(id + i));
+			put16(s + 10, 0);
+			put16(s + 10, tun_checksum(s, ip_len, 0));
 		} else {
-			put16(scratch + 4, (uint16_t)(total - 40));
+			put16(s + 4, (uint16_t)(total - 40));
 		}
-		uint8_t *t = scratch + ip_len;
+		uint8_t *t = s + ip_len;
 		put32(t + 4, seq + (uint32_t)off);
 		uint8_t f = flags;
 		if (!last)
@@ -116,9 +168,9 @@ static int split_tcp(uint8_t *pkt, size_t plen, const struct virtio_net_hdr *h, 
 			f &= (uint8_t)~TCP_FLAG_CWR;
 		t[13] = f;
 		put16(t + 16, 0);
-		uint64_t sum = pseudo_header(scratch, version, tcp_hdr + seg);
+		uint64_t sum = pseudo_header(s, version, tcp_hdr + seg);
 		put16(t + 16, (uint16_t)~fold(sum_words(t, tcp_hdr + seg, sum)));
-		fn(ctx, scratch, total);
+		fn(ctx, s, total);
 		off += seg;
 		if (last)
 			break;
@@ -126,7 +178,7 @@ static int split_tcp(uint8_t *pkt, size_t plen, const struct virtio_net_hdr *h, 
 	return 0;
 }
 
-int tun_offload_split(uint8_t *buf, size_t len, uint8_t *scratch, tun_packet_fn fn, void *ctx)
+int tun_offload_split(uint8_t *buf, size_t len, tun_packet_fn fn, void *ctx)
 {
 	struct virtio_net_hdr h;
 	if (len <= TUN_VNET_HDR_LEN)
@@ -148,7 +200,7 @@ int tun_offload_split(uint8_t *buf, size_t len, uint8_t *scratch, tun_packet_fn 
 		return 0;
 	case VIRTIO_NET_HDR_GSO_TCPV4:
 	case VIRTIO_NET_HDR_GSO_TCPV6:
-		return split_tcp(pkt, plen, &h, scratch, fn, ctx);
+		return split_tcp(pkt, plen, &h, fn, ctx);
 	default:
 		return -EINVAL; /* UDP segmentation offload is never enabled */
 	}

@@ -2,22 +2,17 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "crypto/portable/secure.h"
 #include "daemon/log.h"
 
-struct peer_cursor {
-	struct wg_peer *peer; /* NULL for a dummy (ignored) peer or before the first public_key */
-	bool created;
-};
-
-static void finish_peer(const struct uapi_target *t, struct peer_cursor *c,
-                        const struct wg_time *now)
+static void finish_peer(struct uapi_apply_job *c, const struct wg_time *now)
 {
 	if (c->peer)
-		wg_peer_config_done(t->dev, c->peer, now);
+		wg_peer_config_done(c->target->dev, c->peer, now);
 	c->peer = NULL;
 	c->created = false;
 }
@@ -66,7 +61,17 @@ static int set_private_key(const struct uapi_target *t, const uint8_t key[WG_KEY
 		return cur ? wg_device_set_key(t->dev, NULL, now) : 0;
 
 	struct key_provider *kp = NULL;
-	int err = key_provider_from_config(key, t->key_config, &kp, why);
+	int err;
+	struct uapi_prepared_key *pre = t->prepared;
+	if (pre && (pre->kp || pre->err) && ct_equal(pre->key, key, KEY_LEN)) {
+		kp = pre->kp;
+		pre->kp = NULL;
+		err = kp ? 0 : pre->err;
+		if (err && why)
+			*why = pre->why;
+	} else {
+		err = key_provider_from_config(key, t->key_config, &kp, why);
+	}
 	if (err)
 		return err;
 	/* Setting the same key again (every `wg setconf` does) must not expire the sessions. */
@@ -80,14 +85,22 @@ static int set_private_key(const struct uapi_target *t, const uint8_t key[WG_KEY
 	return err;
 }
 
-static int select_peer(const struct uapi_target *t, struct peer_cursor *c,
-                       const uint8_t public_key[WG_KEY_LEN], const struct wg_time *now)
+static int select_peer(struct uapi_apply_job *c, const uint8_t public_key[WG_KEY_LEN],
+                       const struct wg_time *now)
 {
-	finish_peer(t, c, now);
+	const struct uapi_target *t = c->target;
+	finish_peer(c, now);
 	struct key_provider *own = wg_device_key(t->dev);
 	if (own && ct_equal(own->public_key, public_key, WG_KEY_LEN))
 		return 0; /* our own key: a dummy peer, as wireguard-go */
 	c->peer = wg_device_peer_find(t->dev, public_key);
+	if (c->peer && c->replacing && wg_peer_unlisted(t->dev, c->peer)) {
+		/* replace_peers removed it, and this block adds it again: as new, but with its
+		 * sessions. */
+		wg_peer_reset_config(t->dev, c->peer, now);
+		c->created = true;
+		return 0;
+	}
 	if (c->peer)
 		return 0;
 	int err = -ENOMEM;
@@ -107,9 +120,10 @@ static int remove_prefix(const struct uapi_target *t, struct wg_peer *peer,
 	return err == -ENOENT ? 0 : err;
 }
 
-static int apply_peer_op(const struct uapi_target *t, struct peer_cursor *c,
-                         const struct uapi_op *op, const struct wg_time *now)
+static int apply_peer_op(struct uapi_apply_job *c, const struct uapi_op *op,
+                         const struct wg_time *now)
 {
+	const struct uapi_target *t = c->target;
 	struct wg_peer *peer = c->peer;
 	switch (op->kind) {
 	case UAPI_OP_UPDATE_ONLY:
@@ -153,14 +167,46 @@ static int apply_peer_op(const struct uapi_target *t, struct peer_cursor *c,
 	}
 }
 
-int uapi_apply(const struct uapi_target *t, const struct uapi_set *set, const struct wg_time *now,
-               const char **why)
+void uapi_apply_start(struct uapi_apply_job *job, const struct uapi_target *t,
+                      const struct uapi_set *set)
 {
-	struct peer_cursor c = {0};
+	memset(job, 0, sizeof(*job));
+	job->target = t;
+	job->set = set;
+}
+
+/* The end of the request: the peers replace_peers left unlisted go, up to *budget of them. True
+ * once none is left. */
+static bool remove_unlisted(struct uapi_apply_job *c, size_t *budget)
+{
+	if (!c->replacing)
+		return true;
+	for (; *budget > 0; --*budget)
+		if (!wg_device_peer_remove_unlisted(c->target->dev))
+			return true;
+	return false;
+}
+
+/* True while the next operation continues the current peer's block: a step does not stop there
+ * (unless the block is huge), so traffic sees each peer as it was or as the request leaves it (a
+ * peer that replace_peers lists again is never seen without its allowed IPs). */
+static bool inside_block(const struct uapi_apply_job *c, size_t extra)
+{
+	return c->peer && c->set->ops[c->next].kind != UAPI_OP_PEER && extra < UAPI_APPLY_BLOCK_MAX;
+}
+
+bool uapi_apply_step(struct uapi_apply_job *c, size_t budget, const struct wg_time *now)
+{
+	const struct uapi_target *t = c->target;
 	const char *reason = NULL;
 	int err = 0;
-	for (size_t i = 0; i < set->n && !err; i++) {
-		const struct uapi_op *op = &set->ops[i];
+	size_t extra = 0;
+	while (c->next < c->set->n && !err && (budget > 0 || inside_block(c, extra))) {
+		const struct uapi_op *op = &c->set->ops[c->next];
+		if (budget > 0)
+			budget--;
+		else
+			extra++;
 		switch (op->kind) {
 		case UAPI_OP_PRIVATE_KEY:
 			err = set_private_key(t, op->u.key, now, &reason);
@@ -174,20 +220,44 @@ int uapi_apply(const struct uapi_target *t, const struct uapi_set *set, const st
 			reason = "cannot set the fwmark";
 			break;
 		case UAPI_OP_REPLACE_PEERS:
-			wg_device_peers_clear(t->dev);
+			/* Every peer counts as unlisted until a block of this request lists it
+			 * again; those left unlisted are removed at the end (no work here, however
+			 * many). */
+			finish_peer(c, now);
+			wg_device_peers_unlist(t->dev);
+			c->replacing = true;
 			break;
 		case UAPI_OP_PEER:
-			err = select_peer(t, &c, op->u.key, now);
+			err = select_peer(c, op->u.key, now);
 			reason = "cannot create the peer";
 			break;
 		default:
-			err = apply_peer_op(t, &c, op, now);
+			err = apply_peer_op(c, op, now);
 			reason = "cannot apply a peer setting";
 			break;
 		}
+		c->next++;
 	}
-	finish_peer(t, &c, now);
-	if (err && why)
-		*why = reason ? reason : "failed";
-	return err;
+	if (err) {
+		/* What came before stays applied, replace_peers included: the rest is skipped. */
+		c->err = err;
+		c->why = reason ? reason : "failed";
+		c->next = c->set->n;
+	}
+	if (c->next < c->set->n)
+		return false;
+	finish_peer(c, now);
+	return remove_unlisted(c, &budget);
+}
+
+int uapi_apply(const struct uapi_target *t, const struct uapi_set *set, const struct wg_time *now,
+               const char **why)
+{
+	struct uapi_apply_job job;
+	uapi_apply_start(&job, t, set);
+	while (!uapi_apply_step(&job, SIZE_MAX, now))
+		;
+	if (job.err && why)
+		*why = job.why;
+	return job.err;
 }

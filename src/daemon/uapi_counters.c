@@ -4,13 +4,13 @@
 
 void uapi_format_counters(struct strbuf *sb, const struct uapi_counters_view *c)
 {
-	strbuf_printf(sb,
-	              "hwguard_handshakes_initiated=%" PRIu64
-	              "\nhwguard_handshakes_completed=%" PRIu64
-	              "\nhwguard_cookie_replies_sent=%" PRIu64
-	              "\nhwguard_key_provider_calls=%" PRIu64 "\n",
-	              c->core.handshakes_initiated, c->core.handshakes_completed,
-	              c->core.cookie_replies_sent, c->core.key_provider_calls);
+	strbuf_printf(
+	        sb,
+	        "hwguard_handshakes_initiated=%" PRIu64 "\nhwguard_handshakes_completed=%" PRIu64
+	        "\nhwguard_cookie_replies_sent=%" PRIu64 "\nhwguard_key_provider_calls=%" PRIu64
+	        "\nhwguard_handshakes_pending=%" PRIu64 "\n",
+	        c->core.handshakes_initiated, c->core.handshakes_completed,
+	        c->core.cookie_replies_sent, c->core.key_provider_calls, c->core.static_dh_pending);
 	for (int r = 0; r < WG_DROP_REASONS; r++)
 		strbuf_printf(sb, "hwguard_drop=%s:%" PRIu64 "\n",
 		              wg_drop_reason_name((enum wg_drop_reason)r), c->core.dropped[r]);

@@ -28,6 +28,7 @@ struct uapi_counters_view {
 /* The lines:
  *   hwguard_handshakes_initiated=N, hwguard_handshakes_completed=N,
  *   hwguard_cookie_replies_sent=N, hwguard_key_provider_calls=N,
+ *   hwguard_handshakes_pending=N (a gauge: handshakes waiting for a blocking key provider),
  *   hwguard_drop=REASON:N (one line per reason, wg_drop_reason_name, plus tun_offload),
  *   with a key: hwguard_key_operations=N, hwguard_key_operation_errors=N,
  *   hwguard_key_operation_ns_total=N, hwguard_key_operation_ns_max=N,

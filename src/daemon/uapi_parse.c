@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,55 +142,87 @@ static int peer_line(struct uapi_set *set, const struct line *l, const char **wh
 	return -EINVAL;
 }
 
-int uapi_parse_set(const char *body, size_t len, struct uapi_set *out, size_t *bad_line,
-                   const char **why)
+void uapi_parse_start(struct uapi_parser *p, const char *body, size_t len, struct uapi_set *out)
 {
-	const char *reason = NULL;
-	size_t line_no = 0;
-	bool in_peer = false;
-	int err = 0;
+	memset(p, 0, sizeof(*p));
 	memset(out, 0, sizeof(*out));
+	p->body = body;
+	p->len = len;
+	p->out = out;
+	/* Every line gives at most one operation: room for all of them now spares the copying
+	 * (and wiping) of a growing array, which for a 100,000-peer request is megabytes. */
+	size_t lines = 0;
+	for (const char *q = body, *end = body + len; q < end; lines++) {
+		const char *nl = memchr(q, '\n', (size_t)(end - q));
+		q = nl ? nl + 1 : end;
+	}
+	if (lines > 16) {
+		out->ops = calloc(lines, sizeof(*out->ops));
+		if (out->ops)
+			out->cap = lines;
+	}
+}
 
-	for (size_t pos = 0; pos < len && err == 0;) {
-		const char *start = body + pos;
-		const char *nl = memchr(start, '\n', len - pos);
-		size_t n = nl ? (size_t)(nl - start) : len - pos;
-		pos += n + (nl ? 1 : 0);
-		line_no++;
+int uapi_parse_step(struct uapi_parser *p, size_t max_lines)
+{
+	int err = 0;
+	for (; p->pos < p->len && err == 0 && max_lines > 0; max_lines--) {
+		const char *start = p->body + p->pos;
+		const char *nl = memchr(start, '\n', p->len - p->pos);
+		size_t n = nl ? (size_t)(nl - start) : p->len - p->pos;
+		p->pos += n + (nl ? 1 : 0);
+		p->line_no++;
 
 		const char *eq = memchr(start, '=', n);
 		if (!eq) {
-			reason = "line without '='";
+			p->why = "line without '='";
 			err = -EPROTO;
 			break;
 		}
 		struct line l = {start, (size_t)(eq - start), eq + 1, n - (size_t)(eq - start) - 1};
 		if (key_is(&l, "public_key")) {
-			in_peer = true;
-			err = key_op(out, &l, UAPI_OP_PEER, &reason);
-		} else if (in_peer) {
-			err = peer_line(out, &l, &reason);
+			p->in_peer = true;
+			err = key_op(p->out, &l, UAPI_OP_PEER, &p->why);
+		} else if (p->in_peer) {
+			err = peer_line(p->out, &l, &p->why);
 		} else {
-			err = device_line(out, &l, &reason);
+			err = device_line(p->out, &l, &p->why);
 		}
 	}
 	if (err != 0) {
 		if (err == -ENOMEM)
-			reason = "out of memory";
-		if (bad_line)
-			*bad_line = line_no;
-		if (why)
-			*why = reason;
-		uapi_set_free(out);
+			p->why = "out of memory";
+		uapi_set_free(p->out);
+		return err;
 	}
-	return err;
+	return p->pos < p->len ? 1 : 0;
+}
+
+int uapi_parse_set(const char *body, size_t len, struct uapi_set *out, size_t *bad_line,
+                   const char **why)
+{
+	struct uapi_parser p;
+	int r;
+	uapi_parse_start(&p, body, len, out);
+	while ((r = uapi_parse_step(&p, SIZE_MAX)) > 0)
+		;
+	if (r < 0) {
+		if (bad_line)
+			*bad_line = p.line_no;
+		if (why)
+			*why = p.why;
+	}
+	return r;
 }
 
 void uapi_set_free(struct uapi_set *set)
 {
-	if (set->ops) {
-		secure_wipe(set->ops, set->cap * sizeof(*set->ops));
-		free(set->ops);
-	}
+	/* Only keys are secrets: wiping every public key, endpoint and prefix of a large request
+	 * would cost tens of milliseconds for nothing. */
+	for (size_t i = 0; i < set->n; i++)
+		if (set->ops[i].kind == UAPI_OP_PRIVATE_KEY ||
+		    set->ops[i].kind == UAPI_OP_PRESHARED_KEY)
+			secure_wipe(set->ops[i].u.key, sizeof(set->ops[i].u.key));
+	free(set->ops);
 	memset(set, 0, sizeof(*set));
 }

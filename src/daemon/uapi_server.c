@@ -124,7 +124,7 @@ bool uapi_conn_wants_write(const struct uapi_conn *c)
 
 bool uapi_conn_wants_read(const struct uapi_conn *c)
 {
-	return !c->eof && !c->close_after_write && !output_full(c);
+	return !c->eof && !c->close_after_write && !c->waiting && !output_full(c);
 }
 
 /* Writes what the socket takes. Returns 0, or -1 when the client is gone. */
@@ -138,6 +138,7 @@ static int write_pending(struct uapi_conn *c)
 			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
 		}
 		strbuf_consume(&c->out, (size_t)n);
+		c->written += (size_t)n;
 	}
 	return 0;
 }
@@ -164,20 +165,23 @@ static bool finish_set_at_eof(struct uapi_conn *c, const char *req, size_t len)
 	return !c->in.failed;
 }
 
-/* Answers the complete requests in the input buffer while the replies waiting to be read stay
- * under UAPI_OUTPUT_LIMIT. Returns false to close at once. */
+/* Answers the complete requests in the input buffer, in order, while the replies waiting to be
+ * read stay under UAPI_OUTPUT_LIMIT and no request waits. Returns false to close at once. */
 static bool serve_requests(struct uapi_conn *c, uapi_request_fn fn, void *ctx)
 {
 	size_t off = 0;
-	bool ok = true;
-	while (!c->close_after_write && off < c->in.len && !output_full(c)) {
+	bool ok = true, incomplete = false;
+	while (!c->close_after_write && !c->waiting && off < c->in.len && !output_full(c)) {
 		struct uapi_frame f;
-		uapi_frame_next(c->in.data + off, c->in.len - off, &f);
+		size_t scanned = off ? 0 : c->scanned;
+		uapi_frame_next_from(c->in.data + off, c->in.len - off, scanned, &f);
 		if (f.kind == UAPI_FRAME_INCOMPLETE &&
 		    finish_set_at_eof(c, c->in.data + off, c->in.len - off))
-			uapi_frame_next(c->in.data + off, c->in.len - off, &f);
-		if (f.kind == UAPI_FRAME_INCOMPLETE)
+			uapi_frame_next_from(c->in.data + off, c->in.len - off, scanned, &f);
+		if (f.kind == UAPI_FRAME_INCOMPLETE) {
+			incomplete = true;
 			break;
+		}
 		if (f.kind == UAPI_FRAME_UNKNOWN) {
 			/* No answer, as wireguard-go; the replies before it are still written. */
 			c->close_after_write = true;
@@ -194,12 +198,25 @@ static bool serve_requests(struct uapi_conn *c, uapi_request_fn fn, void *ctx)
 			break;
 		case UAPI_FRAME_GET:
 		case UAPI_FRAME_SET:
-			fn(ctx, f.kind, c->in.data + off + f.body_off, f.body_len, &c->out);
-			c->served++;
+		case UAPI_FRAME_KEY_OP:
+			switch (fn(ctx, c, f.kind, c->in.data + off + f.body_off, f.body_len,
+			           &c->out)) {
+			case UAPI_ANSWERED:
+				c->served++;
+				break;
+			case UAPI_LATER:
+				c->waiting = c->owed = true;
+				break;
+			case UAPI_NOT_NOW:
+				c->waiting = true; /* stays buffered: offered again on resume */
+				break;
+			}
 			break;
 		default:
 			break;
 		}
+		if (c->waiting && !c->owed)
+			break;
 		off += f.consumed ? f.consumed : c->in.len - off;
 		if (c->out.failed) {
 			ok = false;
@@ -207,8 +224,13 @@ static bool serve_requests(struct uapi_conn *c, uapi_request_fn fn, void *ctx)
 		}
 	}
 	strbuf_consume(&c->in, off); /* wipes what it drops: set requests carry keys */
+	c->scanned = incomplete ? c->in.len : 0;
 	return ok;
 }
+
+/* Bytes read per event: a 10 MB request is taken in pieces between the daemon's packet batches
+ * (epoll reports the connection again while more is waiting), not in one long loop. */
+#define UAPI_READ_BUDGET (256u << 10)
 
 /* Reads and answers in turns, so that a client pipelining requests meets backpressure instead of
  * filling the daemon's memory: reading stops while UAPI_OUTPUT_LIMIT bytes of replies wait. */
@@ -216,9 +238,10 @@ static bool read_and_serve(struct uapi_conn *c, uapi_request_fn fn, void *ctx)
 {
 	char buf[16384];
 	bool ok = true;
-	for (int round = 0; round < 64 && uapi_conn_wants_read(c); round++) {
+	for (size_t got = 0; got < UAPI_READ_BUDGET && uapi_conn_wants_read(c);) {
 		ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
 		if (n > 0) {
+			got += (size_t)n;
 			strbuf_append(&c->in, buf, (size_t)n);
 			if (c->in.failed) {
 				ok = false;
@@ -246,7 +269,7 @@ static bool read_and_serve(struct uapi_conn *c, uapi_request_fn fn, void *ctx)
 /* Everything is answered and written, and nothing more can come. */
 static bool finished(const struct uapi_conn *c)
 {
-	if (c->out.len > 0)
+	if (c->out.len > 0 || c->waiting)
 		return false;
 	if (c->close_after_write)
 		return true;
@@ -281,9 +304,14 @@ bool uapi_conn_on_event(struct uapi_conn *c, uint32_t events, uapi_request_fn fn
 	return !finished(c);
 }
 
-bool uapi_conn_on_readable(struct uapi_conn *c, uapi_request_fn fn, void *ctx)
+bool uapi_conn_resume(struct uapi_conn *c, uapi_request_fn fn, void *ctx)
 {
-	return uapi_conn_on_event(c, EPOLLIN, fn, ctx);
+	if (c->owed)
+		c->served++;
+	c->waiting = c->owed = false;
+	if (c->out.failed)
+		return false;
+	return uapi_conn_on_event(c, 0, fn, ctx);
 }
 
 /* ---- the set of connections and its limits ---- */
@@ -319,15 +347,16 @@ bool uapi_conn_set_full(const struct uapi_conn_set *s)
 
 void uapi_conn_set_touch(struct uapi_conn *c, uint64_t now_ns)
 {
-	if (c->served != c->served_seen) {
+	if (c->served != c->served_seen || c->written != c->written_seen) {
 		c->served_seen = c->served;
+		c->written_seen = c->written;
 		c->last_progress_ns = now_ns;
 	}
 }
 
 static bool is_idle(const struct uapi_conn *c)
 {
-	return c->in.len == 0 && c->out.len == 0 && !c->eof;
+	return c->in.len == 0 && c->out.len == 0 && !c->eof && !c->waiting;
 }
 
 struct uapi_conn *uapi_conn_set_evictable(const struct uapi_conn_set *s, uint64_t now_ns)
@@ -343,7 +372,7 @@ struct uapi_conn *uapi_conn_set_evictable(const struct uapi_conn_set *s, uint64_
 struct uapi_conn *uapi_conn_set_expired(const struct uapi_conn_set *s, uint64_t now_ns)
 {
 	for (struct uapi_conn *c = s->first; c; c = c->next)
-		if (c->last_progress_ns + UAPI_IDLE_TIMEOUT_NS <= now_ns)
+		if (!c->waiting && c->last_progress_ns + UAPI_IDLE_TIMEOUT_NS <= now_ns)
 			return c;
 	return NULL;
 }
@@ -354,6 +383,8 @@ uint64_t uapi_conn_set_next_event(const struct uapi_conn_set *s, bool waiting)
 	/* (Only while someone waits: an evictable time already past would otherwise fire at once,
 	 * again and again, with nobody to admit.) */
 	for (struct uapi_conn *c = s->first; c; c = c->next) {
+		if (c->waiting)
+			continue; /* its timeout starts again when its answer is written */
 		uint64_t t = c->last_progress_ns + UAPI_IDLE_TIMEOUT_NS;
 		if (waiting && is_idle(c))
 			t = c->last_progress_ns + UAPI_EVICT_IDLE_NS;

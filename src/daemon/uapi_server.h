@@ -30,10 +30,24 @@ void uapi_listener_close(struct uapi_listener *l);
 /* True while the path still names our socket (not deleted, not replaced). */
 bool uapi_listener_path_is_ours(const struct uapi_listener *l);
 
-/* Answers one request: GET (body empty) or SET (body = the key=value lines). Appends the full
- * reply, including the closing errno line, to reply. */
-typedef void (*uapi_request_fn)(void *ctx, enum uapi_frame_kind kind, const char *body, size_t len,
-                                struct strbuf *reply);
+/* What a request handler did with a request. A connection serves its requests one after the
+ * other: while one waits (LATER or NOT_NOW) nothing behind it is served, the connection is not read
+ * (uapi_conn_wants_read), and it is neither idle nor evictable nor timed out (a large set or a slow
+ * chip may take longer than UAPI_IDLE_TIMEOUT_NS). */
+enum uapi_answer {
+	UAPI_ANSWERED, /* the full reply, with its errno line, is in reply */
+	UAPI_LATER,    /* taken (the handler copied what it needs of the body): the owner appends
+	                  the reply to c->out later and calls uapi_conn_resume */
+	UAPI_NOT_NOW,  /* not taken (another change is in progress): the request stays buffered
+	                  and uapi_conn_resume offers it again */
+};
+
+/* Handles one request of connection c: GET (body empty), SET or KEY_OP (body = the key=value
+ * lines). */
+struct uapi_conn;
+typedef enum uapi_answer (*uapi_request_fn)(void *ctx, struct uapi_conn *c,
+                                            enum uapi_frame_kind kind, const char *body, size_t len,
+                                            struct strbuf *reply);
 
 /* Limits that keep a leaking or hostile client (root-only, but management agents leak) from
  * starving `wg` or the daemon (docs/daemon.md "Control socket limits"):
@@ -42,7 +56,9 @@ typedef void (*uapi_request_fn)(void *ctx, enum uapi_frame_kind kind, const char
  *     is not polled until one is (no busy loop on a listener that cannot be served, nor on
  *     accept failing with EMFILE);
  *   - a connection that sends no complete request within UAPI_IDLE_TIMEOUT_NS of opening or of
- *     its previous answer is closed;
+ *     its previous answer, and meanwhile takes none of the answers still to be written, is closed
+ *     (one whose request is being worked out is not idle; a client reading the 30 MB `get` of
+ *     100,000 peers slowly is not either);
  *   - pipelined requests are answered while less than UAPI_OUTPUT_LIMIT bytes of replies wait to
  *     be read; then the connection is not read until the client takes them (backpressure, as
  *     wireguard-go's blocking writes give);
@@ -61,10 +77,15 @@ struct uapi_conn {
 	bool close_after_write;
 	bool eof;          /* the client closed its sending side */
 	bool eof_finished; /* a set request cut by that EOF got its blank line */
+	bool waiting;      /* a request is LATER or NOT_NOW: see enum uapi_answer */
+	bool owed;         /* ... LATER: its reply is owed (counted as served on resume) */
+	size_t scanned;    /* in holds an incomplete request whose first `scanned` bytes were
+	                      searched for its end already (uapi_frame_next_from) */
 	uint64_t served;   /* requests answered */
+	uint64_t written;  /* bytes of answers the client took */
 	/* bookkeeping of struct uapi_conn_set */
-	uint64_t last_progress_ns; /* opened, or last request answered */
-	uint64_t served_seen;
+	uint64_t last_progress_ns; /* opened, last request answered, or last answer bytes taken */
+	uint64_t served_seen, written_seen;
 	struct uapi_conn *prev, *next;
 };
 
@@ -76,13 +97,15 @@ void uapi_conn_close(struct uapi_conn *c);
  * the connection is finished (everything answered and written after EOF, a fatal error, a
  * request that closes it) and must be closed. */
 bool uapi_conn_on_event(struct uapi_conn *c, uint32_t events, uapi_request_fn fn, void *ctx);
-/* Reads what is available, answers every complete request and starts writing the replies. Returns
- * false when the connection is finished and must be closed. */
-bool uapi_conn_on_readable(struct uapi_conn *c, uapi_request_fn fn, void *ctx);
+/* The wait is over (the reply of a LATER request is in c->out, or a NOT_NOW request may be
+ * offered again): serves what is buffered and writes, as uapi_conn_on_event. Returns false when
+ * the connection is finished and must be closed. */
+bool uapi_conn_resume(struct uapi_conn *c, uapi_request_fn fn, void *ctx);
 /* Writes pending reply bytes. Returns false when the connection must be closed. */
 bool uapi_conn_on_writable(struct uapi_conn *c);
 bool uapi_conn_wants_write(const struct uapi_conn *c);
-/* False after EOF, after a request that closes the connection, and while replies wait. */
+/* False after EOF, after a request that closes the connection, while replies wait, and while a
+ * request waits (its client is not read meanwhile: backpressure, and no wake-ups for it). */
 bool uapi_conn_wants_read(const struct uapi_conn *c);
 
 /* The open connections, for the limits above. */

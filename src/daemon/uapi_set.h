@@ -5,6 +5,7 @@
 #ifndef HWG_DAEMON_UAPI_SET_H
 #define HWG_DAEMON_UAPI_SET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,6 +53,23 @@ struct uapi_set {
  * reason; out is left empty. */
 int uapi_parse_set(const char *body, size_t len, struct uapi_set *out, size_t *bad_line,
                    const char **why);
+
+/* The same, a slice at a time (the daemon parses a request of 100,000 peers between packet
+ * batches). body must stay unchanged until the parse is over. */
+struct uapi_parser {
+	const char *body;
+	size_t len;
+	size_t pos;     /* the next line starts here */
+	size_t line_no; /* lines parsed so far (on failure: the offending line, 1-based) */
+	bool in_peer;
+	struct uapi_set *out;
+	const char *why; /* on failure: a static reason */
+};
+
+void uapi_parse_start(struct uapi_parser *p, const char *body, size_t len, struct uapi_set *out);
+/* Parses up to max_lines more lines. Returns 1 while lines remain, 0 once the whole request is
+ * parsed into out, or a negative errno as uapi_parse_set (out is then left empty). */
+int uapi_parse_step(struct uapi_parser *p, size_t max_lines);
 
 /* Wipes keys and frees the operations. */
 void uapi_set_free(struct uapi_set *set);

@@ -206,9 +206,9 @@ static struct cmsghdr *add_cmsg(struct msghdr *h, int level, int type, const voi
 static void prepare(struct udp_sock *sock, struct udp_tx_batch *b, unsigned i, bool with_source,
                     bool with_gso)
 {
-	const struct udp_tx_slot *s = &b->slot[i];
-	const struct wg_endpoint *to = &s->to;
-	struct msghdr *h = &b->msgs[i].msg_hdr;
+	const struct udp_tx_msg *m = &b->msg[i];
+	const struct wg_endpoint *to = &m->to;
+	struct msghdr *h = &b->hdrs[i].msg_hdr;
 	struct sockaddr_in6 *name = &b->names[i];
 	memset(h, 0, sizeof(*h));
 	memset(name, 0, sizeof(*name));
@@ -227,11 +227,9 @@ static void prepare(struct udp_sock *sock, struct udp_tx_batch *b, unsigned i, b
 		memcpy(name, &to->addr.in4, sizeof(to->addr.in4));
 		h->msg_namelen = sizeof(struct sockaddr_in);
 	}
-	b->iov[i].iov_base = b->bufs[i];
-	b->iov[i].iov_len = s->len;
 	h->msg_name = name;
-	h->msg_iov = &b->iov[i];
-	h->msg_iovlen = 1;
+	h->msg_iov = b->iov[i];
+	h->msg_iovlen = m->iovs;
 	h->msg_control = b->control[i];
 	h->msg_controllen = 0;
 
@@ -255,12 +253,47 @@ static void prepare(struct udp_sock *sock, struct udp_tx_batch *b, unsigned i, b
 			add_cmsg(h, IPPROTO_IP, IP_PKTINFO, &pi, sizeof(pi));
 		}
 	}
-	if (with_gso && s->count > 1) {
-		uint16_t seg = (uint16_t)s->segment;
+	if (with_gso && m->count > 1) {
+		uint16_t seg = (uint16_t)m->segment;
 		add_cmsg(h, SOL_UDP, UDP_SEGMENT, &seg, sizeof(seg));
 	}
 	if (h->msg_controllen == 0)
 		h->msg_control = NULL;
+}
+
+uint8_t *udp_tx_buffer(struct udp_sock *sock, struct udp_tx_batch *b, size_t len)
+{
+	if (len > UDP_MAX_DATAGRAM)
+		return NULL;
+	if (b->used + len > sizeof(b->arena))
+		udp_tx_flush(sock, b);
+	return b->arena + b->used;
+}
+
+/* May message m take one more datagram of len bytes for `to`? Only while every datagram so far
+ * has the run's size: only the last one of a GSO send may be shorter. */
+static bool joins(const struct udp_sock *sock, const struct udp_tx_msg *m,
+                  const struct wg_endpoint *to, size_t len)
+{
+	return sock->gso && m->len == (size_t)m->count * m->segment && len <= m->segment &&
+	       m->count < UDP_GSO_MAX_SEGMENTS && m->len + len <= UDP_GSO_MAX_BYTES &&
+	       same_endpoint(&m->to, to);
+}
+
+/* The message a datagram for `to` joins, or UDP_TX_MESSAGES to start one. Only the newest message
+ * to that endpoint may take it: joining an older one would overtake the newer one's datagrams. */
+static unsigned find_message(const struct udp_sock *sock, const struct udp_tx_batch *b,
+                             const struct wg_endpoint *to, size_t len)
+{
+	if (b->last < b->n && same_endpoint(&b->msg[b->last].to, to)) {
+		/* The common case (one busy peer): its message took the previous datagram. Any
+		 * newer message is another endpoint's. */
+		return joins(sock, &b->msg[b->last], to, len) ? b->last : UDP_TX_MESSAGES;
+	}
+	for (unsigned i = b->n; i-- > 0;)
+		if (same_endpoint(&b->msg[i].to, to))
+			return joins(sock, &b->msg[i], to, len) ? i : UDP_TX_MESSAGES;
+	return UDP_TX_MESSAGES;
 }
 
 void udp_tx_add(struct udp_sock *sock, struct udp_tx_batch *b, const struct wg_endpoint *to,
@@ -268,57 +301,86 @@ void udp_tx_add(struct udp_sock *sock, struct udp_tx_batch *b, const struct wg_e
 {
 	if (len == 0 || len > UDP_MAX_DATAGRAM)
 		return;
-	if (sock->gso && b->n > 0) {
-		struct udp_tx_slot *s = &b->slot[b->n - 1];
-		/* A run continues while every datagram so far has the run's size: only the last one
-		 * of a GSO send may be shorter. */
-		if (s->len == (size_t)s->count * s->segment && len <= s->segment &&
-		    s->count < UDP_GSO_MAX_SEGMENTS && s->len + len <= UDP_GSO_MAX_BYTES &&
-		    same_endpoint(&s->to, to)) {
-			memcpy(b->bufs[b->n - 1] + s->len, data, len);
-			s->len += len;
-			s->count++;
-			return;
-		}
-	}
-	if (b->n == UDP_BATCH)
+	bool in_place = data == b->arena + b->used && b->used + len <= sizeof(b->arena);
+	unsigned i = find_message(sock, b, to, len);
+	if (i == UDP_TX_MESSAGES && b->n == UDP_TX_MESSAGES) {
+		/* No message left: send the batch. A datagram built in place moves to the front. */
 		udp_tx_flush(sock, b);
-	struct udp_tx_slot *s = &b->slot[b->n];
-	memcpy(b->bufs[b->n], data, len);
-	s->to = *to;
-	s->len = len;
-	s->segment = len;
-	s->count = 1;
-	b->n++;
+		if (in_place)
+			memmove(b->arena, data, len);
+	} else if (!in_place && b->used + len > sizeof(b->arena)) {
+		udp_tx_flush(sock, b);
+		i = UDP_TX_MESSAGES;
+	}
+	uint8_t *p = b->arena + b->used;
+	if (p != data)
+		memcpy(p, data, len);
+	b->used += len;
+
+	if (i == UDP_TX_MESSAGES) {
+		i = b->n++;
+		struct udp_tx_msg *m = &b->msg[i];
+		m->to = *to;
+		m->len = len;
+		m->segment = len;
+		m->count = 1;
+		m->iovs = 1;
+		b->iov[i][0].iov_base = p;
+		b->iov[i][0].iov_len = len;
+	} else {
+		struct udp_tx_msg *m = &b->msg[i];
+		struct iovec *v = &b->iov[i][m->iovs - 1];
+		if ((uint8_t *)v->iov_base + v->iov_len == p) {
+			v->iov_len += len;
+		} else {
+			v = &b->iov[i][m->iovs++];
+			v->iov_base = p;
+			v->iov_len = len;
+		}
+		m->len += len;
+		m->count++;
+	}
+	b->last = i;
 }
 
-/* Sends message i's datagrams one by one (after the kernel refused GSO for it). */
+/* Sends message i's datagrams one by one (after the kernel refused GSO for it). Datagrams never
+ * straddle two pieces, and all but the message's last have `segment` bytes. */
 static void send_unsegmented(struct udp_sock *sock, struct udp_tx_batch *b, unsigned i)
 {
-	const struct udp_tx_slot *s = &b->slot[i];
-	for (size_t off = 0; off < s->len; off += s->segment) {
-		size_t n = s->len - off < s->segment ? s->len - off : s->segment;
-		bool sent = false;
-		for (int with_source = 1; with_source >= 0 && !sent; with_source--) {
-			prepare(sock, b, i, with_source, false);
-			b->iov[i].iov_base = b->bufs[i] + off;
-			b->iov[i].iov_len = n;
-			sent = sendmsg(sock->fd, &b->msgs[i].msg_hdr, MSG_DONTWAIT) >= 0;
+	const struct udp_tx_msg *m = &b->msg[i];
+	struct iovec pieces[UDP_GSO_MAX_SEGMENTS];
+	unsigned iovs = m->iovs;
+	memcpy(pieces, b->iov[i], iovs * sizeof(pieces[0]));
+	for (unsigned k = 0; k < iovs; k++) {
+		uint8_t *base = pieces[k].iov_base;
+		for (size_t off = 0; off < pieces[k].iov_len; off += m->segment) {
+			size_t n = pieces[k].iov_len - off < m->segment ? pieces[k].iov_len - off
+			                                                : m->segment;
+			bool sent = false;
+			for (int with_source = 1; with_source >= 0 && !sent; with_source--) {
+				prepare(sock, b, i, with_source, false);
+				b->iov[i][0].iov_base = base + off;
+				b->iov[i][0].iov_len = n;
+				b->hdrs[i].msg_hdr.msg_iovlen = 1;
+				sent = sendmsg(sock->fd, &b->hdrs[i].msg_hdr, MSG_DONTWAIT) >= 0;
+			}
+			if (!sent)
+				b->send_errors++;
 		}
-		if (!sent)
-			b->send_errors++;
 	}
 }
 
 void udp_tx_flush(struct udp_sock *sock, struct udp_tx_batch *b)
 {
-	if (b->n == 0)
+	if (b->n == 0) {
+		b->used = 0;
 		return;
+	}
 	for (unsigned i = 0; i < b->n; i++)
 		prepare(sock, b, i, true, sock->gso);
 	unsigned done = 0;
 	while (done < b->n) {
-		int r = sendmmsg(sock->fd, b->msgs + done, b->n - done, MSG_DONTWAIT);
+		int r = sendmmsg(sock->fd, b->hdrs + done, b->n - done, MSG_DONTWAIT);
 		if (r > 0) {
 			done += (unsigned)r;
 			continue;
@@ -326,8 +388,8 @@ void udp_tx_flush(struct udp_sock *sock, struct udp_tx_batch *b)
 		if (r < 0 && errno == EINTR)
 			continue;
 		int err = r < 0 ? errno : EIO;
-		struct udp_tx_slot *s = &b->slot[done];
-		if (err == EIO && s->count > 1) {
+		struct udp_tx_msg *m = &b->msg[done];
+		if (err == EIO && m->count > 1) {
 			/* The egress device cannot checksum GSO segments: as wireguard-go, stop
 			 * using GSO and send this run datagram by datagram. */
 			sock->gso = false;
@@ -338,9 +400,9 @@ void udp_tx_flush(struct udp_sock *sock, struct udp_tx_batch *b)
 		/* A vanished sticky source (EINVAL, EADDRNOTAVAIL, ENETUNREACH) gets one retry from
 		 * a kernel-chosen address; anything else (a full queue, an unreachable peer) drops
 		 * just this message, as a lossy link would. */
-		if (b->msgs[done].msg_hdr.msg_control && local_is_set(&s->to)) {
+		if (b->hdrs[done].msg_hdr.msg_control && local_is_set(&m->to)) {
 			prepare(sock, b, done, false, sock->gso);
-			if (sendmsg(sock->fd, &b->msgs[done].msg_hdr, MSG_DONTWAIT) >= 0) {
+			if (sendmsg(sock->fd, &b->hdrs[done].msg_hdr, MSG_DONTWAIT) >= 0) {
 				done++;
 				continue;
 			}
@@ -349,4 +411,6 @@ void udp_tx_flush(struct udp_sock *sock, struct udp_tx_batch *b)
 		done++;
 	}
 	b->n = 0;
+	b->used = 0;
+	b->last = 0;
 }

@@ -1,11 +1,18 @@
 /* A key provider holds the interface's static X25519 private key and performs the Diffie-Hellman
- * operations that need it. The WireGuard core calls dh() for exactly the static-key operations: the
- * static-static value once per peer (when the peer or the key is configured), `es` when consuming
- * an initiation (responder) and `se` when consuming a response (initiator). For hardware providers
- * the private key never exists in host memory. */
+ * operations that need it. The WireGuard core asks for exactly the static-key operations: the
+ * static-static value once per peer (lazily, at its first handshake; then cached), `es` when
+ * consuming an initiation (responder) and `se` when consuming a response (initiator). For hardware
+ * providers the private key never exists in host memory.
+ *
+ * A provider whose ops->blocking is set waits on hardware inside dh() (an SE050 needs tens of
+ * milliseconds per ECDH over I2C, seconds when it stops answering). The core never calls such a
+ * dh() itself: it hands the request to the daemon (wg_io.static_dh_submit), which runs it on a
+ * worker thread and hands the result back. Such a provider must therefore allow dh(), busy() and
+ * budget() to be called from different threads at the same time. */
 #ifndef HWG_KEYS_PROVIDER_H
 #define HWG_KEYS_PROVIDER_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,16 +26,24 @@ struct key_provider_ops {
 	const char *name;
 	/* shared = X25519(static private, peer_public). Returns 0, -EINVAL when the result is all
 	 * zeros (low-order peer point), or another negative errno when the provider failed (chip
-	 * absent, bus error): the handshake is then dropped, never completed with a wrong value. */
+	 * absent, bus error, wear budget spent): the handshake is then dropped, never completed
+	 * with a wrong value. */
 	int (*dh)(struct key_provider *kp, uint8_t shared[KEY_LEN],
 	          const uint8_t peer_public[KEY_LEN]);
-	/* Releases the provider and wipes anything secret it held. */
+	/* Releases the provider and wipes anything secret it held. Called once the last reference
+	 * is dropped (key_provider_destroy). */
 	void (*destroy)(struct key_provider *kp);
-	/* Optional (NULL = never busy): true while the next dh() would be slow or refused, e.g. an
-	 * SE050 whose wear budget is spent. The daemon then counts itself "under load", so that
-	 * initiations are answered with cookies before they reach the device
-	 * (wireguard-reference.md §2.7). Must be cheap and must not touch the device. */
+	/* Optional (NULL = never busy): true while the next dh() would be refused, e.g. an SE050
+	 * whose wear budget is spent. Must be cheap and must not touch the device. */
 	bool (*busy)(struct key_provider *kp);
+	/* Optional (NULL = unlimited): how many dh() calls the wear budget would grant right now
+	 * (*left, counted up to *capacity) and its burst size (*capacity). Must be cheap and must
+	 * not touch the device. The core keeps the last quarter of the burst for configured peers,
+	 * and the daemon counts itself under load once the budget is down to that reserve
+	 * (docs/se050.md "Fair use of the chip"). */
+	void (*budget)(struct key_provider *kp, unsigned *left, unsigned *capacity);
+	/* dh() may wait on hardware: run it off the event loop (see the top of this file). */
+	bool blocking;
 };
 
 /* What the provider's dh() calls cost, for `hwguard-key show` and Prometheus (docs/metrics.md).
@@ -54,10 +69,14 @@ struct key_provider {
 	uint8_t config_key[KEY_LEN];
 	/* True when config_key is the private key itself (software provider). */
 	bool config_key_is_private;
-	/* Operations still waiting for the device; lets the daemon treat a deep queue as "under
-	 * load". */
+	/* Operations running on the device now (informational; the daemon's key worker queue is
+	 * what counts towards "under load"). */
 	unsigned queue_depth;
 	struct key_provider_stats stats;
+	/* References beyond the creator's (key_provider_hold); 0 at creation. A request running on
+	 * the key worker holds one, so that replacing the interface key never frees a provider
+	 * under a running operation. */
+	unsigned refs;
 };
 
 /* kp->ops->dh, timed and counted in kp->stats (src/keys/provider_stats.c). */
@@ -69,20 +88,50 @@ void key_provider_stats_read(const struct key_provider *kp, struct key_provider_
  * 1 s); 0 for the last, unbounded one. */
 unsigned key_provider_latency_bound_us(unsigned i);
 
-/* True while operations wait for the device or the provider says it is busy. */
+/* True while the provider says it would refuse the next dh() (wear budget spent). */
 static inline bool key_provider_busy(struct key_provider *kp)
 {
-	if (!kp)
-		return false;
-	if (__atomic_load_n(&kp->queue_depth, __ATOMIC_RELAXED) > 0)
-		return true;
-	return kp->ops->busy && kp->ops->busy(kp);
+	return kp && kp->ops->busy && kp->ops->busy(kp);
 }
 
+/* The wear budget now; both UINT_MAX for a provider without one (or no provider). */
+static inline void key_provider_budget(struct key_provider *kp, unsigned *left, unsigned *capacity)
+{
+	*left = *capacity = UINT_MAX;
+	if (kp && kp->ops->budget)
+		kp->ops->budget(kp, left, capacity);
+}
+
+/* The part of the budget kept for configured peers: a quarter of the burst (at least one
+ * operation when the burst allows two or more). */
+static inline unsigned key_provider_budget_reserve(unsigned capacity)
+{
+	if (capacity == UINT_MAX)
+		return 0;
+	return capacity >= 2 && capacity < 4 ? 1 : capacity / 4;
+}
+
+/* True when dh() may wait on hardware and must run off the event loop. */
+static inline bool key_provider_blocking(const struct key_provider *kp)
+{
+	return kp && kp->ops->blocking;
+}
+
+/* Takes one more reference; each is dropped with key_provider_destroy. Thread-safe. */
+static inline struct key_provider *key_provider_hold(struct key_provider *kp)
+{
+	__atomic_add_fetch(&kp->refs, 1, __ATOMIC_RELAXED);
+	return kp;
+}
+
+/* Drops one reference; the last one destroys the provider. Thread-safe. */
 static inline void key_provider_destroy(struct key_provider *kp)
 {
-	if (kp)
-		kp->ops->destroy(kp);
+	if (!kp)
+		return;
+	if (__atomic_fetch_sub(&kp->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	kp->ops->destroy(kp);
 }
 
 #endif

@@ -216,6 +216,28 @@ static void note_result(struct se050_key_provider *p, int r)
 	}
 }
 
+int se050_session_acquire(const char *bus, struct se050 **se, const char **err_msg)
+{
+	const char *dummy;
+	struct chip_ref *chip;
+	int r = chip_get(bus ? bus : se050_default_bus(), &chip, err_msg ? err_msg : &dummy);
+	if (r == 0)
+		*se = chip->se;
+	return r;
+}
+
+void se050_session_release(struct se050 *se)
+{
+	struct chip_ref *chip = NULL;
+	pthread_mutex_lock(&registry_mu);
+	for (struct chip_ref *c = registry; c; c = c->next)
+		if (c->se == se)
+			chip = c;
+	pthread_mutex_unlock(&registry_mu);
+	if (chip)
+		chip_put(chip);
+}
+
 static int se050_dh(struct key_provider *kp, uint8_t shared[KEY_LEN],
                     const uint8_t peer_public[KEY_LEN])
 {
@@ -240,6 +262,18 @@ static bool se050_busy(struct key_provider *kp)
 	return !nvm_budget_take(&probe, now_ms());
 }
 
+/* Counts on a copy of the bucket too. One take applies the refill; what is left after it is in
+ * nvm_budget's documented unit of 1/60000 operation. */
+static void se050_budget(struct key_provider *kp, unsigned *left, unsigned *capacity)
+{
+	struct se050_key_provider *p = (struct se050_key_provider *)kp;
+	pthread_mutex_lock(&p->chip->mu);
+	struct nvm_budget probe = p->chip->budget;
+	pthread_mutex_unlock(&p->chip->mu);
+	*capacity = probe.burst;
+	*left = nvm_budget_take(&probe, now_ms()) ? 1 + (unsigned)(probe.milli_tokens / 60000) : 0;
+}
+
 static void se050_destroy(struct key_provider *kp)
 {
 	struct se050_key_provider *p = (struct se050_key_provider *)kp;
@@ -253,6 +287,8 @@ static const struct key_provider_ops se050_ops = {
         .dh = se050_dh,
         .destroy = se050_destroy,
         .busy = se050_busy,
+        .budget = se050_budget,
+        .blocking = true, /* tens of milliseconds per ECDH over I2C */
 };
 
 int se050_key_provider_new(uint32_t object_id, const char *bus, struct key_provider **out,

@@ -36,6 +36,15 @@ int se050_options_from_env(struct se050_options *opt, const char **why);
 int se050_key_provider_new(uint32_t object_id, const char *bus, struct key_provider **out,
                            const char **err_msg);
 
+/* The chip session this process holds on bus (NULL = se050_default_bus()), opened when no provider
+ * holds it yet: key management (generate, list, delete) while the interface key is in use goes
+ * through the same session, since a second one cannot be opened. Same errors as
+ * se050_key_provider_new; release with se050_session_release. Blocks while it talks to the chip.
+ */
+struct se050;
+int se050_session_acquire(const char *bus, struct se050 **se, const char **err_msg);
+void se050_session_release(struct se050 *se);
+
 /* Builds the 32-byte handle for object_id. */
 void se050_handle_encode(uint32_t object_id, uint8_t handle[KEY_LEN]);
 

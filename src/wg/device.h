@@ -8,8 +8,11 @@
 #include "wg/allowedips.h"
 #include "wg/cookie.h"
 #include "wg/index.h"
+#include "wg/known_sources.h"
 #include "wg/noise.h"
 #include "wg/ratelimiter.h"
+#include "wg/static_dh.h"
+#include "wg/timer_queue.h"
 #include "wg/wg.h"
 
 /* Room for the largest sealed packet: header, plaintext padded to 16, tag. */
@@ -26,6 +29,10 @@ struct wg_device {
 	struct ratelimiter *ratelimiter;
 	struct wg_peer *first_peer, *last_peer;
 	unsigned peer_count;
+	/* replace_peers: a peer whose listed_round differs is unlisted. Listing a peer again moves
+	 * it to the end (as adding one does), so the unlisted peers are always the first ones. */
+	uint32_t listing_round;
+	struct timer_queue timer_queue; /* peers with an armed timer, earliest first */
 	/* Peers by public key (chained; at most one peer per bucket on average). Initiations make
 	 * us look up a key the sender chose, so buckets come from a MAC under a random per-device
 	 * key: nobody outside can aim keys at one chain. */
@@ -39,6 +46,10 @@ struct wg_device {
 	uint8_t *scratch;
 	wg_timestamp_fn timestamp_fn; /* NULL: now.real_* (wg_device_set_timestamp_source) */
 	void *timestamp_ctx;
+	/* Static-key DH requests waiting for a blocking key provider (pending handshakes). */
+	struct sdh_queue sdh;
+	/* Addresses of the peers' endpoints: their handshakes go first to the key provider. */
+	struct known_sources known;
 };
 
 static inline void device_drop(struct wg_device *dev, enum wg_drop_reason why)
@@ -46,9 +57,6 @@ static inline void device_drop(struct wg_device *dev, enum wg_drop_reason why)
 	dev->stats.dropped[why]++;
 }
 
-/* Static-key DH through the provider, counted. Returns 0 or a negative errno; never all zeros. */
-int device_static_dh(struct wg_device *dev, uint8_t shared[NOISE_KEY_LEN],
-                     const uint8_t peer_public[NOISE_KEY_LEN]);
 /* Sends a datagram to the peer's endpoint and counts it in tx_bytes. */
 void device_send_to_peer(struct wg_device *dev, struct wg_peer *peer, const uint8_t *buf,
                          size_t len);

@@ -36,6 +36,7 @@ void noise_handshake_clear(struct wg_device *dev, struct noise_handshake *hs)
 {
 	index_table_remove(&dev->index, &hs->entry);
 	hs->state = NOISE_ZEROED;
+	hs->generation++;
 	secure_wipe(hs->ephemeral_private, sizeof(hs->ephemeral_private));
 	secure_wipe(hs->remote_ephemeral, sizeof(hs->remote_ephemeral));
 	secure_wipe(hs->hash, sizeof(hs->hash));
@@ -49,25 +50,21 @@ void noise_handshake_wipe(struct wg_device *dev, struct noise_handshake *hs)
 	secure_wipe(hs, sizeof(*hs));
 }
 
-void noise_precompute_ss(struct wg_device *dev, struct noise_handshake *hs)
+void noise_set_ss(struct noise_handshake *hs, int err, const uint8_t ss[NOISE_KEY_LEN])
+{
+	noise_forget_ss(hs);
+	if (err == 0 && !ct_is_zero(ss, NOISE_KEY_LEN)) {
+		memcpy(hs->precomputed_ss, ss, NOISE_KEY_LEN);
+		hs->ss_state = NOISE_SS_VALID;
+	} else if (err == 0 || err == -EINVAL) {
+		hs->ss_state = NOISE_SS_ZERO;
+	}
+}
+
+void noise_forget_ss(struct noise_handshake *hs)
 {
 	secure_wipe(hs->precomputed_ss, sizeof(hs->precomputed_ss));
 	hs->ss_state = NOISE_SS_NONE;
-	if (!dev->key)
-		return;
-	int err = device_static_dh(dev, hs->precomputed_ss, hs->remote_static);
-	if (err == 0)
-		hs->ss_state = NOISE_SS_VALID;
-	else if (err == -EINVAL)
-		hs->ss_state = NOISE_SS_ZERO;
-}
-
-/* A provider failure (bus error) is transient: retry the static-static value before giving up. */
-static bool ss_ready(struct wg_device *dev, struct noise_handshake *hs)
-{
-	if (hs->ss_state == NOISE_SS_NONE)
-		noise_precompute_ss(dev, hs);
-	return hs->ss_state == NOISE_SS_VALID;
 }
 
 /* h = HASH(h || data) */
@@ -104,16 +101,12 @@ static bool mix_dh(uint8_t ck[NOISE_KEY_LEN], uint8_t key[NOISE_KEY_LEN],
 	return ok;
 }
 
-/* The same with our static key, which only the provider holds. */
-static bool mix_static_dh(struct wg_device *dev, uint8_t ck[NOISE_KEY_LEN],
-                          uint8_t key[NOISE_KEY_LEN], const uint8_t pub[NOISE_KEY_LEN])
+/* Mixes in a static-key DH value the key provider computed (the all-zero result was refused
+ * where it was computed). */
+static void mix_static(uint8_t ck[NOISE_KEY_LEN], uint8_t key[NOISE_KEY_LEN],
+                       const uint8_t shared[NOISE_KEY_LEN])
 {
-	uint8_t dh[NOISE_KEY_LEN];
-	bool ok = device_static_dh(dev, dh, pub) == 0;
-	if (ok)
-		mix_key(ck, key, dh, sizeof(dh));
-	secure_wipe(dh, sizeof(dh));
-	return ok;
+	mix_key(ck, key, shared, NOISE_KEY_LEN);
 }
 
 static void mix_psk(uint8_t ck[NOISE_KEY_LEN], uint8_t hash[NOISE_KEY_LEN],
@@ -179,8 +172,9 @@ bool noise_create_initiation(struct wg_device *dev, struct noise_handshake *hs,
 	uint8_t timestamp[TAI64N_LEN];
 	bool ok = false;
 
-	if (!dev->key || !ss_ready(dev, hs))
+	if (!dev->key || hs->ss_state != NOISE_SS_VALID)
 		goto out;
+	hs->generation++;
 	memcpy(hs->chaining_key, dev->noise.chaining_key, NOISE_KEY_LEN);
 	memcpy(hs->hash, dev->noise.hash, NOISE_KEY_LEN);
 	mix_hash(hs->hash, hs->remote_static, NOISE_KEY_LEN);
@@ -210,12 +204,14 @@ out:
 	return ok;
 }
 
-struct wg_peer *noise_consume_initiation(struct wg_device *dev, const struct msg_initiation *src)
+enum noise_result noise_consume_initiation(struct wg_device *dev, const struct msg_initiation *src,
+                                           const uint8_t es[NOISE_KEY_LEN], struct wg_peer **peer)
 {
 	uint8_t key[NOISE_KEY_LEN], chaining_key[NOISE_KEY_LEN], hash[NOISE_KEY_LEN];
 	uint8_t s[NOISE_KEY_LEN], t[TAI64N_LEN];
-	struct wg_peer *peer = NULL;
+	enum noise_result result = NOISE_FAIL;
 
+	*peer = NULL;
 	if (!dev->key)
 		goto out;
 	memcpy(chaining_key, dev->noise.chaining_key, NOISE_KEY_LEN);
@@ -224,8 +220,7 @@ struct wg_peer *noise_consume_initiation(struct wg_device *dev, const struct msg
 	/* e */
 	mix_ephemeral(chaining_key, hash, src->ephemeral);
 	/* es: the one static-key operation of the responder, on input only mac1 vouched for */
-	if (!mix_static_dh(dev, chaining_key, key, src->ephemeral))
-		goto out;
+	mix_static(chaining_key, key, es);
 	/* s */
 	if (!decrypt_and_hash(s, src->encrypted_static, sizeof(src->encrypted_static), key, hash))
 		goto out;
@@ -234,7 +229,12 @@ struct wg_peer *noise_consume_initiation(struct wg_device *dev, const struct msg
 		goto out;
 	struct noise_handshake *hs = &candidate->handshake;
 	/* ss */
-	if (!ss_ready(dev, hs))
+	if (hs->ss_state == NOISE_SS_NONE) {
+		*peer = candidate;
+		result = NOISE_NEED_SS;
+		goto out;
+	}
+	if (hs->ss_state != NOISE_SS_VALID)
 		goto out;
 	mix_key(chaining_key, key, hs->precomputed_ss, NOISE_KEY_LEN);
 	/* {t} */
@@ -259,14 +259,15 @@ struct wg_peer *noise_consume_initiation(struct wg_device *dev, const struct msg
 	memcpy(hs->chaining_key, chaining_key, NOISE_KEY_LEN);
 	hs->remote_index = get_le32(src->sender);
 	hs->state = NOISE_CONSUMED_INITIATION;
-	peer = candidate;
+	*peer = candidate;
+	result = NOISE_OK;
 out:
 	secure_wipe(key, sizeof(key));
 	secure_wipe(chaining_key, sizeof(chaining_key));
 	secure_wipe(hash, sizeof(hash));
 	secure_wipe(s, sizeof(s));
 	secure_wipe(t, sizeof(t));
-	return peer;
+	return result;
 }
 
 bool noise_create_response(struct wg_device *dev, struct noise_handshake *hs,
@@ -304,22 +305,28 @@ out:
 	return ok;
 }
 
-struct wg_peer *noise_consume_response(struct wg_device *dev, const struct msg_response *src)
+struct wg_peer *noise_response_target(struct wg_device *dev, const struct msg_response *src)
+{
+	if (!dev->key)
+		return NULL;
+	struct index_entry *e =
+	        index_table_lookup(&dev->index, get_le32(src->receiver), INDEX_HANDSHAKE);
+	if (!e || e->peer->handshake.state != NOISE_CREATED_INITIATION)
+		return NULL;
+	return e->peer;
+}
+
+struct wg_peer *noise_consume_response(struct wg_device *dev, const struct msg_response *src,
+                                       const uint8_t se[NOISE_KEY_LEN])
 {
 	uint8_t key[NOISE_KEY_LEN], chaining_key[NOISE_KEY_LEN], hash[NOISE_KEY_LEN];
 	uint8_t nothing[1];
 	struct wg_peer *peer = NULL;
 
-	if (!dev->key)
+	struct wg_peer *candidate = noise_response_target(dev, src);
+	if (!candidate)
 		return NULL;
-	struct index_entry *e =
-	        index_table_lookup(&dev->index, get_le32(src->receiver), INDEX_HANDSHAKE);
-	if (!e)
-		return NULL;
-	struct wg_peer *candidate = e->peer;
 	struct noise_handshake *hs = &candidate->handshake;
-	if (hs->state != NOISE_CREATED_INITIATION)
-		return NULL;
 
 	memcpy(chaining_key, hs->chaining_key, NOISE_KEY_LEN);
 	memcpy(hash, hs->hash, NOISE_KEY_LEN);
@@ -329,8 +336,7 @@ struct wg_peer *noise_consume_response(struct wg_device *dev, const struct msg_r
 	if (!mix_dh(chaining_key, NULL, hs->ephemeral_private, src->ephemeral))
 		goto out;
 	/* se: the one static-key operation of the initiator */
-	if (!mix_static_dh(dev, chaining_key, NULL, src->ephemeral))
-		goto out;
+	mix_static(chaining_key, NULL, se);
 	/* psk */
 	mix_psk(chaining_key, hash, key, hs->preshared_key);
 	/* {} */

@@ -4,8 +4,10 @@
  *     ...
  *     -> e, es, s, ss, {t}
  *     <- e, ee, se, psk, {}
- * The static private key is touched only through the key provider, and only for: ss once per peer
- * (noise_precompute_ss), es when consuming an initiation, se when consuming a response. */
+ * The static private key never enters this file: the three values computed with it (ss once per
+ * peer, es when consuming an initiation, se when consuming a response) come in as arguments, from
+ * static_dh.c, which asks the key provider for them (inline, or through the daemon's key worker
+ * while the handshake waits). */
 #ifndef HWG_WG_NOISE_H
 #define HWG_WG_NOISE_H
 
@@ -27,7 +29,8 @@ enum noise_state {
 };
 
 enum noise_ss_state {
-	NOISE_SS_NONE, /* no interface key, or the provider failed: try again when needed */
+	NOISE_SS_NONE, /* not computed yet (lazily, at the first handshake), or the provider failed
+	                */
 	NOISE_SS_VALID,
 	NOISE_SS_ZERO, /* low-order peer key: handshakes with this peer can never succeed */
 };
@@ -50,6 +53,16 @@ struct noise_handshake {
 	uint8_t hash[NOISE_KEY_LEN];
 	uint8_t chaining_key[NOISE_KEY_LEN];
 	uint32_t remote_index;
+	/* Changes whenever the ephemeral state is created or cleared, so that a response that
+	 * waited for the key provider can tell whether it still answers the same initiation. */
+	uint32_t generation;
+};
+
+/* What consuming an initiation found. */
+enum noise_result {
+	NOISE_OK,
+	NOISE_FAIL,    /* bad crypto, unknown peer, replay, flood */
+	NOISE_NEED_SS, /* the claimed peer's static-static value is not known yet */
 };
 
 /* HASH(CONSTRUCTION) and HASH(that || IDENTIFIER): the same for every handshake. */
@@ -67,16 +80,27 @@ void noise_handshake_clear(struct wg_device *dev, struct noise_handshake *hs);
 /* Wipes everything, including the static-static value and the preshared key. */
 void noise_handshake_wipe(struct wg_device *dev, struct noise_handshake *hs);
 
-/* ss = DH(our static, peer static) through the provider (one call), or NONE without a key. */
-void noise_precompute_ss(struct wg_device *dev, struct noise_handshake *hs);
+/* Stores the provider's answer for ss = DH(our static, peer static): err 0 (valid), -EINVAL
+ * (low-order peer key: never valid), or another error (not known; asked again next time). */
+void noise_set_ss(struct noise_handshake *hs, int err, const uint8_t ss[NOISE_KEY_LEN]);
+/* Forgets ss (the interface key changed). */
+void noise_forget_ss(struct noise_handshake *hs);
 
+/* Needs hs->ss_state == NOISE_SS_VALID. */
 bool noise_create_initiation(struct wg_device *dev, struct noise_handshake *hs,
                              struct msg_initiation *dst);
-/* Returns the peer the initiation came from, or NULL (bad crypto, unknown peer, replay, flood). */
-struct wg_peer *noise_consume_initiation(struct wg_device *dev, const struct msg_initiation *src);
+/* Consumes an initiation, given es = DH(our static, src->ephemeral). NOISE_OK and NOISE_NEED_SS
+ * set *peer (the sender; for NEED_SS only claimed, not yet authenticated). */
+enum noise_result noise_consume_initiation(struct wg_device *dev, const struct msg_initiation *src,
+                                           const uint8_t es[NOISE_KEY_LEN], struct wg_peer **peer);
 bool noise_create_response(struct wg_device *dev, struct noise_handshake *hs,
                            struct msg_response *dst);
-struct wg_peer *noise_consume_response(struct wg_device *dev, const struct msg_response *src);
+/* The peer whose pending initiation src answers (receiver index and state), or NULL. No DH: this is
+ * what decides whether the response is worth a static-key operation. */
+struct wg_peer *noise_response_target(struct wg_device *dev, const struct msg_response *src);
+/* Consumes a response, given se = DH(our static, src->ephemeral). Returns the peer, or NULL. */
+struct wg_peer *noise_consume_response(struct wg_device *dev, const struct msg_response *src,
+                                       const uint8_t se[NOISE_KEY_LEN]);
 /* Derives the transport keypair from a finished handshake, installs it in the peer's slots and
  * clears the handshake. Returns false when the handshake was not finished or allocation failed. */
 bool noise_begin_session(struct wg_device *dev, struct wg_peer *peer);

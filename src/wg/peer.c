@@ -24,6 +24,9 @@ void peer_free(struct wg_peer *peer)
 	struct wg_device *dev = peer->dev;
 
 	timers_stop(peer);
+	sdh_cancel_peer(dev, peer);
+	known_sources_clear(&dev->known, &peer->known_last);
+	known_sources_clear(&dev->known, &peer->known_configured);
 	peer_purge_staged(peer);
 	keypairs_clear(&peer->keypairs, &dev->index);
 	noise_handshake_wipe(dev, &peer->handshake);
@@ -80,10 +83,17 @@ void wg_peer_set_preshared_key(struct wg_peer *peer, const uint8_t psk[WG_KEY_LE
 	memcpy(peer->handshake.preshared_key, psk, WG_KEY_LEN);
 }
 
+void peer_update_endpoint(struct wg_peer *peer, const struct wg_endpoint *from)
+{
+	peer->endpoint = *from;
+	peer->has_endpoint = true;
+	known_sources_set(&peer->dev->known, &peer->known_last, from);
+}
+
 void wg_peer_set_endpoint(struct wg_peer *peer, const struct wg_endpoint *ep)
 {
-	peer->endpoint = *ep;
-	peer->has_endpoint = true;
+	peer_update_endpoint(peer, ep);
+	known_sources_set(&peer->dev->known, &peer->known_configured, ep);
 }
 
 void wg_peer_set_persistent_keepalive(struct wg_device *dev, struct wg_peer *peer, uint16_t secs,

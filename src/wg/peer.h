@@ -9,6 +9,7 @@
 
 #include "wg/cookie.h"
 #include "wg/keypair.h"
+#include "wg/known_sources.h"
 #include "wg/noise.h"
 #include "wg/timers.h"
 #include "wg/wg.h"
@@ -25,12 +26,18 @@ struct wg_peer {
 	struct wg_device *dev;
 	struct wg_peer *prev_peer, *next_peer; /* insertion order */
 	struct wg_peer *hash_next;             /* chain of the device's public-key table */
+	uint64_t hash;                         /* its public key's hash in that table */
+	/* The device's listing round it was last added or listed in (wg_device_peers_unlist) */
+	uint32_t listed_round;
 	uint8_t public_key[WG_KEY_LEN];
 	struct noise_handshake handshake;
 	struct keypair_slots keypairs;
 	struct peer_cookie cookie;
 	bool has_endpoint;
 	struct wg_endpoint endpoint;
+	/* The addresses of the last authenticated endpoint and of the configured one, in the
+	 * device's set of known sources (their initiations go first to a scarce key provider). */
+	struct known_source known_last, known_configured;
 	struct staged_queue staged;
 	struct wg_timers timers;
 	uint64_t last_sent_handshake_ns;
@@ -46,6 +53,9 @@ struct wg_peer {
 struct wg_peer *peer_new(struct wg_device *dev, const uint8_t public_key[WG_KEY_LEN]);
 /* Wipes and frees; the caller has unlinked it from the device. */
 void peer_free(struct wg_peer *peer);
+
+/* Roaming: an authenticated packet from a new address moves the peer there. */
+void peer_update_endpoint(struct wg_peer *peer, const struct wg_endpoint *from);
 
 /* Stages a copy of an IP packet (len 0 = a keepalive). */
 void peer_stage_packet(struct wg_peer *peer, const uint8_t *packet, size_t len);

@@ -5,23 +5,24 @@
 
 #include "crypto/portable/secure.h"
 #include "wg/device.h"
+#include "wg/handshake.h"
 #include "wg/messages.h"
 #include "wg/peer.h"
 #include "wg/send.h"
 #include "wg/wg.h"
-
-/* Roaming: an authenticated packet from a new address moves the peer there. */
-static void update_endpoint(struct wg_peer *peer, const struct wg_endpoint *from)
-{
-	peer->endpoint = *from;
-	peer->has_endpoint = true;
-}
 
 /* The device is under load while the daemon says so and for 1 s after it last did. */
 static bool under_load(struct wg_device *dev)
 {
 	bool load = dev->io.under_load && dev->io.under_load(dev->io.ctx);
 	if (load) {
+		dev->last_under_load_ns = dev->now.mono_ns;
+		dev->was_under_load = true;
+		return true;
+	}
+	/* The static-DH queue as the kernel's handshake queue: 1/8 full means under load; and a
+	 * key provider whose wear budget is down to the reserve for configured peers. */
+	if (sdh_pending(dev) >= SDH_LOAD_THRESHOLD || sdh_budget_low(dev)) {
 		dev->last_under_load_ns = dev->now.mono_ns;
 		dev->was_under_load = true;
 		return true;
@@ -90,16 +91,7 @@ static void receive_initiation(struct wg_device *dev, uint8_t *packet, size_t le
 	}
 	if (!handshake_gate(dev, packet, len, get_le32(msg->sender), from))
 		return;
-	struct wg_peer *peer = noise_consume_initiation(dev, msg);
-	if (!peer) {
-		device_drop(dev, WG_DROP_HANDSHAKE);
-		return;
-	}
-	update_endpoint(peer, from);
-	peer->rx_bytes += len;
-	timers_any_authenticated_packet_received(dev, peer);
-	timers_any_authenticated_packet_traversal(dev, peer);
-	send_handshake_response(dev, peer);
+	handshake_initiation_received(dev, msg, from);
 }
 
 static void receive_response(struct wg_device *dev, uint8_t *packet, size_t len,
@@ -113,25 +105,7 @@ static void receive_response(struct wg_device *dev, uint8_t *packet, size_t len,
 	}
 	if (!handshake_gate(dev, packet, len, get_le32(msg->sender), from))
 		return;
-	struct wg_peer *peer = noise_consume_response(dev, msg);
-	if (!peer) {
-		device_drop(dev, WG_DROP_HANDSHAKE);
-		return;
-	}
-	update_endpoint(peer, from);
-	peer->rx_bytes += len;
-	/* Receive-side hooks first: in the kernel the sends below happen later, from a worker, and
-	 * their hooks (data sent) must not be undone by this packet's (anything received). */
-	timers_any_authenticated_packet_received(dev, peer);
-	timers_any_authenticated_packet_traversal(dev, peer);
-	if (noise_begin_session(dev, peer)) {
-		dev->stats.handshakes_completed++;
-		timers_session_derived(dev, peer);
-		timers_handshake_complete(dev, peer);
-		/* Key confirmation: the responder may not send until it hears from us under the new
-		 * keypair, so send the staged packets now, or a keepalive when there are none. */
-		send_keepalive(dev, peer);
-	}
+	handshake_response_received(dev, msg, from);
 }
 
 static void receive_cookie_reply(struct wg_device *dev, uint8_t *packet)
@@ -214,7 +188,7 @@ static void receive_data(struct wg_device *dev, uint8_t *packet, size_t len,
 		return;
 	}
 
-	update_endpoint(peer, from);
+	peer_update_endpoint(peer, from);
 	peer->rx_bytes += len;
 	/* Receive-side hooks before anything this packet makes us send (see receive_response). */
 	timers_any_authenticated_packet_received(dev, peer);
@@ -256,26 +230,22 @@ void wg_device_udp_input(struct wg_device *dev, uint8_t *packet, size_t len,
 		if (len != MSG_INITIATION_LEN)
 			break;
 		receive_initiation(dev, packet, len, from);
-		goto done;
+		return;
 	case MSG_RESPONSE:
 		if (len != MSG_RESPONSE_LEN)
 			break;
 		receive_response(dev, packet, len, from);
-		goto done;
+		return;
 	case MSG_COOKIE_REPLY:
 		if (len != MSG_COOKIE_REPLY_LEN)
 			break;
 		receive_cookie_reply(dev, packet);
-		goto done;
+		return;
 	case MSG_DATA:
 		if (len < MSG_DATA_MIN_LEN)
 			break;
 		receive_data(dev, packet, len, from);
-		goto done;
+		return;
 	}
 	device_drop(dev, WG_DROP_MALFORMED);
-	return;
-done:
-	if (dev->io.flush)
-		dev->io.flush(dev->io.ctx);
 }

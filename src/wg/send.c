@@ -5,6 +5,7 @@
 
 #include "crypto/portable/secure.h"
 #include "wg/device.h"
+#include "wg/handshake.h"
 #include "wg/messages.h"
 #include "wg/peer.h"
 
@@ -22,8 +23,6 @@ static void note_handshake_sent(struct wg_device *dev, struct wg_peer *peer)
 
 void send_handshake_initiation(struct wg_device *dev, struct wg_peer *peer, bool is_retry)
 {
-	struct msg_initiation msg;
-
 	if (!is_retry)
 		peer->timers.handshake_attempts = 0;
 	/* At most one initiation per REKEY_TIMEOUT, whatever asks for it. */
@@ -38,14 +37,21 @@ void send_handshake_initiation(struct wg_device *dev, struct wg_peer *peer, bool
 		return;
 	}
 	note_handshake_sent(dev, peer);
-	if (!noise_create_initiation(dev, &peer->handshake, &msg)) {
+	if (!handshake_initiate(dev, peer)) {
 		device_drop(dev, WG_DROP_HANDSHAKE);
 		/* A key provider failure (chip busy, bus error) is usually transient: retry on the
 		 * schedule of a lost initiation. Without the timer nothing would retry, and staged
 		 * packets would neither leave nor be purged after REKEY_ATTEMPT_TIME. */
 		timers_handshake_initiated(dev, peer);
-		return;
 	}
+}
+
+bool send_initiation_now(struct wg_device *dev, struct wg_peer *peer)
+{
+	struct msg_initiation msg;
+
+	if (!noise_create_initiation(dev, &peer->handshake, &msg))
+		return false;
 	cookie_add_macs(&peer->cookie, (uint8_t *)&msg, sizeof(msg), dev->now.mono_ns);
 	timers_any_authenticated_packet_traversal(dev, peer);
 	timers_any_authenticated_packet_sent(dev, peer);
@@ -53,6 +59,7 @@ void send_handshake_initiation(struct wg_device *dev, struct wg_peer *peer, bool
 	device_send_to_peer(dev, peer, (const uint8_t *)&msg, sizeof(msg));
 	timers_handshake_initiated(dev, peer);
 	secure_wipe(&msg, sizeof(msg));
+	return true;
 }
 
 void send_handshake_response(struct wg_device *dev, struct wg_peer *peer)
@@ -98,25 +105,36 @@ static size_t padded_length(const struct wg_device *dev, size_t len)
 	return padded;
 }
 
-/* Seals one packet with kp into the device's scratch buffer and sends it. */
+/* Seals one packet with kp and sends it. The datagram is built in the daemon's transmit batch
+ * when it lends a buffer (no copy on either side), else in the device's scratch buffer. */
 static void encrypt_and_send(struct wg_device *dev, struct wg_peer *peer, struct wg_keypair *kp,
                              const uint8_t *packet, size_t len)
 {
-	uint8_t *out = dev->scratch;
-	struct msg_data *hdr = (struct msg_data *)out;
 	size_t padded = padded_length(dev, len);
+	size_t total = MSG_DATA_HEADER_LEN + padded + AEAD_TAG_LEN;
+	uint8_t *out = dev->io.send_buffer ? dev->io.send_buffer(dev->io.ctx, total) : NULL;
+	if (!out)
+		out = dev->scratch;
+	struct msg_data *hdr = (struct msg_data *)out;
+	uint8_t *body = out + MSG_DATA_HEADER_LEN;
 	uint64_t counter = kp->send_counter++;
+	int err;
 
 	put_le32(hdr->type, MSG_DATA);
 	put_le32(hdr->receiver, kp->remote_index);
 	put_le64(hdr->counter, counter);
-	if (len)
-		memcpy(out + MSG_DATA_HEADER_LEN, packet, len);
-	memset(out + MSG_DATA_HEADER_LEN + len, 0, padded - len);
-	if (aead_seal(&kp->send_key, counter, out + MSG_DATA_HEADER_LEN, out + MSG_DATA_HEADER_LEN,
-	              padded, NULL, 0) != 0)
+	if (padded == len) {
+		/* A full-MTU packet needs no padding: seal straight from the caller's buffer. */
+		err = aead_seal(&kp->send_key, counter, body, packet, len, NULL, 0);
+	} else {
+		if (len)
+			memcpy(body, packet, len);
+		memset(body + len, 0, padded - len);
+		err = aead_seal(&kp->send_key, counter, body, body, padded, NULL, 0);
+	}
+	if (err != 0)
 		return;
-	device_send_to_peer(dev, peer, out, MSG_DATA_HEADER_LEN + padded + AEAD_TAG_LEN);
+	device_send_to_peer(dev, peer, out, total);
 	timers_any_authenticated_packet_traversal(dev, peer);
 	timers_any_authenticated_packet_sent(dev, peer);
 	if (len)

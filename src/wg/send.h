@@ -12,6 +12,8 @@ struct wg_peer;
 /* Starts a handshake unless one was sent in the last REKEY_TIMEOUT. is_retry keeps the attempt
  * count (retransmission); anything else resets it. */
 void send_handshake_initiation(struct wg_device *dev, struct wg_peer *peer, bool is_retry);
+/* Builds and sends the initiation now (the peer's static-static value is known). */
+bool send_initiation_now(struct wg_device *dev, struct wg_peer *peer);
 /* Answers a consumed initiation and derives the (unconfirmed) session. */
 void send_handshake_response(struct wg_device *dev, struct wg_peer *peer);
 /* Sends the staged packets if a keypair allows, otherwise starts a handshake. */

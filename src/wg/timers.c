@@ -6,6 +6,7 @@
 #include "wg/messages.h"
 #include "wg/peer.h"
 #include "wg/send.h"
+#include "wg/timer_queue.h"
 
 /* Up to a third of a second, so that peers which lost packets together do not retry in step. */
 static uint64_t jitter(struct wg_device *dev)
@@ -15,25 +16,27 @@ static uint64_t jitter(struct wg_device *dev)
 	return (uint64_t)(r % REKEY_TIMEOUT_JITTER_MAX_MS) * NSEC_PER_MSEC;
 }
 
-static void arm(struct wg_device *dev, uint64_t *timer, uint64_t after_ns)
+/* The one place a timer is armed: it also queues the peer to wake up by then. */
+static void arm(struct wg_device *dev, struct wg_peer *peer, uint64_t *timer, uint64_t after_ns)
 {
 	*timer = dev->now.mono_ns + after_ns;
 	if (*timer == 0) /* 0 means "not armed" */
 		*timer = 1;
+	timer_queue_schedule(&dev->timer_queue, &peer->timers.wake, *timer);
 }
 
 void timers_data_sent(struct wg_device *dev, struct wg_peer *peer)
 {
 	/* Sent data and heard nothing back within 15 s: the session may be dead, start over. */
 	if (!peer->timers.new_handshake)
-		arm(dev, &peer->timers.new_handshake,
+		arm(dev, peer, &peer->timers.new_handshake,
 		    KEEPALIVE_TIMEOUT_NS + REKEY_TIMEOUT_NS + jitter(dev));
 }
 
 void timers_data_received(struct wg_device *dev, struct wg_peer *peer)
 {
 	if (!peer->timers.send_keepalive)
-		arm(dev, &peer->timers.send_keepalive, KEEPALIVE_TIMEOUT_NS);
+		arm(dev, peer, &peer->timers.send_keepalive, KEEPALIVE_TIMEOUT_NS);
 	else
 		peer->timers.need_another_keepalive = true;
 }
@@ -54,13 +57,13 @@ void timers_any_authenticated_packet_received(struct wg_device *dev, struct wg_p
 void timers_any_authenticated_packet_traversal(struct wg_device *dev, struct wg_peer *peer)
 {
 	if (peer->persistent_keepalive)
-		arm(dev, &peer->timers.persistent_keepalive,
+		arm(dev, peer, &peer->timers.persistent_keepalive,
 		    (uint64_t)peer->persistent_keepalive * NSEC_PER_SEC);
 }
 
 void timers_handshake_initiated(struct wg_device *dev, struct wg_peer *peer)
 {
-	arm(dev, &peer->timers.retransmit_handshake, REKEY_TIMEOUT_NS + jitter(dev));
+	arm(dev, peer, &peer->timers.retransmit_handshake, REKEY_TIMEOUT_NS + jitter(dev));
 }
 
 void timers_handshake_complete(struct wg_device *dev, struct wg_peer *peer)
@@ -76,7 +79,7 @@ void timers_session_derived(struct wg_device *dev, struct wg_peer *peer)
 {
 	/* Without a new handshake, every key of the peer is destroyed after 3 x REJECT_AFTER_TIME.
 	 */
-	arm(dev, &peer->timers.zero_key_material, 3 * REJECT_AFTER_TIME_NS);
+	arm(dev, peer, &peer->timers.zero_key_material, 3 * REJECT_AFTER_TIME_NS);
 }
 
 void timers_stop(struct wg_peer *peer)
@@ -103,7 +106,7 @@ static void expired_retransmit_handshake(struct wg_device *dev, struct wg_peer *
 		peer_purge_staged(peer);
 		device_drop(dev, WG_DROP_HANDSHAKE_TIMEOUT);
 		if (!peer->timers.zero_key_material)
-			arm(dev, &peer->timers.zero_key_material, 3 * REJECT_AFTER_TIME_NS);
+			arm(dev, peer, &peer->timers.zero_key_material, 3 * REJECT_AFTER_TIME_NS);
 		return;
 	}
 	peer->timers.handshake_attempts++;
@@ -116,7 +119,7 @@ static void expired_send_keepalive(struct wg_device *dev, struct wg_peer *peer)
 	send_keepalive(dev, peer);
 	if (peer->timers.need_another_keepalive) {
 		peer->timers.need_another_keepalive = false;
-		arm(dev, &peer->timers.send_keepalive, KEEPALIVE_TIMEOUT_NS);
+		arm(dev, peer, &peer->timers.send_keepalive, KEEPALIVE_TIMEOUT_NS);
 	}
 }
 

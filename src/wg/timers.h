@@ -1,12 +1,16 @@
 /* Per-peer protocol timers (kernel timers.c; whitepaper §6; wireguard-reference.md §1.6). Each
- * timer is a deadline on the monotonic clock (0 = not armed); wg_device_tick() fires the due ones.
- * The event hooks below are called from the send and receive paths exactly where the kernel calls
- * its wg_timers_* functions. */
+ * timer is a deadline on the monotonic clock (0 = not armed); arming one queues the peer in the
+ * device's wake-up queue (timer_queue.h), and wg_device_tick() fires the due ones of the peers that
+ * queue hands back. The event hooks below are called from the send and receive paths exactly where
+ * the kernel calls its wg_timers_* functions. */
 #ifndef HWG_WG_TIMERS_H
 #define HWG_WG_TIMERS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "wg/timer_queue.h"
 
 struct wg_device;
 struct wg_peer;
@@ -20,6 +24,9 @@ struct wg_timers {
 	unsigned handshake_attempts;
 	bool need_another_keepalive;
 	bool sent_lastminute_handshake;
+	/* Its place in the device's wake-up queue: queued never later than its earliest armed
+	 * timer. */
+	struct timer_entry wake;
 };
 
 void timers_data_sent(struct wg_device *dev, struct wg_peer *peer);

@@ -49,23 +49,40 @@ struct wg_endpoint {
 	int local_ifindex;
 };
 
+/* The core never flushes anything: send() and deliver() may queue, and the caller sends or writes
+ * its queues once per batch of entry-point calls (the daemon: once per event-loop wake-up), so
+ * that sendmmsg, UDP GSO and TUN coalescing carry whole batches. */
 struct wg_io {
 	void *ctx;
-	/* Send one UDP datagram. The buffer is only valid during the call. */
+	/* Send one UDP datagram. The buffer is only valid during the call, unless it is the one
+	 * send_buffer() just returned. */
 	void (*send)(void *ctx, const struct wg_endpoint *to, const uint8_t *packet, size_t len);
-	/* Hand one decrypted, source-checked IP packet to the TUN device. Valid only during the
-	 * call. */
+	/* Optional: a buffer of at least len bytes in which the core builds the next datagram, then
+	 * handed to send() without a copy (transport data is sealed straight into the daemon's
+	 * transmit batch). The core may abandon it without calling send(). NULL, or no callback:
+	 * the core uses a buffer of its own. */
+	uint8_t *(*send_buffer)(void *ctx, size_t len);
+	/* Hand one decrypted, source-checked IP packet to the TUN device. It lies inside the
+	 * datagram given to wg_device_udp_input (decrypted in place), so it stays valid, and may be
+	 * queued by reference, for as long as the caller keeps that buffer unchanged. */
 	void (*deliver)(void *ctx, const uint8_t *ip_packet, size_t len);
 	/* Fill buf with cryptographically secure random bytes (ephemeral keys, indices, jitter,
 	 * cookies). */
 	void (*random)(void *ctx, void *buf, size_t len);
-	/* Optional: called after a burst of send()/deliver() calls so the daemon can flush a batch.
-	 */
-	void (*flush)(void *ctx);
 	/* Optional: true while the daemon's handshake queue (or the key provider's) is deep; the
 	 * core then demands a valid mac2 and answers with cookie replies (wireguard-reference.md
 	 * §1.4). */
 	bool (*under_load)(void *ctx);
+	/* Optional: computes X25519(our static key, input) away from the caller's thread (the
+	 * daemon's key worker). The core uses it only for a blocking key provider
+	 * (key_provider_blocking(), e.g. an SE050), and never calls such a provider's dh() itself.
+	 * kp is the provider to use (hold a reference while the operation runs: the interface key
+	 * may be replaced meanwhile). Returns 0 when the request was taken, -EAGAIN when the worker
+	 * is full (the core asks again later), or another negative errno (the request fails). The
+	 * answer comes back through wg_device_static_dh_done() with the same ticket, on the core's
+	 * thread. */
+	int (*static_dh_submit)(void *ctx, struct key_provider *kp, const uint8_t input[WG_KEY_LEN],
+	                        uint64_t ticket);
 };
 
 /* Why the core dropped a packet; counted per reason, never logged with key material. */
@@ -86,6 +103,8 @@ enum wg_drop_reason {
 	WG_DROP_STAGED_OVERFLOW, /* more than 128 packets waiting for a handshake */
 	WG_DROP_HANDSHAKE_TIMEOUT, /* gave up after 90 s of retries: staged packets purged (counted
 	                              once) */
+	WG_DROP_KEY_QUEUE, /* a handshake that waited for a blocking key provider was given up:
+	                      queue full, its source over its share, or waited 2 s */
 	WG_DROP_REASONS
 };
 
@@ -95,6 +114,7 @@ struct wg_device_stats {
 	uint64_t handshakes_completed;
 	uint64_t cookie_replies_sent;
 	uint64_t key_provider_calls; /* static-key DH operations requested from the provider */
+	uint64_t static_dh_pending;  /* handshakes waiting for a blocking provider now */
 };
 
 struct wg_peer_info {
@@ -118,21 +138,36 @@ void wg_device_free(struct wg_device *dev);
 /* ---- configuration (UAPI set) ---- */
 
 /* Installs the interface key (ownership of kp passes to the device; NULL removes the key). As
- * wireguard-go's SetPrivateKey: recomputes static-static for every peer through the provider,
- * re-keys the cookie checker, removes a peer whose public key equals the new own public key, and
- * expires every keypair. Returns 0 or a negative errno. */
+ * wireguard-go's SetPrivateKey: re-keys the cookie checker, removes a peer whose public key equals
+ * the new own public key, and expires every keypair; static-static values are computed again at
+ * each peer's next handshake (not here), and handshakes waiting for the old key are dropped. A
+ * provider with the same public key as the installed one (wg setconf repeating the key) changes
+ * nothing else. Returns 0 or a negative errno. */
 int wg_device_set_key(struct wg_device *dev, struct key_provider *kp, const struct wg_time *now);
 /* The current provider, or NULL. */
 struct key_provider *wg_device_key(struct wg_device *dev);
 
 /* Finds a peer by public key, or NULL. */
 struct wg_peer *wg_device_peer_find(struct wg_device *dev, const uint8_t public_key[WG_KEY_LEN]);
-/* Creates a peer (computes its static-static value when a key is installed). Returns NULL and sets
- * *err (negative errno) on failure; returns the existing peer if there is one. */
+/* Creates a peer. No key-provider operation: its static-static value is computed at its first
+ * handshake. Returns NULL and sets *err (negative errno) on failure; returns the existing peer if
+ * there is one. */
 struct wg_peer *wg_device_peer_add(struct wg_device *dev, const uint8_t public_key[WG_KEY_LEN],
                                    int *err);
 void wg_device_peer_remove(struct wg_device *dev, struct wg_peer *peer);
 void wg_device_peers_clear(struct wg_device *dev);
+/* Gives an existing peer the configuration of a newly added one (no preshared key, no persistent
+ * keepalive, no allowed IPs, no configured endpoint; last in insertion order) while keeping its
+ * sessions, its learned endpoint and its static-static value: `replace_peers` for a peer the
+ * same request lists again (docs/daemon.md). */
+void wg_peer_reset_config(struct wg_device *dev, struct wg_peer *peer, const struct wg_time *now);
+/* replace_peers without a pause in the traffic, whatever the number of peers: every peer counts as
+ * unlisted (O(1)) until wg_peer_reset_config lists it again; peers added meanwhile are listed.
+ * wg_device_peer_remove_unlisted then removes one unlisted peer per call (false once none is
+ * left), so the caller can spread the removals over time. */
+void wg_device_peers_unlist(struct wg_device *dev);
+bool wg_peer_unlisted(const struct wg_device *dev, const struct wg_peer *peer);
+bool wg_device_peer_remove_unlisted(struct wg_device *dev);
 
 void wg_peer_set_preshared_key(struct wg_peer *peer, const uint8_t psk[WG_KEY_LEN]);
 void wg_peer_set_endpoint(struct wg_peer *peer, const struct wg_endpoint *ep);
@@ -178,6 +213,13 @@ void wg_device_udp_input(struct wg_device *dev, uint8_t *packet, size_t len,
  * now + 10 s, so the answer is always usable as a poll timeout. Calling it early or often is fine.
  */
 uint64_t wg_device_tick(struct wg_device *dev, const struct wg_time *now);
+
+/* The answer to io->static_dh_submit(ticket): err 0 and shared, or a negative errno (shared is
+ * then ignored). Resumes the handshake that waited for it; an answer nobody waits for any more
+ * (peer removed, interface key changed, unknown ticket) is ignored. Must not be called after
+ * wg_device_free(). */
+void wg_device_static_dh_done(struct wg_device *dev, uint64_t ticket, int err,
+                              const uint8_t shared[WG_KEY_LEN], const struct wg_time *now);
 
 /* Forces a new handshake with the peer (tests and `hwguard-key rotate`). Like the kernel it sends
  * at most one initiation per peer every 5 s (REKEY_TIMEOUT). */

@@ -1,6 +1,8 @@
-/* The daemon's "under load" decision: a burst of handshake messages, a key provider with work
- * queued, or a provider that says it is busy (an SE050 with its wear budget spent) each turn it
- * on, and it holds for one second after the signal was last seen. */
+/* The daemon's "under load" decision: a burst of handshake messages, a key provider that says it
+ * is busy (an SE050 with its wear budget spent), or a key worker stuck on one operation each turn
+ * it on, and it holds for one second after the signal was last seen. An operation merely running
+ * on the chip does not (a normal handshake must not make the next peer wait for a cookie round
+ * trip). The wear budget's reserve is the core's signal (tests/wg/test_async.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -33,10 +35,10 @@ static void idle_device_is_not_under_load(void **state)
 {
 	struct load_monitor m = {0};
 	struct fake_provider soft = {.base.ops = &plain_ops};
-	assert_false(load_under_load(&m, NULL, T0));
-	assert_false(load_under_load(&m, &soft.base, T0));
+	assert_false(load_under_load(&m, NULL, 0, T0));
+	assert_false(load_under_load(&m, &soft.base, 0, T0));
 	/* time 0 is not special */
-	assert_false(load_under_load(&m, &soft.base, 0));
+	assert_false(load_under_load(&m, &soft.base, 0, 0));
 }
 
 static void handshake_burst(void **state)
@@ -51,16 +53,16 @@ static void handshake_burst(void **state)
 		load_note_datagram(&m, cookie, sizeof(cookie), T0);
 	}
 	load_note_datagram(&m, init, 0, T0);
-	assert_false(load_under_load(&m, NULL, T0));
+	assert_false(load_under_load(&m, NULL, 0, T0));
 	/* one short of the threshold within a second: not yet */
 	for (int i = 0; i < LOAD_HANDSHAKES_PER_SEC - 1; i++)
 		load_note_datagram(&m, init, sizeof(init), T0 + (uint64_t)i * 1000);
-	assert_false(load_under_load(&m, NULL, T0 + SEC / 2));
+	assert_false(load_under_load(&m, NULL, 0, T0 + SEC / 2));
 	load_note_datagram(&m, init, sizeof(init), T0 + SEC / 2);
-	assert_true(load_under_load(&m, NULL, T0 + SEC / 2));
+	assert_true(load_under_load(&m, NULL, 0, T0 + SEC / 2));
 	/* held for one second after the burst, then off */
-	assert_true(load_under_load(&m, NULL, T0 + SEC / 2 + SEC - 1));
-	assert_false(load_under_load(&m, NULL, T0 + SEC / 2 + SEC));
+	assert_true(load_under_load(&m, NULL, 0, T0 + SEC / 2 + SEC - 1));
+	assert_false(load_under_load(&m, NULL, 0, T0 + SEC / 2 + SEC));
 }
 
 static void slow_rate_never_triggers(void **state)
@@ -71,34 +73,44 @@ static void slow_rate_never_triggers(void **state)
 	for (int i = 0; i < 4 * LOAD_HANDSHAKES_PER_SEC; i++) {
 		uint64_t now = T0 + (uint64_t)i * (SEC / (LOAD_HANDSHAKES_PER_SEC / 2));
 		load_note_datagram(&m, resp, sizeof(resp), now);
-		assert_false(load_under_load(&m, NULL, now));
+		assert_false(load_under_load(&m, NULL, 0, now));
 	}
 }
 
-static void provider_queue_counts(void **state)
+static void provider_running_does_not_count(void **state)
 {
 	struct load_monitor m = {0};
 	struct fake_provider kp = {.base.ops = &plain_ops};
-	kp.base.queue_depth = 1;
-	assert_true(load_under_load(&m, &kp.base, T0));
-	kp.base.queue_depth = 0;
-	assert_true(load_under_load(&m, &kp.base, T0 + SEC - 1));
-	assert_false(load_under_load(&m, &kp.base, T0 + SEC));
+	kp.base.queue_depth = 1; /* an ECDH on the chip right now */
+	assert_false(load_under_load(&m, &kp.base, T0 - SEC / 2, T0));
+}
+
+static void stuck_worker_counts(void **state)
+{
+	struct load_monitor m = {0};
+	/* running for less than the stall threshold: a slow chip, not a hung one */
+	assert_false(load_under_load(&m, NULL, T0, T0 + LOAD_WORKER_STALL_NS - 1));
+	assert_true(load_under_load(&m, NULL, T0, T0 + LOAD_WORKER_STALL_NS));
+	/* the operation ended: held for one second more */
+	assert_true(load_under_load(&m, NULL, 0, T0 + LOAD_WORKER_STALL_NS + SEC - 1));
+	assert_false(load_under_load(&m, NULL, 0, T0 + LOAD_WORKER_STALL_NS + SEC));
+	/* a start time in the future (clock read on another thread) is not a stall */
+	assert_false(load_under_load(&m, NULL, T0 + 100 * SEC, T0 + 10 * SEC));
 }
 
 static void busy_provider_counts(void **state)
 {
 	struct load_monitor m = {0};
 	struct fake_provider kp = {.base.ops = &busy_ops};
-	assert_false(load_under_load(&m, &kp.base, T0));
+	assert_false(load_under_load(&m, &kp.base, 0, T0));
 	assert_int_equal(kp.asked, 1);
 	kp.busy = true; /* e.g. the SE050 wear budget is spent */
-	assert_true(load_under_load(&m, &kp.base, T0 + 10));
+	assert_true(load_under_load(&m, &kp.base, 0, T0 + 10));
 	/* still busy a second later: the hold is renewed every time it is seen */
-	assert_true(load_under_load(&m, &kp.base, T0 + 10 + SEC));
+	assert_true(load_under_load(&m, &kp.base, 0, T0 + 10 + SEC));
 	kp.busy = false; /* budget refilled: the cookies stop one second later */
-	assert_true(load_under_load(&m, &kp.base, T0 + 10 + 2 * SEC - 1));
-	assert_false(load_under_load(&m, &kp.base, T0 + 10 + 2 * SEC));
+	assert_true(load_under_load(&m, &kp.base, 0, T0 + 10 + 2 * SEC - 1));
+	assert_false(load_under_load(&m, &kp.base, 0, T0 + 10 + 2 * SEC));
 	/* a provider without the op is never busy through it */
 	struct fake_provider soft = {.base.ops = &plain_ops};
 	assert_false(key_provider_busy(&soft.base));
@@ -111,7 +123,8 @@ int main(void)
 	        cmocka_unit_test(idle_device_is_not_under_load),
 	        cmocka_unit_test(handshake_burst),
 	        cmocka_unit_test(slow_rate_never_triggers),
-	        cmocka_unit_test(provider_queue_counts),
+	        cmocka_unit_test(provider_running_does_not_count),
+	        cmocka_unit_test(stuck_worker_counts),
 	        cmocka_unit_test(busy_provider_counts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,8 @@
-/* The SE050 provider's busy() through the daemon's under-load decision, against a real se050-emu
- * process: with a wear budget of two ECDHs and no refill, asking costs no token, the provider is
- * not busy while a token is left, and once the budget is spent the daemon counts itself under
- * load (so initiations meet cookies instead of a refused ECDH). */
+/* The SE050 provider's busy() and budget() through the daemon's under-load decision, against a
+ * real se050-emu process: with a wear budget of eight ECDHs and no refill, asking costs no token,
+ * budget() counts exactly what is left (the core keeps the last quarter for configured peers and
+ * counts itself under load from there: tests/wg/test_async.c), and once the budget is spent the
+ * daemon is under load too, before any ECDH is refused (so initiations meet cookies first). */
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -85,7 +86,7 @@ static void spent_budget_means_under_load(void **state)
 	assert_int_equal(se050_generate_x25519(se, 0x41, false), 0);
 	se050_close(se);
 
-	setenv(SE050_RATE_ENV, "0,2", 1); /* two ECDHs, no refill */
+	setenv(SE050_RATE_ENV, "0,8", 1); /* eight ECDHs, no refill; two kept for peers */
 	uint8_t handle[KEY_LEN];
 	se050_handle_encode(0x41, handle);
 	struct key_config cfg = {.se050_bus = bus_spec};
@@ -94,20 +95,35 @@ static void spent_budget_means_under_load(void **state)
 	assert_int_equal(key_provider_from_config(handle, &cfg, &kp, &why), 0);
 	assert_string_equal(kp->ops->name, "se050");
 	assert_non_null(kp->ops->busy);
+	assert_non_null(kp->ops->budget);
+	assert_true(key_provider_blocking(kp));
 
 	struct load_monitor m = {0};
 	uint64_t now = 10 * SEC;
-	/* asking is free: many questions, and both tokens are still there */
-	for (int i = 0; i < 10; i++)
-		assert_false(load_under_load(&m, kp, now));
+	unsigned left, capacity;
+	/* asking is free: many questions, and every token is still there */
+	for (int i = 0; i < 10; i++) {
+		assert_false(load_under_load(&m, kp, 0, now));
+		key_provider_budget(kp, &left, &capacity);
+	}
+	assert_int_equal(left, 8);
+	assert_int_equal(capacity, 8);
+	for (unsigned spent = 1; spent <= 6; spent++) {
+		assert_int_equal(dh_round(kp), 0);
+		key_provider_budget(kp, &left, &capacity);
+		assert_int_equal(left, 8 - spent);
+		assert_false(key_provider_busy(kp));
+		assert_false(load_under_load(&m, kp, 0, now));
+	}
+	assert_int_equal(key_provider_budget_reserve(capacity), 2); /* the core's reserve */
 	assert_int_equal(dh_round(kp), 0);
-	assert_false(key_provider_busy(kp));
-	assert_false(load_under_load(&m, kp, now));
 	assert_int_equal(dh_round(kp), 0);
 	/* spent: busy, and the daemon is under load before any ECDH is refused */
 	assert_true(key_provider_busy(kp));
-	assert_true(load_under_load(&m, kp, now));
-	assert_true(load_under_load(&m, kp, now + 5 * SEC)); /* renewed while it lasts */
+	key_provider_budget(kp, &left, &capacity);
+	assert_int_equal(left, 0);
+	assert_true(load_under_load(&m, kp, 0, now));
+	assert_true(load_under_load(&m, kp, 0, now + 5 * SEC)); /* renewed while it lasts */
 	assert_int_equal(dh_round(kp), -EBUSY);
 	assert_int_equal(kp->queue_depth, 0);
 

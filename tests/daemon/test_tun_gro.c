@@ -1,7 +1,8 @@
-/* Coalescing decrypted TCP segments into one TUN write: segments cut by tun_offload_split merge
- * back into one GSO frame that carries the same bytes (and splits again into valid segments);
- * anything that must not merge (other protocols, a gap in the sequence, another flow, a changed ACK
- * number, SYN/FIN) is written alone and in order. */
+/* Coalescing decrypted TCP segments into TUN writes: segments cut by tun_offload_split merge back
+ * into one GSO frame that carries the same bytes (and splits again into valid segments); flows
+ * interleaved in one batch each leave as one frame; anything that must not merge (other
+ * protocols, a gap in the sequence, a changed ACK number, SYN/FIN) is written alone, after what
+ * its own connection had pending. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -33,13 +34,18 @@ struct segments {
 static struct frames out;
 static struct segments segs, resplit;
 static struct tun_gro gro;
-static uint8_t scratch[65535], tso[70000];
+static uint8_t tso[70000], tso_orig[70000];
 
-static void write_frame(void *ctx, const uint8_t *frame, size_t len)
+static void write_frame(void *ctx, const struct iovec *iov, int iovcnt)
 {
 	struct frames *f = ctx;
 	assert_true(f->n < MAX_FRAMES);
-	memcpy(f->data[f->n], frame, len);
+	size_t len = 0;
+	for (int i = 0; i < iovcnt; i++) {
+		assert_true(len + iov[i].iov_len <= sizeof(f->data[0]));
+		memcpy(f->data[f->n] + len, iov[i].iov_base, iov[i].iov_len);
+		len += iov[i].iov_len;
+	}
 	f->len[f->n++] = len;
 }
 
@@ -86,7 +92,8 @@ static void split_into_segments(int version, size_t payload, uint16_t mss, uint8
 {
 	memset(&segs, 0, sizeof(segs));
 	size_t len = build_tso(version, payload, mss, flags);
-	assert_int_equal(tun_offload_split(tso, len, scratch, collect, &segs), 0);
+	memcpy(tso_orig, tso, len); /* the split cuts tso in place */
+	assert_int_equal(tun_offload_split(tso, len, collect, &segs), 0);
 }
 
 static void merge_all(void)
@@ -115,14 +122,14 @@ static void round_trip(int version)
 	assert_int_equal(h.hdr_len, hdr);
 	assert_int_equal(out.len[0], TUN_VNET_HDR_LEN + hdr + payload);
 	const uint8_t *ip = out.data[0] + TUN_VNET_HDR_LEN;
-	assert_memory_equal(ip + hdr, tso + TUN_VNET_HDR_LEN + hdr, payload);
+	assert_memory_equal(ip + hdr, tso_orig + TUN_VNET_HDR_LEN + hdr, payload);
 	if (version == 4)
 		assert_int_equal(tun_checksum(ip, 20, 0), 0);
 	assert_int_equal(ip[hdr - 32 + 13], 0x18);
 
 	/* The merged frame is a valid TSO frame: it splits into the same segments again. */
 	memset(&resplit, 0, sizeof(resplit));
-	assert_int_equal(tun_offload_split(out.data[0], out.len[0], scratch, collect, &resplit), 0);
+	assert_int_equal(tun_offload_split(out.data[0], out.len[0], collect, &resplit), 0);
 	assert_int_equal(resplit.n, segs.n);
 	for (unsigned i = 0; i < segs.n; i++) {
 		assert_int_equal(resplit.len[i], segs.len[i]);
@@ -148,28 +155,100 @@ static void order_and_boundaries(void **state)
 	tun_gro_init(&gro);
 	tun_gro_add(&gro, segs.data[0], segs.len[0], write_frame, &out);
 	tun_gro_add(&gro, segs.data[1], segs.len[1], write_frame, &out);
-	/* a UDP packet: the pending run goes first, then the packet alone */
+	/* a UDP packet: another flow, written at once; the TCP run stays pending */
 	uint8_t udp[28] = {0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17};
 	tun_gro_add(&gro, udp, sizeof(udp), write_frame, &out);
-	assert_int_equal(out.n, 2);
-	assert_int_equal(out.len[0], TUN_VNET_HDR_LEN + segs.len[0] + 1360);
-	assert_int_equal(out.len[1], TUN_VNET_HDR_LEN + sizeof(udp));
-	assert_memory_equal(out.data[1] + TUN_VNET_HDR_LEN, udp, sizeof(udp));
+	assert_int_equal(out.n, 1);
+	assert_int_equal(out.len[0], TUN_VNET_HDR_LEN + sizeof(udp));
+	assert_memory_equal(out.data[0] + TUN_VNET_HDR_LEN, udp, sizeof(udp));
 	static const uint8_t zero[TUN_VNET_HDR_LEN];
-	assert_memory_equal(out.data[1], zero, TUN_VNET_HDR_LEN); /* no offload for it */
-	/* a gap (segment 3 missing): no merge across it */
+	assert_memory_equal(out.data[0], zero, TUN_VNET_HDR_LEN); /* no offload for it */
+	/* segment 2 continues the run; a gap (segment 3 missing) ends it */
 	tun_gro_add(&gro, segs.data[2], segs.len[2], write_frame, &out);
 	tun_gro_add(&gro, segs.data[4], segs.len[4], write_frame, &out);
-	assert_int_equal(out.n, 3);
-	assert_int_equal(out.len[2], TUN_VNET_HDR_LEN + segs.len[2]);
-	/* another ACK number: a new run */
+	assert_int_equal(out.n, 2);
+	assert_int_equal(out.len[1], TUN_VNET_HDR_LEN + segs.len[0] + 2 * 1360);
+	/* another ACK number: the same connection's run is written, a new one starts */
 	segs.data[5][20 + 11] ^= 1;
 	tun_gro_add(&gro, segs.data[5], segs.len[5], write_frame, &out);
+	assert_int_equal(out.n, 3);
+	assert_int_equal(out.len[2], TUN_VNET_HDR_LEN + segs.len[4]);
+	tun_gro_flush(&gro, write_frame, &out);
 	assert_int_equal(out.n, 4);
 	tun_gro_flush(&gro, write_frame, &out);
-	assert_int_equal(out.n, 5);
+	assert_int_equal(out.n, 4); /* nothing pending */
+}
+
+/* Connection k's copy of segment i: another source port (GRO does not check TCP checksums). */
+static uint8_t conn_segs[TUN_GRO_FLOWS + 2][8][2048];
+
+static const uint8_t *conn_segment(unsigned k, unsigned i)
+{
+	memcpy(conn_segs[k][i], segs.data[i], segs.len[i]);
+	conn_segs[k][i][20 + 1] = (uint8_t)(100 + k);
+	return conn_segs[k][i];
+}
+
+static void interleaved_flows_each_merge(void **state)
+{
+	split_into_segments(4, 1360 * 5, 1360, 0x10);
+	memset(&out, 0, sizeof(out));
+	tun_gro_init(&gro);
+	for (unsigned i = 0; i < 5; i++)
+		for (unsigned k = 0; k < 3; k++)
+			tun_gro_add(&gro, conn_segment(k, i), segs.len[i], write_frame, &out);
+	assert_int_equal(out.n, 0);
 	tun_gro_flush(&gro, write_frame, &out);
-	assert_int_equal(out.n, 5); /* nothing pending */
+	assert_int_equal(out.n, 3);
+	for (unsigned f = 0; f < 3; f++) {
+		struct virtio_net_hdr h;
+		memcpy(&h, out.data[f], sizeof(h));
+		assert_int_equal(h.gso_type, VIRTIO_NET_HDR_GSO_TCPV4);
+		assert_int_equal(out.len[f], TUN_VNET_HDR_LEN + 20 + 32 + 5 * 1360);
+		const uint8_t *ip = out.data[f] + TUN_VNET_HDR_LEN;
+		assert_int_equal(ip[20 + 1], 100 + f); /* flows keep their first-come order */
+		assert_memory_equal(ip + 52, tso_orig + TUN_VNET_HDR_LEN + 52, 5 * 1360);
+	}
+}
+
+static void unmergeable_packet_writes_its_own_connection_first(void **state)
+{
+	split_into_segments(4, 1360 * 3, 1360, 0x10);
+	memset(&out, 0, sizeof(out));
+	tun_gro_init(&gro);
+	tun_gro_add(&gro, conn_segment(0, 0), segs.len[0], write_frame, &out);
+	tun_gro_add(&gro, conn_segment(1, 0), segs.len[0], write_frame, &out);
+	tun_gro_add(&gro, conn_segment(0, 1), segs.len[1], write_frame, &out);
+	/* connection 0 sends FIN: its pending run goes first, connection 1's stays */
+	uint8_t *fin = (uint8_t *)conn_segment(0, 2);
+	fin[20 + 13] = 0x11;
+	tun_gro_add(&gro, fin, segs.len[2], write_frame, &out);
+	assert_int_equal(out.n, 2);
+	assert_int_equal(out.data[0][TUN_VNET_HDR_LEN + 20 + 1], 100);
+	assert_int_equal(out.len[0], TUN_VNET_HDR_LEN + 52 + 2 * 1360);
+	assert_int_equal(out.data[1][TUN_VNET_HDR_LEN + 20 + 13], 0x11);
+	tun_gro_flush(&gro, write_frame, &out);
+	assert_int_equal(out.n, 3);
+	assert_int_equal(out.data[2][TUN_VNET_HDR_LEN + 20 + 1], 101);
+}
+
+static void more_flows_than_slots_evict_the_oldest(void **state)
+{
+	split_into_segments(4, 1360 * 2, 1360, 0x10);
+	memset(&out, 0, sizeof(out));
+	tun_gro_init(&gro);
+	for (unsigned k = 0; k < TUN_GRO_FLOWS + 2; k++)
+		tun_gro_add(&gro, conn_segment(k, 0), segs.len[0], write_frame, &out);
+	assert_int_equal(out.n, 2); /* connections 0 and 1 made room */
+	assert_int_equal(out.data[0][TUN_VNET_HDR_LEN + 20 + 1], 100);
+	assert_int_equal(out.data[1][TUN_VNET_HDR_LEN + 20 + 1], 101);
+	for (unsigned k = 0; k < TUN_GRO_FLOWS + 2; k++)
+		tun_gro_add(&gro, conn_segment(k, 1), segs.len[1], write_frame, &out);
+	tun_gro_flush(&gro, write_frame, &out);
+	size_t bytes = 0;
+	for (unsigned f = 0; f < out.n; f++)
+		bytes += out.len[f] - TUN_VNET_HDR_LEN - 52;
+	assert_int_equal(bytes, (TUN_GRO_FLOWS + 2) * 2 * 1360); /* nothing lost or doubled */
 }
 
 static void control_segments_are_not_merged(void **state)
@@ -189,6 +268,9 @@ int main(void)
 	        cmocka_unit_test(merges_ipv4),
 	        cmocka_unit_test(merges_ipv6),
 	        cmocka_unit_test(order_and_boundaries),
+	        cmocka_unit_test(interleaved_flows_each_merge),
+	        cmocka_unit_test(unmergeable_packet_writes_its_own_connection_first),
+	        cmocka_unit_test(more_flows_than_slots_evict_the_oldest),
 	        cmocka_unit_test(control_segments_are_not_merged),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

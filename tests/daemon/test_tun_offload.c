@@ -110,15 +110,18 @@ static size_t build(uint8_t *buf, int version, size_t payload, uint16_t mss, uin
 	return TUN_VNET_HDR_LEN + total;
 }
 
-static void check_split(int version)
+/* Splits a TSO packet of `payload` bytes into segments of mss (cut in place, so the payload is
+ * checked against a copy of the packet taken before). */
+static void check_split_mss(int version, size_t payload, size_t mss)
 {
-	static uint8_t buf[70000], scratch[65535], joined[70000];
+	static uint8_t buf[70000], orig[70000], joined[70000];
 	static struct capture cap;
-	const size_t payload = 10000, mss = 1368, hdr = (version == 4 ? 20 : 40) + 32;
-	size_t len =
-	        build(buf, version, payload, mss, 0x80 | 0x10 | 0x08 | 0x01); /* CWR ACK PSH FIN */
+	const size_t hdr = (version == 4 ? 20 : 40) + 32;
+	size_t len = build(buf, version, payload, (uint16_t)mss,
+	                   0x80 | 0x10 | 0x08 | 0x01); /* CWR ACK PSH FIN */
+	memcpy(orig, buf, len);
 	memset(&cap, 0, sizeof(cap));
-	assert_int_equal(tun_offload_split(buf, len, scratch, collect, &cap), 0);
+	assert_int_equal(tun_offload_split(buf, len, collect, &cap), 0);
 	assert_int_equal(cap.n, (payload + mss - 1) / mss);
 
 	size_t off = 0;
@@ -144,22 +147,32 @@ static void check_split(int version)
 		off += seg;
 	}
 	assert_int_equal(off, payload);
-	assert_memory_equal(joined, buf + TUN_VNET_HDR_LEN + hdr, payload);
+	assert_memory_equal(joined, orig + TUN_VNET_HDR_LEN + hdr, payload);
 }
 
 static void tso_ipv4(void **state)
 {
-	check_split(4);
+	check_split_mss(4, 10000, 1368);
 }
 
 static void tso_ipv6(void **state)
 {
-	check_split(6);
+	check_split_mss(6, 10000, 1368);
+}
+
+/* Segments smaller than their headers: each segment's headers overwrite several earlier segments'
+ * payloads, which must all have been handed out already. Odd sizes exercise the checksum's last
+ * bytes. */
+static void tso_tiny_segments(void **state)
+{
+	check_split_mss(4, 7 * 59 + 5, 7);
+	check_split_mss(6, 16 * 39 + 3, 16);
+	check_split_mss(4, 63, 1);
 }
 
 static void checksum_completed_for_plain_packets(void **state)
 {
-	static uint8_t buf[4096], scratch[65535];
+	static uint8_t buf[4096];
 	static struct capture cap;
 	size_t len = build(buf, 4, 999, 0, 0x18);
 	struct virtio_net_hdr h;
@@ -176,7 +189,7 @@ static void checksum_completed_for_plain_packets(void **state)
 	ip[20 + 16] = (uint8_t)(ps >> 8);
 	ip[20 + 17] = (uint8_t)ps;
 	memset(&cap, 0, sizeof(cap));
-	assert_int_equal(tun_offload_split(buf, len, scratch, collect, &cap), 0);
+	assert_int_equal(tun_offload_split(buf, len, collect, &cap), 0);
 	assert_int_equal(cap.n, 1);
 	assert_int_equal(cap.len[0], len - TUN_VNET_HDR_LEN);
 	assert_true(tcp_checksum_ok(cap.pkt[0], cap.len[0], 4));
@@ -185,43 +198,43 @@ static void checksum_completed_for_plain_packets(void **state)
 	h.flags = 0;
 	memcpy(buf, &h, sizeof(h));
 	memset(&cap, 0, sizeof(cap));
-	assert_int_equal(tun_offload_split(buf, len, scratch, collect, &cap), 0);
+	assert_int_equal(tun_offload_split(buf, len, collect, &cap), 0);
 	assert_memory_equal(cap.pkt[0], buf + TUN_VNET_HDR_LEN, cap.len[0]);
 }
 
 static void malformed_packets_are_refused(void **state)
 {
-	static uint8_t buf[70000], scratch[65535];
+	static uint8_t buf[70000];
 	static struct capture cap;
 	struct virtio_net_hdr h;
 	memset(&cap, 0, sizeof(cap));
-	assert_int_equal(tun_offload_split(buf, 5, scratch, collect, &cap), -EINVAL);
+	assert_int_equal(tun_offload_split(buf, 5, collect, &cap), -EINVAL);
 
 	size_t len = build(buf, 4, 3000, 1000, 0x10);
 	memcpy(&h, buf, sizeof(h));
 	h.gso_size = 0;
 	memcpy(buf, &h, sizeof(h));
-	assert_int_equal(tun_offload_split(buf, len, scratch, collect, &cap), -EINVAL);
+	assert_int_equal(tun_offload_split(buf, len, collect, &cap), -EINVAL);
 
 	len = build(buf, 4, 3000, 1000, 0x10);
 	memcpy(&h, buf, sizeof(h));
 	h.csum_start = 60000; /* beyond the packet */
 	memcpy(buf, &h, sizeof(h));
-	assert_int_equal(tun_offload_split(buf, len, scratch, collect, &cap), -EINVAL);
+	assert_int_equal(tun_offload_split(buf, len, collect, &cap), -EINVAL);
 
 	len = build(buf, 4, 3000, 1000, 0x10);
 	memcpy(&h, buf, sizeof(h));
 	h.gso_type = VIRTIO_NET_HDR_GSO_UDP;
 	memcpy(buf, &h, sizeof(h));
-	assert_int_equal(tun_offload_split(buf, len, scratch, collect, &cap), -EINVAL);
+	assert_int_equal(tun_offload_split(buf, len, collect, &cap), -EINVAL);
 
 	len = build(buf, 4, 3000, 1000, 0x10);
 	buf[TUN_VNET_HDR_LEN + 20 + 12] = 0x20; /* TCP data offset 8 bytes */
-	assert_int_equal(tun_offload_split(buf, len, scratch, collect, &cap), -EINVAL);
+	assert_int_equal(tun_offload_split(buf, len, collect, &cap), -EINVAL);
 
 	len = build(buf, 6, 3000, 1000, 0x10);
 	buf[TUN_VNET_HDR_LEN] = 0x45; /* says IPv4 in a TCPv6 GSO packet with csum_start 40 */
-	assert_int_equal(tun_offload_split(buf, len, scratch, collect, &cap), -EINVAL);
+	assert_int_equal(tun_offload_split(buf, len, collect, &cap), -EINVAL);
 	assert_int_equal(cap.n, 0);
 }
 
@@ -230,6 +243,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(tso_ipv4),
 	        cmocka_unit_test(tso_ipv6),
+	        cmocka_unit_test(tso_tiny_segments),
 	        cmocka_unit_test(checksum_completed_for_plain_packets),
 	        cmocka_unit_test(malformed_packets_are_refused),
 	};

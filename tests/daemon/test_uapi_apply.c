@@ -1,10 +1,14 @@
 /* `set=1` semantics against the real WireGuard core, read back through `get=1`: wireguard-go's
  * rules for update_only, remove, replace_peers, replace_allowed_ips, a peer equal to the
  * interface's own key, a zero private key, a repeated private key (sessions must survive),
- * allowed_ip=- removal, and an apply that stops at a busy listen port. */
+ * allowed_ip=- removal, and an apply that stops at a busy listen port; hwguard's replace_peers
+ * that keeps the peers it lists again, and a hardware key opened beforehand; applied in slices (as
+ * the daemon does between packet batches), a request ends in exactly the state one whole apply
+ * gives, and no slice ends inside a peer's block. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,11 +19,13 @@
 #include "crypto/random.h"
 #include "daemon/uapi_apply.h"
 #include "daemon/uapi_get.h"
+#include "keys/soft.h"
 
 /* RFC 7748 §6.1: Alice's private key and public key. */
 #define ALICE_PRIV         "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"
 #define ALICE_PRIV_CLAMPED "70076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c6a"
 #define ALICE_PUB          "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a"
+#define ZERO_KEY_HEX       "0000000000000000000000000000000000000000000000000000000000000000"
 /* Bob's public key (a valid peer) and two arbitrary peers. */
 #define BOB_PUB "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f"
 #define P1      "1111111111111111111111111111111111111111111111111111111111111111"
@@ -107,7 +113,7 @@ static int set(struct fixture *f, const char *body)
 /* The get reply after a newline, kept in a static buffer for assertions. */
 static const char *get(struct fixture *f)
 {
-	static char out[8192];
+	static char out[64 * 1024];
 	struct strbuf sb;
 	strbuf_init(&sb);
 	uapi_get(&sb, f->dev, f->port, f->mark, NULL);
@@ -227,6 +233,132 @@ static void allowed_ip_removal(void **state)
 	assert_int_equal(count(get(f), "allowed_ip="), 2);
 }
 
+static struct wg_peer *peer_of(struct fixture *f, const char *hex)
+{
+	uint8_t key[WG_KEY_LEN];
+	for (int i = 0; i < WG_KEY_LEN; i++)
+		sscanf(hex + 2 * i, "%2hhx", &key[i]);
+	return wg_device_peer_find(f->dev, key);
+}
+
+/* replace_peers (what `wg setconf` sends) removes the peers the request does not list again; one
+ * listed again keeps its state (sessions, counters, learned endpoint) but nothing of its old
+ * configuration, and goes last, as a new peer would. */
+static void replace_peers_keeps_relisted_peers(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(set(f, "private_key=" ALICE_PRIV "\n"
+	                        "public_key=" P1 "\nallowed_ip=10.1.0.0/16\n"
+	                        "public_key=" BOB_PUB "\nendpoint=192.0.2.1:51820\n"
+	                        "preshared_key=" P2 "\npersistent_keepalive_interval=25\n"
+	                        "allowed_ip=10.0.0.2/32\n"
+	                        "public_key=" P2 "\nallowed_ip=10.2.0.0/16\n"),
+	                 0);
+	struct wg_peer *bob = peer_of(f, BOB_PUB);
+	struct wg_peer_info before;
+	wg_peer_info(bob, &before);
+	assert_true(before.tx_bytes > 0); /* the keepalive started a handshake */
+	assert_true(f->sent > 0);
+
+	assert_int_equal(set(f, "replace_peers=true\n"
+	                        "public_key=" BOB_PUB "\nreplace_allowed_ips=true\n"
+	                        "allowed_ip=10.0.0.3/32\n"
+	                        "public_key=" P2 "\nupdate_only=true\n"),
+	                 0);
+	/* P1 not listed: gone. P2 listed with update_only: as if it had been removed first. */
+	assert_null(peer_of(f, P1));
+	assert_null(peer_of(f, P2));
+	assert_ptr_equal(peer_of(f, BOB_PUB), bob);
+	struct wg_peer_info after;
+	wg_peer_info(bob, &after);
+	assert_int_equal(after.tx_bytes, before.tx_bytes);
+	assert_true(after.has_endpoint);
+	const char *g = get(f);
+	assert_int_equal(count(g, "\npublic_key="), 1);
+	assert_non_null(strstr(g, "preshared_key=" ZERO_KEY_HEX));
+	assert_null(strstr(g, "persistent_keepalive_interval=25"));
+	assert_non_null(strstr(g, "allowed_ip=10.0.0.3/32"));
+	assert_null(strstr(g, "allowed_ip=10.0.0.2/32"));
+
+	/* Listed again after new peers: the order is the request's, as with new peers. */
+	assert_int_equal(set(f, "public_key=" P1 "\n"), 0);
+	assert_int_equal(set(f, "replace_peers=true\npublic_key=" P1 "\npublic_key=" BOB_PUB "\n"),
+	                 0);
+	g = get(f);
+	assert_true(strstr(g, "public_key=" P1) < strstr(g, "public_key=" BOB_PUB));
+	/* remove=true of a replaced peer: nothing is removed twice (the sanitizer build would
+	 * tell). */
+	assert_int_equal(set(f, "replace_peers=true\npublic_key=" P1 "\nremove=true\n"), 0);
+	assert_int_equal(count(get(f), "\npublic_key="), 0);
+}
+
+static int count_one(void *ctx, struct wg_peer *peer)
+{
+	(void)peer;
+	++*(unsigned *)ctx;
+	return 0;
+}
+
+static unsigned peers(struct fixture *f)
+{
+	unsigned n = 0;
+	wg_device_foreach_peer(f->dev, count_one, &n);
+	return n;
+}
+
+static int count_prefix(void *ctx, int family, const uint8_t *addr, uint8_t cidr)
+{
+	++*(unsigned *)ctx;
+	return 0;
+}
+
+static unsigned prefixes_of(struct fixture *f, struct wg_peer *peer)
+{
+	unsigned n = 0;
+	wg_peer_foreach_allowed_ip(f->dev, peer, count_prefix, &n);
+	return n;
+}
+
+/* A big request applied a slice at a time ends as the whole: slices stop only between peer
+ * blocks, and the peers replace_peers did not list go at the very end. */
+static void applied_in_slices(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(set(f, "public_key=" P1 "\nallowed_ip=10.1.0.0/16\n"
+	                        "public_key=" P2 "\nallowed_ip=10.2.0.0/16\n"),
+	                 0);
+	struct strbuf body;
+	strbuf_init(&body);
+	strbuf_printf(&body, "replace_peers=true\npublic_key=" P2 "\nallowed_ip=10.2.0.0/16\n");
+	for (int i = 0; i < 200; i++) {
+		strbuf_printf(&body, "public_key=");
+		for (int k = 0; k < 32; k++)
+			strbuf_printf(&body, "%02x",
+			              (unsigned)(k == 0 ? 0x40 + i / 100 : i % 100 + 1));
+		strbuf_printf(&body, "\nallowed_ip=10.9.%d.0/24\n", i);
+	}
+	struct uapi_set s;
+	assert_int_equal(uapi_parse_set(body.data, body.len, &s, NULL, NULL), 0);
+	struct uapi_apply_job job;
+	uapi_apply_start(&job, &f->target, &s);
+	unsigned slices = 0;
+	while (!uapi_apply_step(&job, 50, &f->now)) {
+		slices++;
+		/* between slices: P1 (not listed) is still there, P2 kept its prefix throughout,
+		 * and the slice ended between two blocks */
+		assert_non_null(peer_of(f, P1));
+		assert_int_equal(prefixes_of(f, peer_of(f, P2)), 1);
+		assert_true(job.next == s.n || s.ops[job.next].kind == UAPI_OP_PEER);
+	}
+	/* 403 operations, 50 (then the rest of the block) per slice */
+	assert_int_equal(slices, 8);
+	assert_int_equal(job.err, 0);
+	uapi_set_free(&s);
+	strbuf_free(&body);
+	assert_null(peer_of(f, P1));
+	assert_int_equal(peers(f), 201);
+}
+
 static void private_key_rules(void **state)
 {
 	struct fixture *f = *state;
@@ -326,12 +458,129 @@ static void unbound_zeros_still_remove(void **state)
 	assert_null(wg_device_key(f->dev));
 }
 
+/* A hardware key opened beforehand (on the key worker) is installed as it is; a failure to open it
+ * fails the request at that line, with the reason found then. */
+static void prepared_key_is_used(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t alice[WG_KEY_LEN];
+	for (int i = 0; i < WG_KEY_LEN; i++)
+		sscanf(ALICE_PRIV + 2 * i, "%2hhx", &alice[i]);
+	struct uapi_prepared_key pre = {.kp = soft_key_provider_new(alice)};
+	for (int i = 0; i < WG_KEY_LEN; i++)
+		sscanf(HANDLE + 2 * i, "%2hhx", &pre.key[i]);
+	struct key_provider *kp = pre.kp;
+	f->target.prepared = &pre;
+	assert_int_equal(set(f, "listen_port=51820\nprivate_key=" HANDLE "\n"), 0);
+	assert_ptr_equal(wg_device_key(f->dev), kp);
+	assert_null(pre.kp);
+
+	struct uapi_prepared_key failed = {.err = -ENODEV, .why = "no chip"};
+	memcpy(failed.key, pre.key, WG_KEY_LEN);
+	failed.key[0] = 8; /* object 0x10000008 */
+	f->target.prepared = &failed;
+	const char *line = "listen_port=51821\nprivate_key="
+	                   "0800001000000000000000000000000000000000000000000000000000000000\n";
+	struct uapi_set s;
+	const char *why = NULL;
+	assert_int_equal(uapi_parse_set(line, strlen(line), &s, NULL, NULL), 0);
+	assert_int_equal(uapi_apply(&f->target, &s, &f->now, &why), -ENODEV);
+	uapi_set_free(&s);
+	assert_string_equal(why, "no chip");
+	assert_int_equal(f->port, 51821); /* what came before the key stays applied */
+	assert_ptr_equal(wg_device_key(f->dev), kp);
+	f->target.prepared = NULL;
+}
+
 static void busy_port_stops_the_request(void **state)
 {
 	struct fixture *f = *state;
 	f->port_result = -EADDRINUSE;
 	assert_int_equal(set(f, "listen_port=51820\npublic_key=" P1 "\n"), -EADDRINUSE);
 	assert_int_equal(f->port_calls, 1);
+	assert_int_equal(count(get(f), "\npublic_key="), 0);
+}
+
+/* A request of n peer blocks (replace_peers first when asked), with allowed IPs, an endpoint on
+ * every third, a removal and an update_only that must not create its peer. */
+static char *many_peers(unsigned n, bool replace)
+{
+	static char body[64 * 1024];
+	size_t off = 0;
+	off += (size_t)snprintf(body + off, sizeof(body) - off, "%s",
+	                        replace ? "replace_peers=true\n" : "");
+	for (unsigned i = 0; i < n; i++) {
+		off += (size_t)snprintf(body + off, sizeof(body) - off,
+		                        "public_key=%062x%02x\nallowed_ip=10.9.%u.0/24\n", i + 1, 1,
+		                        i);
+		if (i % 3 == 0)
+			off += (size_t)snprintf(body + off, sizeof(body) - off,
+			                        "endpoint=192.0.2.%u:%u\n", i % 250 + 1, 40000 + i);
+	}
+	off += (size_t)snprintf(body + off, sizeof(body) - off,
+	                        "public_key=%062x%02x\nremove=true\n"
+	                        "public_key=" P2 "\nupdate_only=true\nallowed_ip=10.8.0.0/16\n",
+	                        3, 1);
+	assert_true(off < sizeof(body));
+	return body;
+}
+
+/* Applies body with one unit of work per step; returns the errno and counts the steps. */
+static int set_in_slices(struct fixture *f, const char *body, unsigned *steps)
+{
+	struct uapi_set s;
+	struct uapi_apply_job job;
+	assert_int_equal(uapi_parse_set(body, strlen(body), &s, NULL, NULL), 0);
+	uapi_apply_start(&job, &f->target, &s);
+	*steps = 1;
+	while (!uapi_apply_step(&job, 1, &f->now))
+		++*steps;
+	uapi_set_free(&s);
+	return job.err;
+}
+
+static void sliced_apply_matches_one_apply(void **state)
+{
+	struct fixture *f = *state;
+	static char whole[64 * 1024];
+	unsigned steps;
+	assert_int_equal(set(f, "private_key=" ALICE_PRIV "\n"), 0);
+	assert_int_equal(set(f, many_peers(40, false)), 0);
+	snprintf(whole, sizeof(whole), "%s", get(f));
+	assert_int_equal(count(whole, "\npublic_key="), 39); /* peer 3 removed, P2 not created */
+
+	/* Start over with peers that replace_peers must clear, a few per step. */
+	assert_int_equal(set(f, many_peers(30, false)), 0);
+	assert_int_equal(set(f, "public_key=" P1 "\nallowed_ip=10.7.0.0/16\n"), 0);
+	unsigned before = count(get(f), "\npublic_key=");
+	assert_int_equal(before, 40);
+	assert_int_equal(set_in_slices(f, many_peers(40, true), &steps), 0);
+	assert_string_equal(get(f), whole);
+	/* One unit per step: one step for replace_peers (it removes nothing yet), one per peer
+	 * block (a block is never split), one for the allowed_ip left after update_only dropped P2
+	 * (no peer, no block), one per peer left unlisted (P1: the only one), and the last one that
+	 * finds no unlisted peer left. */
+	struct uapi_set s;
+	const char *body = many_peers(40, true);
+	assert_int_equal(uapi_parse_set(body, strlen(body), &s, NULL, NULL), 0);
+	unsigned blocks = 0;
+	for (size_t i = 0; i < s.n; i++)
+		blocks += s.ops[i].kind == UAPI_OP_PEER;
+	assert_int_equal(blocks, 42);
+	assert_int_equal(steps, 1 + blocks + 1 + 1 + 1);
+	uapi_set_free(&s);
+}
+
+static void sliced_apply_stops_where_one_apply_stops(void **state)
+{
+	struct fixture *f = *state;
+	unsigned steps;
+	f->port_result = -EADDRINUSE;
+	assert_int_equal(
+	        set_in_slices(f, "fwmark=7\nlisten_port=51820\npublic_key=" P1 "\n", &steps),
+	        -EADDRINUSE);
+	assert_int_equal(steps, 2);
+	assert_int_equal(f->mark, 7); /* applied before the failure */
 	assert_int_equal(count(get(f), "\npublic_key="), 0);
 }
 
@@ -351,6 +600,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(full_configuration_reads_back, setup, teardown),
+	        cmocka_unit_test_setup_teardown(sliced_apply_matches_one_apply, setup, teardown),
+	        cmocka_unit_test_setup_teardown(sliced_apply_stops_where_one_apply_stops, setup,
+	                                        teardown),
 	        cmocka_unit_test_setup_teardown(own_key_is_a_dummy_peer, setup, teardown),
 	        cmocka_unit_test_setup_teardown(update_only_and_remove, setup, teardown),
 	        cmocka_unit_test_setup_teardown(replace_peers_and_allowed_ips, setup, teardown),
@@ -360,6 +612,10 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(bound_key_own_value_is_a_no_op, setup, teardown),
 	        cmocka_unit_test_setup_teardown(bound_key_refuses_another_key, setup, teardown),
 	        cmocka_unit_test_setup_teardown(unbound_zeros_still_remove, setup, teardown),
+	        cmocka_unit_test_setup_teardown(replace_peers_keeps_relisted_peers, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(prepared_key_is_used, setup, teardown),
+	        cmocka_unit_test_setup_teardown(applied_in_slices, setup, teardown),
 	        cmocka_unit_test_setup_teardown(busy_port_stops_the_request, setup, teardown),
 	        cmocka_unit_test_setup_teardown(keepalive_on_sends_at_once, setup, teardown),
 	};

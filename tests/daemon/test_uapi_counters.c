@@ -18,6 +18,8 @@ static void test_lines(void **state)
 	v.core.handshakes_completed = 2;
 	v.core.cookie_replies_sent = 1;
 	v.core.key_provider_calls = 5;
+	v.core.static_dh_pending = 6;
+	v.core.dropped[WG_DROP_KEY_QUEUE] = 10;
 	v.core.dropped[WG_DROP_MAC1] = 7;
 	v.core.dropped[WG_DROP_HANDSHAKE_TIMEOUT] = 1;
 	v.tun_dropped = 4;
@@ -40,6 +42,7 @@ static void test_lines(void **state)
 	                             "hwguard_handshakes_completed=2\n"
 	                             "hwguard_cookie_replies_sent=1\n"
 	                             "hwguard_key_provider_calls=5\n"
+	                             "hwguard_handshakes_pending=6\n"
 	                             "hwguard_drop=malformed:0\n"
 	                             "hwguard_drop=mac1:7\n"
 	                             "hwguard_drop=cookie_sent:0\n"
@@ -55,6 +58,7 @@ static void test_lines(void **state)
 	                             "hwguard_drop=key_provider:0\n"
 	                             "hwguard_drop=staged_overflow:0\n"
 	                             "hwguard_drop=handshake_timeout:1\n"
+	                             "hwguard_drop=key_queue:10\n"
 	                             "hwguard_drop=tun_offload:4\n"
 	                             "hwguard_key_operations=5\n"
 	                             "hwguard_key_operation_errors=1\n"

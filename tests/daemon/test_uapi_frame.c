@@ -64,12 +64,36 @@ static void unknown_operations(void **state)
 	assert_int_equal(frame("").kind, UAPI_FRAME_INCOMPLETE);
 }
 
+/* A request that arrives piece by piece, its scan resumed where the previous piece ended (the
+ * control connection's way with a large set): the same frame as one scan of the whole, also when
+ * the empty line that ends it is split between two pieces. */
+static void resumed_scan(void **state)
+{
+	const char *s = "set=1\nlisten_port=1\nfwmark=2\n\nget=1\n\n";
+	size_t len = strlen(s);
+	struct uapi_frame whole;
+	uapi_frame_next(s, len, &whole);
+	for (size_t piece = 1; piece < 8; piece++) {
+		struct uapi_frame f = {.kind = UAPI_FRAME_INCOMPLETE};
+		size_t scanned = 0, have = 0;
+		while (f.kind == UAPI_FRAME_INCOMPLETE && have < len) {
+			have = have + piece < len ? have + piece : len;
+			uapi_frame_next_from(s, have, scanned, &f);
+			scanned = have;
+		}
+		assert_int_equal(f.kind, UAPI_FRAME_SET);
+		assert_int_equal(f.consumed, whole.consumed);
+		assert_int_equal(f.body_len, whole.body_len);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(get_request),
 	        cmocka_unit_test(set_request),
 	        cmocka_unit_test(unknown_operations),
+	        cmocka_unit_test(resumed_scan),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

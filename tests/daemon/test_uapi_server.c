@@ -24,12 +24,22 @@ struct handler {
 	unsigned gets, sets;
 	size_t reply_len; /* bytes of filler before errno=0 */
 	char last_set[256];
+	/* What the handler answers to a set: UAPI_ANSWERED (default), UAPI_LATER (the test appends
+	 * the reply and resumes), or UAPI_NOT_NOW (the test resumes with defer_sets cleared). */
+	enum uapi_answer defer_sets;
+	unsigned offered; /* set requests offered, taken or not */
 };
 
-static void handle(void *ctx, enum uapi_frame_kind kind, const char *body, size_t len,
-                   struct strbuf *reply)
+static enum uapi_answer handle(void *ctx, struct uapi_conn *c, enum uapi_frame_kind kind,
+                               const char *body, size_t len, struct strbuf *reply)
 {
 	struct handler *h = ctx;
+	(void)c;
+	if (kind != UAPI_FRAME_GET) {
+		h->offered++;
+		if (h->defer_sets == UAPI_NOT_NOW)
+			return UAPI_NOT_NOW;
+	}
 	if (kind == UAPI_FRAME_GET) {
 		h->gets++;
 		char line[64];
@@ -42,8 +52,11 @@ static void handle(void *ctx, enum uapi_frame_kind kind, const char *body, size_
 		size_t n = len < sizeof(h->last_set) - 1 ? len : sizeof(h->last_set) - 1;
 		memcpy(h->last_set, body, n);
 		h->last_set[n] = '\0';
+		if (h->defer_sets == UAPI_LATER)
+			return UAPI_LATER;
 	}
 	strbuf_append(reply, "errno=0\n\n", 9);
+	return UAPI_ANSWERED;
 }
 
 struct pair {
@@ -221,6 +234,10 @@ static void test_set_evicts_and_times_out(void **state)
 	c[1].served++;
 	uapi_conn_set_touch(&c[1], t0 + 2 * S);
 	assert_ptr_equal(uapi_conn_set_evictable(&set, t0 + 2 * S), &c[2]);
+	/* A client taking a long answer bit by bit makes progress too. */
+	c[2].written += 4096;
+	uapi_conn_set_touch(&c[2], t0 + 3 * S);
+	assert_ptr_equal(uapi_conn_set_evictable(&set, t0 + 3 * S), &c[3]);
 	/* The idle timeout applies to every connection, busy with a partial request or not. */
 	assert_null(uapi_conn_set_expired(&set, t0 + UAPI_IDLE_TIMEOUT_NS - 1));
 	assert_ptr_equal(uapi_conn_set_expired(&set, t0 + UAPI_IDLE_TIMEOUT_NS), &c[0]);
@@ -233,6 +250,72 @@ static void test_set_evicts_and_times_out(void **state)
 	assert_int_equal(uapi_conn_set_next_event(&set, true), 0);
 }
 
+/* A request whose answer is worked out elsewhere (the daemon's set job, the key worker): nothing
+ * behind it is served, the client is not read meanwhile, the connection is neither idle nor
+ * evictable nor timed out however long it waits, and a client that half-closed still gets the
+ * answer. */
+static void test_waiting_request(void **state)
+{
+	struct pair p;
+	struct handler h = {.defer_sets = UAPI_LATER};
+	struct uapi_conn_set set = {0};
+	pair_open(&p);
+	uapi_conn_set_add(&set, &p.conn, 100 * S);
+	const char *in = "set=1\nlisten_port=1\n\nget=1\n\n";
+	send(p.client, in, strlen(in), 0);
+	shutdown(p.client, SHUT_WR);
+	assert_true(uapi_conn_on_event(&p.conn, EPOLLIN, handle, &h));
+	assert_int_equal(h.sets, 1);
+	assert_int_equal(h.gets, 0); /* behind the waiting set */
+	assert_true(p.conn.waiting);
+	assert_false(uapi_conn_wants_read(&p.conn));
+	assert_false(uapi_conn_wants_write(&p.conn));
+	uint64_t later = 100 * S + 10 * UAPI_IDLE_TIMEOUT_NS;
+	assert_null(uapi_conn_set_evictable(&set, later));
+	assert_null(uapi_conn_set_expired(&set, later));
+	assert_int_equal(uapi_conn_set_next_event(&set, true), 0);
+	/* Events meanwhile change nothing. */
+	assert_true(uapi_conn_on_event(&p.conn, EPOLLIN | EPOLLOUT | EPOLLHUP, handle, &h));
+	assert_int_equal(h.gets, 0);
+	/* The answer: written, the get behind it answered, then the connection is done. */
+	strbuf_append(&p.conn.out, "errno=0\n\n", 9);
+	h.defer_sets = UAPI_ANSWERED;
+	bool open = uapi_conn_resume(&p.conn, handle, &h);
+	assert_int_equal(p.conn.served, 2); /* the set, then the get read with it */
+	assert_true(open);                  /* the client's EOF is read only now */
+	for (int i = 0; i < 10 && open; i++)
+		open = uapi_conn_on_event(&p.conn, EPOLLIN | EPOLLOUT, handle, &h);
+	assert_false(open);
+	assert_int_equal(h.gets, 1);
+	assert_int_equal(client_read(&p, NULL), 2);
+	uapi_conn_set_remove(&set, &p.conn);
+	pair_close(&p);
+}
+
+/* A request refused for now stays buffered and is offered again, in order, on resume. */
+static void test_not_now_offers_again(void **state)
+{
+	struct pair p;
+	struct handler h = {.defer_sets = UAPI_NOT_NOW};
+	pair_open(&p);
+	const char *in = "set=1\nlisten_port=2\n\nget=1\n\n";
+	send(p.client, in, strlen(in), 0);
+	assert_true(uapi_conn_on_event(&p.conn, EPOLLIN, handle, &h));
+	assert_int_equal(h.offered, 1);
+	assert_int_equal(h.sets + h.gets, 0);
+	assert_true(p.conn.waiting);
+	assert_int_equal(p.conn.served, 0);
+	h.defer_sets = UAPI_ANSWERED;
+	assert_true(uapi_conn_resume(&p.conn, handle, &h));
+	assert_int_equal(h.offered, 2);
+	assert_int_equal(h.sets, 1);
+	assert_string_equal(h.last_set, "listen_port=2\n");
+	assert_int_equal(h.gets, 1);
+	assert_int_equal(p.conn.served, 2);
+	assert_int_equal(client_read(&p, NULL), 2);
+	pair_close(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -242,6 +325,8 @@ int main(void)
 	        cmocka_unit_test(test_other_requests_cut_by_eof_are_not_answered),
 	        cmocka_unit_test(test_unknown_operation_after_a_request),
 	        cmocka_unit_test(test_set_evicts_and_times_out),
+	        cmocka_unit_test(test_waiting_request),
+	        cmocka_unit_test(test_not_now_offers_again),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,7 +27,8 @@ static void fake_destroy(struct key_provider *kp)
 {
 }
 
-static const struct key_provider_ops fake_ops = {"fake", fake_dh, fake_destroy, NULL};
+static const struct key_provider_ops fake_ops = {
+        .name = "fake", .dh = fake_dh, .destroy = fake_destroy};
 
 static void test_counts_and_histogram(void **state)
 {

@@ -1,9 +1,9 @@
 # Tests of the handshake, cookies, keypairs, timers, peers and device. Each drives wg_device
 # instances against each other in memory (test_core_harness.c: fake clock, fake network).
-foreach(t handshake datapath timers cookie kat)
+foreach(t handshake datapath timers cookie kat async timer_queue)
   hwg_unit_test(test_wg_${t}
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_${t}.c ${CMAKE_CURRENT_LIST_DIR}/test_core_harness.c
-    LIBS hwg_wg)
+    LIBS hwg_wg hwg_se050)
   target_include_directories(test_wg_${t} PRIVATE ${CMAKE_CURRENT_LIST_DIR})
 endforeach()
 

@@ -1,5 +1,7 @@
 #include "test_core_harness.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,6 +77,108 @@ static bool h_under_load(void *ctx)
 	return ((struct h_node *)ctx)->under_load;
 }
 
+static int h_dh_submit(void *ctx, struct key_provider *kp, const uint8_t input[32], uint64_t ticket)
+{
+	struct h_node *n = ctx;
+	unsigned cap = n->dh_capacity ? n->dh_capacity : H_MAX_DH_JOBS;
+	if (n->dh_count >= cap)
+		return -EAGAIN;
+	uint64_t start = n->net->now.mono_ns;
+	if (n->dh_count && n->dh_jobs[n->dh_count - 1].due_ns > start)
+		start = n->dh_jobs[n->dh_count - 1].due_ns;
+	struct h_dh_job *j = &n->dh_jobs[n->dh_count++];
+	j->ticket = ticket;
+	j->kp = key_provider_hold(kp);
+	memcpy(j->input, input, 32);
+	j->due_ns = start + n->dh_latency_ns;
+	n->dh_submitted++;
+	return 0;
+}
+
+/* The worker finishes the oldest job: the chip computes now, the device hears of it. */
+static void finish_one(struct h_net *net, struct h_node *n)
+{
+	struct h_dh_job j = n->dh_jobs[0];
+	memmove(n->dh_jobs, n->dh_jobs + 1, (n->dh_count - 1) * sizeof(n->dh_jobs[0]));
+	n->dh_count--;
+	uint8_t shared[32] = {0};
+	int err = key_provider_dh(j.kp, shared, j.input);
+	key_provider_destroy(j.kp);
+	wg_device_static_dh_done(n->dev, j.ticket, err, shared, &net->now);
+}
+
+unsigned h_dh_run(struct h_net *net, int i, unsigned max)
+{
+	unsigned done = 0;
+	while (done < max && net->node[i].dh_count) {
+		finish_one(net, &net->node[i]);
+		done++;
+	}
+	return done;
+}
+
+static int chip_dh(struct key_provider *kp, uint8_t shared[32], const uint8_t pub[32])
+{
+	struct h_chip *c = (struct h_chip *)kp;
+	if (c->fail)
+		return -EIO;
+	if (c->has_budget && !nvm_budget_take(&c->budget, c->net->now.mono_ns / 1000000)) {
+		c->refused++;
+		return -EBUSY;
+	}
+	c->calls++;
+	c->calls_for[pub[0]]++;
+	return key_provider_dh(c->inner, shared, pub);
+}
+
+static void chip_budget_op(struct key_provider *kp, unsigned *left, unsigned *capacity)
+{
+	struct h_chip *c = (struct h_chip *)kp;
+	*left = *capacity = UINT_MAX;
+	if (!c->has_budget)
+		return;
+	struct nvm_budget probe = c->budget;
+	*capacity = probe.burst;
+	*left = 0;
+	while (*left < probe.burst && nvm_budget_take(&probe, c->net->now.mono_ns / 1000000))
+		++*left;
+}
+
+static void chip_destroy(struct key_provider *kp)
+{
+	struct h_chip *c = (struct h_chip *)kp;
+	key_provider_destroy(c->inner);
+	free(c);
+}
+
+static const struct key_provider_ops chip_ops = {
+        .name = "chip",
+        .dh = chip_dh,
+        .destroy = chip_destroy,
+        .budget = chip_budget_op,
+        .blocking = true,
+};
+
+struct h_chip *h_use_chip(struct h_net *net, int i, uint64_t latency_ns)
+{
+	struct h_node *node = &net->node[i];
+	struct h_chip *c = calloc(1, sizeof(*c));
+	c->inner = soft_key_provider_new(node->private_key);
+	c->net = net;
+	c->base = *c->inner;
+	c->base.refs = 0;
+	c->base.ops = &chip_ops;
+	node->dh_latency_ns = latency_ns;
+	wg_device_set_key(node->dev, &c->base, &net->now);
+	return c;
+}
+
+void h_chip_budget(struct h_chip *c, uint32_t burst, uint32_t per_minute)
+{
+	c->has_budget = true;
+	nvm_budget_init(&c->budget, burst, per_minute, c->net->now.mono_ns / 1000000);
+}
+
 static void make_endpoint(struct wg_endpoint *ep, int i)
 {
 	memset(ep, 0, sizeof(*ep));
@@ -106,6 +210,7 @@ void h_init(struct h_net *net, int n, uint8_t seed)
 		        .deliver = h_deliver,
 		        .random = h_random,
 		        .under_load = h_under_load,
+		        .static_dh_submit = h_dh_submit,
 		};
 		node->dev = wg_device_new(&io);
 		wg_device_set_key(node->dev, soft_key_provider_new(node->private_key), &net->now);
@@ -123,8 +228,11 @@ void h_set_key(struct h_net *net, int i, const uint8_t private_key[32])
 
 void h_free(struct h_net *net)
 {
-	for (int i = 0; i < net->nodes; i++)
+	for (int i = 0; i < net->nodes; i++) {
+		for (unsigned k = 0; k < net->node[i].dh_count; k++)
+			key_provider_destroy(net->node[i].dh_jobs[k].kp);
 		wg_device_free(net->node[i].dev);
+	}
 	free(net->capture);
 }
 
@@ -164,16 +272,37 @@ void h_advance(struct h_net *net, uint64_t ns)
 	uint64_t end = net->now.mono_ns + ns;
 	for (;;) {
 		uint64_t next = end;
-		for (int i = 0; i < net->nodes; i++) {
-			uint64_t t = wg_device_tick(net->node[i].dev, &net->now);
-			if (t < next)
-				next = t;
+		/* Everything due now, until nothing moves: finished key-worker jobs, datagrams,
+		 * timers (each may cause the others). */
+		for (bool busy = true; busy;) {
+			busy = false;
+			for (int i = 0; i < net->nodes; i++) {
+				struct h_node *n = &net->node[i];
+				while (!n->dh_manual && n->dh_count &&
+				       n->dh_jobs[0].due_ns <= net->now.mono_ns) {
+					finish_one(net, n);
+					busy = true;
+				}
+			}
+			busy |= h_pump(net) > 0;
+			for (int i = 0; i < net->nodes; i++) {
+				uint64_t t = wg_device_tick(net->node[i].dev, &net->now);
+				if (t < next)
+					next = t;
+			}
+			busy |= h_pump(net) > 0;
 		}
-		h_pump(net);
+		for (int i = 0; i < net->nodes; i++) {
+			struct h_node *n = &net->node[i];
+			if (!n->dh_manual && n->dh_count && n->dh_jobs[0].due_ns < next)
+				next = n->dh_jobs[0].due_ns;
+		}
 		if (net->now.mono_ns >= end)
 			break;
 		if (next <= net->now.mono_ns)
 			next = net->now.mono_ns + 1;
+		if (next > end)
+			next = end;
 		uint64_t step = next - net->now.mono_ns;
 		net->now.mono_ns += step;
 		net->now.real_nsec += (uint32_t)(step % 1000000000ull);

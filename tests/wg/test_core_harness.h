@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "se050/budget.h"
 #include "wg/wg.h"
 
 #define H_MAX_NODES   3
@@ -24,6 +25,31 @@ struct h_datagram {
 };
 
 struct h_net;
+
+/* A request handed to the node's simulated key worker (io->static_dh_submit). */
+struct h_dh_job {
+	uint64_t ticket;
+	struct key_provider *kp; /* held */
+	uint8_t input[32];
+	uint64_t due_ns; /* when the worker finishes it (serial: one after the other) */
+};
+
+#define H_MAX_DH_JOBS 64
+
+/* A blocking key provider standing in for an SE050 (the node's own private key in software, plus a
+ * call count, an optional wear budget and a failure switch). The core never calls its dh(); the
+ * harness's worker does. */
+struct h_chip {
+	struct key_provider base; /* first */
+	struct key_provider *inner;
+	struct h_net *net;
+	unsigned calls;   /* dh() calls that reached the chip (token granted) */
+	unsigned refused; /* dh() calls refused for lack of budget */
+	bool fail;
+	bool has_budget;
+	struct nvm_budget budget;
+	unsigned calls_for[256]; /* calls whose input's first byte was ... (tests tag inputs) */
+};
 
 struct h_node {
 	struct h_net *net;
@@ -43,6 +69,14 @@ struct h_node {
 	/* what it sent, by message type (1..4), and keepalives (32-byte data) separately */
 	unsigned sent[5];
 	unsigned keepalives;
+	/* the simulated key worker: jobs complete dh_latency_ns apart, by themselves in h_advance
+	 * unless dh_manual (then only h_dh_run finishes them) */
+	struct h_dh_job dh_jobs[H_MAX_DH_JOBS];
+	unsigned dh_count;
+	unsigned dh_capacity; /* -EAGAIN beyond this (default H_MAX_DH_JOBS) */
+	uint64_t dh_latency_ns;
+	bool dh_manual;
+	unsigned dh_submitted;
 };
 
 struct h_capture {
@@ -69,6 +103,14 @@ void h_init(struct h_net *net, int n, uint8_t seed);
 void h_free(struct h_net *net);
 /* Replaces node i's interface key (before h_pair). */
 void h_set_key(struct h_net *net, int i, const uint8_t private_key[32]);
+/* Gives node i a blocking provider with its current private key; DH requests take latency_ns each
+ * on its simulated worker. Returns the chip (owned by the device). */
+struct h_chip *h_use_chip(struct h_net *net, int i, uint64_t latency_ns);
+/* A wear budget on the chip: burst, refilled per minute (as src/se050/budget.h), on the
+ * simulated clock. */
+void h_chip_budget(struct h_chip *c, uint32_t burst, uint32_t per_minute);
+/* Finishes up to max queued DH jobs of node i now, in order; returns how many. */
+unsigned h_dh_run(struct h_net *net, int i, unsigned max);
 /* Makes a and b peers of each other (endpoints, /32 tunnel allowed-IPs) and applies psks. */
 void h_pair(struct h_net *net, int a, int b);
 struct wg_peer *h_peer(struct h_net *net, int a, int b);

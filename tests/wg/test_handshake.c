@@ -65,9 +65,10 @@ static void test_initial_constants(void **state)
 static void handshake_and_data(int a, int b)
 {
 	h_pair(&net, a, b);
-	/* Static-static is precomputed once per peer at configuration. */
-	assert_int_equal(provider_calls(a), 1);
-	assert_int_equal(provider_calls(b), 1);
+	/* Configuring a peer costs no key-provider operation: static-static waits for the first
+	 * handshake. */
+	assert_int_equal(provider_calls(a), 0);
+	assert_int_equal(provider_calls(b), 0);
 
 	h_send_ip(&net, a, b, 100);
 	h_pump(&net);
@@ -75,7 +76,8 @@ static void handshake_and_data(int a, int b)
 	assert_int_equal(net.node[b].sent[2], 1);
 	assert_int_equal(net.node[b].delivered, 1);
 	assert_int_equal(net.node[b].last_delivered_len, 120);
-	/* One static-key DH per handshake per side: es on the responder, se on the initiator. */
+	/* The first handshake: static-static once per side, plus es on the responder and se on
+	 * the initiator. */
 	assert_int_equal(provider_calls(a), 2);
 	assert_int_equal(provider_calls(b), 2);
 
@@ -98,6 +100,18 @@ static void handshake_and_data(int a, int b)
 	assert_int_equal(info.last_handshake_sec, net.now.real_sec);
 	assert_true(info.tx_bytes > 0 && info.rx_bytes > 0);
 	assert_true(info.has_endpoint);
+
+	/* Every later handshake: exactly one static-key DH per side (static-static is cached). */
+	for (int i = 1; i <= 3; i++) {
+		h_advance(&net, 6 * 1000000000ull);
+		wg_peer_initiate_handshake(net.node[i % 2 ? b : a].dev,
+		                           h_peer(&net, i % 2 ? b : a, i % 2 ? a : b), &net.now);
+		h_pump(&net);
+		assert_int_equal(provider_calls(a), 2 + (uint64_t)i);
+		assert_int_equal(provider_calls(b), 2 + (uint64_t)i);
+	}
+	h_stats(&net, a, &st);
+	assert_int_equal(st.handshakes_completed, 4);
 }
 
 static void test_handshake_a_to_b(void **state)
@@ -131,7 +145,7 @@ static void test_mac1_checked_before_dh(void **state)
 	d.data[116] ^= 1;
 	wg_device_udp_input(net.node[1].dev, d.data, d.len, &d.from, &net.now);
 	assert_int_equal(net.node[1].sent[2], 1);
-	assert_int_equal(provider_calls(1), before + 1);
+	assert_int_equal(provider_calls(1), before + 2); /* es, and static-static the first time */
 }
 
 static void test_replayed_initiation_rejected(void **state)
@@ -275,14 +289,24 @@ static void test_key_change_recomputes_static_static(void **state)
 	h_pump(&net);
 	assert_int_equal(net.node[1].delivered, 2);
 
-	/* A new key: one static-static per peer, and the old sessions stop sending. */
+	/* A new key: no key-provider operation in the request itself, and the old sessions stop
+	 * sending. */
 	uint8_t other[32];
 	memset(other, 0x77, sizeof(other));
 	h_set_key(&net, 0, other);
-	assert_int_equal(provider_calls(0), before + 2);
+	assert_int_equal(provider_calls(0), before);
 	unsigned data_before = net.node[0].sent[4];
+	net.blackhole[1] = true;
+	h_advance(&net, 6 * 1000000000ull); /* past the 5 s between two initiations */
 	h_send_ip(&net, 0, 1, 10);
 	assert_int_equal(net.node[0].sent[4], data_before);
+	/* The new initiation needed static-static under the new key: computed now, once. */
+	assert_int_equal(provider_calls(0), before + 1);
+	assert_int_equal(net.node[0].sent[1], 2);
+	/* and the other peer's waits for its own first handshake */
+	struct wg_peer *p2 = h_peer(&net, 0, 2);
+	assert_int_equal(p2->handshake.ss_state, NOISE_SS_NONE);
+	assert_int_equal(h_peer(&net, 0, 1)->handshake.ss_state, NOISE_SS_VALID);
 }
 
 /* A provider that can be told to fail like an absent or wedged secure element. */
@@ -321,11 +345,12 @@ static void test_key_provider_failure_is_transient(void **state)
 	wg_device_set_key(net.node[1].dev, &f->base, &net.now);
 	assert_ptr_equal(wg_device_key(net.node[1].dev), &f->base);
 	h_pair(&net, 0, 1);
-	assert_true(dropped(1, WG_DROP_KEY_PROVIDER) >= 1);
+	assert_int_equal(dropped(1, WG_DROP_KEY_PROVIDER), 0); /* not asked yet */
 
 	h_send_ip(&net, 0, 1, 10);
 	h_pump(&net);
 	assert_int_equal(net.node[1].sent[2], 0);
+	assert_int_equal(dropped(1, WG_DROP_KEY_PROVIDER), 1);
 	assert_int_equal(dropped(1, WG_DROP_HANDSHAKE), 1);
 
 	/* The chip is back: the retransmission succeeds, static-static computed on demand. */
