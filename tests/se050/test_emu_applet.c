@@ -72,6 +72,18 @@ static void add_alice(struct fixture *fx, uint32_t id, bool has_policy, uint32_t
 	assert_int_equal(x25519_public_key(o->pub, o->priv), 0);
 }
 
+/* ECDH on object id with Bob's public key in the chip's byte order: the RFC's shared secret comes
+ * back reversed. */
+static void ecdh_with_bob(struct fixture *fx, uint32_t id)
+{
+	uint8_t cmd[SE05X_MAX_APDU], bob_be[32], be[32], expect[32];
+	rfc_reverse(bob_be, rfc7748.bob_pub);
+	assert_int_equal(run(fx, cmd, se05x_cmd_ecdh(cmd, id, bob_be)), SE05X_SW_OK);
+	assert_int_equal(se05x_parse_x25519(fx->rsp, fx->rlen, be), 0);
+	rfc_reverse(expect, rfc7748.shared);
+	assert_memory_equal(be, expect, 32);
+}
+
 static void test_needs_select(void **state)
 {
 	struct fixture *fx = *state;
@@ -95,12 +107,7 @@ static void test_rfc7748_big_endian(void **state)
 	rfc_reverse(expect, rfc7748.alice_pub);
 	assert_memory_equal(be, expect, 32);
 	/* ECDH takes Bob's key reversed and returns the shared secret reversed. */
-	uint8_t bob_be[32];
-	rfc_reverse(bob_be, rfc7748.bob_pub);
-	assert_int_equal(run(fx, cmd, se05x_cmd_ecdh(cmd, 0x10000009, bob_be)), SE05X_SW_OK);
-	assert_int_equal(se05x_parse_x25519(fx->rsp, fx->rlen, be), 0);
-	rfc_reverse(expect, rfc7748.shared);
-	assert_memory_equal(be, expect, 32);
+	ecdh_with_bob(fx, 0x10000009);
 	/* Sent in RFC order by mistake, the same bytes give a different result. */
 	assert_int_equal(run(fx, cmd, se05x_cmd_ecdh(cmd, 0x10000009, rfc7748.bob_pub)),
 	                 SE05X_SW_OK);
@@ -257,7 +264,7 @@ static void test_applet_72_personality(void **state)
 static void test_import_through_apdus(void **state)
 {
 	struct fixture *fx = *state;
-	uint8_t cmd[SE05X_MAX_APDU], priv_be[32], pub_be[32], be[32], expect[32];
+	uint8_t cmd[SE05X_MAX_APDU], priv_be[32], pub_be[32], be[32];
 	select_applet(fx);
 	rfc_reverse(priv_be, rfc7748.alice_priv);
 	rfc_reverse(pub_be, rfc7748.alice_pub);
@@ -266,12 +273,7 @@ static void test_import_through_apdus(void **state)
 	assert_int_equal(run(fx, cmd, se05x_cmd_read_object(cmd, 9)), SE05X_SW_OK);
 	assert_int_equal(se05x_parse_x25519(fx->rsp, fx->rlen, be), 0);
 	assert_memory_equal(be, pub_be, 32);
-	uint8_t bob_be[32];
-	rfc_reverse(bob_be, rfc7748.bob_pub);
-	assert_int_equal(run(fx, cmd, se05x_cmd_ecdh(cmd, 9, bob_be)), SE05X_SW_OK);
-	assert_int_equal(se05x_parse_x25519(fx->rsp, fx->rlen, be), 0);
-	rfc_reverse(expect, rfc7748.shared);
-	assert_memory_equal(be, expect, 32);
+	ecdh_with_bob(fx, 9);
 	/* A public key that does not belong to the private key is refused. */
 	pub_be[5] ^= 1;
 	n = se05x_cmd_import_x25519(cmd, 10, SE050_KEY_POLICY, true, priv_be, pub_be);
