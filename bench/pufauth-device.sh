@@ -15,7 +15,7 @@ D="$B/tests/pufproto_device_steps"
 S="$B/tests/pufserver_search_steps"
 [ -x "$D" ] || { echo "no $D: build the target pufproto_device_steps first" >&2; exit 1; }
 [ -x "$S" ] || { echo "no $S: build the target pufserver_search_steps first" >&2; exit 1; }
-command -v valgrind >/dev/null || { echo "valgrind not installed" >&2; exit 1; }
+command -v valgrind >/dev/null || { echo "needs valgrind: install the Debian package valgrind (scripts/deps.sh)" >&2; exit 1; }
 T=$(mktemp -d /tmp/pufauth-device-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 

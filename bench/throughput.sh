@@ -59,7 +59,7 @@ if [ -z "$hwg" ]; then
 		[ -x "$c" ] && hwg=$c && break
 	done
 fi
-command -v iperf3 >/dev/null || { echo "throughput.sh: needs iperf3" >&2; exit 1; }
+command -v iperf3 >/dev/null || { echo "throughput.sh: needs iperf3: install the Debian package iperf3 (scripts/deps.sh)" >&2; exit 1; }
 
 # shellcheck source=../tests/interop/lib.sh
 . "$root/tests/interop/lib.sh"

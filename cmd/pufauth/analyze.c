@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <spawn.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "puf/debias.h"
@@ -69,8 +72,8 @@ static void usage(FILE *out)
 	        "  --dump FILE...  analyse these dump files instead (every following argument not\n"
 	        "                  starting with -- is a file)\n"
 	        "  --save-dump F   also write the simulated readings to dump file F (for --dump)\n"
-	        "  --plots DIR     write PNG histograms with gnuplot into DIR (skipped without "
-	        "gnuplot)\n"
+	        "  --plots DIR     write histogram data, gnuplot scripts and (with gnuplot) PNG\n"
+	        "                  images into DIR\n"
 	        "  --help          this text\n");
 }
 
@@ -564,26 +567,96 @@ out:
 	free(pol), free(maj), free(map), free(ref);
 }
 
-static int have_gnuplot(void)
+/* DIR/NAME.EXT into buf; -1 (with a message) when it does not fit. */
+static int plot_path(char *buf, size_t size, const char *dir, const char *name, const char *ext)
 {
-	return system("command -v gnuplot >/dev/null 2>&1") == 0;
+	int n = snprintf(buf, size, "%s/%s.%s", dir, name, ext);
+	if (n < 0 || (size_t)n >= size) {
+		fprintf(stderr, "pufauth analyze: path too long: %s/%s.%s\n", dir, name, ext);
+		return -1;
+	}
+	return 0;
 }
 
-static void plot(const char *dir, const char *name, const char *title, const char *xlabel,
-                 const char *data, double binwidth)
+/* Writes s as a gnuplot single-quoted string, in which only the quote itself needs escaping (by
+ * doubling it). A newline would end the command, so the caller refuses paths that hold one. */
+static void gnuplot_string(FILE *f, const char *s)
 {
-	char cmd[4096];
-	snprintf(cmd, sizeof(cmd),
-	         "gnuplot -e \"set terminal png size 800,500; set output '%s/%s.png'; set title "
-	         "'%s'; "
-	         "set xlabel '%s'; set ylabel 'count'; binwidth=%g; "
-	         "bin(x)=binwidth*floor(x/binwidth); "
-	         "plot '%s' using (bin(\\$1)):(1.0) smooth freq with boxes notitle\" 2>/dev/null",
-	         dir, name, title, xlabel, binwidth, data);
-	if (system(cmd) == 0)
-		printf("  plot: %s/%s.png\n", dir, name);
-	else
-		printf("  plot %s failed (gnuplot error)\n", name);
+	fputc('\'', f);
+	for (; *s; s++) {
+		if (*s == '\'')
+			fputc('\'', f);
+		fputc(*s, f);
+	}
+	fputc('\'', f);
+}
+
+enum plot_result { PLOT_DRAWN, PLOT_FAILED, PLOT_NO_GNUPLOT };
+
+/* Writes DIR/NAME.gp, a gnuplot script that draws the histogram of the numbers in DIR/NAME.dat
+ * into DIR/NAME.png, and runs gnuplot on it. gnuplot gets the script's path as its only argument
+ * (no shell), so paths and titles reach it verbatim, whatever characters they hold. */
+static enum plot_result plot(const char *dir, const char *name, const char *title,
+                             const char *xlabel, double binwidth)
+{
+	char script[4096], data[4096], png[4096];
+	if (plot_path(script, sizeof(script), dir, name, "gp") ||
+	    plot_path(data, sizeof(data), dir, name, "dat") ||
+	    plot_path(png, sizeof(png), dir, name, "png"))
+		return PLOT_FAILED;
+	if (strchr(dir, '\n')) {
+		fprintf(stderr, "pufauth analyze: cannot plot into a directory whose name holds a "
+		                "newline\n");
+		return PLOT_FAILED;
+	}
+	FILE *f = fopen(script, "w");
+	if (!f) {
+		fprintf(stderr, "pufauth analyze: cannot write %s: %s\n", script, strerror(errno));
+		return PLOT_FAILED;
+	}
+	fprintf(f, "set terminal png size 800,500\nset output ");
+	gnuplot_string(f, png);
+	fprintf(f, "\nset title ");
+	gnuplot_string(f, title);
+	fprintf(f, "\nset xlabel ");
+	gnuplot_string(f, xlabel);
+	fprintf(f,
+	        "\nset ylabel 'count'\nbinwidth = %g\nbin(x) = binwidth * floor(x / binwidth)\n"
+	        "plot ",
+	        binwidth);
+	gnuplot_string(f, data);
+	fprintf(f, " using (bin($1)):(1.0) smooth freq with boxes notitle\n");
+	if (fclose(f)) {
+		fprintf(stderr, "pufauth analyze: cannot write %s: %s\n", script, strerror(errno));
+		return PLOT_FAILED;
+	}
+
+	char *argv[] = {"gnuplot", script, NULL};
+	pid_t pid;
+	int err = posix_spawnp(&pid, "gnuplot", NULL, NULL, argv, environ);
+	if (err == ENOENT)
+		return PLOT_NO_GNUPLOT;
+	if (err) {
+		fprintf(stderr, "pufauth analyze: cannot run gnuplot: %s\n", strerror(err));
+		return PLOT_FAILED;
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			fprintf(stderr, "pufauth analyze: waiting for gnuplot: %s\n",
+			        strerror(errno));
+			return PLOT_FAILED;
+		}
+	/* 127: the child could not exec gnuplot. glibc reports that as ENOENT above, but not where
+	 * the spawn is emulated as a plain fork (qemu-user). */
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		return PLOT_NO_GNUPLOT;
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		fprintf(stderr, "pufauth analyze: gnuplot failed on %s\n", script);
+		return PLOT_FAILED;
+	}
+	printf("  plot: %s\n", png);
+	return PLOT_DRAWN;
 }
 
 int cmd_analyze(int argc, char **argv)
@@ -602,7 +675,7 @@ int cmd_analyze(int argc, char **argv)
 	size_t plen = 0;
 	FILE *inter_hist = NULL, *intra_hist = NULL;
 	char path[4096];
-	int plotting = 0;
+	int write_failed = 0;
 	struct variant_stats st;
 
 	for (int i = 1; i < argc; i++) {
@@ -711,18 +784,20 @@ int cmd_analyze(int argc, char **argv)
 		       params->word_bias_min, params->word_bias_max, seed);
 
 	if (plots) {
-		if (!have_gnuplot()) {
-			printf("  gnuplot not found: no plots\n");
-		} else if (mkdir(plots, 0755) && errno != EEXIST) {
+		if (mkdir(plots, 0755) && errno != EEXIST) {
 			fprintf(stderr, "pufauth analyze: cannot create %s: %s\n", plots,
 			        strerror(errno));
 			goto out;
-		} else {
-			plotting = 1;
-			snprintf(path, sizeof(path), "%s/inter_hd.dat", plots);
-			inter_hist = fopen(path, "w");
-			snprintf(path, sizeof(path), "%s/intra_hd.dat", plots);
+		}
+		if (plot_path(path, sizeof(path), plots, "inter_hd", "dat"))
+			goto out;
+		inter_hist = fopen(path, "w");
+		if (inter_hist && !plot_path(path, sizeof(path), plots, "intra_hd", "dat"))
 			intra_hist = fopen(path, "w");
+		if (!inter_hist || !intra_hist) {
+			fprintf(stderr, "pufauth analyze: cannot write %s: %s\n", path,
+			        strerror(errno));
+			goto out;
 		}
 	}
 
@@ -753,10 +828,15 @@ int cmd_analyze(int argc, char **argv)
 			       "", h, 504 * h - 376);
 		}
 	}
-	if (inter_hist)
-		fclose(inter_hist);
-	if (intra_hist)
-		fclose(intra_hist);
+	if (inter_hist && fclose(inter_hist))
+		write_failed = 1;
+	if (intra_hist && fclose(intra_hist))
+		write_failed = 1;
+	inter_hist = intra_hist = NULL;
+	if (write_failed) {
+		fprintf(stderr, "pufauth analyze: cannot write the histograms into %s\n", plots);
+		goto out;
+	}
 	/* von Neumann: per-board only (which bits survive differs per reading) */
 	{
 		uint64_t hist[256];
@@ -807,27 +887,51 @@ int cmd_analyze(int argc, char **argv)
 	polarity_report(&d);
 	trng_report(&d);
 
-	if (plotting) {
-		printf("\nPlots:\n");
-		snprintf(path, sizeof(path), "%s/inter_hd.dat", plots);
-		plot(plots, "inter_hd", "Inter-device Hamming distance (XOR of halves)",
-		     "bits of 64", path, 0.05);
-		snprintf(path, sizeof(path), "%s/intra_hd.dat", plots);
-		plot(plots, "intra_hd",
-		     "Intra-device distance to the majority reference (XOR of halves)",
-		     "bits of 64", path, 0.05);
-		snprintf(path, sizeof(path), "%s/bytes.dat", plots);
-		FILE *f = fopen(path, "w");
-		if (f) {
-			for (size_t i = 0; i < d.size; i++)
-				fprintf(f, "%u\n", reading(&d, 0, 0)[i]);
-			fclose(f);
-			plot(plots, "raw_bytes", "Raw byte values, device 0", "byte value", path,
-			     1);
+	if (plots) {
+		printf("\nPlots (data, gnuplot scripts and PNG images in %s):\n", plots);
+		FILE *f = NULL;
+		if (!plot_path(path, sizeof(path), plots, "raw_bytes", "dat"))
+			f = fopen(path, "w");
+		if (!f) {
+			fprintf(stderr, "pufauth analyze: cannot write %s/raw_bytes.dat\n", plots);
+			goto out;
+		}
+		for (size_t i = 0; i < d.size; i++)
+			fprintf(f, "%u\n", reading(&d, 0, 0)[i]);
+		if (fclose(f)) {
+			fprintf(stderr, "pufauth analyze: cannot write %s\n", path);
+			goto out;
+		}
+		static const struct {
+			const char *name, *title, *xlabel;
+			double binwidth;
+		} plots_drawn[] = {
+		        {"inter_hd", "Inter-device Hamming distance (XOR of halves)", "bits of 64",
+		         0.05},
+		        {"intra_hd",
+		         "Intra-device distance to the majority reference (XOR of halves)",
+		         "bits of 64", 0.05},
+		        {"raw_bytes", "Raw byte values, device 0", "byte value", 1},
+		};
+		for (size_t i = 0; i < sizeof(plots_drawn) / sizeof(plots_drawn[0]); i++) {
+			enum plot_result r = plot(plots, plots_drawn[i].name, plots_drawn[i].title,
+			                          plots_drawn[i].xlabel, plots_drawn[i].binwidth);
+			if (r == PLOT_NO_GNUPLOT) {
+				printf("  gnuplot not found (Debian: gnuplot-nox): no PNG images; "
+				       "run gnuplot on %s/*.gp later\n",
+				       plots);
+				break;
+			}
+			if (r == PLOT_FAILED)
+				goto out;
 		}
 	}
 	rc = 0;
 out:
+	if (inter_hist)
+		fclose(inter_hist);
+	if (intra_hist)
+		fclose(intra_hist);
 	free(refs);
 	free(d.raw);
 	free(d.sims);

@@ -11,5 +11,6 @@ int cmd_auth(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_revoke(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_mcu(int argc, char **argv);
 
 #endif

@@ -20,6 +20,7 @@ static const struct command commands[] = {
         {"bench", cmd_bench, "time authentications against a store of N devices"},
         {"analyze", cmd_analyze, "entropy, Hamming distances, FE failure rate, TRNG tests"},
         {"fe-sim", cmd_fe_sim, "simulate fuzzy-extractor Gen/Rec at a bit-error rate"},
+        {"mcu", cmd_mcu, "run the emulated device (nRF51, QEMU) against a server"},
         {NULL, NULL, NULL},
 };
 

@@ -1,5 +1,7 @@
 #include "puf/trng.h"
 
+#include <string.h>
+
 #include "crypto/portable/secure.h"
 #include "crypto/portable/simon_modes.h"
 
@@ -113,4 +115,62 @@ size_t sram_trng_available(const struct sram_trng *t)
 	if (!t->conditioned)
 		return plain;
 	return t->pool_left + plain / (SRAM_TRNG_COND_SAMPLES / 8) * sizeof(t->pool);
+}
+
+static int drbg_fill(struct rng_source *src, uint8_t *out, size_t len)
+{
+	struct sram_drbg *d = (struct sram_drbg *)src;
+	uint8_t in[5], next[sizeof(d->key)];
+
+	if (!d->seeded) {
+		secure_wipe(out, len);
+		return -1;
+	}
+	in[0] = (uint8_t)d->counter;
+	in[1] = (uint8_t)(d->counter >> 8);
+	in[2] = (uint8_t)(d->counter >> 16);
+	in[3] = (uint8_t)(d->counter >> 24);
+	in[4] = 'o';
+	simon_prf(SIMON_128_128, d->key, in, sizeof(in), out, len);
+	in[4] = 'k';
+	simon_prf(SIMON_128_128, d->key, in, sizeof(in), next, sizeof(next));
+	memcpy(d->key, next, sizeof(next));
+	secure_wipe(next, sizeof(next));
+	d->counter++;
+	return 0;
+}
+
+int sram_drbg_seed(struct sram_drbg *d, const uint8_t *noise, size_t noise_len,
+                   const struct health_config *cfg)
+{
+	static const uint8_t instantiate[16] = {'h', 'w', 'g', 'u', 'a', 'r', 'd', ' ',
+	                                        'd', 'r', 'b', 'g', ' ', 'i', 'n', 's'};
+	uint8_t seed[SRAM_DRBG_SEED_SAMPLES / SRAM_TRNG_COND_SAMPLES * 16];
+	struct health_config tested = *cfg;
+	struct sram_trng t;
+	int ret = -1;
+
+	memset(d, 0, sizeof(*d));
+	d->base.fill = drbg_fill;
+	if (noise_len < SRAM_DRBG_NOISE_BYTES || cfg->startup_samples > SRAM_DRBG_SEED_SAMPLES)
+		return -1;
+	/* the seed's own samples are the start-up test: none is discarded, none is used unless all
+	 * of them pass (fill() fails as a whole otherwise) */
+	tested.startup_samples = 0;
+	sram_trng_init_conditioned(&t, noise, SRAM_DRBG_NOISE_BYTES, &tested);
+	if (t.base.fill(&t.base, seed, sizeof(seed)) == 0) {
+		simon_prf(SIMON_128_128, instantiate, seed, sizeof(seed), d->key, sizeof(d->key));
+		d->seeded = 1;
+		ret = 0;
+	}
+	secure_wipe(seed, sizeof(seed));
+	secure_wipe(&t, sizeof(t));
+	return ret;
+}
+
+void sram_drbg_wipe(struct sram_drbg *d)
+{
+	secure_wipe(d->key, sizeof(d->key));
+	d->counter = 0;
+	d->seeded = 0;
 }

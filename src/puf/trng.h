@@ -41,4 +41,36 @@ void sram_trng_init_conditioned(struct sram_trng *t, const uint8_t *noise, size_
 /* Output bytes still available (ignoring the start-up samples). */
 size_t sram_trng_available(const struct sram_trng *t);
 
+/* A generator seeded once from the power-up noise, for MCUs whose RAM cannot keep the raw noise
+ * until the protocol asks for random bytes (firmware/README.md "RAM plan"): at boot the noise
+ * region is consumed into a 128-bit key, and the region is reused for the stack.
+ *
+ * Seeding health-tests SRAM_DRBG_SEED_SAMPLES samples (XOR-of-8 lanes, as above) from
+ * SRAM_DRBG_NOISE_BYTES raw bytes; they are the SP 800-90B start-up test as well (cfg's
+ * startup_samples must not exceed them), conditioned as sram_trng_init_conditioned does (512
+ * samples -> 16 bytes) and only used once every one of them has passed: the standard asks that
+ * output be inhibited until the start-up tests pass, not that the tested samples be discarded.
+ * The 32 conditioned bytes (256 bits at the claimed H = 0.25 per sample) are compressed into the
+ * key K = SIMON-PRF(fixed public key, seed). Each fill(n) then outputs SIMON-PRF(K, ctr || 'o', n)
+ * and replaces K with SIMON-PRF(K, ctr || 'k', 16): a counter-mode generator with key erasure
+ * (earlier outputs cannot be recomputed from a later state). Nothing reseeds it: one power-up,
+ * one run. */
+#define SRAM_DRBG_SEED_SAMPLES 1024
+#define SRAM_DRBG_NOISE_BYTES  SRAM_DRBG_SEED_SAMPLES /* 8 raw cells, one byte, per sample */
+
+struct sram_drbg {
+	struct rng_source base; /* fill() fails (-1) until seeded */
+	uint8_t key[16];
+	uint32_t counter;
+	uint8_t seeded;
+};
+
+/* Seeds d from noise (at least SRAM_DRBG_NOISE_BYTES raw power-up bytes; the rest is not read).
+ * Returns 0, or -1 when a health test failed, the noise is too short or cfg's start-up test needs
+ * more samples than the seed uses; d then stays unseeded. */
+int sram_drbg_seed(struct sram_drbg *d, const uint8_t *noise, size_t noise_len,
+                   const struct health_config *cfg);
+/* Wipes the key; fill() fails from then on. */
+void sram_drbg_wipe(struct sram_drbg *d);
+
 #endif

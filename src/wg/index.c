@@ -2,6 +2,8 @@
 
 #include <stddef.h>
 
+#include "wg/messages.h"
+
 static struct index_entry **bucket(struct index_table *t, uint32_t index)
 {
 	/* The indices are uniformly random and chosen by us, so their low bits spread evenly. */
@@ -33,10 +35,15 @@ void index_table_remove(struct index_table *t, struct index_entry *e)
 uint32_t index_table_insert(struct index_table *t, struct index_entry *e, const struct wg_io *io)
 {
 	uint32_t index;
+	uint8_t rnd[4];
 
 	index_table_remove(t, e);
 	do {
-		io->random(io->ctx, &index, sizeof(index));
+		/* Read as little-endian, like the index on the wire: the same random bytes give the
+		 * same index on every CPU, so scripted-RNG tests (test_kat) hold on big-endian too.
+		 */
+		io->random(io->ctx, rnd, sizeof(rnd));
+		index = get_le32(rnd);
 	} while (index_in_use(t, index));
 	e->index = index;
 	struct index_entry **head = bucket(t, index);

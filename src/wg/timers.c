@@ -11,8 +11,9 @@
 /* Up to a third of a second, so that peers which lost packets together do not retry in step. */
 static uint64_t jitter(struct wg_device *dev)
 {
-	uint32_t r;
-	dev->io.random(dev->io.ctx, &r, sizeof(r));
+	uint8_t rnd[4];
+	dev->io.random(dev->io.ctx, rnd, sizeof(rnd));
+	uint32_t r = get_le32(rnd); /* the same jitter from the same bytes on every CPU */
 	return (uint64_t)(r % REKEY_TIMEOUT_JITTER_MAX_MS) * NSEC_PER_MSEC;
 }
 

@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 wgt_require hwguard wireguard-go
 bin=$(dirname "$(wgt_impl_path hwguard)")
-[ -x "$bin/se050-emu" ] && [ -x "$bin/hwguard-key" ] || wgt_skip "needs se050-emu and hwguard-key"
+[ -x "$bin/se050-emu" ] && [ -x "$bin/hwguard-key" ] || wgt_fail "se050-emu and hwguard-key are not built next to hwguard ($bin)"
 wgt_init bk
 emu_sock="$WGT_DIR/emu.sock"
 (exec ip netns exec "$(wgt_ns a)" "$bin/se050-emu" --socket "$emu_sock" >"$WGT_DIR/emu.log" 2>&1) &
@@ -92,7 +92,10 @@ has_pub "$(wgt_pub a)" || wgt_fail "unbound: software key not set"
 
 # wg-quick passes the daemon nothing but the name: HWGUARD_KEY binds the key, and the config has no
 # PrivateKey at all.
-if command -v wg-quick >/dev/null && [ ! -e /sys/module/wireguard ]; then
+# (with the wireguard kernel module loaded wg-quick would use it, so that part cannot run here)
+wgt_need wg-quick wireguard-tools
+[ -e /sys/module/wireguard ] && wgt_log "a wireguard kernel module is loaded: the wg-quick part is left out"
+if [ ! -e /sys/module/wireguard ]; then
 	wgt_stop a
 	conf="$WGT_DIR/$ifa.conf"
 	{

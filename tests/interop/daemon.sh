@@ -77,9 +77,8 @@ wgt_wait_for wgt_gone "$pid" || wgt_fail "stop"
 out=$(wgt_in a env LOG_LEVEL=bogus "$hwg" "$ifa" 2>&1) && wgt_fail "LOG_LEVEL=bogus accepted"
 
 # Not root: refused with a message that says so.
-if command -v setpriv >/dev/null; then
-	out=$(wgt_in a setpriv --reuid 65534 --regid 65534 --clear-groups "$hwg" -f "$ifa" 2>&1) &&
-		wgt_fail "started without privileges"
-	echo "$out" | grep -q "root" || wgt_fail "message without privileges: $out"
-fi
+wgt_need setpriv util-linux
+out=$(wgt_in a setpriv --reuid 65534 --regid 65534 --clear-groups "$hwg" -f "$ifa" 2>&1) &&
+	wgt_fail "started without privileges"
+echo "$out" | grep -q "root" || wgt_fail "message without privileges: $out"
 wgt_pass

@@ -39,10 +39,21 @@ wgt_fail()
 	exit 1
 }
 
+# Skips (exit 77, which CTest reports as "Not Run") only where this machine cannot run the test at
+# all: not root, no TUN device, no network namespaces, or a kernel module that takes over. A missing
+# tool is a failure that names the Debian package (scripts/deps.sh installs them all).
 wgt_skip()
 {
 	wgt_log "SKIP: $*"
 	exit "$WGT_SKIP"
+}
+
+# wgt_need COMMAND PACKAGE: fails unless COMMAND is installed.
+wgt_need()
+{
+	command -v "$1" >/dev/null && return 0
+	wgt_log "FAIL: needs $1: install the Debian package $2 (scripts/deps.sh installs it)"
+	exit 1
 }
 
 # Resolves an implementation name to a command. "hwguard" is taken from $HWG_BIN (CTest sets it),
@@ -62,18 +73,29 @@ wgt_impl_path()
 	esac
 }
 
-# Skips (exit 77) unless we are root, have ip netns, wg, /dev/net/tun and every named implementation.
+# Checks what every interop test needs: root, TUN, network namespaces (skips without them: the
+# environment cannot run the test), the tools (fails without them, naming the package) and every
+# named implementation (fails: a build problem or a missing package).
 wgt_require()
 {
-	[ "$(id -u)" = 0 ] || wgt_skip "needs root"
-	command -v ip >/dev/null || wgt_skip "needs iproute2"
-	command -v wg >/dev/null || wgt_skip "needs wg (wireguard-tools)"
-	[ -c /dev/net/tun ] || wgt_skip "needs /dev/net/tun"
-	ip netns list >/dev/null 2>&1 || wgt_skip "ip netns unavailable"
+	[ "$(id -u)" = 0 ] || wgt_skip "needs root (network namespaces and TUN devices)"
+	[ -c /dev/net/tun ] || wgt_skip "needs /dev/net/tun (a kernel or container without TUN)"
+	wgt_need ip iproute2
+	ip netns list >/dev/null 2>&1 || wgt_skip "ip netns does not work here (no permission to mount /run/netns?)"
+	wgt_need wg wireguard-tools
+	wgt_need ping iputils-ping
+	wgt_need python3 python3
 	local impl p
 	for impl in "$@"; do
 		p=$(wgt_impl_path "$impl")
-		[ -n "$p" ] && [ -x "$p" ] || wgt_skip "implementation '$impl' not found"
+		if [ -z "$p" ] || [ ! -x "$p" ]; then
+			case "$impl" in
+			wireguard-go) wgt_need wireguard-go wireguard-go ;;
+			hwguard) wgt_log "FAIL: hwguard not found: build it (HWG_BIN=${HWG_BIN:-unset}) or install it" ;;
+			*) wgt_log "FAIL: implementation '$impl' not found" ;;
+			esac
+			exit 1
+		fi
 	done
 }
 
@@ -328,6 +350,7 @@ wgt_handshake_time()
 wgt_dump()
 {
 	local side
+	[ -n "${WGT_TAG:-}" ] || return 0 # failed before wgt_init: nothing to show
 	for side in a b; do
 		echo "---- side $side: wg show" >&2
 		wgt_in "$side" wg show "$(wgt_if "$side")" >&2 2>&1
@@ -341,10 +364,10 @@ wgt_pass()
 }
 
 # wgt_uapi IFNAME: sends stdin (a raw UAPI request) to the daemon's socket and prints the reply.
-# Needs python3 (wgt_have_python says whether it is there).
+# Needs python3, which wgt_require checks (wgt_have_python is kept for the callers that ask).
 wgt_have_python()
 {
-	command -v python3 >/dev/null
+	wgt_need python3 python3
 }
 
 wgt_uapi()

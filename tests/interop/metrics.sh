@@ -2,7 +2,7 @@
 # Counters people can see (docs/metrics.md): hwguard's UAPI extension lines, `hwguard-key show`,
 # and `hwguard-key show --prometheus`, whose output must be valid Prometheus text exposition format
 # (checked by promcheck.py, a strict parser written from the format's specification, and by the
-# prometheus_client package's parser when it is installed). Known traffic is sent first: a
+# prometheus_client package's parser). Known traffic is sent first: a
 # handshake with wireguard-go, five garbage datagrams (dropped as "malformed"), three pings to a
 # tunnel address no peer holds ("no_route"); the figures must say exactly that. Stock `wg show`
 # and `wg showconf` must ignore the extension lines (same output shape as for wireguard-go, and a
@@ -10,7 +10,6 @@
 # is not hwguard.
 . "$(dirname "$0")/lib.sh"
 wgt_require hwguard wireguard-go
-command -v python3 >/dev/null || wgt_skip "needs python3"
 key="${HWG_BIN:-}/hwguard-key"
 [ -x "$key" ] || wgt_skip "needs hwguard-key"
 check="$(dirname "$0")/promcheck.py"
@@ -47,16 +46,14 @@ transfer_before=$(wg show "$ifa" transfer)
 transfer_after=$(wg show "$ifa" transfer)
 "$WGT_PYTHON" "$check" --values "$WGT_DIR/a.prom" >"$WGT_DIR/a.values" ||
 	wgt_fail "invalid exposition format: $(cat "$WGT_DIR/a.values")"
-if /usr/bin/python3 -c 'import prometheus_client' 2>/dev/null; then
-	/usr/bin/python3 -c '
+/usr/bin/python3 -c 'import prometheus_client' 2>/dev/null ||
+	wgt_fail "needs prometheus_client: install the Debian package python3-prometheus-client (scripts/deps.sh)"
+/usr/bin/python3 -c '
 import sys
 from prometheus_client.parser import text_string_to_metric_families
 n = sum(len(f.samples) for f in text_string_to_metric_families(open(sys.argv[1]).read()))
 assert n > 20, n
 ' "$WGT_DIR/a.prom" || wgt_fail "prometheus_client cannot parse the output"
-else
-	wgt_log "prometheus_client not installed: only promcheck.py checked the format"
-fi
 value()
 {
 	# value NAME LABEL_SUBSTRING -> the sample's value as an integer

@@ -13,7 +13,6 @@
 . "$(dirname "$0")/lib.sh"
 impl=${1:?implementation} tag=${2:?tag}
 wgt_require "$impl" wireguard-go
-command -v python3 >/dev/null || wgt_skip "needs python3"
 wgt_init "$tag"
 is_hwguard=false
 [ "$(basename "$(wgt_impl_path "$impl")")" = hwguard ] && is_hwguard=true

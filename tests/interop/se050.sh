@@ -15,10 +15,10 @@
 mode=${1:-emu}
 wgt_require hwguard wireguard-go
 bin=$(dirname "$(wgt_impl_path hwguard)")
-[ -x "$bin/se050-emu" ] && [ -x "$bin/hwguard-key" ] || wgt_skip "needs se050-emu and hwguard-key"
+[ -x "$bin/se050-emu" ] && [ -x "$bin/hwguard-key" ] || wgt_fail "se050-emu and hwguard-key are not built next to hwguard ($bin)"
 if [ "$mode" = i2c ]; then
 	shim=${2:?usage: se050.sh i2c PATH/TO/libhwg_i2c_shim.so}
-	[ -f "$shim" ] || wgt_skip "i2c shim not built"
+	[ -f "$shim" ] || wgt_fail "i2c shim $shim not built"
 	wgt_init sei
 else
 	wgt_init se

@@ -6,7 +6,11 @@
 # socket.
 . "$(dirname "$0")/lib.sh"
 wgt_require hwguard wireguard-go
-command -v wg-quick >/dev/null || wgt_skip "needs wg-quick"
+wgt_need wg-quick wireguard-tools
+# wg-quick full tunnel: ip6tables-restore/iptables-restore for the fwmark rules, sysctl
+wgt_need iptables-restore iptables
+wgt_need ip6tables-restore iptables
+wgt_need sysctl procps
 [ -e /sys/module/wireguard ] && wgt_skip "a wireguard kernel module is loaded: wg-quick would use it"
 wgt_init wq
 hwguard_dir=$(dirname "$(wgt_impl_path hwguard)")

@@ -42,6 +42,26 @@ grep -q "8 devices x 3 readings x 16384 raw bytes" "$tmp/b.txt" || fail "dump sh
 # the entropy and distance lines come from the same readings, so they are identical
 diff <(grep -A2 "XOR of halves (k=2)" "$tmp/a.txt") <(grep -A2 "XOR of halves (k=2)" "$tmp/b.txt") >/dev/null ||
 	fail "dump statistics differ from the simulation's"
+
+# --plots: gnuplot runs on a script file, never through a shell, so a directory name full of shell
+# and gnuplot syntax reaches it verbatim (and runs nothing).
+command -v gnuplot >/dev/null || fail "needs gnuplot (Debian package gnuplot-nox; scripts/deps.sh)"
+pdir="$tmp/it's \$(touch pwned) \`touch pwned\` @x"
+abs_bin=$(cd "$(dirname "$bin")" && pwd)/pufauth
+(cd "$tmp" && "$abs_bin" analyze --devices 4 --readings 3 --size 1024 --fe-trials 2 --plots "$pdir") \
+	>"$tmp/p.txt" || fail "analyze --plots"
+for n in inter_hd intra_hd raw_bytes; do
+	[ "$(head -c 8 "$pdir/$n.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] ||
+		fail "$n.png is not a PNG image"
+	[ -s "$pdir/$n.dat" ] && [ -s "$pdir/$n.gp" ] || fail "$n: data or script missing"
+	grep -qF "plot: $pdir/$n.png" "$tmp/p.txt" || fail "$n: not reported"
+done
+[ ! -e "$tmp/pwned" ] || fail "a shell ran the plot command"
+# without gnuplot the data and scripts are still written, and the run succeeds
+(PATH=/nonexistent "$bin" analyze --devices 4 --readings 3 --size 1024 --fe-trials 2 \
+	--plots "$tmp/np") >"$tmp/np.txt" || fail "analyze --plots without gnuplot"
+grep -q "gnuplot not found" "$tmp/np.txt" || fail "no message without gnuplot"
+[ -s "$tmp/np/inter_hd.gp" ] && [ ! -e "$tmp/np/inter_hd.png" ] || fail "files without gnuplot"
 # the protocol suites on the simulated SRAM: bench/fe-bound.sh in small (the bench runs 10^7)
 src=${HWG_SOURCE:-.}
 out=$(BUILD_DIR=$(dirname "$(dirname "$bin")") "$src/bench/fe-bound.sh" debiased-128 20000 4) ||

@@ -159,12 +159,12 @@ chmod 600 "$T/empty.db"
 expect 1 "an empty file, not a pufauth store" "$P" list --db "$T/empty.db"
 expect 1 "an empty file, not a pufauth store" "$P" enroll --db "$T/empty.db" --state "$T/x.state" --sim-seed 1
 [ ! -s "$T/empty.db" ] || fail "the empty file was adopted"
-if python3 -c 'import sqlite3' 2>/dev/null; then
-	python3 -c "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('create table notes (t text)'); c.commit()" "$T/other.db"
-	chmod 600 "$T/other.db"
-	expect 1 "not a pufauth store" "$P" serve --db "$T/other.db" --listen 127.0.0.1:0
-	expect 1 "not a pufauth store" "$P" enroll --db "$T/other.db" --state "$T/x.state" --sim-seed 1
-fi
+# an SQLite database of someone else's
+python3 -c 'import sqlite3' 2>/dev/null || fail "needs python3 with sqlite3: install the Debian package python3 (scripts/deps.sh)"
+python3 -c "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('create table notes (t text)'); c.commit()" "$T/other.db"
+chmod 600 "$T/other.db"
+expect 1 "not a pufauth store" "$P" serve --db "$T/other.db" --listen 127.0.0.1:0
+expect 1 "not a pufauth store" "$P" enroll --db "$T/other.db" --state "$T/x.state" --sim-seed 1
 cp "$T/s.db" "$T/open.db"
 chmod 644 "$T/open.db"
 expect 1 "other users can access it (mode 0644)" "$P" serve --db "$T/open.db" --listen 127.0.0.1:0

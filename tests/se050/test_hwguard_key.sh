@@ -30,6 +30,10 @@ fail()
 	exit 1
 }
 
+# The comparison with `wg pubkey` and the stand-in control socket need these; a missing one fails.
+command -v wg >/dev/null || fail "needs wg: install the Debian package wireguard-tools (scripts/deps.sh)"
+command -v python3 >/dev/null || fail "needs python3: install the Debian package python3 (scripts/deps.sh)"
+
 # expect STATUS PATTERN CMD...: runs CMD, checks its exit status and that stderr matches PATTERN.
 expect()
 {

@@ -3,14 +3,13 @@
 # daemon whose key lives in the (emulated) chip does not contain that private key, in any byte order.
 # It then rotates to a pre-generated chip key while the daemon runs (docs/se050.md) and checks again.
 # A positive control proves the scanner works: the software-key daemon at the other end does hold its
-# own private key. Skips (77) without root, namespaces, /dev/net/tun, wg, python3 or the hwguard
-# binary (tests/interop/lib.sh decides).
+# own private key. Skips (77) without root, namespaces or /dev/net/tun; fails without wg, python3
+# or the programs (tests/interop/lib.sh decides).
 WGT_PREFIX="${WGT_PREFIX:-hwg}s" # distinct from the interop suite, which may run alongside
 . "$(dirname "$0")/../interop/lib.sh"
-command -v python3 >/dev/null || wgt_skip "needs python3"
 wgt_require hwguard
 BIN=${HWG_BIN:?HWG_BIN must point at build/bin}
-[ -x "$BIN/se050-emu" ] && [ -x "$BIN/hwguard-key" ] || wgt_skip "se050-emu/hwguard-key not built"
+[ -x "$BIN/se050-emu" ] && [ -x "$BIN/hwguard-key" ] || wgt_fail "se050-emu/hwguard-key not built in $BIN"
 wgt_init mem
 
 SOCK="$WGT_DIR/emu.sock"

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Interop of the protocol core with Debian's wireguard-go, both as initiator and as responder, in a
-# private network namespace. Skips (77) without root, wireguard-go, wg or network namespaces.
+# private network namespace. Skips (77) without root, TUN or network namespaces; fails without
+# wireguard-go or wg.
 # usage: test_interop_wggo.sh PATH_TO_wg_interop_peer
 PEER_BIN=$1
 NS=wgcore$$
@@ -8,11 +9,15 @@ IF=wgt$$ # the UAPI socket directory is shared by every namespace: the name must
 DIR=$(mktemp -d /tmp/wgcore-interop.XXXXXX)
 umask 077
 
+# Skips only where the machine cannot run the test; a missing tool fails, naming its package.
 skip() { echo "SKIP: $1"; rm -rf "$DIR"; exit 77; }
-[ "$(id -u)" = 0 ] || skip "needs root"
-command -v wireguard-go >/dev/null || skip "wireguard-go not installed"
-command -v wg >/dev/null || skip "wg not installed"
-[ -c /dev/net/tun ] || skip "no /dev/net/tun"
+need() { command -v "$1" >/dev/null || { echo "FAIL: needs $1: install the Debian package $2 (scripts/deps.sh)"; rm -rf "$DIR"; exit 1; }; }
+[ "$(id -u)" = 0 ] || skip "needs root (network namespaces and TUN devices)"
+[ -c /dev/net/tun ] || skip "no /dev/net/tun (a kernel or container without TUN)"
+need wireguard-go wireguard-go
+need wg wireguard-tools
+need ip iproute2
+need ping iputils-ping
 ip netns add "$NS" 2>/dev/null || skip "cannot create network namespaces"
 
 GOPID=

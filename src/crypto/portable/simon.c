@@ -30,10 +30,21 @@ static const uint64_t z_seq[3] = {
 
 static const struct simon_params *lookup(enum simon_variant v)
 {
+#ifdef HWG_SIMON_128_128_ONLY
+	if (v != SIMON_128_128)
+		return NULL;
+#endif
 	if ((unsigned)v >= sizeof(params) / sizeof(params[0]))
 		return NULL;
 	return &params[v];
 }
+
+/* the block functions' word size: a constant when only SIMON-128/128 is built (simon.h) */
+#ifdef HWG_SIMON_128_128_ONLY
+#define WORD_BITS(ctx) 64u
+#else
+#define WORD_BITS(ctx) ((unsigned)(ctx)->word_bits)
+#endif
 
 size_t simon_key_len(enum simon_variant v)
 {
@@ -88,12 +99,13 @@ int simon_init(struct simon_ctx *ctx, enum simon_variant v, const uint8_t *key)
 	ctx->word_bits = (uint8_t)n;
 	for (unsigned i = 0; i < m; i++)
 		ctx->rk[i] = load_word(key + i * wb, wb); /* k_0 comes first in the byte string */
-	for (unsigned i = m; i < p->rounds; i++) {
+	/* j = (i - m) mod 62, counted rather than divided: a Cortex-M0 has no divider */
+	for (unsigned i = m, j = 0; i < p->rounds; i++, j = j == 61 ? 0 : j + 1) {
 		uint64_t tmp = rotl(ctx->rk[i - 1], n - 3, n);
 		if (m == 4)
 			tmp ^= ctx->rk[i - 3];
 		tmp ^= rotl(tmp, n - 1, n);
-		uint64_t z = (z_seq[p->z] >> ((i - m) % 62)) & 1;
+		uint64_t z = (z_seq[p->z] >> j) & 1;
 		/* The paper's c ^ z ^ k[i-m] ^ tmp with c = 2^n - 4, i.e. ~k[i-m] ^ tmp ^ z ^ 3. */
 		ctx->rk[i] = (~ctx->rk[i - m] & mask) ^ tmp ^ z ^ 3;
 	}
@@ -107,7 +119,7 @@ static uint64_t simon_f(uint64_t x, unsigned n)
 
 void simon_encrypt_block(const struct simon_ctx *ctx, uint8_t *out, const uint8_t *in)
 {
-	unsigned n = ctx->word_bits, wb = n / 8;
+	unsigned n = WORD_BITS(ctx), wb = n / 8;
 	uint64_t y = load_word(in, wb), x = load_word(in + wb, wb);
 
 	for (unsigned i = 0; i < ctx->rounds; i++) {
@@ -121,7 +133,7 @@ void simon_encrypt_block(const struct simon_ctx *ctx, uint8_t *out, const uint8_
 
 void simon_decrypt_block(const struct simon_ctx *ctx, uint8_t *out, const uint8_t *in)
 {
-	unsigned n = ctx->word_bits, wb = n / 8;
+	unsigned n = WORD_BITS(ctx), wb = n / 8;
 	uint64_t y = load_word(in, wb), x = load_word(in + wb, wb);
 
 	for (unsigned i = ctx->rounds; i-- > 0;) {

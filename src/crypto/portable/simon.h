@@ -27,6 +27,12 @@ struct simon_ctx {
 	uint8_t word_bits; /* 32 or 64 */
 };
 
+/* HWG_SIMON_128_128_ONLY: a device image whose suites use SIMON-128/128 alone (the default suite,
+ * firmware/image.sh) may define it: the other variants are then unknown (simon_init() fails,
+ * simon_block_len() is 0, so a suite on them is refused) and the word size is a constant, which
+ * halves the code and spares the 64-bit shift calls of a generic word size on a Cortex-M0. Host
+ * builds never define it. */
+
 /* key holds 12, 16, 24 or 32 bytes as the variant demands. Returns 0, or -1 for an unknown variant
  * (ctx is then zeroed: rounds = 0). The block functions accept out == in. */
 int simon_init(struct simon_ctx *ctx, enum simon_variant v, const uint8_t *key);

@@ -34,4 +34,13 @@ long ske_decrypt(enum simon_variant v, const uint8_t *key, const uint8_t *in, si
 void simon_prf(enum simon_variant v, const uint8_t *key, const uint8_t *in, size_t in_len,
                uint8_t *out, size_t out_len);
 
+/* The same PRF over the concatenation of parts[0..nparts), absorbed in place: no buffer holds the
+ * whole input (a small device's stack need not). Equal to simon_prf() on the joined bytes. */
+struct simon_prf_part {
+	const uint8_t *data;
+	size_t len;
+};
+void simon_prf_parts(enum simon_variant v, const uint8_t *key, const struct simon_prf_part *parts,
+                     size_t nparts, uint8_t *out, size_t out_len);
+
 #endif

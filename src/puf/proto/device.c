@@ -5,6 +5,7 @@
 #include "crypto/portable/secure.h"
 #include "crypto/portable/simon_modes.h"
 #include "puf/debias.h"
+#include "puf/majority.h"
 #include "puf/proto/device.h"
 #include "puf/proto/wire.h"
 
@@ -63,9 +64,8 @@ long pufproto_device_hello(const struct pufproto_device *d, uint8_t *out, size_t
 	return pufproto_encode_hello(d->nv.suite, out, cap);
 }
 
-/* y2 uniform in [0, space) by rejection sampling (bounded: the chance of 64 rejections in a row is
- * below 2^-64). */
-static int draw_challenge(struct rng_source *rng, uint32_t space, uint32_t *y)
+/* Rejection sampling is bounded: the chance of 64 rejections in a row is below 2^-64. */
+int pufproto_draw_challenge(struct rng_source *rng, uint32_t space, uint32_t *y)
 {
 	uint8_t b[4];
 
@@ -89,31 +89,40 @@ static int draw_challenge(struct rng_source *rng, uint32_t space, uint32_t *y)
 	return -1;
 }
 
-int pufproto_read_reference(struct puf_source *puf, const struct pufproto_suite *s, uint32_t y,
-                            unsigned readings, uint8_t *z)
+/* The majority of several readings, in its own frame: its vote counters need not sit on the
+ * device's stack when it reads once (the MCU case). */
+static __attribute__((noinline)) int read_majority(struct puf_source *puf,
+                                                   const struct pufproto_suite *s, uint32_t y,
+                                                   unsigned readings, uint8_t *z)
 {
 	uint8_t votes[PUFPROTO_MAX_RESPONSE * 8];
 	uint8_t reading[PUFPROTO_MAX_RESPONSE];
-	size_t bits = s->response_len * 8;
-	int ret = -1;
+	int ret = puf_majority(puf, y, readings, reading, s->read_len, votes);
 
-	if (readings == 0 || readings > 15 || !(readings & 1))
-		return -1;
-	memset(votes, 0, sizeof(votes));
-	for (unsigned r = 0; r < readings; r++) {
-		if (puf_read(puf, y, reading, s->read_len))
-			goto out;
-		for (size_t i = 0; i < bits; i++)
-			votes[i] += (reading[i / 8] >> (i % 8)) & 1;
-	}
-	memset(z, 0, s->response_len);
-	for (size_t i = 0; i < bits; i++)
-		z[i / 8] |= (uint8_t)((votes[i] > readings / 2) << (i % 8));
-	ret = 0;
-out:
+	if (ret == 0)
+		memcpy(z, reading, s->response_len);
 	secure_wipe(votes, sizeof(votes));
 	secure_wipe(reading, sizeof(reading));
 	return ret;
+}
+
+int pufproto_read_reference(struct puf_source *puf, const struct pufproto_suite *s, uint32_t y,
+                            unsigned readings, uint8_t *z)
+{
+	uint8_t reading[PUFPROTO_MAX_RESPONSE];
+	int ret;
+
+	if (readings == 0 || readings > 15 || !(readings & 1))
+		return -1;
+	if (readings > 1)
+		return read_majority(puf, s, y, readings, z);
+	/* one reading is the reference as read; the bytes past response_len (read_len rounds up)
+	 * are dropped, as the majority drops them */
+	ret = puf_read(puf, y, reading, s->read_len);
+	if (ret == 0)
+		memcpy(z, reading, s->response_len);
+	secure_wipe(reading, sizeof(reading));
+	return ret ? -1 : 0;
 }
 
 int pufproto_read_debiased(struct puf_source *puf, const struct pufproto_suite *s,
@@ -143,24 +152,83 @@ static int read_response(struct puf_source *puf, const struct pufproto_suite *s,
 #endif
 }
 
+/* The challenges y2 is drawn from: those the state has case maps for, within cfg's space. 0 means
+ * all 2^32 values (pufproto_draw_challenge). */
+static uint32_t next_space(const struct pufproto_device_nv *nv, const struct pufproto_suite *s,
+                           const struct pufproto_device_config *cfg)
+{
+	uint32_t space = pufproto_nv_challenges(nv, s);
+
+	if (cfg->challenge_space != 0 && cfg->challenge_space < space)
+		space = cfg->challenge_space;
+	return space == UINT32_MAX ? 0 : space;
+}
+
+static int readings_valid(unsigned readings)
+{
+	return readings != 0 && readings <= 15 && (readings & 1);
+}
+
+int pufproto_device_read_ahead(const struct pufproto_device_nv *nv,
+                               const struct pufproto_device_config *cfg, struct rng_source *rng,
+                               struct puf_source *puf, struct pufproto_readings *r)
+{
+	struct pufproto_suite s;
+	int ret = 0;
+
+	if (pufproto_suite_get(nv->suite, &s))
+		return PUFPROTO_DEV_BAD_STATE;
+	if (!readings_valid(cfg->reference_readings))
+		return PUFPROTO_DEV_BAD_CONFIG;
+	r->y1 = nv->challenge;
+	if (pufproto_draw_challenge(rng, next_space(nv, &s, cfg), &r->y2))
+		ret = PUFPROTO_DEV_RNG_FAILED;
+	else if (read_response(puf, &s, nv, r->y1, 1, rng, r->z1) ||
+	         read_response(puf, &s, nv, r->y2, cfg->reference_readings, rng, r->z2))
+		ret = PUFPROTO_DEV_PUF_FAILED;
+	if (ret)
+		secure_wipe(r, sizeof(*r));
+	return ret;
+}
+
+void pufproto_device_use_readings(struct pufproto_device *d, struct pufproto_readings *r)
+{
+	d->ahead = r;
+}
+
 long pufproto_device_begin(struct pufproto_device *d, const struct pufproto_device_config *cfg,
                            const uint8_t *challenge, size_t len, struct rng_source *rng,
                            struct puf_source *puf, uint8_t *out, size_t cap)
 {
 	struct pufproto_challenge ch;
 	struct pufproto_suite s;
-	uint8_t z[PUFPROTO_MAX_RESPONSE], z2[PUFPROTO_MAX_RESPONSE], u[PUFPROTO_MAX_RESPONSE];
-	uint8_t fe_random[PUFPROTO_MAX_FE_RANDOM], r[PUFPROTO_KEY_LEN];
-	uint8_t hd[PUFPROTO_MAX_HELPER], c[PUFPROTO_MAX_CIPHERTEXT];
-	uint8_t n_d[PUFPROTO_MAX_NONCE], iv[SIMON_MAX_BLOCK], v1[PUFPROTO_MAX_NONCE];
+	/* Buffers of different steps share memory, so that the deepest call (FE.Gen's extractor,
+	 * the SKE) sits on one step's buffers, not on all of them: on a 4 KB device this frame is
+	 * most of the stack (firmware/README.md "RAM plan"). x: z' and FE.Gen's randomness until
+	 * FE.Gen, then c. y: hd from FE.Gen to SKE.Enc, then u (z2 masked in place) and v1. */
+	union {
+		struct {
+			uint8_t z[PUFPROTO_MAX_RESPONSE];
+			uint8_t fe_random[PUFPROTO_MAX_FE_RANDOM];
+		} gen;
+		uint8_t c[PUFPROTO_MAX_CIPHERTEXT];
+	} x;
+	union {
+		uint8_t hd[PUFPROTO_MAX_HELPER];
+		struct {
+			uint8_t u[PUFPROTO_MAX_RESPONSE];
+			uint8_t v1[PUFPROTO_MAX_NONCE];
+		} mac;
+	} y;
+	uint8_t r[PUFPROTO_KEY_LEN], n_d[PUFPROTO_MAX_NONCE], iv[SIMON_MAX_BLOCK];
 	uint8_t t[PUFPROTO_MAX_PRF_OUT];
-	uint32_t y2, space;
+	struct pufproto_readings *ahead = d->ahead;
+	uint32_t y2 = 0; /* from ahead or drawn below; gcc -O3 cannot see that */
 	long ret;
 	int err;
 
 	pufproto_device_abort(d);
-	if (cfg->reference_readings == 0 || cfg->reference_readings > 15 ||
-	    !(cfg->reference_readings & 1))
+	if (!readings_valid(cfg->reference_readings))
 		return PUFPROTO_DEV_BAD_CONFIG;
 	if ((err = pufproto_parse_challenge(challenge, len, &ch)))
 		return err;
@@ -169,43 +237,50 @@ long pufproto_device_begin(struct pufproto_device *d, const struct pufproto_devi
 	if (ch.suite != s.id)
 		return PUFPROTO_DEV_WRONG_SUITE;
 
-	/* z' = f(x, y1); (r, hd) = FE.Gen(z') */
-	if (read_response(puf, &s, &d->nv, d->nv.challenge, 1, rng, z)) {
+	/* z' = f(x, y1), read now or at power-up; (r, hd) = FE.Gen(z') */
+	if (ahead) {
+		if (ahead->y1 != d->nv.challenge) {
+			ret = PUFPROTO_DEV_BAD_CONFIG;
+			goto out;
+		}
+		memcpy(x.gen.z, ahead->z1, s.response_len);
+		y2 = ahead->y2;
+	} else if (read_response(puf, &s, &d->nv, d->nv.challenge, 1, rng, x.gen.z)) {
 		ret = PUFPROTO_DEV_PUF_FAILED;
 		goto out;
 	}
-	/* y2 only among the challenges the state has case maps for */
-	space = pufproto_nv_challenges(&d->nv, &s);
-	if (cfg->challenge_space != 0 && cfg->challenge_space < space)
-		space = cfg->challenge_space;
-	if (space == UINT32_MAX)
-		space = 0; /* all 2^32 values */
-	if (rng->fill(rng, fe_random, s.fe_random_len) || rng->fill(rng, n_d, s.nonce_len) ||
-	    rng->fill(rng, iv, s.block_len) || draw_challenge(rng, space, &y2)) {
+	if (rng->fill(rng, x.gen.fe_random, s.fe_random_len) || rng->fill(rng, n_d, s.nonce_len) ||
+	    rng->fill(rng, iv, s.block_len) ||
+	    (!ahead && pufproto_draw_challenge(rng, next_space(&d->nv, &s, cfg), &y2))) {
 		ret = PUFPROTO_DEV_RNG_FAILED;
 		goto out;
 	}
-	if (fe_gen(s.fe, z, fe_random, r, hd)) {
+	if (fe_gen(s.fe, x.gen.z, x.gen.fe_random, r, y.hd)) {
 		ret = PUFPROTO_DEV_FE_FAILED;
 		goto out;
 	}
+	secure_wipe(&x.gen, sizeof(x.gen));
 	/* (t1..t5) = PRF(r, n_S || n_D); c = SKE.Enc(sk, hd) */
 	pufproto_derive(&s, r, ch.n_s, n_d, t);
-	if (ske_encrypt(s.cipher, d->nv.sk, iv, hd, s.helper_len, c, sizeof(c))) {
+	if (ske_encrypt(s.cipher, d->nv.sk, iv, y.hd, s.helper_len, x.c, sizeof(x.c))) {
 		ret = PUFPROTO_DEV_FE_FAILED;
 		goto out;
 	}
+	secure_wipe(y.hd, sizeof(y.hd));
 	/* z2 = f(x, y2); u = z2 xor t2; v1 = PRF(t3, c || n_D || t1 || u) */
-	if (read_response(puf, &s, &d->nv, y2, cfg->reference_readings, rng, z2)) {
+	if (ahead)
+		memcpy(y.mac.u, ahead->z2, s.response_len);
+	else if (read_response(puf, &s, &d->nv, y2, cfg->reference_readings, rng, y.mac.u)) {
 		ret = PUFPROTO_DEV_PUF_FAILED;
 		goto out;
 	}
 	for (size_t i = 0; i < s.response_len; i++)
-		u[i] = z2[i] ^ t[pufproto_t2_off(&s) + i];
-	pufproto_mac(&s, t + pufproto_t3_off(&s), c, n_d, t + pufproto_t1_off(&s), u, v1);
+		y.mac.u[i] ^= t[pufproto_t2_off(&s) + i];
+	pufproto_mac(&s, t + pufproto_t3_off(&s), x.c, n_d, t + pufproto_t1_off(&s), y.mac.u,
+	             y.mac.v1);
 
-	ret = pufproto_encode_response(&s, ch.session, c, n_d, t + pufproto_t1_off(&s), u, v1, out,
-	                               cap);
+	ret = pufproto_encode_response(&s, ch.session, x.c, n_d, t + pufproto_t1_off(&s), y.mac.u,
+	                               y.mac.v1, out, cap);
 	if (ret < 0)
 		goto out;
 	memcpy(d->session, ch.session, PUFPROTO_SESSION_LEN);
@@ -217,12 +292,13 @@ long pufproto_device_begin(struct pufproto_device *d, const struct pufproto_devi
 	d->next.helper_len = d->nv.helper_len;
 	d->pending = 1;
 out:
-	secure_wipe(z, sizeof(z));
-	secure_wipe(z2, sizeof(z2));
-	secure_wipe(fe_random, sizeof(fe_random));
+	secure_wipe(&x, sizeof(x));
+	secure_wipe(&y, sizeof(y));
 	secure_wipe(r, sizeof(r));
-	secure_wipe(hd, sizeof(hd));
 	secure_wipe(t, sizeof(t));
+	if (ahead) /* one run's readings: a second begin() must not reuse them */
+		secure_wipe(ahead, sizeof(*ahead));
+	d->ahead = NULL;
 	return ret;
 }
 

@@ -41,13 +41,24 @@ struct pufproto_nv_store {
 	int (*commit)(struct pufproto_nv_store *st, const struct pufproto_device_nv *nv);
 };
 
+/* The PUF readings of one run, taken before the run: on an MCU the PUF is the power-up RAM, which
+ * the run needs as stack and buffers, so the device reads it at boot (firmware/README.md "RAM
+ * plan"; docs/pufauth-protocol.md [D15]). */
+struct pufproto_readings {
+	uint32_t y1;                       /* the state's challenge they were read for */
+	uint32_t y2;                       /* the next challenge, drawn as begin() would */
+	uint8_t z1[PUFPROTO_MAX_RESPONSE]; /* z' = f(x, y1) */
+	uint8_t z2[PUFPROTO_MAX_RESPONSE]; /* z2 = f(x, y2), the next reference */
+};
+
 struct pufproto_device {
 	struct pufproto_device_nv nv;   /* the committed state */
 	struct pufproto_device_nv next; /* what an accepted CONFIRM commits */
 	uint8_t session[PUFPROTO_SESSION_LEN];
 	uint8_t t4[PUFPROTO_MAX_NONCE];
-	uint8_t pending;  /* a RESPONSE was sent and no CONFIRM judged yet */
-	uint8_t accepted; /* the last CONFIRM verified; next awaits commit */
+	uint8_t pending;                 /* a RESPONSE was sent and no CONFIRM judged yet */
+	uint8_t accepted;                /* the last CONFIRM verified; next awaits commit */
+	struct pufproto_readings *ahead; /* pufproto_device_use_readings(); NULL: begin() reads */
 };
 
 enum pufproto_device_error {
@@ -57,13 +68,18 @@ enum pufproto_device_error {
 	PUFPROTO_DEV_RNG_FAILED = -23,    /* the TRNG failed its health test */
 	PUFPROTO_DEV_FE_FAILED = -24,     /* FE.Gen refused its parameters */
 	PUFPROTO_DEV_WRONG_SESSION = -25, /* a CONFIRM for another session: ignore it */
-	PUFPROTO_DEV_BAD_CONFIG = -26,    /* reference_readings not odd in 1..15 */
+	PUFPROTO_DEV_BAD_CONFIG = -26,    /* reference_readings not odd in 1..15, or readings
+	                                   * taken for another state */
 };
 
 enum pufproto_device_verdict {
 	PUFPROTO_DEVICE_ACCEPT = 1, /* server authenticated: commit d->next */
 	PUFPROTO_DEVICE_REJECT = 0, /* wrong tag: keep the old state */
 };
+
+/* y uniform in [0, space) (0: all 2^32 values) from rng, by bounded rejection sampling. Returns 0,
+ * or -1 when rng failed. */
+int pufproto_draw_challenge(struct rng_source *rng, uint32_t space, uint32_t *y);
 
 /* z = bitwise majority of `readings` readings (odd, 1..15) of f(x, y): response_len bytes, read
  * as read_len. Enrolment uses it for z1, the device for z2 (report suites). Returns 0 or -1. */
@@ -95,6 +111,19 @@ int pufproto_device_init(struct pufproto_device *d, const struct pufproto_device
 
 /* HELLO for this device's suite. Returns the message length or a negative error. */
 long pufproto_device_hello(const struct pufproto_device *d, uint8_t *out, size_t cap);
+
+/* What begin() reads from the PUF, read now instead: draws y2 as begin() does (uniform over the
+ * challenges the state and cfg allow), then reads z' = f(x, nv->challenge) once and z2 = f(x, y2)
+ * with cfg's reference_readings, through the suite's reading (rng fills a debiased suite's
+ * non-fitting groups). Returns 0, PUFPROTO_DEV_BAD_STATE, PUFPROTO_DEV_BAD_CONFIG,
+ * PUFPROTO_DEV_RNG_FAILED or PUFPROTO_DEV_PUF_FAILED (r wiped). */
+int pufproto_device_read_ahead(const struct pufproto_device_nv *nv,
+                               const struct pufproto_device_config *cfg, struct rng_source *rng,
+                               struct puf_source *puf, struct pufproto_readings *r);
+
+/* The coming begin() takes z', y2 and z2 from r (read for this device's state) instead of reading
+ * its puf, and wipes r: readings serve one run. */
+void pufproto_device_use_readings(struct pufproto_device *d, struct pufproto_readings *r);
 
 /* CHALLENGE in, RESPONSE out. Returns the RESPONSE length or a negative error (wire or device). */
 long pufproto_device_begin(struct pufproto_device *d, const struct pufproto_device_config *cfg,

@@ -250,12 +250,13 @@ uint32_t device_source_challenges(const struct device_source *src, const struct 
 	uint32_t bytes =
 	        src->desc.kind == DEVICE_SOURCE_SIM ? src->desc.sram_bytes : src->record_len;
 
+	uint32_t n = pufproto_suite_challenges(s, bytes);
+
 	if (s->map_len) {
-		uint32_t n = bytes / (uint32_t)s->raw_block_len;
 		uint32_t cap = (uint32_t)(PUFPROTO_STATE_MAX_HELPER / s->map_len);
 		if (cap > PUFPROTO_STATE_MAX_MAPS)
 			cap = PUFPROTO_STATE_MAX_MAPS;
 		return n < cap ? n : cap;
 	}
-	return bytes / (2 * (uint32_t)s->read_len);
+	return n;
 }

@@ -114,7 +114,10 @@ static int init_store(struct pufproto_file_store *st, const char *path, char *er
 	memset(st, 0, sizeof(*st));
 	st->lock_fd = -1;
 	if (strlen(path) >= sizeof(st->path)) {
-		snprintf(err, err_len, "%s: path too long", path);
+		/* not the path itself: printing one of unbounded length could overflow int on
+		 * 32-bit */
+		snprintf(err, err_len, "state file path too long (%zu bytes, at most %zu)",
+		         strlen(path), sizeof(st->path) - 1);
 		return -1;
 	}
 	strcpy(st->path, path);

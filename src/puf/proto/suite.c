@@ -89,6 +89,13 @@ int pufproto_suite_get(uint8_t id, struct pufproto_suite *s)
 	return 0;
 }
 
+uint32_t pufproto_suite_challenges(const struct pufproto_suite *s, size_t raw_bytes)
+{
+	size_t n = raw_bytes / (s->map_len ? s->raw_block_len : 2 * s->read_len);
+
+	return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
 size_t pufproto_t1_off(const struct pufproto_suite *s)
 {
 	(void)s;
@@ -131,16 +138,10 @@ void pufproto_derive(const struct pufproto_suite *s, const uint8_t *r, const uin
 void pufproto_mac(const struct pufproto_suite *s, const uint8_t *t3, const uint8_t *c,
                   const uint8_t *n_d, const uint8_t *t1, const uint8_t *u, uint8_t *v1)
 {
-	uint8_t in[PUFPROTO_MAX_CIPHERTEXT + 2 * PUFPROTO_MAX_NONCE + PUFPROTO_MAX_RESPONSE];
-	size_t n = 0;
-
-	memcpy(in + n, c, s->ciphertext_len);
-	n += s->ciphertext_len;
-	memcpy(in + n, n_d, s->nonce_len);
-	n += s->nonce_len;
-	memcpy(in + n, t1, s->nonce_len);
-	n += s->nonce_len;
-	memcpy(in + n, u, s->response_len);
-	n += s->response_len;
-	simon_prf(s->cipher, t3, in, n, v1, s->nonce_len);
+	/* absorbed in place: a joined copy would cost a device ~0.5 KB of stack */
+	const struct simon_prf_part in[] = {{c, s->ciphertext_len},
+	                                    {n_d, s->nonce_len},
+	                                    {t1, s->nonce_len},
+	                                    {u, s->response_len}};
+	simon_prf_parts(s->cipher, t3, in, sizeof(in) / sizeof(in[0]), v1, s->nonce_len);
 }

@@ -80,6 +80,10 @@ uint8_t pufproto_suite_by_name(const char *name);
 /* 1 for the report-compatible suites, whose helper data leaks the key (docs/puf.md §6). */
 int pufproto_suite_leaks(uint8_t id);
 
+/* Challenges that raw_bytes of power-up SRAM hold for the suite: raw_block_len bytes each for a
+ * debiased suite, 2 * read_len (XOR of halves) for the report's. */
+uint32_t pufproto_suite_challenges(const struct pufproto_suite *s, size_t raw_bytes);
+
 /* Offsets of t1..t5 inside the PRF output. */
 size_t pufproto_t1_off(const struct pufproto_suite *s);
 size_t pufproto_t2_off(const struct pufproto_suite *s);
