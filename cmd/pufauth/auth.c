@@ -185,8 +185,8 @@ int cmd_auth(int argc, char **argv)
 		ret = AUTH_NO_ANSWER;
 		goto out;
 	}
-	n = pufproto_device_begin(&dev, &cfg, b, (size_t)m, rng_linux(), device_source_puf(&src),
-	                          a, sizeof(a));
+	n = pufproto_device_begin(&dev, &cfg, b, (size_t)m, rng_linux(), device_source_puf(&src), a,
+	                          sizeof(a));
 	if (n < 0) {
 		fprintf(stderr, "pufauth auth: %s\n", pufproto_device_strerror((int)n));
 		ret = AUTH_REJECTED;
