@@ -221,7 +221,7 @@ uint64_t wg_device_tick(struct wg_device *dev, const struct wg_time *now);
 void wg_device_static_dh_done(struct wg_device *dev, uint64_t ticket, int err,
                               const uint8_t shared[WG_KEY_LEN], const struct wg_time *now);
 
-/* Forces a new handshake with the peer (tests and `hwguard-key rotate`). Like the kernel it sends
+/* Forces a new handshake with the peer (used by tests). Like the kernel it sends
  * at most one initiation per peer every 5 s (REKEY_TIMEOUT). */
 void wg_peer_initiate_handshake(struct wg_device *dev, struct wg_peer *peer,
                                 const struct wg_time *now);
