@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "commands.h"
+#include "crypto/codec.h"
 #include "crypto/portable/secure.h"
 #include "crypto/x25519.h"
 #include "keys/se050_provider.h"
@@ -190,11 +191,11 @@ int cmd_check(int argc, char **argv)
 		have_key = true;
 	}
 	if (have_key) {
-		char pub64[B64_KEY_LEN + 1];
+		char pub64[BASE64_LEN(KEY_LEN) + 1];
 		begin(&run);
 		r = se050_x25519_public(se, id, pub);
 		if (!r)
-			key_to_base64(pub64, pub);
+			base64_encode(pub64, pub, KEY_LEN);
 		snprintf(detail, sizeof(detail), "0x%08X: %s", id, r ? "" : pub64);
 		end(&run, "read the public key", r, r ? NULL : detail);
 		have_key = r == 0;

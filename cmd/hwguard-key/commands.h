@@ -24,10 +24,6 @@ int cmd_show(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 
 /* Shared helpers (common.c). */
-#define B64_KEY_LEN 44
-void key_to_base64(char out[B64_KEY_LEN + 1], const uint8_t key[KEY_LEN]);
-/* Accepts exactly 44 characters of standard base64 ending in one '='. 0 or -1. */
-int key_from_base64(uint8_t key[KEY_LEN], const char *s);
 /* Object id in decimal or 0x-hex within the SE050 customer range; prints the reason. 0 or -1. */
 int parse_object_id(const char *s, uint32_t *id);
 /* Opens the chip or prints why not (no chip, wrong bus, chip busy). NULL on failure. */

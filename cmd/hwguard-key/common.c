@@ -7,53 +7,6 @@
 #include "keys/se050_provider.h"
 #include "se050/se050.h"
 
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-void key_to_base64(char out[B64_KEY_LEN + 1], const uint8_t key[KEY_LEN])
-{
-	size_t o = 0;
-	for (size_t i = 0; i < KEY_LEN; i += 3) {
-		uint32_t v = (uint32_t)key[i] << 16;
-		if (i + 1 < KEY_LEN)
-			v |= (uint32_t)key[i + 1] << 8;
-		if (i + 2 < KEY_LEN)
-			v |= key[i + 2];
-		out[o++] = b64[v >> 18 & 63];
-		out[o++] = b64[v >> 12 & 63];
-		out[o++] = i + 1 < KEY_LEN ? b64[v >> 6 & 63] : '=';
-		out[o++] = i + 2 < KEY_LEN ? b64[v & 63] : '=';
-	}
-	out[o] = '\0';
-}
-
-static int b64_value(char c)
-{
-	const char *p = c ? strchr(b64, c) : NULL;
-	return p ? (int)(p - b64) : -1;
-}
-
-int key_from_base64(uint8_t key[KEY_LEN], const char *s)
-{
-	if (strlen(s) != B64_KEY_LEN || s[B64_KEY_LEN - 1] != '=')
-		return -1;
-	size_t o = 0;
-	for (size_t i = 0; i < B64_KEY_LEN; i += 4) {
-		int v[4];
-		for (int k = 0; k < 4; k++)
-			v[k] = (i + k == B64_KEY_LEN - 1) ? 0 : b64_value(s[i + k]);
-		if (v[0] < 0 || v[1] < 0 || v[2] < 0 || v[3] < 0)
-			return -1;
-		uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 |
-		             (uint32_t)v[3];
-		key[o++] = (uint8_t)(w >> 16);
-		key[o++] = (uint8_t)(w >> 8);
-		if (o < KEY_LEN)
-			key[o++] = (uint8_t)w;
-	}
-	/* The last character before '=' carries 4 bits of padding, which must be zero. */
-	return (b64_value(s[B64_KEY_LEN - 2]) & 3) ? -1 : 0;
-}
-
 int parse_object_id(const char *s, uint32_t *id)
 {
 	char *end;

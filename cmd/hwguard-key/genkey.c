@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "crypto/codec.h"
 #include "crypto/portable/secure.h"
 #include "crypto/x25519.h"
 #include "keys/se050_provider.h"
@@ -30,7 +31,7 @@ int cmd_genkey(int argc, char **argv)
 {
 	const char *bus = NULL, *id_s = NULL, *via = NULL;
 	bool force = false;
-	char out[B64_KEY_LEN + 1];
+	char out[BASE64_LEN(KEY_LEN) + 1];
 	uint8_t key[KEY_LEN];
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -65,7 +66,7 @@ int cmd_genkey(int argc, char **argv)
 			fprintf(stderr, "hwguard-key: key generation failed\n");
 			return 1;
 		}
-		key_to_base64(out, key);
+		base64_encode(out, key, KEY_LEN);
 		printf("%s\n", out);
 		secure_wipe(key, sizeof(key));
 		secure_wipe(out, sizeof(out));
@@ -101,7 +102,7 @@ int cmd_genkey(int argc, char **argv)
 	if (se)
 		se050_close(se);
 	se050_handle_encode(id, key);
-	key_to_base64(out, key);
+	base64_encode(out, key, KEY_LEN);
 	printf("%s\n", out);
 	return 0;
 }

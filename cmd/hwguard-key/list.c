@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "crypto/codec.h"
 #include "keys/se050_provider.h"
 #include "se050/se050.h"
 
@@ -24,10 +25,10 @@ static int print_object(uint32_t id, int err, uint8_t type, uint8_t curve, const
 {
 	if (pub) {
 		uint8_t handle[KEY_LEN];
-		char pub64[B64_KEY_LEN + 1], handle64[B64_KEY_LEN + 1];
+		char pub64[BASE64_LEN(KEY_LEN) + 1], handle64[BASE64_LEN(KEY_LEN) + 1];
 		se050_handle_encode(id, handle);
-		key_to_base64(pub64, pub);
-		key_to_base64(handle64, handle);
+		base64_encode(pub64, pub, KEY_LEN);
+		base64_encode(handle64, handle, KEY_LEN);
 		printf("0x%08X  x25519  public %s  handle %s\n", id, pub64, handle64);
 		return 0;
 	}

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "crypto/codec.h"
 #include "daemon/text.h"
 
 void metrics_init(struct metrics *m)
@@ -192,10 +193,10 @@ static void print_duration(FILE *out, uint64_t ns)
 
 void metrics_print_text(const struct metrics *m, const char *ifname, FILE *out)
 {
-	char pub64[B64_KEY_LEN + 1];
+	char pub64[BASE64_LEN(KEY_LEN) + 1];
 	fprintf(out, "interface: %s\n", ifname);
 	if (m->have_key) {
-		key_to_base64(pub64, m->public_key);
+		base64_encode(pub64, m->public_key, KEY_LEN);
 		fprintf(out, "  public key: %s\n  key provider: %s\n", pub64,
 		        m->provider[0] ? m->provider : "(not reported)");
 	} else {
@@ -305,8 +306,8 @@ static void peer_family(FILE *out, const struct metrics *m, const char *ifname, 
 		if (!started)
 			family(out, name, type, help);
 		started = true;
-		char pub64[B64_KEY_LEN + 1];
-		key_to_base64(pub64, p->public_key);
+		char pub64[BASE64_LEN(KEY_LEN) + 1];
+		base64_encode(pub64, p->public_key, KEY_LEN);
 		series(out, name, ifname, "public_key", pub64, NULL, NULL);
 		fprintf(out, " %" PRIu64 "\n", v);
 	}
@@ -315,9 +316,9 @@ static void peer_family(FILE *out, const struct metrics *m, const char *ifname, 
 void metrics_print_prometheus(const struct metrics *m, const char *ifname, uint64_t now_sec,
                               FILE *out)
 {
-	char pub64[B64_KEY_LEN + 1] = "";
+	char pub64[BASE64_LEN(KEY_LEN) + 1] = "";
 	if (m->have_key)
-		key_to_base64(pub64, m->public_key);
+		base64_encode(pub64, m->public_key, KEY_LEN);
 	family(out, "hwguard_info", "gauge",
 	       "Always 1; labels: the interface's public key and key provider (empty without a "
 	       "key).");

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "crypto/codec.h"
 #include "crypto/portable/secure.h"
 #include "keys/select.h"
 
@@ -42,8 +43,8 @@ static int pubkey_via(const char *ifname, uint32_t id)
 		fprintf(stderr, "hwguard-key: %s: no public key in the reply\n", ifname);
 		return 1;
 	}
-	char out[B64_KEY_LEN + 1];
-	key_to_base64(out, pub + 1);
+	char out[BASE64_LEN(KEY_LEN) + 1];
+	base64_encode(out, pub + 1, KEY_LEN);
 	printf("%s\n", out);
 	return 0;
 }
@@ -78,7 +79,7 @@ int cmd_pubkey(int argc, char **argv)
 	line[n] = '\0';
 	while (n && isspace((unsigned char)line[n - 1]))
 		line[--n] = '\0';
-	int bad = key_from_base64(key, line);
+	int bad = base64_decode(key, KEY_LEN, line, n);
 	secure_wipe(line, sizeof(line));
 	if (bad) {
 		fprintf(stderr, "hwguard-key: stdin is not a base64 key (44 characters)\n");
@@ -95,8 +96,8 @@ int cmd_pubkey(int argc, char **argv)
 		fprintf(stderr, "hwguard-key: %s\n", why ? why : strerror(-r));
 		return 1;
 	}
-	char out[B64_KEY_LEN + 1];
-	key_to_base64(out, kp->public_key);
+	char out[BASE64_LEN(KEY_LEN) + 1];
+	base64_encode(out, kp->public_key, KEY_LEN);
 	printf("%s\n", out);
 	key_provider_destroy(kp);
 	return 0;

@@ -16,6 +16,7 @@
 #include "puf/host/device_source.h"
 #include "puf/host/state_file.h"
 #include "puf/proto/wire.h"
+#include "puf/host/rng_linux.h"
 #include "pufserver/udp.h"
 
 /* Exit statuses (docs/pufauth-protocol.md [D11]). */
@@ -184,8 +185,8 @@ int cmd_auth(int argc, char **argv)
 		ret = AUTH_NO_ANSWER;
 		goto out;
 	}
-	n = pufproto_device_begin(&dev, &cfg, b, (size_t)m, &device_os_rng, device_source_puf(&src),
-	                          a, sizeof(a));
+	n = pufproto_device_begin(&dev, &cfg, b, (size_t)m, rng_linux(), device_source_puf(&src), a,
+	                          sizeof(a));
 	if (n < 0) {
 		fprintf(stderr, "pufauth auth: %s\n", pufproto_device_strerror((int)n));
 		ret = AUTH_REJECTED;

@@ -25,6 +25,7 @@
 #include "puf/proto/device.h"
 #include "puf/host/device_source.h"
 #include "puf/proto/wire.h"
+#include "puf/host/rng_linux.h"
 #include "puf/xoshiro.h"
 #include "pufserver/search.h"
 #include "pufserver/service.h"
@@ -194,7 +195,7 @@ static int one_auth(struct bench *b, struct client *cl, int fd, long r, int impo
 	m = pufudp_exchange(fd, x, (size_t)n, y, sizeof(y), 10000, cl->err, sizeof(cl->err));
 	if (m <= 0 || pufproto_parse_challenge(y, (size_t)m, &ch))
 		return -1;
-	n = pufproto_device_begin(d, &b->cfg, y, (size_t)m, &device_os_rng, &b->devs[r].sim.base, x,
+	n = pufproto_device_begin(d, &b->cfg, y, (size_t)m, rng_linux(), &b->devs[r].sim.base, x,
 	                          sizeof(x));
 	if (n < 0)
 		return -1;

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdlib.h>
 
 #include "pufserver/store.h"
@@ -20,6 +21,26 @@ int cli_common_option(int c, void (*usage)(FILE *out))
 		usage(stderr);
 		return 2;
 	}
+}
+
+int cli_db_option_only(int argc, char **argv, void (*usage)(FILE *out), const char **db)
+{
+	static const struct option opts[] = {
+	        {"db", required_argument, NULL, 'd'},
+	        {"help", no_argument, NULL, 'h'},
+	        {"version", no_argument, NULL, 'V'},
+	        {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	*db = NULL;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c != 'd')
+			return cli_common_option(c, usage);
+		*db = optarg;
+	}
+	return -1;
 }
 
 int cli_usage_error(const char *cmd, const char *msg, void (*usage)(FILE *out))

@@ -12,6 +12,11 @@ struct pufstore;
  * status, so that a subcommand's `default:` is `return cli_common_option(c, usage);`. */
 int cli_common_option(int c, void (*usage)(FILE *out));
 
+/* The options of a subcommand that takes --db alone (besides --help and --version). Returns -1 to
+ * go on, with *db set (NULL when absent) and optind at the first operand, or the exit status to
+ * return (help, version, an unknown option). */
+int cli_db_option_only(int argc, char **argv, void (*usage)(FILE *out), const char **db);
+
 /* Prints "pufauth CMD: MSG" and the usage on stderr; returns the exit status 2 of bad usage. */
 int cli_usage_error(const char *cmd, const char *msg, void (*usage)(FILE *out));
 

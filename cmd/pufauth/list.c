@@ -42,26 +42,12 @@ static int print_device(void *arg, const struct pufstore_device *d)
 
 int cmd_list(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	        {"db", required_argument, NULL, 'd'},
-	        {"help", no_argument, NULL, 'h'},
-	        {"version", no_argument, NULL, 'V'},
-	        {NULL, 0, NULL, 0},
-	};
-	const char *db = NULL;
+	const char *db;
 	struct pufstore *st;
-	int c, ret;
+	int ret = cli_db_option_only(argc, argv, usage, &db);
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			db = optarg;
-			break;
-		default:
-			return cli_common_option(c, usage);
-		}
-	}
+	if (ret >= 0)
+		return ret;
 	if (optind != argc)
 		return cli_unexpected_argument("list", argv[optind], usage);
 	if (!db)

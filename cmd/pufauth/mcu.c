@@ -23,6 +23,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "crypto/portable/bytes.h"
 #include "crypto/portable/secure.h"
 #include "crypto/portable/simon_modes.h"
 #include "crypto/random.h"
@@ -531,7 +532,8 @@ static void nudge_main_loop(struct run *r)
 
 static int send_frame(struct run *r, const uint8_t *msg, size_t len)
 {
-	uint8_t head[2] = {(uint8_t)len, (uint8_t)(len >> 8)};
+	uint8_t head[2];
+	store_le16(head, (uint16_t)len);
 	if (write(r->uart, head, 2) != 2 || write(r->uart, msg, len) != (ssize_t)len)
 		return -1;
 	nudge_main_loop(r);
@@ -546,11 +548,9 @@ static void append_transcript(const struct run *r, const uint8_t *msg, size_t le
 	FILE *f = fopen(r->transcript, "ab");
 	int ok = f != NULL;
 
-	head[0] = (uint8_t)label_len;
-	head[1] = (uint8_t)(label_len >> 8);
+	store_le16(head, (uint16_t)label_len);
 	ok = ok && fwrite(head, 1, 2, f) == 2 && fwrite(r->label, 1, label_len, f) == label_len;
-	head[0] = (uint8_t)len;
-	head[1] = (uint8_t)(len >> 8);
+	store_le16(head, (uint16_t)len);
 	ok = ok && fwrite(head, 1, 2, f) == 2 && fwrite(msg, 1, len, f) == len;
 	if (f && fclose(f))
 		ok = 0;

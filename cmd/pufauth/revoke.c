@@ -17,26 +17,12 @@ static void usage(FILE *out)
 
 int cmd_revoke(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	        {"db", required_argument, NULL, 'd'},
-	        {"help", no_argument, NULL, 'h'},
-	        {"version", no_argument, NULL, 'V'},
-	        {NULL, 0, NULL, 0},
-	};
-	const char *db = NULL;
+	const char *db;
 	struct pufstore *st;
-	int c, rc;
+	int rc = cli_db_option_only(argc, argv, usage, &db);
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			db = optarg;
-			break;
-		default:
-			return cli_common_option(c, usage);
-		}
-	}
+	if (rc >= 0)
+		return rc;
 	if (optind + 1 < argc)
 		return cli_unexpected_argument("revoke", argv[optind + 1], usage);
 	if (!db || optind == argc)

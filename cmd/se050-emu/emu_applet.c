@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "crypto/portable/bytes.h"
 #include "crypto/portable/secure.h"
 #include "crypto/x25519.h"
 #include "se050/apdu.h"
@@ -87,11 +88,6 @@ static void reverse32(uint8_t *out, const uint8_t *in)
 		out[i] = in[31 - i];
 }
 
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* Without a policy the applet's default (everything allowed) applies. */
 static bool allowed(const struct emu_object *o, uint32_t rule)
 {
@@ -130,7 +126,7 @@ static size_t cmd_write_ec_key(struct emu_applet *a, const struct args *args, ui
 		return sw(rsp, 0, SE05X_SW_WRONG_DATA);
 	if (priv_t && (priv_t->len != 32 || (pub_t && pub_t->len != 32)))
 		return sw(rsp, 0, SE05X_SW_WRONG_DATA);
-	uint32_t id = get32(id_t->val);
+	uint32_t id = load_be32(id_t->val);
 	bool has_policy = false;
 	uint32_t rules = 0;
 	if (policy_t) {
@@ -142,8 +138,8 @@ static size_t cmd_write_ec_key(struct emu_applet *a, const struct args *args, ui
 			const uint8_t *e = policy_t->val + off;
 			if (e[0] != 8)
 				return sw(rsp, 0, SE05X_SW_WRONG_DATA);
-			if (get32(e + 1) == 0)
-				rules = get32(e + 5);
+			if (load_be32(e + 1) == 0)
+				rules = load_be32(e + 5);
 		}
 		has_policy = true;
 	}
@@ -233,7 +229,7 @@ static size_t cmd_ecdh(struct emu_applet *a, const struct args *args, uint8_t *r
 	const struct se05x_tlv *peer_t = arg(args, SE05X_TAG_2, SE05X_X25519_LEN);
 	if (!id_t || !peer_t)
 		return sw(rsp, 0, SE05X_SW_WRONG_DATA);
-	struct emu_object *o = emu_store_find(a->store, get32(id_t->val));
+	struct emu_object *o = emu_store_find(a->store, load_be32(id_t->val));
 	if (!o)
 		return sw(rsp, 0, SE05X_SW_WRONG_DATA);
 	if (!allowed(o, SE05X_POLICY_ALLOW_KA))
@@ -277,10 +273,7 @@ static size_t cmd_list(struct emu_applet *a, const struct args *args, uint8_t *r
 			more = true;
 			break;
 		}
-		ids[4 * count] = (uint8_t)(o->id >> 24);
-		ids[4 * count + 1] = (uint8_t)(o->id >> 16);
-		ids[4 * count + 2] = (uint8_t)(o->id >> 8);
-		ids[4 * count + 3] = (uint8_t)o->id;
+		store_be32(ids + 4 * count, o->id);
 		count++;
 	}
 	uint8_t m = more ? SE05X_MORE_YES : SE05X_MORE_NO;
@@ -326,7 +319,7 @@ static size_t cmd_object(struct emu_applet *a, const struct se05x_cmd *c, const 
 	const struct se05x_tlv *id_t = arg(args, SE05X_TAG_1, 4);
 	if (!id_t)
 		return sw(rsp, 0, SE05X_SW_WRONG_DATA);
-	uint32_t id = get32(id_t->val);
+	uint32_t id = load_be32(id_t->val);
 	struct emu_object *o = emu_store_find(a->store, id);
 	if (c->ins == SE05X_INS_MGMT && c->p2 == SE05X_P2_EXIST) {
 		uint8_t v = o ? SE05X_RESULT_SUCCESS : SE05X_RESULT_FAILURE;

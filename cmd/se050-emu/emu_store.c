@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crypto/portable/bytes.h"
 #include "crypto/portable/secure.h"
 #include "se050/t1_frame.h"
 
@@ -20,19 +21,6 @@ static const uint8_t store_magic[8] = {'H', 'W', 'G', 'S', 'E', 'E', 'M', 'U'};
 #define HDR_V1_LEN    (8 + 1 + 2)
 #define HDR_LEN       (HDR_V1_LEN + 16)
 #define FILE_MAX      (HDR_LEN + EMU_MAX_OBJECTS * REC_LEN + 2)
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 int emu_store_load(struct emu_store *s, const char *path)
 {
@@ -66,22 +54,22 @@ int emu_store_load(struct emu_store *s, const char *path)
 	    (buf[8] != 1 && buf[8] != STORE_VERSION))
 		goto out;
 	size_t hdr = buf[8] == 1 ? HDR_V1_LEN : HDR_LEN;
-	size_t count = (size_t)buf[9] << 8 | buf[10];
+	size_t count = load_be16(buf + 9);
 	if (count > EMU_MAX_OBJECTS || n != hdr + count * REC_LEN + 2)
 		goto out;
 	uint16_t crc = t1_crc(buf, n - 2);
-	if (buf[n - 2] != (uint8_t)crc || buf[n - 1] != (uint8_t)(crc >> 8))
+	if (load_le16(buf + n - 2) != crc)
 		goto out;
 	if (hdr == HDR_LEN)
 		memcpy(s->curves, buf + HDR_V1_LEN, sizeof(s->curves));
 	for (size_t i = 0; i < count; i++) {
 		const uint8_t *p = buf + hdr + i * REC_LEN;
 		struct emu_object *o = &s->obj[i];
-		o->id = get32(p);
+		o->id = load_be32(p);
 		o->type = p[4];
 		o->curve = p[5];
 		o->has_policy = p[6] != 0;
-		o->rules = get32(p + 7);
+		o->rules = load_be32(p + 7);
 		memcpy(o->priv, p + 11, EMU_KEY_LEN);
 		memcpy(o->pub, p + 11 + EMU_KEY_LEN, EMU_KEY_LEN);
 		emu_store_add_curve(s, o->curve); /* a key on a curve means the curve existed */
@@ -113,24 +101,23 @@ int emu_store_save(struct emu_store *s)
 		return 0;
 	memcpy(buf, store_magic, 8);
 	buf[8] = STORE_VERSION;
-	buf[9] = (uint8_t)(s->n >> 8);
-	buf[10] = (uint8_t)s->n;
+	store_be16(buf + 9, (uint16_t)s->n);
 	memcpy(buf + HDR_V1_LEN, s->curves, sizeof(s->curves));
 	for (size_t i = 0; i < s->n; i++) {
 		uint8_t *p = buf + HDR_LEN + i * REC_LEN;
 		const struct emu_object *o = &s->obj[i];
-		put32(p, o->id);
+		store_be32(p, o->id);
 		p[4] = o->type;
 		p[5] = o->curve;
 		p[6] = o->has_policy;
-		put32(p + 7, o->rules);
+		store_be32(p + 7, o->rules);
 		memcpy(p + 11, o->priv, EMU_KEY_LEN);
 		memcpy(p + 11 + EMU_KEY_LEN, o->pub, EMU_KEY_LEN);
 	}
 	size_t n = HDR_LEN + s->n * REC_LEN;
 	uint16_t crc = t1_crc(buf, n);
-	buf[n++] = (uint8_t)crc;
-	buf[n++] = (uint8_t)(crc >> 8);
+	store_le16(buf + n, crc);
+	n += 2;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", s->path);
 	int r = 0;

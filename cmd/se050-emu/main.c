@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "crypto/codec.h"
 #include "crypto/portable/secure.h"
 #include "crypto/x25519.h"
 #include "emu_applet.h"
@@ -180,19 +181,6 @@ static bool parse_version(const char *s, unsigned *major, unsigned *minor)
 	return true;
 }
 
-static int hex_key(const char *s, uint8_t out[32])
-{
-	if (strlen(s) != 64)
-		return -1;
-	for (int i = 0; i < 32; i++) {
-		unsigned v;
-		if (sscanf(s + 2 * i, "%2x", &v) != 1)
-			return -1;
-		out[i] = (uint8_t)v;
-	}
-	return 0;
-}
-
 /* Returns 0, -1 for a malformed value, -2 when the id is taken, -3 when the store is full or
  * cannot be written. */
 static int add_object(struct emu_store *store, const char *spec, bool foreign)
@@ -219,7 +207,8 @@ static int add_object(struct emu_store *store, const char *spec, bool foreign)
 		memset(o->pub, 0x04, sizeof(o->pub));
 	} else {
 		o->curve = SE05X_CURVE_MONT_DH_25519;
-		if (hex_key(colon + 1, o->priv) || x25519_public_key(o->pub, o->priv)) {
+		if (hex_decode(o->priv, sizeof(o->priv), colon + 1, strlen(colon + 1)) ||
+		    x25519_public_key(o->pub, o->priv)) {
 			emu_store_remove(store, (uint32_t)id);
 			return -1;
 		}

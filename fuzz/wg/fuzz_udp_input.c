@@ -165,12 +165,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				memset(buf + len, 0, exact[type] - len);
 			len = type <= 3 ? exact[type] : (len < exact[type] ? exact[type] : len);
 		}
-		put_le32(buf, type);
+		store_le32(buf, type);
 		struct wg_peer *p = wg_device_peer_find(nodes[0].dev, nodes[1].public_key);
 		if (type == 4 && (mode & 0x20) && p && !p->keypairs.current)
 			reconnect();
 		if (type == 4 && (mode & 0x20) && p && p->keypairs.current)
-			put_le32(buf + 4, p->keypairs.current->entry.index);
+			store_le32(buf + 4, p->keypairs.current->entry.index);
 		if ((type == 1 || type == 2) && (mode & 0x08)) {
 			struct peer_cookie pc;
 			peer_cookie_init(&pc, nodes[0].public_key);

@@ -6,6 +6,7 @@
 
 #include <openssl/evp.h>
 
+#include "crypto/portable/bytes.h"
 #include "crypto/portable/secure.h"
 
 /* Fetched once: an implicit fetch by EVP_chacha20_poly1305() on every keying is a name lookup
@@ -27,8 +28,7 @@ static const EVP_CIPHER *cipher(void)
 static void wg_nonce(uint8_t nonce[AEAD_NONCE_LEN], uint64_t counter)
 {
 	memset(nonce, 0, 4);
-	for (int i = 0; i < 8; i++)
-		nonce[4 + i] = (uint8_t)(counter >> (8 * i));
+	store_le64(nonce + 4, counter);
 }
 
 /* EVP takes int lengths; WireGuard messages are far below that. */
@@ -142,26 +142,29 @@ int aead_open(const struct aead_key *key, uint64_t counter, uint8_t *dst, const 
 	return open_with(key->dec, nonce, dst, src, len, ad, ad_len);
 }
 
+/* One operation under a context keyed for it alone. */
+static int with_fresh_ctx(int encrypt, const uint8_t raw[AEAD_KEY_LEN],
+                          const uint8_t nonce[AEAD_NONCE_LEN], uint8_t *dst, const uint8_t *src,
+                          size_t len, const uint8_t *ad, size_t ad_len)
+{
+	EVP_CIPHER_CTX *ctx = keyed_ctx(raw, encrypt);
+	if (!ctx)
+		return -1;
+	int ret = (encrypt ? seal_with : open_with)(ctx, nonce, dst, src, len, ad, ad_len);
+	EVP_CIPHER_CTX_free(ctx);
+	return ret;
+}
+
 int aead_seal_ietf(const uint8_t raw[AEAD_KEY_LEN], const uint8_t nonce[AEAD_NONCE_LEN],
                    uint8_t *dst, const uint8_t *src, size_t len, const uint8_t *ad, size_t ad_len)
 {
-	EVP_CIPHER_CTX *ctx = keyed_ctx(raw, 1);
-	if (!ctx)
-		return -1;
-	int ret = seal_with(ctx, nonce, dst, src, len, ad, ad_len);
-	EVP_CIPHER_CTX_free(ctx);
-	return ret;
+	return with_fresh_ctx(1, raw, nonce, dst, src, len, ad, ad_len);
 }
 
 int aead_open_ietf(const uint8_t raw[AEAD_KEY_LEN], const uint8_t nonce[AEAD_NONCE_LEN],
                    uint8_t *dst, const uint8_t *src, size_t len, const uint8_t *ad, size_t ad_len)
 {
-	EVP_CIPHER_CTX *ctx = keyed_ctx(raw, 0);
-	if (!ctx)
-		return -1;
-	int ret = open_with(ctx, nonce, dst, src, len, ad, ad_len);
-	EVP_CIPHER_CTX_free(ctx);
-	return ret;
+	return with_fresh_ctx(0, raw, nonce, dst, src, len, ad, ad_len);
 }
 
 int aead_seal_once(const uint8_t raw[AEAD_KEY_LEN], uint64_t counter, uint8_t *dst,

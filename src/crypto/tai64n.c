@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "crypto/portable/bytes.h"
+
 /* TAI64 labels second s of the Unix epoch as 2^62 + 10 + s (10 s was the TAI-UTC offset in 1970).
  */
 #define TAI64_EPOCH 0x400000000000000aULL
@@ -12,10 +14,8 @@ void tai64n_encode(uint8_t out[TAI64N_LEN], uint64_t unix_seconds, uint32_t nano
 {
 	uint64_t secs = TAI64_EPOCH + unix_seconds;
 	uint32_t nanos = nanoseconds & ~TAI64N_GRANULARITY_MASK;
-	for (int i = 0; i < 8; i++)
-		out[i] = (uint8_t)(secs >> (56 - 8 * i));
-	for (int i = 0; i < 4; i++)
-		out[8 + i] = (uint8_t)(nanos >> (24 - 8 * i));
+	store_be64(out, secs);
+	store_be32(out + 8, nanos);
 }
 
 int tai64n_compare(const uint8_t a[TAI64N_LEN], const uint8_t b[TAI64N_LEN])

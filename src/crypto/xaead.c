@@ -1,20 +1,8 @@
 #include "crypto/xaead.h"
 
 #include "crypto/aead.h"
+#include "crypto/portable/bytes.h"
 #include "crypto/portable/secure.h"
-
-static uint32_t load32_le(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void store32_le(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
 
 static uint32_t rotl32(uint32_t v, int n)
 {
@@ -39,9 +27,9 @@ void hchacha20(uint8_t out[32], const uint8_t key[32], const uint8_t nonce[16])
 	 * without the final addition of the input state: its first and last rows are the subkey. */
 	uint32_t x[16] = {0x61707865, 0x3320646e, 0x79622d32, 0x6b206574};
 	for (int i = 0; i < 8; i++)
-		x[4 + i] = load32_le(key + 4 * i);
+		x[4 + i] = load_le32(key + 4 * i);
 	for (int i = 0; i < 4; i++)
-		x[12 + i] = load32_le(nonce + 4 * i);
+		x[12 + i] = load_le32(nonce + 4 * i);
 
 	for (int round = 0; round < 10; round++) {
 		quarter_round(x, 0, 4, 8, 12);
@@ -54,8 +42,8 @@ void hchacha20(uint8_t out[32], const uint8_t key[32], const uint8_t nonce[16])
 		quarter_round(x, 3, 4, 9, 14);
 	}
 	for (int i = 0; i < 4; i++) {
-		store32_le(out + 4 * i, x[i]);
-		store32_le(out + 16 + 4 * i, x[12 + i]);
+		store_le32(out + 4 * i, x[i]);
+		store_le32(out + 16 + 4 * i, x[12 + i]);
 	}
 	secure_wipe(x, sizeof(x));
 }
@@ -64,28 +52,30 @@ void hchacha20(uint8_t out[32], const uint8_t key[32], const uint8_t nonce[16])
  * (4 zero bytes || LE64), so the subkey can go straight to the ChaCha20-Poly1305 one-shot forms. */
 static uint64_t tail_counter(const uint8_t nonce[XAEAD_NONCE_LEN])
 {
-	uint64_t c = 0;
-	for (int i = 7; i >= 0; i--)
-		c = c << 8 | nonce[16 + i];
-	return c;
+	return load_le64(nonce + 16);
+}
+
+/* The one-shot AEAD under the HChaCha20 subkey of key and the nonce's first 16 bytes. */
+static int with_subkey(int (*once)(const uint8_t *, uint64_t, uint8_t *, const uint8_t *, size_t,
+                                   const uint8_t *, size_t),
+                       const uint8_t key[32], const uint8_t nonce[XAEAD_NONCE_LEN], uint8_t *dst,
+                       const uint8_t *src, size_t len, const uint8_t *ad, size_t ad_len)
+{
+	uint8_t subkey[32];
+	hchacha20(subkey, key, nonce);
+	int ret = once(subkey, tail_counter(nonce), dst, src, len, ad, ad_len);
+	secure_wipe(subkey, sizeof(subkey));
+	return ret;
 }
 
 int xaead_seal(const uint8_t key[32], const uint8_t nonce[XAEAD_NONCE_LEN], uint8_t *dst,
                const uint8_t *src, size_t len, const uint8_t *ad, size_t ad_len)
 {
-	uint8_t subkey[32];
-	hchacha20(subkey, key, nonce);
-	int ret = aead_seal_once(subkey, tail_counter(nonce), dst, src, len, ad, ad_len);
-	secure_wipe(subkey, sizeof(subkey));
-	return ret;
+	return with_subkey(aead_seal_once, key, nonce, dst, src, len, ad, ad_len);
 }
 
 int xaead_open(const uint8_t key[32], const uint8_t nonce[XAEAD_NONCE_LEN], uint8_t *dst,
                const uint8_t *src, size_t len, const uint8_t *ad, size_t ad_len)
 {
-	uint8_t subkey[32];
-	hchacha20(subkey, key, nonce);
-	int ret = aead_open_once(subkey, tail_counter(nonce), dst, src, len, ad, ad_len);
-	secure_wipe(subkey, sizeof(subkey));
-	return ret;
+	return with_subkey(aead_open_once, key, nonce, dst, src, len, ad, ad_len);
 }

@@ -5,46 +5,25 @@
 #include <net/if.h>
 #include <string.h>
 
+#include "crypto/codec.h"
 #include "crypto/portable/secure.h"
-
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 int text_parse_key(const char *s, size_t len, uint8_t key[WG_KEY_LEN])
 {
 	uint8_t tmp[WG_KEY_LEN];
-	if (len != TEXT_KEY_HEX_LEN)
-		return -EINVAL;
-	for (size_t i = 0; i < WG_KEY_LEN; i++) {
-		int hi = hex_value(s[2 * i]), lo = hex_value(s[2 * i + 1]);
-		if (hi < 0 || lo < 0) {
-			secure_wipe(tmp, sizeof(tmp));
-			return -EINVAL;
-		}
-		tmp[i] = (uint8_t)(hi << 4 | lo);
-	}
-	memcpy(key, tmp, WG_KEY_LEN);
+	/* decoded aside: a malformed key leaves the caller's untouched */
+	int r = hex_decode(tmp, WG_KEY_LEN, s, len) == 0 ? 0 : -EINVAL;
+	if (r == 0)
+		memcpy(key, tmp, WG_KEY_LEN);
 	secure_wipe(tmp, sizeof(tmp));
-	return 0;
+	return r;
 }
 
 void text_format_key(struct strbuf *sb, const uint8_t key[WG_KEY_LEN])
 {
-	static const char digits[] = "0123456789abcdef";
-	char hex[TEXT_KEY_HEX_LEN];
-	for (size_t i = 0; i < WG_KEY_LEN; i++) {
-		hex[2 * i] = digits[key[i] >> 4];
-		hex[2 * i + 1] = digits[key[i] & 15];
-	}
-	strbuf_append(sb, hex, sizeof(hex));
+	char hex[TEXT_KEY_HEX_LEN + 1];
+	hex_encode(hex, key, WG_KEY_LEN);
+	strbuf_append(sb, hex, TEXT_KEY_HEX_LEN);
 	secure_wipe(hex, sizeof(hex));
 }
 

@@ -3,25 +3,11 @@
 #include <linux/virtio_net.h>
 #include <string.h>
 
+#include "crypto/portable/bytes.h"
+
 #define TCP_FLAG_PSH    0x08
 #define TCP_FLAG_ACK    0x10
 #define IPPROTO_TCP_NUM 6
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) << 16 | get16(p + 2);
-}
 
 void tun_gro_init(struct tun_gro *g)
 {
@@ -35,7 +21,7 @@ static size_t tcp_ip_len(const uint8_t *p, size_t len)
 	size_t ip_len;
 	if (len >= 20 && p[0] >> 4 == 4) {
 		ip_len = (size_t)(p[0] & 15) * 4;
-		if (p[9] != IPPROTO_TCP_NUM || ip_len < 20 || (get16(p + 6) & 0x1fff) != 0)
+		if (p[9] != IPPROTO_TCP_NUM || ip_len < 20 || (load_be16(p + 6) & 0x1fff) != 0)
 			return 0;
 	} else if (len >= 40 && p[0] >> 4 == 6) {
 		if (p[6] != IPPROTO_TCP_NUM)
@@ -56,11 +42,12 @@ static size_t mergeable(const uint8_t *p, size_t len, size_t *tcp_len)
 	if (len < 20 || len > 65535)
 		return 0;
 	if (p[0] == 0x45) {
-		if (p[9] != IPPROTO_TCP_NUM || get16(p + 2) != len || (get16(p + 6) & 0x3fff) != 0)
+		if (p[9] != IPPROTO_TCP_NUM || load_be16(p + 2) != len ||
+		    (load_be16(p + 6) & 0x3fff) != 0)
 			return 0;
 		ip_len = 20;
 	} else if ((p[0] >> 4) == 6) {
-		if (len < 40 || p[6] != IPPROTO_TCP_NUM || get16(p + 4) != len - 40)
+		if (len < 40 || p[6] != IPPROTO_TCP_NUM || load_be16(p + 4) != len - 40)
 			return 0;
 		ip_len = 40;
 	} else {
@@ -121,23 +108,23 @@ static void write_flow(struct tun_gro_flow *f, tun_write_fn w, void *ctx)
 		size_t tcp_total = f->len - f->ip_len;
 		uint32_t sum;
 		if (f->ip_len == 20) {
-			put16(ip + 2, (uint16_t)f->len);
-			put16(ip + 10, 0);
-			put16(ip + 10, tun_checksum(ip, 20, 0));
-			sum = (uint32_t)get16(ip + 12) + get16(ip + 14) + get16(ip + 16) +
-			      get16(ip + 18);
+			store_be16(ip + 2, (uint16_t)f->len);
+			store_be16(ip + 10, 0);
+			store_be16(ip + 10, tun_checksum(ip, 20, 0));
+			sum = (uint32_t)load_be16(ip + 12) + load_be16(ip + 14) +
+			      load_be16(ip + 16) + load_be16(ip + 18);
 			h.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
 		} else {
-			put16(ip + 4, (uint16_t)(f->len - 40));
+			store_be16(ip + 4, (uint16_t)(f->len - 40));
 			sum = 0;
 			for (int i = 8; i < 40; i += 2)
-				sum += get16(ip + i);
+				sum += load_be16(ip + i);
 			h.gso_type = VIRTIO_NET_HDR_GSO_TCPV6;
 		}
 		sum += IPPROTO_TCP_NUM + (uint32_t)tcp_total;
 		/* A partial checksum holds the folded pseudo-header sum, not complemented: the
 		 * kernel (or the device it forwards to) finishes it over the segment. */
-		put16(ip + f->ip_len + 16, (uint16_t)~tun_checksum(NULL, 0, sum));
+		store_be16(ip + f->ip_len + 16, (uint16_t)~tun_checksum(NULL, 0, sum));
 		h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 		h.hdr_len = (uint16_t)(f->ip_len + f->tcp_len);
 		h.gso_size = (uint16_t)f->mss;
@@ -164,7 +151,7 @@ static void start(struct tun_gro *g, struct tun_gro_flow *f, const uint8_t *pkt,
 	f->ip_len = ip_len;
 	f->tcp_len = tcp_len;
 	f->mss = len - hdr;
-	f->next_seq = get32(pkt + ip_len + 4) + (uint32_t)f->mss;
+	f->next_seq = load_be32(pkt + ip_len + 4) + (uint32_t)f->mss;
 	f->closed = (pkt[ip_len + 13] & TCP_FLAG_PSH) != 0;
 	f->since = g->started++;
 }
@@ -231,7 +218,7 @@ void tun_gro_add(struct tun_gro *g, const uint8_t *pkt, size_t len, tun_write_fn
 	if (f) {
 		if (!f->closed && f->ip_len == ip_len && f->tcp_len == tcp_len &&
 		    payload <= f->mss && f->segs < TUN_GRO_MAX_SEGMENTS &&
-		    f->len + payload <= 65535 && get32(pkt + ip_len + 4) == f->next_seq &&
+		    f->len + payload <= 65535 && load_be32(pkt + ip_len + 4) == f->next_seq &&
 		    same_headers(flow_ip(f), pkt, ip_len, tcp_len)) {
 			struct iovec *v = &f->iov[1 + f->segs];
 			v->iov_base = (void *)(pkt + ip_len + tcp_len);

@@ -5,32 +5,12 @@
 #include <linux/virtio_net.h>
 #include <string.h>
 
+#include "crypto/portable/bytes.h"
+
 #define IPPROTO_TCP_NUM 6
 #define TCP_FLAG_FIN    0x01
 #define TCP_FLAG_PSH    0x08
 #define TCP_FLAG_CWR    0x80
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
 
 static uint16_t fold(uint64_t acc);
 
@@ -139,8 +119,8 @@ static int split_tcp(uint8_t *pkt, size_t plen, const struct virtio_net_hdr *h, 
 		return -EINVAL;
 	memcpy(tmpl, pkt, hdr);
 	size_t payload = plen - hdr;
-	uint32_t seq = get32(tcp + 4);
-	uint16_t id = version == 4 ? get16(pkt + 4) : 0;
+	uint32_t seq = load_be32(tcp + 4);
+	uint16_t id = version == 4 ? load_be16(pkt + 4) : 0;
 	uint8_t flags = tcp[13];
 
 	size_t off = 0;
@@ -152,24 +132,24 @@ static int split_tcp(uint8_t *pkt, size_t plen, const struct virtio_net_hdr *h, 
 		if (i > 0)
 			memcpy(s, tmpl, hdr);
 		if (version == 4) {
-			put16(s + 2, (uint16_t)total);
-			put16(s + 4, (uint16_t)(id + i));
-			put16(s + 10, 0);
-			put16(s + 10, tun_checksum(s, ip_len, 0));
+			store_be16(s + 2, (uint16_t)total);
+			store_be16(s + 4, (uint16_t)(id + i));
+			store_be16(s + 10, 0);
+			store_be16(s + 10, tun_checksum(s, ip_len, 0));
 		} else {
-			put16(s + 4, (uint16_t)(total - 40));
+			store_be16(s + 4, (uint16_t)(total - 40));
 		}
 		uint8_t *t = s + ip_len;
-		put32(t + 4, seq + (uint32_t)off);
+		store_be32(t + 4, seq + (uint32_t)off);
 		uint8_t f = flags;
 		if (!last)
 			f &= (uint8_t) ~(TCP_FLAG_FIN | TCP_FLAG_PSH);
 		if (i > 0)
 			f &= (uint8_t)~TCP_FLAG_CWR;
 		t[13] = f;
-		put16(t + 16, 0);
+		store_be16(t + 16, 0);
 		uint64_t sum = pseudo_header(s, version, tcp_hdr + seg);
-		put16(t + 16, (uint16_t)~fold(sum_words(t, tcp_hdr + seg, sum)));
+		store_be16(t + 16, (uint16_t)~fold(sum_words(t, tcp_hdr + seg, sum)));
 		fn(ctx, s, total);
 		off += seg;
 		if (last)
@@ -194,7 +174,7 @@ int tun_offload_split(uint8_t *buf, size_t len, tun_packet_fn fn, void *ctx)
 			size_t start = h.csum_start, field = (size_t)h.csum_start + h.csum_offset;
 			if (field + 2 > plen || start >= plen)
 				return -EINVAL;
-			put16(pkt + field, tun_checksum(pkt + start, plen - start, 0));
+			store_be16(pkt + field, tun_checksum(pkt + start, plen - start, 0));
 		}
 		fn(ctx, pkt, plen);
 		return 0;

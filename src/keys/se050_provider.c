@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "crypto/portable/bytes.h"
 #include "crypto/portable/secure.h"
 #include "keys/log.h"
 #include "se050/budget.h"
@@ -71,10 +72,7 @@ const char *se050_default_bus(void)
 void se050_handle_encode(uint32_t object_id, uint8_t handle[KEY_LEN])
 {
 	memset(handle, 0, KEY_LEN);
-	handle[0] = (uint8_t)object_id;
-	handle[1] = (uint8_t)(object_id >> 8);
-	handle[2] = (uint8_t)(object_id >> 16);
-	handle[3] = (uint8_t)(object_id >> 24);
+	store_le32(handle, object_id);
 }
 
 int se050_options_from_env(struct se050_options *opt, const char **why)

@@ -2,20 +2,9 @@
 
 #include <string.h>
 
+#include "crypto/portable/bytes.h"
+
 static const uint8_t magic[8] = {'H', 'W', 'G', 'S', 'R', 'A', 'M', '1'};
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
 
 long sram_dump_parse(const uint8_t *buf, size_t len, struct sram_dump_record *rec)
 {
@@ -23,15 +12,15 @@ long sram_dump_parse(const uint8_t *buf, size_t len, struct sram_dump_record *re
 		return SRAM_DUMP_TRUNCATED;
 	if (memcmp(buf, magic, sizeof(magic)))
 		return SRAM_DUMP_BAD_MAGIC;
-	uint32_t data_len = le32(buf + 16);
+	uint32_t data_len = load_le32(buf + 16);
 	if (data_len == 0 || data_len % 4 || data_len > SRAM_DUMP_MAX_DATA)
 		return SRAM_DUMP_BAD_LENGTH;
-	if (le32(buf + 20) != 0)
+	if (load_le32(buf + 20) != 0)
 		return SRAM_DUMP_BAD_RESERVED;
 	if (len - SRAM_DUMP_HEADER_LEN < data_len)
 		return SRAM_DUMP_TRUNCATED;
-	rec->device_id = le32(buf + 8);
-	rec->reading = le32(buf + 12);
+	rec->device_id = load_le32(buf + 8);
+	rec->reading = load_le32(buf + 12);
 	rec->data_len = data_len;
 	rec->data = buf + SRAM_DUMP_HEADER_LEN;
 	return (long)(SRAM_DUMP_HEADER_LEN + data_len);
@@ -40,10 +29,10 @@ long sram_dump_parse(const uint8_t *buf, size_t len, struct sram_dump_record *re
 void sram_dump_header(uint32_t device_id, uint32_t reading, uint32_t data_len, uint8_t *out)
 {
 	memcpy(out, magic, sizeof(magic));
-	put_le32(out + 8, device_id);
-	put_le32(out + 12, reading);
-	put_le32(out + 16, data_len);
-	put_le32(out + 20, 0);
+	store_le32(out + 8, device_id);
+	store_le32(out + 12, reading);
+	store_le32(out + 16, data_len);
+	store_le32(out + 20, 0);
 }
 
 const char *sram_dump_strerror(long error)

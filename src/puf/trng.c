@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "crypto/portable/bytes.h"
 #include "crypto/portable/secure.h"
 #include "crypto/portable/simon_modes.h"
 
@@ -17,8 +18,7 @@ static int next_bit(struct sram_trng *t)
 		uint32_t w = 0;
 		for (int i = 0; i < 32; i += 4) {
 			const uint8_t *p = t->noise + t->pos + i;
-			w ^= (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-			     (uint32_t)p[3] << 24;
+			w ^= load_le32(p);
 		}
 		t->pos += 32;
 		t->lanes = w;

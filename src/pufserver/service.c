@@ -5,19 +5,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "crypto/portable/bytes.h"
 #include "crypto/portable/secure.h"
 #include "crypto/random.h"
 #include "puf/proto/server_core.h"
+#include "puf/host/rng_linux.h"
 #include "pufserver/service.h"
-
-static int os_fill(struct rng_source *src, uint8_t *out, size_t len)
-{
-	(void)src;
-	random_bytes(out, len);
-	return 0;
-}
-
-static struct rng_source os_rng = {os_fill};
 
 static void log_stderr(void *arg, const char *msg)
 {
@@ -97,8 +90,7 @@ static long accept_hello(struct pufservice *svc, const uint8_t *msg, size_t len,
 	slot = svc->next_slot++ % PUFSERVICE_PENDING;
 	p = &svc->pending[slot];
 	random_bytes(ch.session, sizeof(ch.session));
-	ch.session[0] = (uint8_t)(slot >> 8);
-	ch.session[1] = (uint8_t)slot;
+	store_be16(ch.session, (uint16_t)slot);
 	random_bytes(ch.n_s, sizeof(ch.n_s));
 	memcpy(p->session, ch.session, sizeof(p->session));
 	memcpy(p->n_s, ch.n_s, sizeof(p->n_s));
@@ -122,7 +114,7 @@ static long accept_response(struct pufservice *svc, const uint8_t *msg, size_t l
 		svc->stats.dropped++;
 		return 0;
 	}
-	slot = ((uint32_t)m.session[0] << 8 | m.session[1]) % PUFSERVICE_PENDING;
+	slot = load_be16(m.session) % PUFSERVICE_PENDING;
 	p = &svc->pending[slot];
 	if (!p->in_use || memcmp(p->session, m.session, PUFPROTO_SESSION_LEN) != 0 ||
 	    p->suite != m.suite.id || now_ms > p->expires_ms) {
@@ -310,8 +302,8 @@ int pufservice_process(struct pufservice *svc, pufservice_emit_fn emit, void *ar
 		}
 		svc->stats.last_full_runs = res->full_runs;
 		svc->stats.last_match_id = matched_id;
-		len = pufproto_server_reply(&m[i], matched_id ? &res->match : NULL, &os_rng, reply,
-		                            sizeof(reply));
+		len = pufproto_server_reply(&m[i], matched_id ? &res->match : NULL, rng_linux(),
+		                            reply, sizeof(reply));
 		/* the observer hears of the outcome before the device does */
 		if (svc->on_result)
 			svc->on_result(svc->on_result_arg, m[i].session, matched_id, res->full_runs,

@@ -3,6 +3,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#include "crypto/portable/bytes.h"
 #include "crypto/portable/secure.h"
 #include "pufserver/simon_batch.h"
 
@@ -19,17 +20,6 @@ static uint64_t round_const64(unsigned i)
 static uint32_t round_const32(unsigned i)
 {
 	return ~(uint32_t)3 ^ (uint32_t)((Z3 >> ((i - 4) % 62)) & 1);
-}
-
-/* Cipher words are little-endian (the NSA Implementation Guide's byte order, simon.h). */
-static uint32_t load32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t load64(const uint8_t *p)
-{
-	return (uint64_t)load32(p) | (uint64_t)load32(p + 4) << 32;
 }
 
 #ifndef SB_G_SCALAR
@@ -49,10 +39,6 @@ static uint64_t load64(const uint8_t *p)
 #define SB_VECTOR 0
 #define SB_G      SB_G_SCALAR
 #include "pufserver/simon_batch_kernel.h"
-#undef SB_NAME
-#undef SB_ATTR
-#undef SB_VECTOR
-#undef SB_G
 
 /* A group of full lanes is loaded as whole vectors and split into key words with shuffles (the
  * index lists below: even and odd elements); other groups, and big-endian hosts, gather lane by
@@ -75,81 +61,55 @@ static uint64_t load64(const uint8_t *p)
 #define SB_EVEN32 0, 2, 4, 6
 #define SB_ODD32  1, 3, 5, 7
 #include "pufserver/simon_batch_kernel.h"
-#undef SB_NAME
-#undef SB_ATTR
-#undef SB_L64
-#undef SB_L32
-#undef SB_EVEN64
-#undef SB_ODD64
-#undef SB_EVEN32
-#undef SB_ODD32
 
 #if defined(__x86_64__) || defined(__i386__)
 #define HAVE_X86_KERNELS 1
 
-#undef SB_G
+/* 256-bit and 512-bit lanes */
+#define SB_EVEN_8  0, 2, 4, 6, 8, 10, 12, 14
+#define SB_ODD_8   1, 3, 5, 7, 9, 11, 13, 15
+#define SB_EVEN_16 SB_EVEN_8, 16, 18, 20, 22, 24, 26, 28, 30
+#define SB_ODD_16  SB_ODD_8, 17, 19, 21, 23, 25, 27, 29, 31
+
 #define SB_NAME(x) x##_avx2
 #define SB_ATTR    __attribute__((target("avx2")))
+#define SB_VECTOR  1
 #define SB_G       SB_G_VEC
 #define SB_L64     4
 #define SB_L32     8
 #define SB_EVEN64  0, 2, 4, 6
 #define SB_ODD64   1, 3, 5, 7
-#define SB_EVEN32  0, 2, 4, 6, 8, 10, 12, 14
-#define SB_ODD32   1, 3, 5, 7, 9, 11, 13, 15
+#define SB_EVEN32  SB_EVEN_8
+#define SB_ODD32   SB_ODD_8
 #include "pufserver/simon_batch_kernel.h"
-#undef SB_NAME
-#undef SB_ATTR
-#undef SB_L64
-#undef SB_L32
-#undef SB_EVEN64
-#undef SB_ODD64
-#undef SB_EVEN32
-#undef SB_ODD32
 
-#undef SB_G
 #define SB_NAME(x) x##_avx512
 #define SB_ATTR    __attribute__((target("avx512f")))
+#define SB_VECTOR  1
 #define SB_G       SB_G_AVX512
 #define SB_L64     8
 #define SB_L32     16
-#define SB_EVEN64  0, 2, 4, 6, 8, 10, 12, 14
-#define SB_ODD64   1, 3, 5, 7, 9, 11, 13, 15
-#define SB_EVEN32  0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30
-#define SB_ODD32   1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31
+#define SB_EVEN64  SB_EVEN_8
+#define SB_ODD64   SB_ODD_8
+#define SB_EVEN32  SB_EVEN_16
+#define SB_ODD32   SB_ODD_16
 #include "pufserver/simon_batch_kernel.h"
-#undef SB_NAME
-#undef SB_ATTR
-#undef SB_L64
-#undef SB_L32
-#undef SB_EVEN64
-#undef SB_ODD64
-#undef SB_EVEN32
-#undef SB_ODD32
-#undef SB_G
+
+/* the same with four chains (the batch size picks, above) */
 #define SB_NAME(x) x##_avx512w
 #define SB_ATTR    __attribute__((target("avx512f")))
+#define SB_VECTOR  1
 #define SB_G       4
 #define SB_L64     8
 #define SB_L32     16
-#define SB_EVEN64  0, 2, 4, 6, 8, 10, 12, 14
-#define SB_ODD64   1, 3, 5, 7, 9, 11, 13, 15
-#define SB_EVEN32  0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30
-#define SB_ODD32   1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31
+#define SB_EVEN64  SB_EVEN_8
+#define SB_ODD64   SB_ODD_8
+#define SB_EVEN32  SB_EVEN_16
+#define SB_ODD32   SB_ODD_16
 #include "pufserver/simon_batch_kernel.h"
-#undef SB_NAME
-#undef SB_ATTR
-#undef SB_L64
-#undef SB_L32
-#undef SB_EVEN64
-#undef SB_ODD64
-#undef SB_EVEN32
-#undef SB_ODD32
 #else
 #define HAVE_X86_KERNELS 0
 #endif
-#undef SB_VECTOR
-#undef SB_G
 
 typedef void (*kernel_fn)(const uint8_t *keys, size_t n, const struct simon_batch_query *q,
                           unsigned nq, uint32_t *pass);
@@ -234,14 +194,15 @@ enum simon_batch_impl simon_batch_current(void)
 	return (enum simon_batch_impl)c;
 }
 
+/* Cipher words are little-endian (the NSA Implementation Guide's byte order, simon.h). */
 static void split_words(enum simon_variant v, const uint8_t *b, uint64_t w[2])
 {
 	if (simon_block_len(v) == 16) {
-		w[0] = load64(b);
-		w[1] = load64(b + 8);
+		w[0] = load_le64(b);
+		w[1] = load_le64(b + 8);
 	} else {
-		w[0] = load32(b);
-		w[1] = load32(b + 4);
+		w[0] = load_le32(b);
+		w[1] = load_le32(b + 4);
 	}
 }
 

@@ -8,8 +8,9 @@
  *               so a single vector leaves the core waiting on latency; G independent chains fill
  *               its pipelines,
  *   SB_EVEN64, SB_ODD64, SB_EVEN32, SB_ODD32  shuffle index lists (vectors only).
- * Rotations are written as shift pairs: compilers turn them into rotate instructions where the
- * target has them (scalar x86, AVX-512). Not a header of its own: no include guard on purpose. */
+ * It undefines all of them at its end. Rotations are written as shift pairs: compilers turn them
+ * into rotate instructions where the target has them (scalar x86, AVX-512). Not a header of its
+ * own: no include guard on purpose. */
 
 /* The G side-by-side chains must live in registers, which compilers do not guarantee for arrays
  * indexed in a loop: the state of chain g is the variables y<g>, x<g>, and SB_FOR_G(X) writes X(0)
@@ -67,8 +68,8 @@ SB_ATTR static void SB_NAME(filter_128)(const uint8_t *keys, size_t n,
 			for (size_t j = 0; j < STEP; j++) {
 				const uint8_t *k = keys + (i + (j < lanes ? j : 0)) * 16;
 
-				lane[0][j] = load64(k);
-				lane[1][j] = load64(k + 8);
+				lane[0][j] = load_le64(k);
+				lane[1][j] = load_le64(k + 8);
 			}
 			memcpy(rk[0], lane[0], sizeof(rk[0]));
 			memcpy(rk[1], lane[1], sizeof(rk[1]));
@@ -149,7 +150,7 @@ SB_ATTR static void SB_NAME(filter_64)(const uint8_t *keys, size_t n,
 				const uint8_t *k = keys + (i + (j < lanes ? j : 0)) * 16;
 
 				for (unsigned w = 0; w < 4; w++)
-					lane[w][j] = load32(k + 4 * w);
+					lane[w][j] = load_le32(k + 4 * w);
 			}
 			for (unsigned w = 0; w < 4; w++)
 				memcpy(rk[w], lane[w], sizeof(rk[w]));
@@ -198,7 +199,14 @@ SB_ATTR static void SB_NAME(filter_64)(const uint8_t *keys, size_t n,
 
 #undef SB_LANE
 #undef SB_FOR_G
-#if !SB_VECTOR
+/* the parameters too: each inclusion defines its own */
+#undef SB_NAME
+#undef SB_ATTR
+#undef SB_VECTOR
+#undef SB_G
 #undef SB_L64
 #undef SB_L32
-#endif
+#undef SB_EVEN64
+#undef SB_ODD64
+#undef SB_EVEN32
+#undef SB_ODD32

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "crypto/portable/bytes.h"
+
 /* Keys are 128-bit big-endian numbers held as two words, so that IPv4 (in the top 32 bits) and
  * IPv6 share one set of bit operations and a prefix test costs at most two compares. */
 struct key {
@@ -87,22 +89,6 @@ static unsigned common_bits(struct key a, struct key b)
 	if (x)
 		return 64 + (unsigned)__builtin_clzll(x);
 	return 128;
-}
-
-static uint64_t load_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static void store_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--) {
-		p[i] = (uint8_t)v;
-		v >>= 8;
-	}
 }
 
 static struct key key_load(int v6, const uint8_t *addr)

@@ -121,8 +121,8 @@ void cookie_create_reply(struct cookie_checker *c, struct msg_cookie_reply *dst,
 {
 	uint8_t cookie[COOKIE_LEN];
 
-	put_le32(dst->type, MSG_COOKIE_REPLY);
-	put_le32(dst->receiver, sender_index);
+	store_le32(dst->type, MSG_COOKIE_REPLY);
+	store_le32(dst->receiver, sender_index);
 	io->random(io->ctx, dst->nonce, sizeof(dst->nonce));
 	make_cookie(c, cookie, from, io, now_ns);
 	/* Binding the reply to the mac1 of the triggering message stops a third party from

@@ -43,7 +43,7 @@ uint32_t index_table_insert(struct index_table *t, struct index_entry *e, const 
 		 * same index on every CPU, so scripted-RNG tests (test_kat) hold on big-endian too.
 		 */
 		io->random(io->ctx, rnd, sizeof(rnd));
-		index = get_le32(rnd);
+		index = load_le32(rnd);
 	} while (index_in_use(t, index));
 	e->index = index;
 	struct index_entry **head = bucket(t, index);

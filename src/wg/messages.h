@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "crypto/aead.h"
+#include "crypto/portable/bytes.h"
 #include "crypto/blake2s.h"
 #include "crypto/tai64n.h"
 #include "crypto/xaead.h"
@@ -92,29 +93,5 @@ _Static_assert(MSG_DATA_MIN_LEN == 32, "a keepalive is 32 bytes");
 #define INITIATIONS_PER_SECOND      50
 #define UNDER_LOAD_AFTER_NS         NSEC_PER_SEC
 #define MAX_STAGED_PACKETS          128
-
-static inline uint32_t get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static inline void put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-static inline uint64_t get_le64(const uint8_t *p)
-{
-	return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
-}
-
-static inline void put_le64(uint8_t *p, uint64_t v)
-{
-	put_le32(p, (uint32_t)v);
-	put_le32(p + 4, (uint32_t)(v >> 32));
-}
 
 #endif

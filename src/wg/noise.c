@@ -179,7 +179,7 @@ bool noise_create_initiation(struct wg_device *dev, struct noise_handshake *hs,
 	memcpy(hs->hash, dev->noise.hash, NOISE_KEY_LEN);
 	mix_hash(hs->hash, hs->remote_static, NOISE_KEY_LEN);
 
-	put_le32(dst->type, MSG_INITIATION);
+	store_le32(dst->type, MSG_INITIATION);
 	if (!new_ephemeral(dev, hs->ephemeral_private, dst->ephemeral))
 		goto out;
 	mix_ephemeral(hs->chaining_key, hs->hash, dst->ephemeral);
@@ -194,7 +194,7 @@ bool noise_create_initiation(struct wg_device *dev, struct noise_handshake *hs,
 	initiation_timestamp(dev, timestamp);
 	encrypt_and_hash(dst->encrypted_timestamp, timestamp, TAI64N_LEN, key, hs->hash);
 
-	put_le32(dst->sender, index_table_insert(&dev->index, &hs->entry, &dev->io));
+	store_le32(dst->sender, index_table_insert(&dev->index, &hs->entry, &dev->io));
 	hs->state = NOISE_CREATED_INITIATION;
 	ok = true;
 out:
@@ -257,7 +257,7 @@ enum noise_result noise_consume_initiation(struct wg_device *dev, const struct m
 	hs->has_consumed_initiation = true;
 	memcpy(hs->hash, hash, NOISE_KEY_LEN);
 	memcpy(hs->chaining_key, chaining_key, NOISE_KEY_LEN);
-	hs->remote_index = get_le32(src->sender);
+	hs->remote_index = load_le32(src->sender);
 	hs->state = NOISE_CONSUMED_INITIATION;
 	*peer = candidate;
 	result = NOISE_OK;
@@ -278,8 +278,8 @@ bool noise_create_response(struct wg_device *dev, struct noise_handshake *hs,
 
 	if (hs->state != NOISE_CONSUMED_INITIATION)
 		goto out;
-	put_le32(dst->type, MSG_RESPONSE);
-	put_le32(dst->receiver, hs->remote_index);
+	store_le32(dst->type, MSG_RESPONSE);
+	store_le32(dst->receiver, hs->remote_index);
 	/* e */
 	if (!new_ephemeral(dev, hs->ephemeral_private, dst->ephemeral))
 		goto out;
@@ -295,7 +295,7 @@ bool noise_create_response(struct wg_device *dev, struct noise_handshake *hs,
 	/* {} */
 	encrypt_and_hash(dst->encrypted_nothing, dst->encrypted_nothing, 0, key, hs->hash);
 
-	put_le32(dst->sender, index_table_insert(&dev->index, &hs->entry, &dev->io));
+	store_le32(dst->sender, index_table_insert(&dev->index, &hs->entry, &dev->io));
 	hs->state = NOISE_CREATED_RESPONSE;
 	ok = true;
 out:
@@ -310,7 +310,7 @@ struct wg_peer *noise_response_target(struct wg_device *dev, const struct msg_re
 	if (!dev->key)
 		return NULL;
 	struct index_entry *e =
-	        index_table_lookup(&dev->index, get_le32(src->receiver), INDEX_HANDSHAKE);
+	        index_table_lookup(&dev->index, load_le32(src->receiver), INDEX_HANDSHAKE);
 	if (!e || e->peer->handshake.state != NOISE_CREATED_INITIATION)
 		return NULL;
 	return e->peer;
@@ -347,7 +347,7 @@ struct wg_peer *noise_consume_response(struct wg_device *dev, const struct msg_r
 	memcpy(hs->remote_ephemeral, src->ephemeral, NOISE_KEY_LEN);
 	memcpy(hs->hash, hash, NOISE_KEY_LEN);
 	memcpy(hs->chaining_key, chaining_key, NOISE_KEY_LEN);
-	hs->remote_index = get_le32(src->sender);
+	hs->remote_index = load_le32(src->sender);
 	hs->state = NOISE_CONSUMED_RESPONSE;
 	peer = candidate;
 out:

@@ -89,7 +89,7 @@ static void receive_initiation(struct wg_device *dev, uint8_t *packet, size_t le
 		device_drop(dev, WG_DROP_NO_KEY);
 		return;
 	}
-	if (!handshake_gate(dev, packet, len, get_le32(msg->sender), from))
+	if (!handshake_gate(dev, packet, len, load_le32(msg->sender), from))
 		return;
 	handshake_initiation_received(dev, msg, from);
 }
@@ -103,7 +103,7 @@ static void receive_response(struct wg_device *dev, uint8_t *packet, size_t len,
 		device_drop(dev, WG_DROP_NO_KEY);
 		return;
 	}
-	if (!handshake_gate(dev, packet, len, get_le32(msg->sender), from))
+	if (!handshake_gate(dev, packet, len, load_le32(msg->sender), from))
 		return;
 	handshake_response_received(dev, msg, from);
 }
@@ -111,7 +111,7 @@ static void receive_response(struct wg_device *dev, uint8_t *packet, size_t len,
 static void receive_cookie_reply(struct wg_device *dev, uint8_t *packet)
 {
 	const struct msg_cookie_reply *msg = (const struct msg_cookie_reply *)packet;
-	struct index_entry *e = index_table_lookup(&dev->index, get_le32(msg->receiver),
+	struct index_entry *e = index_table_lookup(&dev->index, load_le32(msg->receiver),
 	                                           INDEX_HANDSHAKE | INDEX_KEYPAIR);
 	/* A cookie reply does not move the endpoint: it is not authenticated by the peer's key. */
 	if (!e || !cookie_consume_reply(&e->peer->cookie, msg, dev->now.mono_ns))
@@ -161,7 +161,7 @@ static void receive_data(struct wg_device *dev, uint8_t *packet, size_t len,
 {
 	const struct msg_data *hdr = (const struct msg_data *)packet;
 	struct index_entry *e =
-	        index_table_lookup(&dev->index, get_le32(hdr->receiver), INDEX_KEYPAIR);
+	        index_table_lookup(&dev->index, load_le32(hdr->receiver), INDEX_KEYPAIR);
 	if (!e) {
 		device_drop(dev, WG_DROP_NO_KEYPAIR);
 		return;
@@ -169,7 +169,7 @@ static void receive_data(struct wg_device *dev, uint8_t *packet, size_t len,
 	struct wg_keypair *kp =
 	        (struct wg_keypair *)((uint8_t *)e - offsetof(struct wg_keypair, entry));
 	struct wg_peer *peer = e->peer;
-	uint64_t counter = get_le64(hdr->counter);
+	uint64_t counter = load_le64(hdr->counter);
 
 	if (!keypair_can_receive(kp, dev->now.mono_ns)) {
 		device_drop(dev, WG_DROP_NO_KEYPAIR);
@@ -225,7 +225,7 @@ void wg_device_udp_input(struct wg_device *dev, uint8_t *packet, size_t len,
 		device_drop(dev, WG_DROP_MALFORMED);
 		return;
 	}
-	switch (get_le32(packet)) {
+	switch (load_le32(packet)) {
 	case MSG_INITIATION:
 		if (len != MSG_INITIATION_LEN)
 			break;

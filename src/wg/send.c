@@ -120,9 +120,9 @@ static void encrypt_and_send(struct wg_device *dev, struct wg_peer *peer, struct
 	uint64_t counter = kp->send_counter++;
 	int err;
 
-	put_le32(hdr->type, MSG_DATA);
-	put_le32(hdr->receiver, kp->remote_index);
-	put_le64(hdr->counter, counter);
+	store_le32(hdr->type, MSG_DATA);
+	store_le32(hdr->receiver, kp->remote_index);
+	store_le64(hdr->counter, counter);
 	if (padded == len) {
 		/* A full-MTU packet needs no padding: seal straight from the caller's buffer. */
 		err = aead_seal(&kp->send_key, counter, body, packet, len, NULL, 0);

@@ -13,7 +13,7 @@ static uint64_t jitter(struct wg_device *dev)
 {
 	uint8_t rnd[4];
 	dev->io.random(dev->io.ctx, rnd, sizeof(rnd));
-	uint32_t r = get_le32(rnd); /* the same jitter from the same bytes on every CPU */
+	uint32_t r = load_le32(rnd); /* the same jitter from the same bytes on every CPU */
 	return (uint64_t)(r % REKEY_TIMEOUT_JITTER_MAX_MS) * NSEC_PER_MSEC;
 }
 

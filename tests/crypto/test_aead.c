@@ -10,16 +10,7 @@
 #include <cmocka.h>
 
 #include "crypto/aead.h"
-
-static void unhex(uint8_t *out, const char *hex, size_t len)
-{
-	assert_int_equal(strlen(hex), 2 * len);
-	for (size_t i = 0; i < len; i++) {
-		unsigned v;
-		assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
-		out[i] = (uint8_t)v;
-	}
-}
+#include "support/hex.h"
 
 static const char sunscreen[] = "Ladies and Gentlemen of the class of '99: If I could offer you "
                                 "only one tip for the future, sunscreen would be it.";
@@ -42,9 +33,9 @@ static void rfc8439_2_8_2_seal(void **state)
 	(void)state;
 	uint8_t key[32], nonce[12], ad[12], expect[SUNSCREEN_LEN + 16], out[SUNSCREEN_LEN + 16];
 	fill_key_80(key);
-	unhex(nonce, "070000004041424344454647", 12);
-	unhex(ad, "50515253c0c1c2c3c4c5c6c7", 12);
-	unhex(expect, rfc_2_8_2_ct, sizeof(expect));
+	test_unhex(nonce, "070000004041424344454647", 12);
+	test_unhex(ad, "50515253c0c1c2c3c4c5c6c7", 12);
+	test_unhex(expect, rfc_2_8_2_ct, sizeof(expect));
 	assert_int_equal(strlen(sunscreen), SUNSCREEN_LEN);
 
 	assert_int_equal(aead_seal_ietf(key, nonce, out, (const uint8_t *)sunscreen, SUNSCREEN_LEN,
@@ -79,9 +70,9 @@ static const char a5_pt[] =
 
 static void load_a5(uint8_t key[32], uint8_t ad[12], uint8_t ct[A5_LEN + 16])
 {
-	unhex(key, "1c9240a5eb55d38af333888604f6b5f0473917c1402b80099dca5cbc207075c0", 32);
-	unhex(ad, "f33388860000000000004e91", 12);
-	unhex(ct, a5_ct, A5_LEN + 16);
+	test_unhex(key, "1c9240a5eb55d38af333888604f6b5f0473917c1402b80099dca5cbc207075c0", 32);
+	test_unhex(ad, "f33388860000000000004e91", 12);
+	test_unhex(ct, a5_ct, A5_LEN + 16);
 	assert_int_equal(strlen(a5_pt), A5_LEN);
 }
 
@@ -91,7 +82,7 @@ static void rfc8439_a5_open(void **state)
 	uint8_t key[32], ad[12], ct[A5_LEN + 16], pt[A5_LEN], nonce[12];
 	load_a5(key, ad, ct);
 
-	unhex(nonce, "000000000102030405060708", 12);
+	test_unhex(nonce, "000000000102030405060708", 12);
 	assert_int_equal(aead_open_ietf(key, nonce, pt, ct, sizeof(ct), ad, sizeof(ad)), 0);
 	assert_memory_equal(pt, a5_pt, A5_LEN);
 

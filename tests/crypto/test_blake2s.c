@@ -8,28 +8,18 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "crypto/blake2s.h"
-
-static void unhex(uint8_t *out, const char *hex, size_t len)
-{
-	assert_int_equal(strlen(hex), 2 * len);
-	for (size_t i = 0; i < len; i++) {
-		unsigned v;
-		assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
-		out[i] = (uint8_t)v;
-	}
-}
+#include "support/hex.h"
 
 static void expect_bytes(const uint8_t *got, const char *hex, size_t len)
 {
 	uint8_t want[64];
 	assert_true(len <= sizeof(want));
-	unhex(want, hex, len);
+	test_unhex(want, hex, len);
 	assert_memory_equal(got, want, len);
 }
 
@@ -90,7 +80,7 @@ static void mac_vectors(void **state)
 	expect_bytes(out, "f335237426ff5582d0c607ef240684b5", 16);
 	/* A 16-byte digest is not a truncated 32-byte one: the length is in the parameter block. */
 	uint8_t keyed32_prefix[16];
-	unhex(keyed32_prefix, "48a8997da407876b3d79c0d92325ad3b", 16);
+	test_unhex(keyed32_prefix, "48a8997da407876b3d79c0d92325ad3b", 16);
 	blake2s_mac(out, seq, 32, NULL, 0);
 	assert_memory_not_equal(out, keyed32_prefix, 16);
 }

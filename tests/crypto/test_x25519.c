@@ -4,29 +4,20 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "crypto/x25519.h"
-
-static void unhex(uint8_t *out, const char *hex, size_t len)
-{
-	assert_int_equal(strlen(hex), 2 * len);
-	for (size_t i = 0; i < len; i++) {
-		unsigned v;
-		assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
-		out[i] = (uint8_t)v;
-	}
-}
+#include "support/hex.h"
+#include "support/rfc7748.h"
 
 static void check_x25519(const char *scalar_hex, const char *u_hex, const char *expect_hex)
 {
 	uint8_t scalar[32], u[32], expect[32], out[32];
-	unhex(scalar, scalar_hex, 32);
-	unhex(u, u_hex, 32);
-	unhex(expect, expect_hex, 32);
+	test_unhex(scalar, scalar_hex, 32);
+	test_unhex(u, u_hex, 32);
+	test_unhex(expect, expect_hex, 32);
 	assert_int_equal(x25519(out, scalar, u), 0);
 	assert_memory_equal(out, expect, 32);
 }
@@ -47,8 +38,9 @@ static void rfc7748_5_2_iterations(void **state)
 {
 	(void)state;
 	uint8_t k[32] = {9}, u[32] = {9}, r[32], expect1[32], expect1000[32];
-	unhex(expect1, "422c8e7a6227d7bca1350b3e2bb7279f7897b87bb6854b783c60e80311ae3079", 32);
-	unhex(expect1000, "684cf59ba83309552800ef566f2f4d3c1c3887c49360e3875f2eb94d99532c51", 32);
+	test_unhex(expect1, "422c8e7a6227d7bca1350b3e2bb7279f7897b87bb6854b783c60e80311ae3079", 32);
+	test_unhex(expect1000, "684cf59ba83309552800ef566f2f4d3c1c3887c49360e3875f2eb94d99532c51",
+	           32);
 	for (int i = 1; i <= 1000; i++) {
 		assert_int_equal(x25519(r, k, u), 0);
 		memcpy(u, k, 32);
@@ -62,21 +54,17 @@ static void rfc7748_5_2_iterations(void **state)
 static void rfc7748_6_1_diffie_hellman(void **state)
 {
 	(void)state;
-	uint8_t a[32], b[32], a_pub[32], b_pub[32], expect[32], k1[32], k2[32], out[32];
-	unhex(a, "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a", 32);
-	unhex(a_pub, "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a", 32);
-	unhex(b, "5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb", 32);
-	unhex(b_pub, "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f", 32);
-	unhex(expect, "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742", 32);
+	const struct rfc7748_vectors *v = &rfc7748;
+	uint8_t k1[32], k2[32], out[32];
 
-	assert_int_equal(x25519_public_key(out, a), 0);
-	assert_memory_equal(out, a_pub, 32);
-	assert_int_equal(x25519_public_key(out, b), 0);
-	assert_memory_equal(out, b_pub, 32);
-	assert_int_equal(x25519(k1, a, b_pub), 0);
-	assert_int_equal(x25519(k2, b, a_pub), 0);
-	assert_memory_equal(k1, expect, 32);
-	assert_memory_equal(k2, expect, 32);
+	assert_int_equal(x25519_public_key(out, v->alice_priv), 0);
+	assert_memory_equal(out, v->alice_pub, 32);
+	assert_int_equal(x25519_public_key(out, v->bob_priv), 0);
+	assert_memory_equal(out, v->bob_pub, 32);
+	assert_int_equal(x25519(k1, v->alice_priv, v->bob_pub), 0);
+	assert_int_equal(x25519(k2, v->bob_priv, v->alice_pub), 0);
+	assert_memory_equal(k1, v->shared, 32);
+	assert_memory_equal(k2, v->shared, 32);
 }
 
 static void clamp_matches_rfc(void **state)
@@ -113,7 +101,7 @@ static void low_order_points_rejected(void **state)
 	assert_int_equal(x25519_generate(priv, pub), 0);
 	for (size_t i = 0; i < sizeof(low_order) / sizeof(low_order[0]); i++) {
 		uint8_t point[32];
-		unhex(point, low_order[i], 32);
+		test_unhex(point, low_order[i], 32);
 		memset(out, 0xaa, sizeof(out));
 		assert_int_equal(x25519(out, priv, point), -1);
 		/* A failed exchange must not leave anything usable behind. */
@@ -142,11 +130,9 @@ static void generated_keys_agree(void **state)
 static void prepared_key_matches(void **state)
 {
 	(void)state;
-	uint8_t a[32], a_pub[32], b_pub[32], expect[32], out[32];
-	unhex(a, "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a", 32);
-	unhex(a_pub, "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a", 32);
-	unhex(b_pub, "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f", 32);
-	unhex(expect, "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742", 32);
+	const uint8_t *a = rfc7748.alice_priv, *a_pub = rfc7748.alice_pub, *b_pub = rfc7748.bob_pub,
+	              *expect = rfc7748.shared;
+	uint8_t out[32];
 
 	struct x25519_key k;
 	assert_int_equal(x25519_key_init(&k, a), 0);
@@ -159,7 +145,7 @@ static void prepared_key_matches(void **state)
 		assert_memory_equal(out, expect, 32);
 	}
 	uint8_t order8[32];
-	unhex(order8, "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157", 32);
+	test_unhex(order8, "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157", 32);
 	assert_int_equal(x25519_key_exchange(out, &k, order8), -1);
 	assert_int_equal(x25519_key_exchange(out, &k, b_pub), 0);
 	assert_memory_equal(out, expect, 32);

@@ -3,22 +3,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "crypto/xaead.h"
-
-static void unhex(uint8_t *out, const char *hex, size_t len)
-{
-	assert_int_equal(strlen(hex), 2 * len);
-	for (size_t i = 0; i < len; i++) {
-		unsigned v;
-		assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
-		out[i] = (uint8_t)v;
-	}
-}
+#include "support/hex.h"
 
 static void hchacha20_vector(void **state)
 {
@@ -26,8 +16,8 @@ static void hchacha20_vector(void **state)
 	uint8_t key[32], nonce[16], expect[32], out[32];
 	for (int i = 0; i < 32; i++)
 		key[i] = (uint8_t)i;
-	unhex(nonce, "000000090000004a0000000031415927", 16);
-	unhex(expect, "82413b4227b27bfed30e42508a877d73a0f9e4d58a74a853c12ec41326d3ecdc", 32);
+	test_unhex(nonce, "000000090000004a0000000031415927", 16);
+	test_unhex(expect, "82413b4227b27bfed30e42508a877d73a0f9e4d58a74a853c12ec41326d3ecdc", 32);
 	hchacha20(out, key, nonce);
 	assert_memory_equal(out, expect, 32);
 }
@@ -47,8 +37,8 @@ static void load_a31(uint8_t key[32], uint8_t nonce[24], uint8_t ad[12], uint8_t
 		key[i] = (uint8_t)(0x80 + i);
 	for (int i = 0; i < 24; i++)
 		nonce[i] = (uint8_t)(0x40 + i);
-	unhex(ad, "50515253c0c1c2c3c4c5c6c7", 12);
-	unhex(ct, a31_ct, PT_LEN + 16);
+	test_unhex(ad, "50515253c0c1c2c3c4c5c6c7", 12);
+	test_unhex(ct, a31_ct, PT_LEN + 16);
 	assert_int_equal(strlen(sunscreen), PT_LEN);
 }
 

@@ -17,12 +17,12 @@
 
 #include <cmocka.h>
 
-#include "crypto/x25519.h"
 #include "daemon/load.h"
 #include "keys/se050_provider.h"
 #include "keys/select.h"
 #include "se050/bus.h"
 #include "se050/se050.h"
+#include "support/provider_dh.h"
 
 #define SEC 1000000000ull
 
@@ -66,18 +66,6 @@ static void stop_emu(void)
 	rmdir(dir);
 }
 
-static int dh_round(struct key_provider *kp)
-{
-	uint8_t a[32], A[32], chip_side[32], soft_side[32];
-	assert_int_equal(x25519_generate(a, A), 0);
-	int r = key_provider_dh(kp, chip_side, A);
-	if (r == 0) {
-		assert_int_equal(x25519(soft_side, a, kp->public_key), 0);
-		assert_memory_equal(chip_side, soft_side, 32);
-	}
-	return r;
-}
-
 static void spent_budget_means_under_load(void **state)
 {
 	start_emu();
@@ -109,22 +97,22 @@ static void spent_budget_means_under_load(void **state)
 	assert_int_equal(left, 8);
 	assert_int_equal(capacity, 8);
 	for (unsigned spent = 1; spent <= 6; spent++) {
-		assert_int_equal(dh_round(kp), 0);
+		assert_int_equal(test_provider_dh_round(kp), 0);
 		key_provider_budget(kp, &left, &capacity);
 		assert_int_equal(left, 8 - spent);
 		assert_false(key_provider_busy(kp));
 		assert_false(load_under_load(&m, kp, 0, now));
 	}
 	assert_int_equal(key_provider_budget_reserve(capacity), 2); /* the core's reserve */
-	assert_int_equal(dh_round(kp), 0);
-	assert_int_equal(dh_round(kp), 0);
+	assert_int_equal(test_provider_dh_round(kp), 0);
+	assert_int_equal(test_provider_dh_round(kp), 0);
 	/* spent: busy, and the daemon is under load before any ECDH is refused */
 	assert_true(key_provider_busy(kp));
 	key_provider_budget(kp, &left, &capacity);
 	assert_int_equal(left, 0);
 	assert_true(load_under_load(&m, kp, 0, now));
 	assert_true(load_under_load(&m, kp, 0, now + 5 * SEC)); /* renewed while it lasts */
-	assert_int_equal(dh_round(kp), -EBUSY);
+	assert_int_equal(test_provider_dh_round(kp), -EBUSY);
 
 	key_provider_destroy(kp);
 	unsetenv(SE050_RATE_ENV);

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include <linux/virtio_net.h>
 
+#include "crypto/portable/bytes.h"
 #include "daemon/tun_offload.h"
 #include "tcp_packet.h"
 
@@ -30,16 +31,6 @@ static void collect(void *ctx, uint8_t *p, size_t len)
 	assert_true(len <= sizeof(c->pkt[0]));
 	memcpy(c->pkt[c->n], p, len);
 	c->len[c->n++] = len;
-}
-
-static uint16_t be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)be16(p) << 16 | be16(p + 2);
 }
 
 /* A TCP checksum verifies when the sum over pseudo-header and segment, field included, is 0xffff,
@@ -66,9 +57,9 @@ static bool tcp_checksum_ok(const uint8_t *ip, size_t len, int version)
 	}
 	uint32_t sum = 0;
 	for (size_t i = 0; i < plen; i += 2)
-		sum += be16(pseudo + i);
+		sum += load_be16(pseudo + i);
 	for (size_t i = 0; i + 1 < tcp_len; i += 2)
-		sum += be16(ip + ip_len + i);
+		sum += load_be16(ip + ip_len + i);
 	if (tcp_len & 1)
 		sum += (uint32_t)ip[len - 1] << 8;
 	while (sum >> 16)
@@ -130,14 +121,14 @@ static void check_split_mss(int version, size_t payload, size_t mss)
 		size_t seg = cap.len[i] - hdr;
 		assert_int_equal(seg, i + 1 < cap.n ? mss : payload - (cap.n - 1) * mss);
 		if (version == 4) {
-			assert_int_equal(be16(p + 2), cap.len[i]);
-			assert_int_equal(be16(p + 4), 0x1234 + i);
+			assert_int_equal(load_be16(p + 2), cap.len[i]);
+			assert_int_equal(load_be16(p + 4), 0x1234 + i);
 			assert_int_equal(tun_checksum(p, 20, 0), 0); /* header checksum verifies */
 		} else {
-			assert_int_equal(be16(p + 4), cap.len[i] - 40);
+			assert_int_equal(load_be16(p + 4), cap.len[i] - 40);
 		}
 		const uint8_t *tcp = p + (version == 4 ? 20 : 40);
-		assert_int_equal(be32(tcp + 4), (uint32_t)(0xffffff00u + off));
+		assert_int_equal(load_be32(tcp + 4), (uint32_t)(0xffffff00u + off));
 		bool first = i == 0, last = i + 1 == cap.n;
 		assert_int_equal(tcp[13] & 0x80, first ? 0x80 : 0);
 		assert_int_equal(tcp[13] & 0x09, last ? 0x09 : 0);
@@ -183,7 +174,8 @@ static void checksum_completed_for_plain_packets(void **state)
 	/* as the kernel leaves it: the pseudo-header sum, uncomplemented, in the field */
 	uint8_t *ip = buf + TUN_VNET_HDR_LEN;
 	size_t tcp_len = len - TUN_VNET_HDR_LEN - 20;
-	uint32_t ps = be16(ip + 12) + be16(ip + 14) + be16(ip + 16) + be16(ip + 18) + 6 + tcp_len;
+	uint32_t ps = load_be16(ip + 12) + load_be16(ip + 14) + load_be16(ip + 16) +
+	              load_be16(ip + 18) + 6 + tcp_len;
 	while (ps >> 16)
 		ps = (ps & 0xffff) + (ps >> 16);
 	ip[20 + 16] = (uint8_t)(ps >> 8);

@@ -20,6 +20,7 @@
 #include "daemon/uapi_apply.h"
 #include "daemon/uapi_get.h"
 #include "keys/soft.h"
+#include "support/hex.h"
 
 /* RFC 7748 §6.1: Alice's private key and public key. */
 #define ALICE_PRIV         "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"
@@ -236,8 +237,7 @@ static void allowed_ip_removal(void **state)
 static struct wg_peer *peer_of(struct fixture *f, const char *hex)
 {
 	uint8_t key[WG_KEY_LEN];
-	for (int i = 0; i < WG_KEY_LEN; i++)
-		sscanf(hex + 2 * i, "%2hhx", &key[i]);
+	test_unhex(key, hex, WG_KEY_LEN);
 	return wg_device_peer_find(f->dev, key);
 }
 
@@ -464,11 +464,9 @@ static void prepared_key_is_used(void **state)
 {
 	struct fixture *f = *state;
 	uint8_t alice[WG_KEY_LEN];
-	for (int i = 0; i < WG_KEY_LEN; i++)
-		sscanf(ALICE_PRIV + 2 * i, "%2hhx", &alice[i]);
+	test_unhex(alice, ALICE_PRIV, WG_KEY_LEN);
 	struct uapi_prepared_key pre = {.kp = soft_key_provider_new(alice)};
-	for (int i = 0; i < WG_KEY_LEN; i++)
-		sscanf(HANDLE + 2 * i, "%2hhx", &pre.key[i]);
+	test_unhex(pre.key, HANDLE, WG_KEY_LEN);
 	struct key_provider *kp = pre.kp;
 	f->target.prepared = &pre;
 	assert_int_equal(set(f, "listen_port=51820\nprivate_key=" HANDLE "\n"), 0);

@@ -13,30 +13,31 @@
 
 #include "daemon/uapi_format.h"
 #include "daemon/text.h"
-
-static void unhex(uint8_t out[WG_KEY_LEN], const char *hex)
-{
-	assert_int_equal(text_parse_key(hex, strlen(hex), out), 0);
-}
+#include "support/hex.h"
 
 static const struct key_provider_ops fake_ops = {.name = "soft"};
 
 static void device_and_peers_like_wireguard_go(void **state)
 {
 	struct key_provider kp = {.ops = &fake_ops};
-	unhex(kp.config_key, "c809f3e5317e9575c9b5ed78b638b7ce530dabe85ddab614220241801ddf0669");
-	unhex(kp.public_key, "e5b8ec3d6f3c0f5ff0ee2a7b1c4eab1b6ab5b2d0d4f5d0a17f3cb3b31bd6dd54");
+	test_unhex(kp.config_key,
+	           "c809f3e5317e9575c9b5ed78b638b7ce530dabe85ddab614220241801ddf0669", WG_KEY_LEN);
+	test_unhex(kp.public_key,
+	           "e5b8ec3d6f3c0f5ff0ee2a7b1c4eab1b6ab5b2d0d4f5d0a17f3cb3b31bd6dd54", WG_KEY_LEN);
 	struct uapi_device_view dev = {.key = &kp, .listen_port = 51820, .fwmark = 7};
 
 	struct wg_peer_info p1, p2;
 	memset(&p1, 0, sizeof(p1));
 	memset(&p2, 0, sizeof(p2));
-	unhex(p1.public_key, "c53201039adba14be71f886da1d8dbe9eebded08cb111b75340078999aa9f038");
-	unhex(p1.preshared_key, "1690b2870b3d731c16a15e3110bb5f26f8c937ecd05513c84a59515a07a8a551");
+	test_unhex(p1.public_key,
+	           "c53201039adba14be71f886da1d8dbe9eebded08cb111b75340078999aa9f038", WG_KEY_LEN);
+	test_unhex(p1.preshared_key,
+	           "1690b2870b3d731c16a15e3110bb5f26f8c937ecd05513c84a59515a07a8a551", WG_KEY_LEN);
 	assert_int_equal(text_parse_endpoint("[2001:db8::1]:51820", 19, &p1.endpoint), 0);
 	p1.has_endpoint = true;
 	p1.persistent_keepalive = 25;
-	unhex(p2.public_key, "4eb32f4a83f88d842563a448cc181bb2c42a637bf12363e2fb2ef594e5965d7d");
+	test_unhex(p2.public_key,
+	           "4eb32f4a83f88d842563a448cc181bb2c42a637bf12363e2fb2ef594e5965d7d", WG_KEY_LEN);
 	assert_int_equal(text_parse_endpoint("1.2.3.4:5", 9, &p2.endpoint), 0);
 	p2.has_endpoint = true;
 

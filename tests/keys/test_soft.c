@@ -4,32 +4,20 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "keys/select.h"
 #include "keys/soft.h"
-
-static void unhex(uint8_t out[32], const char *s)
-{
-	assert_int_equal(strlen(s), 64);
-	for (size_t i = 0; i < 32; i++) {
-		unsigned v;
-		assert_int_equal(sscanf(s + 2 * i, "%2x", &v), 1);
-		out[i] = (uint8_t)v;
-	}
-}
+#include "support/rfc7748.h"
 
 static void rfc7748_pair_through_provider(void **state)
 {
 	(void)state;
-	uint8_t priv[32], pub[32], peer[32], want[32], got[32];
-	unhex(priv, "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
-	unhex(pub, "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a");
-	unhex(peer, "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f");
-	unhex(want, "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742");
+	const uint8_t *pub = rfc7748.alice_pub, *peer = rfc7748.bob_pub, *want = rfc7748.shared;
+	uint8_t priv[32], got[32];
+	memcpy(priv, rfc7748.alice_priv, 32);
 
 	struct key_provider *kp = soft_key_provider_new(priv);
 	assert_non_null(kp);
@@ -49,7 +37,7 @@ static void low_order_peer_rejected(void **state)
 {
 	(void)state;
 	uint8_t priv[32], zero_point[32] = {0}, out[32];
-	unhex(priv, "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
+	memcpy(priv, rfc7748.alice_priv, 32);
 	struct key_provider *kp = soft_key_provider_new(priv);
 	assert_non_null(kp);
 	assert_int_not_equal(key_provider_dh(kp, out, zero_point), 0);
@@ -67,9 +55,7 @@ static void handle_recognised(void **state)
 	uint8_t zero[32] = {0};
 	assert_false(key_is_se050_handle(zero, &id)); /* all zeros means "no key" in UAPI */
 
-	uint8_t soft[32];
-	unhex(soft, "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
-	assert_false(key_is_se050_handle(soft, &id));
+	assert_false(key_is_se050_handle(rfc7748.alice_priv, &id));
 	key[31] = 1; /* any byte past the id makes it a software key */
 	assert_false(key_is_se050_handle(key, &id));
 }
@@ -78,7 +64,7 @@ static void software_key_selected(void **state)
 {
 	(void)state;
 	uint8_t priv[32];
-	unhex(priv, "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
+	memcpy(priv, rfc7748.alice_priv, 32);
 	struct key_provider *kp = NULL;
 	const char *msg = NULL;
 	assert_int_equal(key_provider_from_config(priv, NULL, &kp, &msg), 0);

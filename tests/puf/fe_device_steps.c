@@ -16,6 +16,7 @@
 #include "puf/proto/wire.h"
 #include "puf/host/sram_sim.h"
 #include "puf/xoshiro.h"
+#include "support/test_rng.h"
 
 #define SRAM_BYTES 6400
 
@@ -39,22 +40,14 @@ static const uint8_t *ram_read_raw(struct puf_source *src, size_t offset, size_t
 	return offset + len <= sizeof(p->ram) ? p->ram + offset : NULL;
 }
 
-static int rng_fill(struct rng_source *src, uint8_t *out, size_t len)
-{
-	static struct xoshiro x = {{1, 2, 3, 4}};
-	(void)src;
-	for (size_t i = 0; i < len; i++)
-		out[i] = (uint8_t)(xoshiro_next(&x) >> 56);
-	return 0;
-}
-
 static struct sram_sim sim;
 static struct ram_puf puf = {{ram_read, ram_read_raw}, {0}};
 
 int main(int argc, char **argv)
 {
 	const char *name = argc > 1 ? argv[1] : "debiased-128";
-	struct rng_source rng = {rng_fill};
+	static const struct xoshiro rng_state = {{1, 2, 3, 4}}; /* the recorded figures' stream */
+	struct test_rng rng;
 	struct pufproto_suite s;
 	struct pufproto_device_nv nv;
 	struct pufproto_device dev;
@@ -73,7 +66,8 @@ int main(int argc, char **argv)
 	}
 	memset(&nv, 0, sizeof(nv));
 	nv.suite = s.id;
-	rng.fill(&rng, nv.sk, sizeof(nv.sk));
+	test_rng_init_state(&rng, &rng_state);
+	rng.base.fill(&rng.base, nv.sk, sizeof(nv.sk));
 	sram_sim_init(&sim, &SRAM_SIM_PROTOTYPE, 42, SRAM_BYTES);
 	/* enrolment on the host: case map and reference from 11 readings */
 	if (s.map_len) {
@@ -92,7 +86,7 @@ int main(int argc, char **argv)
 	memset(&ch, 0, sizeof(ch));
 	ch.suite = s.id;
 	n = pufproto_encode_challenge(&ch, a, sizeof(a));
-	n = pufproto_device_begin(&dev, &cfg, a, (size_t)n, &rng, &puf.base, b, sizeof(b));
+	n = pufproto_device_begin(&dev, &cfg, a, (size_t)n, &rng.base, &puf.base, b, sizeof(b));
 	if (n < 0 || pufproto_parse_response(b, (size_t)n, &m) || pufproto_prefilter_init(&s, &f) ||
 	    !pufproto_candidate_full(&s, &f, nv.sk, ref, ch.n_s, &m, &match)) {
 		fprintf(stderr, "authentication failed\n");

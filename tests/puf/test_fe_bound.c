@@ -16,6 +16,7 @@
 #include "puf/host/fe_bound.h"
 #include "puf/host/sram_sim.h"
 #include "puf/xoshiro.h"
+#include "support/test_rng.h"
 
 #define GROUPS 400
 #define BITS   567
@@ -101,19 +102,6 @@ static void test_exact_matches_simulated_words(void **state)
 	assert_true(fabs(fd - differ) < 5 * sqrt(differ / n) + 0.02 * differ);
 }
 
-static int xo_fill(struct rng_source *src, uint8_t *out, size_t len);
-struct xo_rng {
-	struct rng_source base;
-	struct xoshiro x;
-};
-static int xo_fill(struct rng_source *src, uint8_t *out, size_t len)
-{
-	struct xo_rng *r = (struct xo_rng *)src;
-	for (size_t i = 0; i < len; i++)
-		out[i] = (uint8_t)(xoshiro_next(&r->x) >> 56);
-	return 0;
-}
-
 /* fe_bound_simulate() samples words from their laws; the device reads real SRAM through
  * debias_pp_extract(). Same devices, same enrolment: the bit error rates must agree. */
 static void test_simulation_matches_real_readings(void **state)
@@ -134,8 +122,8 @@ static void test_simulation_matches_real_readings(void **state)
 	assert_int_equal(sr.short_devices, 0);
 	double simulated = (double)sr.bit_errors / ((double)sr.trials * BITS);
 
-	struct xo_rng rng = {{xo_fill}, {{0}}};
-	xoshiro_seed(&rng.x, 3);
+	struct test_rng rng;
+	test_rng_init(&rng, 3);
 	uint8_t map[GROUPS / 4], ref[(BITS + 7) / 8], a[sizeof(ref)], b[sizeof(ref)];
 	size_t errors = 0;
 	for (unsigned dev = 0; dev < DEVICES; dev++) {

@@ -13,6 +13,7 @@
 #include "puf/proto/server_core.h"
 #include "puf/proto/wire.h"
 #include "puf/xoshiro.h"
+#include "support/test_rng.h"
 
 struct cheap_puf {
 	struct puf_source base;
@@ -35,16 +36,6 @@ static int cheap_read(struct puf_source *src, uint32_t challenge, uint8_t *out, 
 	return 0;
 }
 
-static int rng_fill(struct rng_source *src, uint8_t *out, size_t len)
-{
-	static struct xoshiro x = {{1, 2, 3, 4}};
-
-	(void)src;
-	for (size_t i = 0; i < len; i++)
-		out[i] = (uint8_t)(xoshiro_next(&x) >> 56);
-	return 0;
-}
-
 struct one_row {
 	uint8_t suite, key[PUFPROTO_KEY_LEN], ref[PUFPROTO_MAX_RESPONSE];
 };
@@ -52,7 +43,8 @@ struct one_row {
 int main(int argc, char **argv)
 {
 	struct cheap_puf puf;
-	struct rng_source rng = {rng_fill};
+	static const struct xoshiro rng_state = {{1, 2, 3, 4}}; /* the recorded figures' stream */
+	struct test_rng rng;
 	struct pufproto_suite s;
 	struct pufproto_device_nv nv;
 	struct pufproto_device dev;
@@ -74,7 +66,8 @@ int main(int argc, char **argv)
 	puf.base.read = cheap_read;
 	xoshiro_seed(&puf.x, 99);
 	nv.suite = s.id;
-	rng.fill(&rng, nv.sk, sizeof(nv.sk));
+	test_rng_init_state(&rng, &rng_state);
+	rng.base.fill(&rng.base, nv.sk, sizeof(nv.sk));
 	nv.challenge = 7;
 	r.suite = s.id;
 	memcpy(r.key, nv.sk, sizeof(r.key));
@@ -84,7 +77,7 @@ int main(int argc, char **argv)
 	memset(&ch, 0, sizeof(ch));
 	ch.suite = s.id;
 	n = pufproto_encode_challenge(&ch, a, sizeof(a));
-	n = pufproto_device_begin(&dev, &cfg, a, (size_t)n, &rng, &puf.base, b, sizeof(b));
+	n = pufproto_device_begin(&dev, &cfg, a, (size_t)n, &rng.base, &puf.base, b, sizeof(b));
 	if (n < 0)
 		return 1;
 	if (pufproto_parse_response(b, (size_t)n, &resp) || pufproto_prefilter_init(&s, &f) ||
@@ -92,7 +85,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "the server did not recognise the device\n");
 		return 1;
 	}
-	m = pufproto_server_reply(&resp, &match, &rng, a, sizeof(a));
+	m = pufproto_server_reply(&resp, &match, &rng.base, a, sizeof(a));
 	if (m < 0 || pufproto_device_finish(&dev, a, (size_t)m) != PUFPROTO_DEVICE_ACCEPT) {
 		fprintf(stderr, "authentication failed\n");
 		return 1;

@@ -12,6 +12,7 @@
 #include "crypto/portable/simon.h"
 #include "puf/xoshiro.h"
 #include "pufserver/simon_batch.h"
+#include "support/test_rng.h"
 
 #define KEYS  (1 << 16)
 #define CHUNK 512
@@ -90,8 +91,7 @@ int main(void)
 		memset(mask, 0, sizeof(mask));
 		memset(mask + (v ? 0 : 14), 0xff, v ? 8 : 2);
 		for (unsigned k = 0; k < 8; k++) {
-			for (size_t j = 0; j < b; j++)
-				block[j] = (uint8_t)(xoshiro_next(&x) >> 56);
+			test_rng_bytes(&x, block, b);
 			simon_batch_query_init(&q[k], var, block, zero, mask);
 		}
 		peer = general_ns(var, keys, block, mask);

@@ -3,21 +3,6 @@
 #include "puf/host/debias_enroll.h"
 #include "sim_device.h"
 
-static int rng_fill(struct rng_source *src, uint8_t *out, size_t len)
-{
-	struct test_rng *r = (struct test_rng *)src;
-
-	for (size_t i = 0; i < len; i++)
-		out[i] = (uint8_t)(xoshiro_next(&r->x) >> 56);
-	return 0;
-}
-
-void test_rng_init(struct test_rng *r, uint64_t seed)
-{
-	r->base.fill = rng_fill;
-	xoshiro_seed(&r->x, seed);
-}
-
 void sim_device_enroll(struct sim_device *d, uint8_t suite, uint64_t seed)
 {
 	struct pufproto_device_nv nv;

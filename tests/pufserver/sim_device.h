@@ -9,13 +9,9 @@
 #include "puf/proto/device_state.h"
 #include "puf/host/sram_sim.h"
 #include "puf/xoshiro.h"
+#include "support/test_rng.h"
 
 #define SIM_SRAM_BYTES 16384
-
-struct test_rng {
-	struct rng_source base;
-	struct xoshiro x;
-};
 
 struct sim_device {
 	struct sram_sim sim;
@@ -29,8 +25,6 @@ struct sim_device {
 	/* debiased suites: the device's case maps (non-volatile memory), one per challenge */
 	uint8_t helper[PUFPROTO_STATE_MAX_HELPER];
 };
-
-void test_rng_init(struct test_rng *r, uint64_t seed);
 
 /* Enrols a simulated device: server picks sk and y1, the device answers z1 (majority of 11); for
  * a debiased suite the case maps of every challenge come from the same enrolment readings. */

@@ -485,29 +485,27 @@ static void transcripts_unlinkable(void **state)
 	transcripts_unlinkable_suite(PUFPROTO_SUITE_128);
 }
 
-static void prefilter_learns_padding(void **state)
+/* A suite's prefilter: usable; returns how many padding bytes it checks. */
+static unsigned prefilter_pad_bytes(uint8_t suite)
 {
 	struct pufproto_suite s;
 	struct pufproto_prefilter f;
 
+	assert_int_equal(pufproto_suite_get(suite, &s), 0);
+	assert_int_equal(pufproto_prefilter_init(&s, &f), 0);
+	assert_true(f.usable);
+	print_message("suite %s: helper %zu bytes, ciphertext %zu, padding bytes checked %u\n",
+	              pufproto_suite_name(suite), s.helper_len, s.ciphertext_len, f.pad_bytes);
+	return f.pad_bytes;
+}
+
+static void prefilter_learns_padding(void **state)
+{
 	(void)state;
-	assert_int_equal(pufproto_suite_get(PUFPROTO_SUITE_128, &s), 0);
-	assert_int_equal(pufproto_prefilter_init(&s, &f), 0);
-	assert_true(f.usable);
-	print_message("suite 128: helper %zu bytes, ciphertext %zu, padding bytes checked %u\n",
-	              s.helper_len, s.ciphertext_len, f.pad_bytes);
-	assert_true(f.pad_bytes >= 1);
-	assert_int_equal(pufproto_suite_get(PUFPROTO_SUITE_64, &s), 0);
-	assert_int_equal(pufproto_prefilter_init(&s, &f), 0);
-	assert_true(f.usable);
-	print_message("suite 64: helper %zu bytes, ciphertext %zu, padding bytes checked %u\n",
-	              s.helper_len, s.ciphertext_len, f.pad_bytes);
-	assert_true(f.pad_bytes >= 1);
+	assert_true(prefilter_pad_bytes(PUFPROTO_SUITE_128) >= 1);
+	assert_true(prefilter_pad_bytes(PUFPROTO_SUITE_64) >= 1);
 	/* debiased-128: 103 bytes of helper leave 9 padding bytes in the last block */
-	assert_int_equal(pufproto_suite_get(PUFPROTO_SUITE_DEBIASED_128, &s), 0);
-	assert_int_equal(pufproto_prefilter_init(&s, &f), 0);
-	assert_true(f.usable);
-	assert_int_equal(f.pad_bytes, 9);
+	assert_int_equal(prefilter_pad_bytes(PUFPROTO_SUITE_DEBIASED_128), 9);
 }
 
 int main(void)

@@ -11,6 +11,7 @@
 #include "crypto/portable/simon.h"
 #include "puf/xoshiro.h"
 #include "pufserver/simon_batch.h"
+#include "support/test_rng.h"
 
 /* The designers' vectors (ePrint 2013/404, Appendix B) as Implementation Guide byte strings. */
 static const uint8_t key128[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
@@ -24,12 +25,6 @@ static const uint8_t pt64[8] = {0x75, 0x6e, 0x64, 0x20, 0x6c, 0x69, 0x6b, 0x65};
 
 static const uint8_t all_ones[16] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
                                      0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-
-static void random_bytes_x(struct xoshiro *x, uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)(xoshiro_next(x) >> 56);
-}
 
 static int kernels_tested;
 
@@ -58,7 +53,7 @@ static void designers_vectors(void **state)
 
 			simon_batch_query_init(&q, var, v ? ct64 : ct128, v ? pt64 : pt128,
 			                       all_ones);
-			random_bytes_x(&x, keys, sizeof(keys));
+			test_rng_bytes(&x, keys, sizeof(keys));
 			for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++)
 				memcpy(keys + at[i] * 16, key, 16);
 			memset(pass, 0xaa, sizeof(pass));
@@ -101,9 +96,9 @@ static void matches_general_simon(void **state)
 		uint8_t mask[SIMON_BATCH_MAX_QUERIES][16];
 		struct simon_ctx ctx;
 
-		random_bytes_x(&x, keys, N * 16);
+		test_rng_bytes(&x, keys, N * 16);
 		for (unsigned k = 0; k < nq; k++) {
-			random_bytes_x(&x, in[k], b);
+			test_rng_bytes(&x, in[k], b);
 			if (k % 2 == 0) {
 				/* the plaintext under a chosen key */
 				size_t who = xoshiro_next(&x) % N;
@@ -115,7 +110,7 @@ static void matches_general_simon(void **state)
 				/* a random pattern on 5 to 9 bits */
 				unsigned bits = 5 + (unsigned)(xoshiro_next(&x) % 5);
 
-				random_bytes_x(&x, want[k], b);
+				test_rng_bytes(&x, want[k], b);
 				memset(mask[k], 0, b);
 				for (unsigned i = 0; i < bits; i++) {
 					unsigned bit = (unsigned)(xoshiro_next(&x) % (8 * b));

@@ -186,39 +186,36 @@ static ssize_t transaction(struct shim_dev *d, char type, const void *out, size_
 	return -1;
 }
 
+/* The mode argument of an open call, passed only with O_CREAT or O_TMPFILE. A macro: va_start
+ * belongs in the variadic function itself. */
+#define MODE_ARG(flags, mode)                                                                      \
+	do {                                                                                       \
+		if ((flags) & (O_CREAT | O_TMPFILE)) {                                             \
+			va_list ap;                                                                \
+			va_start(ap, flags);                                                       \
+			(mode) = (mode_t)va_arg(ap, int);                                          \
+			va_end(ap);                                                                \
+		}                                                                                  \
+	} while (0)
+
 int open(const char *path, int flags, ...)
 {
 	mode_t mode = 0;
-	if (flags & (O_CREAT | O_TMPFILE)) {
-		va_list ap;
-		va_start(ap, flags);
-		mode = (mode_t)va_arg(ap, int);
-		va_end(ap);
-	}
+	MODE_ARG(flags, mode);
 	return track(real_open(path, flags, mode), path);
 }
 
 int open64(const char *path, int flags, ...)
 {
 	mode_t mode = 0;
-	if (flags & (O_CREAT | O_TMPFILE)) {
-		va_list ap;
-		va_start(ap, flags);
-		mode = (mode_t)va_arg(ap, int);
-		va_end(ap);
-	}
+	MODE_ARG(flags, mode);
 	return track(real_open64(path, flags, mode), path);
 }
 
 int openat(int dirfd, const char *path, int flags, ...)
 {
 	mode_t mode = 0;
-	if (flags & (O_CREAT | O_TMPFILE)) {
-		va_list ap;
-		va_start(ap, flags);
-		mode = (mode_t)va_arg(ap, int);
-		va_end(ap);
-	}
+	MODE_ARG(flags, mode);
 	return track(real_openat(dirfd, path, flags, mode), path);
 }
 

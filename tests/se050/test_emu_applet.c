@@ -14,9 +14,9 @@
 
 #include "crypto/x25519.h"
 #include "emu_applet.h"
-#include "rfc7748.h"
 #include "se050/apdu.h"
 #include "se050/se050.h"
+#include "support/rfc7748.h"
 
 struct fixture {
 	struct emu_store store;
@@ -24,6 +24,13 @@ struct fixture {
 	uint8_t rsp[SE05X_MAX_RSP];
 	size_t rlen;
 };
+
+/* The chip's byte order is big-endian; RFC 7748 writes little-endian. */
+static void rfc_reverse(uint8_t out[32], const uint8_t in[32])
+{
+	for (int i = 0; i < 32; i++)
+		out[i] = in[31 - i];
+}
 
 static int setup(void **state)
 {
@@ -61,8 +68,20 @@ static void add_alice(struct fixture *fx, uint32_t id, bool has_policy, uint32_t
 	o->curve = SE05X_CURVE_MONT_DH_25519;
 	o->has_policy = has_policy;
 	o->rules = rules;
-	memcpy(o->priv, rfc_alice_priv, 32);
+	memcpy(o->priv, rfc7748.alice_priv, 32);
 	assert_int_equal(x25519_public_key(o->pub, o->priv), 0);
+}
+
+/* ECDH on object id with Bob's public key in the chip's byte order: the RFC's shared secret comes
+ * back reversed. */
+static void ecdh_with_bob(struct fixture *fx, uint32_t id)
+{
+	uint8_t cmd[SE05X_MAX_APDU], bob_be[32], be[32], expect[32];
+	rfc_reverse(bob_be, rfc7748.bob_pub);
+	assert_int_equal(run(fx, cmd, se05x_cmd_ecdh(cmd, id, bob_be)), SE05X_SW_OK);
+	assert_int_equal(se05x_parse_x25519(fx->rsp, fx->rlen, be), 0);
+	rfc_reverse(expect, rfc7748.shared);
+	assert_memory_equal(be, expect, 32);
 }
 
 static void test_needs_select(void **state)
@@ -85,17 +104,13 @@ static void test_rfc7748_big_endian(void **state)
 	/* ReadObject returns Alice's public key byte-reversed. */
 	assert_int_equal(run(fx, cmd, se05x_cmd_read_object(cmd, 0x10000009)), SE05X_SW_OK);
 	assert_int_equal(se05x_parse_x25519(fx->rsp, fx->rlen, be), 0);
-	rfc_reverse(expect, rfc_alice_pub);
+	rfc_reverse(expect, rfc7748.alice_pub);
 	assert_memory_equal(be, expect, 32);
 	/* ECDH takes Bob's key reversed and returns the shared secret reversed. */
-	uint8_t bob_be[32];
-	rfc_reverse(bob_be, rfc_bob_pub);
-	assert_int_equal(run(fx, cmd, se05x_cmd_ecdh(cmd, 0x10000009, bob_be)), SE05X_SW_OK);
-	assert_int_equal(se05x_parse_x25519(fx->rsp, fx->rlen, be), 0);
-	rfc_reverse(expect, rfc_shared);
-	assert_memory_equal(be, expect, 32);
+	ecdh_with_bob(fx, 0x10000009);
 	/* Sent in RFC order by mistake, the same bytes give a different result. */
-	assert_int_equal(run(fx, cmd, se05x_cmd_ecdh(cmd, 0x10000009, rfc_bob_pub)), SE05X_SW_OK);
+	assert_int_equal(run(fx, cmd, se05x_cmd_ecdh(cmd, 0x10000009, rfc7748.bob_pub)),
+	                 SE05X_SW_OK);
 	assert_int_equal(se05x_parse_x25519(fx->rsp, fx->rlen, be), 0);
 	assert_memory_not_equal(be, expect, 32);
 	assert_int_equal(fx->applet.ecdh_count, 2);
@@ -184,8 +199,8 @@ static void test_store_persists_and_detects_damage(void **state)
 	assert_int_equal(again.n, 1);
 	assert_int_equal(again.obj[0].id, 42);
 	assert_int_equal(again.obj[0].rules, SE050_KEY_POLICY);
-	assert_memory_equal(again.obj[0].priv, rfc_alice_priv, 32);
-	assert_memory_equal(again.obj[0].pub, rfc_alice_pub, 32);
+	assert_memory_equal(again.obj[0].priv, rfc7748.alice_priv, 32);
+	assert_memory_equal(again.obj[0].pub, rfc7748.alice_pub, 32);
 
 	/* One flipped byte is detected. */
 	FILE *f = fopen(path, "r+b");
@@ -249,21 +264,16 @@ static void test_applet_72_personality(void **state)
 static void test_import_through_apdus(void **state)
 {
 	struct fixture *fx = *state;
-	uint8_t cmd[SE05X_MAX_APDU], priv_be[32], pub_be[32], be[32], expect[32];
+	uint8_t cmd[SE05X_MAX_APDU], priv_be[32], pub_be[32], be[32];
 	select_applet(fx);
-	rfc_reverse(priv_be, rfc_alice_priv);
-	rfc_reverse(pub_be, rfc_alice_pub);
+	rfc_reverse(priv_be, rfc7748.alice_priv);
+	rfc_reverse(pub_be, rfc7748.alice_pub);
 	size_t n = se05x_cmd_import_x25519(cmd, 9, SE050_KEY_POLICY, true, priv_be, pub_be);
 	assert_int_equal(run(fx, cmd, n), SE05X_SW_OK);
 	assert_int_equal(run(fx, cmd, se05x_cmd_read_object(cmd, 9)), SE05X_SW_OK);
 	assert_int_equal(se05x_parse_x25519(fx->rsp, fx->rlen, be), 0);
 	assert_memory_equal(be, pub_be, 32);
-	uint8_t bob_be[32];
-	rfc_reverse(bob_be, rfc_bob_pub);
-	assert_int_equal(run(fx, cmd, se05x_cmd_ecdh(cmd, 9, bob_be)), SE05X_SW_OK);
-	assert_int_equal(se05x_parse_x25519(fx->rsp, fx->rlen, be), 0);
-	rfc_reverse(expect, rfc_shared);
-	assert_memory_equal(be, expect, 32);
+	ecdh_with_bob(fx, 9);
 	/* A public key that does not belong to the private key is refused. */
 	pub_be[5] ^= 1;
 	n = se05x_cmd_import_x25519(cmd, 10, SE050_KEY_POLICY, true, priv_be, pub_be);

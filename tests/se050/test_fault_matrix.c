@@ -21,6 +21,7 @@
 #include "crypto/x25519.h"
 #include "emu_proc.h"
 #include "keys/se050_provider.h"
+#include "support/provider_dh.h"
 #include "keys/select.h"
 #include "se050/se050.h"
 
@@ -84,18 +85,6 @@ static struct key_provider *provider(const struct emu_proc *e)
 	return kp;
 }
 
-static int dh_round(struct key_provider *kp)
-{
-	uint8_t a[32], A[32], chip_side[32], soft_side[32];
-	assert_int_equal(x25519_generate(a, A), 0);
-	int r = key_provider_dh(kp, chip_side, A);
-	if (r == 0) {
-		assert_int_equal(x25519(soft_side, a, kp->public_key), 0);
-		assert_memory_equal(chip_side, soft_side, 32);
-	}
-	return r;
-}
-
 static void run_row(const struct row *row)
 {
 	struct emu_proc e;
@@ -115,7 +104,7 @@ static void run_row(const struct row *row)
 	struct key_provider *kp = provider(&e);
 	unsigned ok = 0, failed = 0;
 	for (unsigned i = 0; i < ROUNDS; i++) {
-		int r = dh_round(kp);
+		int r = test_provider_dh_round(kp);
 		if (r == 0) {
 			ok++;
 		} else {

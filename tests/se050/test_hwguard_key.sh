@@ -171,6 +171,10 @@ wait "$EMU_PID"
 EMU_PID=
 expect 2 "already holds that object" "$EMU" --socket "$SOCK" --store "$DIR/store" --import "0x10000001:$ALICE_HEX"
 expect 2 "already holds that object" "$EMU" --socket "$SOCK" --store "$DIR/store" --add-foreign 0x20
+# a key is exactly 64 hex digits: "+f" (which sscanf's %2x reads as 0x0f), a space, 63 or 65 digits
+for bad in "+f${ALICE_HEX#??}" " f${ALICE_HEX#??}" "${ALICE_HEX#?}" "${ALICE_HEX}0"; do
+	expect 2 "bad --import value" "$EMU" --socket "$SOCK" --store "$DIR/store" --import "0x10000005:$bad"
+done
 start_emu
 
 # --- keys survive an emulator restart

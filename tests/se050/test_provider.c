@@ -20,12 +20,13 @@
 
 #include "crypto/x25519.h"
 #include "emu_proc.h"
+#include "support/provider_dh.h"
 #include "keys/log.h"
 #include "keys/se050_provider.h"
 #include "keys/select.h"
-#include "rfc7748.h"
 #include "se050/bus.h"
 #include "se050/se050.h"
+#include "support/rfc7748.h"
 
 /* Log lines the provider emitted, captured through the keys/log.h hook. */
 #define MAX_LINES 64
@@ -128,19 +129,6 @@ static void generate(uint32_t id)
 	se050_close(se);
 }
 
-/* One DH with a fresh software peer, checked against software X25519 from the peer's side. */
-static int dh_round(struct key_provider *kp)
-{
-	uint8_t a[32], A[32], chip_side[32], soft_side[32];
-	assert_int_equal(x25519_generate(a, A), 0);
-	int r = key_provider_dh(kp, chip_side, A);
-	if (r == 0) {
-		assert_int_equal(x25519(soft_side, a, kp->public_key), 0);
-		assert_memory_equal(chip_side, soft_side, 32);
-	}
-	return r;
-}
-
 static void rfc7748_through_apdus(const char *applet)
 {
 	start(applet, NULL);
@@ -148,15 +136,15 @@ static void rfc7748_through_apdus(const char *applet)
 	struct se050_info info;
 	se050_get_info(se, &info);
 	assert_int_equal(info.applet.major, applet[0] - '0');
-	assert_int_equal(se050_import_x25519(se, 0x10000009, rfc_alice_priv, false), 0);
-	assert_int_equal(se050_import_x25519(se, 0x10000009, rfc_alice_priv, false), -EEXIST);
+	assert_int_equal(se050_import_x25519(se, 0x10000009, rfc7748.alice_priv, false), 0);
+	assert_int_equal(se050_import_x25519(se, 0x10000009, rfc7748.alice_priv, false), -EEXIST);
 	se050_close(se);
 	struct key_provider *kp = provider(0x10000009, 0);
 	assert_string_equal(kp->ops->name, "se050");
-	assert_memory_equal(kp->public_key, rfc_alice_pub, 32);
+	assert_memory_equal(kp->public_key, rfc7748.alice_pub, 32);
 	uint8_t shared[32];
-	assert_int_equal(key_provider_dh(kp, shared, rfc_bob_pub), 0);
-	assert_memory_equal(shared, rfc_shared, 32);
+	assert_int_equal(key_provider_dh(kp, shared, rfc7748.bob_pub), 0);
+	assert_memory_equal(shared, rfc7748.shared, 32);
 	/* config_key is the handle, which is not secret. */
 	static const uint8_t handle[32] = {0x09, 0x00, 0x00, 0x10};
 	assert_memory_equal(kp->config_key, handle, 32);
@@ -184,7 +172,7 @@ static void generated_key_agrees(const char *applet)
 	generate(0x10000002);
 	struct key_provider *kp = provider(0x10000002, 0);
 	for (int i = 0; i < 5; i++)
-		assert_int_equal(dh_round(kp), 0);
+		assert_int_equal(test_provider_dh_round(kp), 0);
 	/* Low-order peers (u = 0 and u = 1) give an all-zero secret, which the host refuses; that
 	 * is the peer's doing, not a provider failure, so nothing is logged. */
 	uint8_t shared[32], u[32] = {0};
@@ -287,15 +275,15 @@ static void test_one_owner(void **state)
 	/* Two providers in one process share the session... */
 	struct key_provider *a = provider(0x10, 0);
 	struct key_provider *b = provider(0x11, 0);
-	assert_int_equal(dh_round(a), 0);
-	assert_int_equal(dh_round(b), 0);
+	assert_int_equal(test_provider_dh_round(a), 0);
+	assert_int_equal(test_provider_dh_round(b), 0);
 	/* ...while a second session on the same chip is refused. */
 	struct se050 *se;
 	const char *why = NULL;
 	assert_int_equal(se050_open(emu.bus, &se, &why), -EBUSY);
 	assert_non_null(strstr(why, "in use"));
 	key_provider_destroy(a);
-	assert_int_equal(dh_round(b), 0);
+	assert_int_equal(test_provider_dh_round(b), 0);
 	key_provider_destroy(b);
 	/* Released: a session opens again. */
 	se = session();
@@ -310,9 +298,9 @@ static void test_wear_budget(void **state)
 	setenv(SE050_RATE_ENV, "0,3", 1); /* three ECDHs, no refill */
 	struct key_provider *kp = provider(0x30, 0);
 	for (int i = 0; i < 3; i++)
-		assert_int_equal(dh_round(kp), 0);
-	assert_int_equal(dh_round(kp), -EBUSY);
-	assert_int_equal(dh_round(kp), -EBUSY);
+		assert_int_equal(test_provider_dh_round(kp), 0);
+	assert_int_equal(test_provider_dh_round(kp), -EBUSY);
+	assert_int_equal(test_provider_dh_round(kp), -EBUSY);
 	/* One line for the episode, naming the cause. */
 	assert_int_equal(count_lines(KEY_LOG_ERROR, "busy: the NVM-write budget is spent"), 1);
 	key_provider_destroy(kp);
@@ -336,7 +324,7 @@ static void test_keys_survive_restart(void **state)
 	start("3.1", NULL);
 	kp = provider(0x10000009, 0);
 	assert_memory_equal(kp->public_key, pub, 32);
-	assert_int_equal(dh_round(kp), 0);
+	assert_int_equal(test_provider_dh_round(kp), 0);
 	key_provider_destroy(kp);
 }
 
@@ -346,12 +334,12 @@ static void test_dh_names_a_deleted_key(void **state)
 	start("3.1", NULL);
 	generate(0x40);
 	struct key_provider *kp = provider(0x40, 0);
-	assert_int_equal(dh_round(kp), 0);
+	assert_int_equal(test_provider_dh_round(kp), 0);
 	/* The chip comes back without the key (another store: as if it was deleted). */
 	emu_proc_stop(&emu);
 	unlink(emu.store);
 	start("3.1", NULL);
-	assert_int_equal(dh_round(kp), -ENOENT);
+	assert_int_equal(test_provider_dh_round(kp), -ENOENT);
 	assert_int_equal(count_lines(KEY_LOG_ERROR, "no such object in the SE050"), 1);
 	key_provider_destroy(kp);
 }
@@ -369,18 +357,18 @@ static void test_recovers_from_a_silent_chip(void **state)
 	start("3.1", NULL);
 	generate(0x50);
 	struct key_provider *kp = provider(0x50, 0);
-	assert_int_equal(dh_round(kp), 0);
+	assert_int_equal(test_provider_dh_round(kp), 0);
 	/* Silent for longer than any timeout of the driver: each failure is reported, promptly. */
 	kill(emu.pid, SIGSTOP);
 	for (int i = 0; i < 2; i++) {
 		double t0 = now_s();
-		int r = dh_round(kp);
+		int r = test_provider_dh_round(kp);
 		assert_true(r == -EIO || r == -ENODEV);
 		assert_true(now_s() - t0 < 15);
 	}
 	kill(emu.pid, SIGCONT);
-	assert_int_equal(dh_round(kp), 0);
-	assert_int_equal(dh_round(kp), 0);
+	assert_int_equal(test_provider_dh_round(kp), 0);
+	assert_int_equal(test_provider_dh_round(kp), 0);
 	assert_int_equal(count_lines(KEY_LOG_ERROR, "ECDH failed"), 1);
 	assert_int_equal(count_lines(KEY_LOG_NOTICE, "works again after 2 failures"), 1);
 	key_provider_destroy(kp);
@@ -396,19 +384,19 @@ static void test_recovers_from_an_emulator_restart(void **state)
 	start("7.2", NULL);
 	generate(0x60);
 	struct key_provider *kp = provider(0x60, 0);
-	assert_int_equal(dh_round(kp), 0);
+	assert_int_equal(test_provider_dh_round(kp), 0);
 	emu_proc_kill(&emu);
 	for (int i = 0; i < 3; i++)
-		assert_int_equal(dh_round(kp), -ENODEV);
+		assert_int_equal(test_provider_dh_round(kp), -ENODEV);
 	start("7.2", NULL); /* same socket, same store */
-	assert_int_equal(dh_round(kp), 0);
+	assert_int_equal(test_provider_dh_round(kp), 0);
 	assert_int_equal(count_lines(KEY_LOG_ERROR, "the SE050 does not answer"), 1);
 	assert_int_equal(count_lines(KEY_LOG_NOTICE, "works again after 3 failures"), 1);
 	/* A second episode is a second pair of lines. */
 	emu_proc_kill(&emu);
-	assert_int_equal(dh_round(kp), -ENODEV);
+	assert_int_equal(test_provider_dh_round(kp), -ENODEV);
 	start("7.2", NULL);
-	assert_int_equal(dh_round(kp), 0);
+	assert_int_equal(test_provider_dh_round(kp), 0);
 	assert_int_equal(count_lines(KEY_LOG_ERROR, "ECDH failed"), 2);
 	assert_int_equal(count_lines(KEY_LOG_NOTICE, "works again"), 2);
 	key_provider_destroy(kp);
@@ -422,7 +410,7 @@ struct power_cut {
 static void *dh_thread(void *arg)
 {
 	struct power_cut *pc = arg;
-	pc->result = dh_round(pc->kp);
+	pc->result = test_provider_dh_round(pc->kp);
 	return NULL;
 }
 
@@ -440,7 +428,7 @@ static void test_power_cycle_mid_ecdh(void **state)
 	start("3.1", slow); /* power back: same store */
 	pthread_join(t, NULL);
 	assert_true(pc.result == -ENODEV || pc.result == -EIO);
-	assert_int_equal(dh_round(pc.kp), 0);
+	assert_int_equal(test_provider_dh_round(pc.kp), 0);
 	key_provider_destroy(pc.kp);
 	emu_proc_stop(&emu);
 	/* The chip after the power cut ran exactly the one ECDH asked of it. */

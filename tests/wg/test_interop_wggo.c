@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "crypto/codec.h"
 #include "crypto/random.h"
 #include "keys/soft.h"
 #include "wg/wg.h"
@@ -69,19 +70,6 @@ static size_t icmp_echo(uint8_t *b, const uint8_t src[4], const uint8_t dst[4], 
 	return len;
 }
 
-static void print_base64(const uint8_t *in, size_t n)
-{
-	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	for (size_t i = 0; i < n; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0) |
-		             (i + 2 < n ? in[i + 2] : 0);
-		putchar(a[v >> 18 & 63]);
-		putchar(a[v >> 12 & 63]);
-		putchar(i + 1 < n ? a[v >> 6 & 63] : '=');
-		putchar(i + 2 < n ? a[v & 63] : '=');
-	}
-}
-
 static void io_send(void *ctx, const struct wg_endpoint *to, const uint8_t *p, size_t len)
 {
 	sendto(sock, p, len, 0, &to->addr.sa, sizeof(to->addr.in4));
@@ -125,18 +113,16 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (argc != 3 || (strcmp(argv[1], "init") && strcmp(argv[1], "resp")) ||
-	    strlen(argv[2]) != 64) {
+	    hex_decode(peer_key, sizeof(peer_key), argv[2], strlen(argv[2]))) {
 		fprintf(stderr, "usage: %s init|resp WIREGUARD_GO_PUBLIC_KEY_HEX\n", argv[0]);
 		return 2;
 	}
 	bool initiator = strcmp(argv[1], "init") == 0;
-	for (int i = 0; i < 32; i++)
-		sscanf(argv[2] + 2 * i, "%2hhx", &peer_key[i]);
 	random_bytes(priv, sizeof(priv));
 	struct key_provider *kp = soft_key_provider_new(priv);
-	printf("pub ");
-	print_base64(kp->public_key, 32);
-	printf("\n");
+	char pub64[BASE64_LEN(32) + 1];
+	base64_encode(pub64, kp->public_key, 32);
+	printf("pub %s\n", pub64);
 	fflush(stdout);
 
 	sock = socket(AF_INET, SOCK_DGRAM, 0);

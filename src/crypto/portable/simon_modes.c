@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include "crypto/portable/bytes.h"
 #include "crypto/portable/secure.h"
 
 #define ISO7816_PAD_MARK 0x80
@@ -138,12 +139,6 @@ static void cbc_mac_absorb(struct cbc_mac *m, const uint8_t *data, size_t len)
 			m->fill = 0;
 		}
 	}
-}
-
-static void store_le64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++, v >>= 8)
-		p[i] = (uint8_t)v;
 }
 
 void simon_prf_parts(enum simon_variant v, const uint8_t *key, const struct simon_prf_part *parts,

@@ -10,15 +10,6 @@
 #include "puf/proto/device_state.h"
 #include "puf/sram_dump.h"
 
-static int os_fill(struct rng_source *src, uint8_t *out, size_t len)
-{
-	(void)src;
-	random_bytes(out, len);
-	return 0;
-}
-
-struct rng_source device_os_rng = {os_fill};
-
 long device_source_encode(const struct device_source_desc *d, uint8_t *out, size_t cap)
 {
 	size_t n = 0, l;

@@ -1,8 +1,9 @@
 /* The PUF behind a device on a Linux host, as described in its state file's source bytes:
  *   simulated: 0x01 | model name length (u8) | name | seed (u64 BE) | SRAM bytes (u32 BE)
  *   dump file: 0x02 | path length (u16 BE) | path  (records of puf/sram_dump.h, one device)
- * and the getrandom() rng_source. The simulator starts every run at a random power-up index, so
- * each run sees fresh noise; a dump file answers each reading from a randomly chosen record. */
+ * The simulator starts every run at a random power-up index, so each run sees fresh noise; a dump
+ * file answers each reading from a randomly chosen record. Randomness for the protocol on a Linux
+ * host: rng_linux() (puf/rng_linux.h). */
 #ifndef HWG_PUF_PROTO_DEVICE_SOURCE_H
 #define HWG_PUF_PROTO_DEVICE_SOURCE_H
 
@@ -58,8 +59,5 @@ struct puf_source *device_source_puf(struct device_source *src);
  * the report's suites; SRAM bytes / raw_block_len for a debiased one, at most as many as a state
  * file's case maps can hold. */
 uint32_t device_source_challenges(const struct device_source *src, const struct pufproto_suite *s);
-
-/* getrandom() as an rng_source. */
-extern struct rng_source device_os_rng;
 
 #endif

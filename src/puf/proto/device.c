@@ -2,6 +2,7 @@
  * masked by t2, and the MAC v1. */
 #include <string.h>
 
+#include "crypto/portable/bytes.h"
 #include "crypto/portable/secure.h"
 #include "crypto/portable/simon_modes.h"
 #include "puf/debias.h"
@@ -74,8 +75,7 @@ int pufproto_draw_challenge(struct rng_source *rng, uint32_t space, uint32_t *y)
 
 		if (rng->fill(rng, b, sizeof(b)))
 			return -1;
-		v = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
-		    (uint32_t)b[3] << 24;
+		v = load_le32(b);
 		if (space == 0) {
 			*y = v;
 			return 0;

@@ -3,37 +3,27 @@
 
 #include <string.h>
 
+#include "crypto/portable/bytes.h"
 #include "crypto/portable/secure.h"
 #include "puf/proto/device_state.h"
 
 #define HEADER         8
 #define PAGE_IMAGE_MAX (HEADER + PUFPROTO_FLASH_MAX_RECORD + 4)
 
-static uint32_t get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
 /* The record in page `page` if the page is valid, with its sequence number. */
 static int page_record(const struct pufproto_flash *p, unsigned page, struct pufproto_device_nv *nv,
                        uint32_t *seq)
 {
 	const uint8_t *b = p->mem + page * p->page_size, *source;
-	uint32_t n = get_le32(b + 4);
+	uint32_t n = load_le32(b + 4);
 	size_t source_len;
 
 	/* n is read from flash: the record and its commit word must lie inside the page */
 	if (n == 0 || n > PUFPROTO_FLASH_MAX_RECORD || p->page_size < HEADER + 4 ||
 	    (n + 3) / 4 * 4 > p->page_size - HEADER - 4 ||
-	    get_le32(b + HEADER + (n + 3) / 4 * 4) != ~get_le32(b))
+	    load_le32(b + HEADER + (n + 3) / 4 * 4) != ~load_le32(b))
 		return -1;
-	*seq = get_le32(b);
+	*seq = load_le32(b);
 	return pufproto_state_parse(b + HEADER, n, nv, &source, &source_len) == PUFPROTO_STATE_OK
 	               ? 0
 	               : -1;
@@ -86,9 +76,9 @@ static size_t page_image(const struct pufproto_device_nv *nv, uint32_t seq, uint
 	if (end + 4 > page_size)
 		return 0;
 	memset(img + HEADER + n, 0xff, end - HEADER - (size_t)n);
-	put_le32(img, seq);
-	put_le32(img + 4, (uint32_t)n);
-	put_le32(img + end, ~seq);
+	store_le32(img, seq);
+	store_le32(img + 4, (uint32_t)n);
+	store_le32(img + end, ~seq);
 	return end + 4;
 }
 
@@ -106,7 +96,7 @@ int pufproto_flash_write(const struct pufproto_flash *p, const struct pufproto_d
 		p->erase(base);
 		/* in order: the commit word, last, makes the page valid */
 		for (size_t i = 0; i < len; i += 4)
-			p->write(base + (uint32_t)i, get_le32(img + i));
+			p->write(base + (uint32_t)i, load_le32(img + i));
 		/* every byte as built, and the newest valid record */
 		if (!memcmp(p->mem + target * p->page_size, img, len) &&
 		    current_page(p, &check, &seq) == (int)target)

@@ -3,18 +3,9 @@
 
 #include <string.h>
 
+#include "crypto/portable/bytes.h"
+
 static const uint8_t report_magic[4] = {'H', 'W', 'G', 'R'};
-
-static void put_u16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static uint16_t get_u16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
 
 /* The u16 fields, in their wire order (offset 8 on). */
 #define REPORT_U16S 6
@@ -36,10 +27,10 @@ void puflink_report_encode(const struct puflink_report *r, uint8_t *out)
 	memcpy(out, report_magic, sizeof(report_magic));
 	out[4] = 1;
 	out[5] = r->outcome;
-	put_u16(out + 6, (uint16_t)r->error);
+	store_le16(out + 6, (uint16_t)r->error);
 	report_fields(r, f);
 	for (int i = 0; i < REPORT_U16S; i++)
-		put_u16(out + 8 + 2 * i, f[i]);
+		store_le16(out + 8 + 2 * i, f[i]);
 }
 
 int puflink_report_parse(const uint8_t *buf, size_t len, struct puflink_report *r)
@@ -48,13 +39,13 @@ int puflink_report_parse(const uint8_t *buf, size_t len, struct puflink_report *
 	    buf[4] != 1 || buf[5] < PUFLINK_AUTHENTICATED || buf[5] > PUFLINK_FAILED)
 		return -1;
 	r->outcome = buf[5];
-	r->error = (int16_t)get_u16(buf + 6);
-	r->boot_stack_used = get_u16(buf + 8);
-	r->boot_stack_size = get_u16(buf + 10);
-	r->run_stack_used = get_u16(buf + 12);
-	r->run_stack_size = get_u16(buf + 14);
-	r->static_ram = get_u16(buf + 16);
-	r->ram_size = get_u16(buf + 18);
+	r->error = (int16_t)load_le16(buf + 6);
+	r->boot_stack_used = load_le16(buf + 8);
+	r->boot_stack_size = load_le16(buf + 10);
+	r->run_stack_used = load_le16(buf + 12);
+	r->run_stack_size = load_le16(buf + 14);
+	r->static_ram = load_le16(buf + 16);
+	r->ram_size = load_le16(buf + 18);
 	return 0;
 }
 
@@ -80,7 +71,7 @@ long puflink_reader_feed(struct puflink_reader *rd, const uint8_t *in, size_t n,
 	if (rd->head_len < 2)
 		return (long)used;
 	if (rd->want == 0) {
-		rd->want = get_u16(rd->head);
+		rd->want = load_le16(rd->head);
 		if (rd->want == 0 || rd->want > PUFLINK_MAX_FRAME) {
 			rd->failed = 1;
 			return -1;

@@ -1,6 +1,7 @@
 /* Device state record: encoding, strict parsing, CRC-32. */
 #include <string.h>
 
+#include "crypto/portable/bytes.h"
 #include "puf/proto/device_state.h"
 
 const char *pufproto_state_strerror(int err)
@@ -39,24 +40,10 @@ uint32_t pufproto_crc32(const uint8_t *p, size_t n)
 	return ~crc;
 }
 
-static void put_u32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* A u16 length and the bytes. */
 static size_t put_field(uint8_t *out, const uint8_t *p, size_t len)
 {
-	out[0] = (uint8_t)(len >> 8);
-	out[1] = (uint8_t)len;
+	store_be16(out, (uint16_t)len);
 	if (len)
 		memcpy(out + 2, p, len);
 	return 2 + len;
@@ -84,12 +71,12 @@ long pufproto_state_encode(const struct pufproto_device_nv *nv, const uint8_t *s
 	out[n++] = 0;
 	memcpy(out + n, nv->sk, PUFPROTO_KEY_LEN);
 	n += PUFPROTO_KEY_LEN;
-	put_u32(out + n, nv->challenge);
+	store_be32(out + n, nv->challenge);
 	n += 4;
 	n += put_field(out + n, source, source_len);
 	if (helper_len)
 		n += put_field(out + n, nv->helper, helper_len);
-	put_u32(out + n, pufproto_crc32(out, n));
+	store_be32(out + n, pufproto_crc32(out, n));
 	return (long)(n + 4);
 }
 
@@ -109,13 +96,13 @@ int pufproto_state_parse(const uint8_t *buf, size_t len, struct pufproto_device_
 		fixed += 2;
 	if (len < fixed)
 		return PUFPROTO_STATE_TRUNCATED;
-	src_len = (size_t)buf[28] << 8 | buf[29];
+	src_len = load_be16(buf + 28);
 	if (src_len > PUFPROTO_STATE_MAX_SOURCE)
 		return PUFPROTO_STATE_BAD_LENGTH;
 	if (len < fixed + src_len)
 		return PUFPROTO_STATE_TRUNCATED;
 	if (buf[4] == PUFPROTO_STATE_VERSION_HELPER) {
-		helper_len = (size_t)buf[30 + src_len] << 8 | buf[31 + src_len];
+		helper_len = load_be16(buf + 30 + src_len);
 		if (helper_len == 0 || helper_len > PUFPROTO_STATE_MAX_HELPER)
 			return PUFPROTO_STATE_BAD_LENGTH;
 		if (len < fixed + src_len + helper_len)
@@ -123,7 +110,7 @@ int pufproto_state_parse(const uint8_t *buf, size_t len, struct pufproto_device_
 	}
 	if (len > fixed + src_len + helper_len)
 		return PUFPROTO_STATE_BAD_LENGTH;
-	if (get_u32(buf + len - 4) != pufproto_crc32(buf, len - 4))
+	if (load_be32(buf + len - 4) != pufproto_crc32(buf, len - 4))
 		return PUFPROTO_STATE_BAD_CHECKSUM;
 	if (buf[6] != 0 || buf[7] != 0)
 		return PUFPROTO_STATE_BAD_LENGTH;
@@ -133,7 +120,7 @@ int pufproto_state_parse(const uint8_t *buf, size_t len, struct pufproto_device_
 		return PUFPROTO_STATE_BAD_LENGTH;
 	nv->suite = buf[5];
 	memcpy(nv->sk, buf + 8, PUFPROTO_KEY_LEN);
-	nv->challenge = get_u32(buf + 24);
+	nv->challenge = load_be32(buf + 24);
 	nv->helper = helper_len ? buf + 32 + src_len : NULL;
 	nv->helper_len = helper_len;
 	*source = buf + 30;

@@ -1,6 +1,7 @@
 /* Encoding and strict parsing of the four v1 messages. */
 #include <string.h>
 
+#include "crypto/portable/bytes.h"
 #include "puf/proto/wire.h"
 
 const char *pufproto_wire_strerror(int err)
@@ -31,17 +32,6 @@ const char *pufproto_wire_strerror(int err)
 	}
 }
 
-static void put_u16(uint8_t *p, size_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static size_t get_u16(const uint8_t *p)
-{
-	return ((size_t)p[0] << 8) | p[1];
-}
-
 static long put_header(uint8_t type, uint8_t suite, size_t body_len, uint8_t *out, size_t cap)
 {
 	if (body_len > 0xffff || cap < PUFPROTO_HEADER_LEN + body_len)
@@ -52,7 +42,7 @@ static long put_header(uint8_t type, uint8_t suite, size_t body_len, uint8_t *ou
 	out[3] = type;
 	out[4] = suite;
 	out[5] = 0;
-	put_u16(out + 6, body_len);
+	store_be16(out + 6, (uint16_t)body_len);
 	return PUFPROTO_HEADER_LEN;
 }
 
@@ -68,7 +58,7 @@ int pufproto_parse_header(const uint8_t *msg, size_t len, struct pufproto_header
 		return PUFPROTO_WIRE_BAD_FLAGS;
 	h->type = msg[3];
 	h->suite = msg[4];
-	h->body_len = (uint16_t)get_u16(msg + 6);
+	h->body_len = load_be16(msg + 6);
 	if (len < PUFPROTO_HEADER_LEN + (size_t)h->body_len)
 		return PUFPROTO_WIRE_TRUNCATED;
 	if (len > PUFPROTO_HEADER_LEN + (size_t)h->body_len)
@@ -148,7 +138,7 @@ static size_t response_body_len(const struct pufproto_suite *s)
 
 static size_t put_field(uint8_t *out, const uint8_t *p, size_t n)
 {
-	put_u16(out, n);
+	store_be16(out, (uint16_t)n);
 	memcpy(out + 2, p, n);
 	return 2 + n;
 }
@@ -179,7 +169,7 @@ static int get_field(const uint8_t *msg, size_t end, size_t *off, size_t want, c
 {
 	if (end - *off < 2)
 		return PUFPROTO_WIRE_TRUNCATED;
-	if (get_u16(msg + *off) != want)
+	if (load_be16(msg + *off) != want)
 		return PUFPROTO_WIRE_BAD_LENGTH;
 	*off += 2;
 	if (end - *off < want)

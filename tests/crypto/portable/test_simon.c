@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "crypto/portable/simon.h"
+#include "support/hex.h"
 
 struct paper_vector {
 	enum simon_variant v;
@@ -104,30 +105,6 @@ static const struct byte_vector bytes_vectors[] = {
          "697320612073696d6f6f6d20696e2074", "68b8e7ef872af73ba0a3c8af79552b8d"},
 };
 
-/* Hex to bytes. */
-static size_t unhex(const char *s, uint8_t *out)
-{
-	size_t n = 0;
-	int hi = -1;
-	for (; *s; s++) {
-		int d = 0;
-		if (*s >= '0' && *s <= '9')
-			d = *s - '0';
-		else if (*s >= 'a' && *s <= 'f')
-			d = *s - 'a' + 10;
-		else
-			fail_msg("bad hex digit in a test vector");
-		if (hi < 0) {
-			hi = d;
-		} else {
-			out[n++] = (uint8_t)(hi << 4 | d);
-			hi = -1;
-		}
-	}
-	assert_true(hi < 0);
-	return n;
-}
-
 static void test_byte_order(void **state)
 {
 	(void)state;
@@ -136,9 +113,9 @@ static void test_byte_order(void **state)
 		uint8_t key[32], pt[16], ct[16], out[16];
 		struct simon_ctx ctx;
 
-		assert_int_equal(unhex(b->key, key), simon_key_len(b->v));
-		assert_int_equal(unhex(b->pt, pt), simon_block_len(b->v));
-		assert_int_equal(unhex(b->ct, ct), simon_block_len(b->v));
+		test_unhex(key, b->key, simon_key_len(b->v));
+		test_unhex(pt, b->pt, simon_block_len(b->v));
+		test_unhex(ct, b->ct, simon_block_len(b->v));
 		assert_int_equal(simon_init(&ctx, b->v, key), 0);
 		simon_encrypt_block(&ctx, out, pt);
 		assert_memory_equal(out, ct, simon_block_len(b->v));
