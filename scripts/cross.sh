@@ -103,12 +103,18 @@ build()
 # Cortex-M image with the build machine's arm-none-eabi-gcc, the same for every target, so the
 # native build's run is enough. `ctest --test-dir build-cross/ARCH -LE 'interop|bench'` runs the
 # integration tests too (script tests reach the programs through build-cross/ARCH/emulated/bin).
-cross_ctest_args=(-L unit -E '^firmware_image$')
 
 # unit_tests ARCH: the unit tests under qemu-user (CMAKE_CROSSCOMPILING_EMULATOR).
+#
+# On a big-endian guest (s390x) qemu-user passes the UDP_SEGMENT control message to the x86 kernel
+# without converting its byte order, so the kernel sends a GSO batch as one datagram and
+# test_daemon_udp_batch's segment checks fail under the emulator only (arm64 and armhf, little
+# endian, pass them). The daemon's byte-order-sensitive code is covered there by the other tests.
 unit_tests()
 {
-	ctest --test-dir "build-cross/$1" "${cross_ctest_args[@]}" --output-on-failure --no-tests=error -j"$jobs"
+	local exclude='^firmware_image$'
+	[ "$1" != s390x ] || exclude='^(firmware_image|test_daemon_udp_batch)$'
+	ctest --test-dir "build-cross/$1" -L unit -E "$exclude" --output-on-failure --no-tests=error -j"$jobs"
 }
 
 mkdir -p build-cross
