@@ -1,5 +1,7 @@
 #include "se050/t1_frame.h"
 
+#include "crypto/portable/bytes.h"
+
 #include <errno.h>
 #include <string.h>
 
@@ -134,11 +136,6 @@ enum t1_poll t1_poll_classify(const uint8_t hdr[T1_HDR_LEN])
 	return T1_POLL_NOT_READY;
 }
 
-static uint16_t be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 int t1_atr_parse(struct t1_atr *atr, const uint8_t *p, size_t n)
 {
 	size_t off = 0;
@@ -151,8 +148,8 @@ int t1_atr_parse(struct t1_atr *atr, const uint8_t *p, size_t n)
 	off = 7;
 	if (dllp_len < 4 || n - off < dllp_len)
 		return -EBADMSG;
-	atr->bwt_ms = be16(p + off);
-	atr->ifsc = be16(p + off + 2);
+	atr->bwt_ms = load_be16(p + off);
+	atr->ifsc = load_be16(p + off + 2);
 	off += dllp_len;
 	if (n - off < 2)
 		return -EBADMSG;
@@ -161,11 +158,11 @@ int t1_atr_parse(struct t1_atr *atr, const uint8_t *p, size_t n)
 	off += 2;
 	if (plp_len < 11 || n - off < plp_len)
 		return -EBADMSG;
-	atr->mcf_khz = be16(p + off);
+	atr->mcf_khz = load_be16(p + off);
 	atr->config = p[off + 2];
 	atr->mpot_ms = p[off + 3];
-	atr->segt_us = be16(p + off + 7);
-	atr->wut_us = be16(p + off + 9);
+	atr->segt_us = load_be16(p + off + 7);
+	atr->wut_us = load_be16(p + off + 9);
 	off += plp_len;
 	if (n - off < 1)
 		return -EBADMSG;
