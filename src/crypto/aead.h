@@ -1,5 +1,5 @@
 /* ChaCha20-Poly1305 (RFC 8439) with WireGuard's nonce (4 zero bytes || 64-bit little-endian
- * counter), over OpenSSL 3 libcrypto. */
+ * counter), over OpenSSL 3 libcrypto's ChaCha20 and Poly1305 (aead.c says why not its AEAD). */
 #ifndef HWG_CRYPTO_AEAD_H
 #define HWG_CRYPTO_AEAD_H
 
@@ -14,8 +14,8 @@
  * every packet. Opaque to callers; wipe it with aead_key_clear(). The contexts carry per-packet
  * state, so one key must not be used by two threads at once (give each worker its own, or lock). */
 struct aead_key {
-	void *enc; /* EVP_CIPHER_CTX keyed for encryption */
-	void *dec; /* EVP_CIPHER_CTX keyed for decryption */
+	void *stream; /* EVP_CIPHER_CTX: ChaCha20 under this key */
+	void *mac;    /* EVP_MAC_CTX: Poly1305, keyed per message */
 };
 
 /* Returns 0, or -1 on allocation failure (key is then left cleared). */
@@ -27,8 +27,8 @@ void aead_key_clear(struct aead_key *key);
 int aead_seal(const struct aead_key *key, uint64_t counter, uint8_t *dst, const uint8_t *src,
               size_t len, const uint8_t *ad, size_t ad_len);
 /* src holds len bytes of ciphertext including the tag (len >= 16); dst receives len - 16 bytes.
- * Returns 0 when authentic, -1 otherwise (dst is then zeroed or untouched, never unauthenticated
- * plaintext). dst may equal src. */
+ * Returns 0 when authentic, -1 otherwise (dst is then untouched: no unauthenticated plaintext is
+ * ever written). dst may equal src. */
 int aead_open(const struct aead_key *key, uint64_t counter, uint8_t *dst, const uint8_t *src,
               size_t len, const uint8_t *ad, size_t ad_len);
 

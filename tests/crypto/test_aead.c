@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
 
 #include "crypto/aead.h"
 #include "support/hex.h"
@@ -101,8 +102,8 @@ static void rfc8439_a5_open(void **state)
 	assert_int_equal(aead_seal(&k, A5_COUNTER, again, pt, A5_LEN, ad, sizeof(ad)), 0);
 	assert_memory_equal(again, ct, sizeof(ct));
 	aead_key_clear(&k);
-	assert_null(k.enc);
-	assert_null(k.dec);
+	assert_null(k.stream);
+	assert_null(k.mac);
 }
 
 static void in_place(void **state)
@@ -201,6 +202,76 @@ static void key_reuse_matches_one_shot(void **state)
 	aead_key_clear(&k); /* clearing twice is harmless */
 }
 
+/* OpenSSL's own ChaCha20-Poly1305 cipher, the reference aead.c's composition must agree with. */
+static void openssl_aead_seal(const uint8_t key[32], const uint8_t nonce[12], uint8_t *dst,
+                              const uint8_t *src, size_t len, const uint8_t *ad, size_t ad_len)
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	int outl;
+	assert_non_null(c);
+	assert_int_equal(EVP_EncryptInit_ex(c, EVP_chacha20_poly1305(), NULL, key, nonce), 1);
+	if (ad_len > 0)
+		assert_int_equal(EVP_EncryptUpdate(c, NULL, &outl, ad, (int)ad_len), 1);
+	if (len > 0)
+		assert_int_equal(EVP_EncryptUpdate(c, dst, &outl, src, (int)len), 1);
+	assert_int_equal(EVP_EncryptFinal_ex(c, dst + len, &outl), 1);
+	assert_int_equal(EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, 16, dst + len), 1);
+	EVP_CIPHER_CTX_free(c);
+}
+
+/* Every length around ChaCha20's block and aead.c's scratch boundaries (2,048 data bytes, then
+ * block-aligned chunks), with AD of every padding class, sealed and opened in place and out of
+ * place: byte for byte what OpenSSL's AEAD gives. */
+static void agrees_with_openssl_aead(void **state)
+{
+	(void)state;
+	enum { MAX = 3 * 2048 + 200 };
+	static uint8_t msg[MAX], want[MAX + 16], got[MAX + 16], inplace[MAX + 16];
+	uint8_t key[32], nonce[12] = {0}, ad[40];
+	for (size_t i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(i * 29 + 1);
+	for (size_t i = 0; i < sizeof(ad); i++)
+		ad[i] = (uint8_t)(i * 13 + 5);
+	for (size_t i = 0; i < MAX; i++)
+		msg[i] = (uint8_t)(i * 131 + (i >> 8));
+	struct aead_key k;
+	assert_int_equal(aead_key_init(&k, key), 0);
+
+	const size_t lens[] = {0,    1,    12,   63,   64,   65,   511,  513,  1408,
+	                       1420, 1472, 1983, 1984, 1985, 2047, 2048, 2049, 2111,
+	                       2112, 4095, 4096, 4097, 4160, 6143, 6144, 6145, MAX};
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		size_t len = lens[i], ad_len = (i * 7) % sizeof(ad);
+		uint64_t counter = 0x0123456789abcdefULL + i;
+		for (int b = 0; b < 8; b++)
+			nonce[4 + b] = (uint8_t)(counter >> (8 * b));
+		openssl_aead_seal(key, nonce, want, msg, len, ad, ad_len);
+
+		assert_int_equal(aead_seal(&k, counter, got, msg, len, ad, ad_len), 0);
+		assert_memory_equal(got, want, len + 16);
+		memcpy(inplace, msg, len);
+		assert_int_equal(aead_seal(&k, counter, inplace, inplace, len, ad, ad_len), 0);
+		assert_memory_equal(inplace, want, len + 16);
+
+		assert_int_equal(aead_open(&k, counter, got, want, len + 16, ad, ad_len), 0);
+		assert_memory_equal(got, msg, len);
+		assert_int_equal(aead_open(&k, counter, inplace, inplace, len + 16, ad, ad_len), 0);
+		assert_memory_equal(inplace, msg, len);
+
+		/* A flipped last ciphertext bit (past the scratch buffer on the long ones) is
+		 * refused before any plaintext is written. */
+		if (len > 0) {
+			want[len - 1] ^= 0x80;
+			memset(got, 0x55, len);
+			assert_int_equal(aead_open(&k, counter, got, want, len + 16, ad, ad_len),
+			                 -1);
+			for (size_t j = 0; j < len; j++)
+				assert_int_equal(got[j], 0x55);
+		}
+	}
+	aead_key_clear(&k);
+}
+
 static void cleared_key_fails(void **state)
 {
 	(void)state;
@@ -218,6 +289,7 @@ int main(void)
 	        cmocka_unit_test(in_place),
 	        cmocka_unit_test(tampering_rejected),
 	        cmocka_unit_test(key_reuse_matches_one_shot),
+	        cmocka_unit_test(agrees_with_openssl_aead),
 	        cmocka_unit_test(cleared_key_fails),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
