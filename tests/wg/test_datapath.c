@@ -80,12 +80,20 @@ static void test_replayed_data_rejected(void **state)
 	assert_int_equal(h_dropped(&net, 1, WG_DROP_REPLAY), 1);
 }
 
+/* A data packet from node 0 to node 1, taken off the wire before it arrives (for the test to alter
+ * and deliver itself). */
+static struct h_datagram intercept_data(size_t payload)
+{
+	h_send_ip(&net, 0, 1, payload);
+	struct h_datagram d = h_last_sent(&net, 0, 4)->d;
+	net.q_count = 0;
+	return d;
+}
+
 static void test_tampered_data_rejected(void **state)
 {
 	assert_true(h_establish(&net, 0, 1));
-	h_send_ip(&net, 0, 1, 40);
-	struct h_datagram d = h_last_sent(&net, 0, 4)->d;
-	net.q_count = 0;
+	struct h_datagram d = intercept_data(40);
 	d.data[20] ^= 0x80;
 	wg_device_udp_input(net.node[1].dev, d.data, d.len, &d.from, &net.now);
 	assert_int_equal(h_dropped(&net, 1, WG_DROP_DECRYPT), 1);
@@ -139,9 +147,7 @@ static void test_roaming_follows_source(void **state)
 static void test_forged_source_does_not_roam(void **state)
 {
 	assert_true(h_establish(&net, 0, 1));
-	h_send_ip(&net, 0, 1, 10);
-	struct h_datagram d = h_last_sent(&net, 0, 4)->d;
-	net.q_count = 0;
+	struct h_datagram d = intercept_data(10);
 	d.data[40] ^= 1;
 	d.from.addr.in4.sin_port = htons(666);
 	wg_device_udp_input(net.node[1].dev, d.data, d.len, &d.from, &net.now);
