@@ -7,13 +7,11 @@
 # with HWGUARD_KEY and a config without PrivateKey.
 . "$(dirname "$0")/lib.sh"
 wgt_require hwguard wireguard-go
-bin=$(dirname "$(wgt_impl_path hwguard)")
-[ -x "$bin/se050-emu" ] && [ -x "$bin/hwguard-key" ] || wgt_fail "se050-emu and hwguard-key are not built next to hwguard ($bin)"
+wgt_need_se050_tools
+bin=$WGT_BIN
 wgt_init bk
-emu_sock="$WGT_DIR/emu.sock"
-(exec ip netns exec "$(wgt_ns a)" "$bin/se050-emu" --socket "$emu_sock" >"$WGT_DIR/emu.log" 2>&1) &
-wgt_wait_for test -S "$emu_sock" || wgt_fail "se050-emu did not start"
-export HWGUARD_SE050_BUS="emu:$emu_sock"
+wgt_se050_emu a "$bin/se050-emu"
+export HWGUARD_SE050_BUS="emu:$WGT_EMU_SOCK"
 "$bin/hwguard-key" genkey --se050 0x10000009 >"$WGT_DIR/handle" || wgt_fail "genkey in the SE050"
 se_pub=$("$bin/hwguard-key" pubkey <"$WGT_DIR/handle") || wgt_fail "public key from the SE050"
 ifa=$(wgt_if a)
@@ -33,11 +31,7 @@ has_pub "$se_pub" ||
 	wgt_fail "the bound key is not installed at startup"
 
 wgt_start b wireguard-go
-wgt_in b wg set "$(wgt_if b)" private-key "$(wgt_key b)" listen-port 51822 \
-	peer "$se_pub" endpoint "$(wgt_outer4 a):51821" allowed-ips "$(wgt_inner4 a)/32" ||
-	wgt_fail "configure b"
-wgt_in b ip addr add "$(wgt_inner4 b)/24" dev "$(wgt_if b)"
-wgt_in b ip link set "$(wgt_if b)" up
+wgt_config_v4 b "$(wgt_key b)" "$se_pub"
 
 # A config without PrivateKey, as wg-quick strips it from a file that has none.
 cat >"$WGT_DIR/a.conf" <<CONF
