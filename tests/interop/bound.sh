@@ -8,21 +8,18 @@
 . "$(dirname "$0")/lib.sh"
 wgt_require hwguard wireguard-go
 wgt_need_se050_tools
-bin=$WGT_BIN
 wgt_init bk
-wgt_se050_emu a "$bin/se050-emu"
-export HWGUARD_SE050_BUS="emu:$WGT_EMU_SOCK"
-"$bin/hwguard-key" genkey --se050 0x10000009 >"$WGT_DIR/handle" || wgt_fail "genkey in the SE050"
-se_pub=$("$bin/hwguard-key" pubkey <"$WGT_DIR/handle") || wgt_fail "public key from the SE050"
+wgt_se050_chip_a "$WGT_DIR/handle"
+se_pub=$WGT_CHIP_PUB
 ifa=$(wgt_if a)
 # `wg show public-key` derives the key from private_key (a handle here): ask the daemon instead.
 has_pub()
 {
-	"$bin/hwguard-key" show "$ifa" 2>&1 | grep -qF "$1"
+	"$WGT_BIN/hwguard-key" show "$ifa" 2>&1 | grep -qF "$1"
 }
 
-"$bin/hwguard" --help | grep -q -- "--key se050:OBJECT_ID" || wgt_fail "--help lacks --key"
-out=$("$bin/hwguard" --key se050:0x10000010 -f "${WGT_PREFIX}bkx" 2>&1) &&
+"$WGT_BIN/hwguard" --help | grep -q -- "--key se050:OBJECT_ID" || wgt_fail "--help lacks --key"
+out=$("$WGT_BIN/hwguard" --key se050:0x10000010 -f "${WGT_PREFIX}bkx" 2>&1) &&
 	wgt_fail "a missing SE050 object was accepted"
 echo "$out" | grep -q "no object with this id" || wgt_fail "unclear error for a missing object: $out"
 
@@ -97,12 +94,12 @@ if [ ! -e /sys/module/wireguard ]; then
 		echo "Address = $(wgt_inner4 a)/24"
 		sed 1d "$WGT_DIR/a.conf"
 	} >"$conf"
-	(cd "$WGT_DIR" && wgt_in a env PATH="$bin:$PATH" WG_QUICK_USERSPACE_IMPLEMENTATION=hwguard \
+	(cd "$WGT_DIR" && wgt_in a env PATH="$WGT_BIN:$PATH" WG_QUICK_USERSPACE_IMPLEMENTATION=hwguard \
 		HWGUARD_KEY=se050:0x10000009 wg-quick up "./$ifa.conf") >>"$WGT_DIR/a.log" 2>&1 ||
 		wgt_fail "wg-quick up with HWGUARD_KEY and no PrivateKey"
 	has_pub "$se_pub" || wgt_fail "wg-quick: the bound key is not installed"
 	wgt_ping a b || wgt_fail "wg-quick: ping a->b with the bound key"
-	(cd "$WGT_DIR" && wgt_in a env PATH="$bin:$PATH" wg-quick down "./$ifa.conf") >>"$WGT_DIR/a.log" 2>&1 ||
+	(cd "$WGT_DIR" && wgt_in a env PATH="$WGT_BIN:$PATH" wg-quick down "./$ifa.conf") >>"$WGT_DIR/a.log" 2>&1 ||
 		wgt_fail "wg-quick down"
 fi
 wgt_pass

@@ -330,6 +330,20 @@ wgt_se050_emu()
 	wgt_wait_for test -S "$WGT_EMU_SOCK" || wgt_fail "se050-emu for side $side did not start"
 }
 
+# wgt_se050_chip_a HANDLE_FILE [EMU_ARGS...]: the SE050 of side a's hwguard (after
+# wgt_need_se050_tools): wgt_se050_emu with EMU_ARGS on side a, HWGUARD_SE050_BUS exported to reach
+# it, and a key generated in object 0x10000009, whose handle goes to HANDLE_FILE. Sets WGT_CHIP_PUB
+# to the key's public half.
+wgt_se050_chip_a()
+{
+	local handle=$1
+	shift
+	wgt_se050_emu a "$WGT_BIN/se050-emu" "$@"
+	export HWGUARD_SE050_BUS="emu:$WGT_EMU_SOCK"
+	"$WGT_BIN/hwguard-key" genkey --se050 0x10000009 >"$handle" || wgt_fail "genkey in the SE050"
+	WGT_CHIP_PUB=$("$WGT_BIN/hwguard-key" pubkey <"$handle") || wgt_fail "public key from the SE050"
+}
+
 # wgt_emu_ecdh_count: how many ECDHs the emulator wgt_se050_emu started has run (it prints its
 # counters on SIGUSR1).
 wgt_emu_ecdh_count()

@@ -15,7 +15,6 @@
 mode=${1:-emu}
 wgt_require hwguard wireguard-go
 wgt_need_se050_tools
-bin=$WGT_BIN
 if [ "$mode" = i2c ]; then
 	shim=${2:?usage: se050.sh i2c PATH/TO/libhwg_i2c_shim.so}
 	[ -f "$shim" ] || wgt_fail "i2c shim $shim not built"
@@ -26,21 +25,21 @@ fi
 # (the store keeps the key over the power cycle below)
 start_emu()
 {
-	wgt_se050_emu a "$bin/se050-emu" --store "$WGT_DIR/store"
+	wgt_se050_emu a "$WGT_BIN/se050-emu" --store "$WGT_DIR/store"
 }
 start_emu
 emu_sock=$WGT_EMU_SOCK
 hwg=hwguard
-key=("$bin/hwguard-key")
+key=("$WGT_BIN/hwguard-key")
 if [ "$mode" = i2c ]; then
 	dev="$WGT_DIR/i2c-1"
 	touch "$dev"
 	export HWGUARD_SE050_BUS="i2c:$dev@0x48"
 	shim_env=(LD_PRELOAD="$shim" HWG_I2C_SHIM_DEV="$dev" HWG_I2C_SHIM_SOCKET="$emu_sock")
-	key=(env "${shim_env[@]}" "$bin/hwguard-key")
+	key=(env "${shim_env[@]}" "$WGT_BIN/hwguard-key")
 	# The daemon gets the shim through a wrapper that execs it (so its pid is the daemon's).
 	hwg="$WGT_DIR/hwguard-i2c"
-	printf '#!/bin/sh\nexec env %s %q "$@"\n' "${shim_env[*]}" "$bin/hwguard" >"$hwg"
+	printf '#!/bin/sh\nexec env %s %q "$@"\n' "${shim_env[*]}" "$WGT_BIN/hwguard" >"$hwg"
 	chmod +x "$hwg"
 else
 	export HWGUARD_SE050_BUS="emu:$emu_sock"
@@ -70,7 +69,7 @@ wgt_ping b a || wgt_fail "ping b->a after b re-keyed (a responds with the chip)"
 
 wgt_in a wg showconf "$(wgt_if a)" | grep -qx "PrivateKey = $(cat "$WGT_DIR/handle")" ||
 	wgt_fail "showconf does not round-trip the handle"
-show=$("$bin/hwguard-key" show "$(wgt_if a)" 2>&1) || wgt_fail "hwguard-key show: $show"
+show=$("$WGT_BIN/hwguard-key" show "$(wgt_if a)" 2>&1) || wgt_fail "hwguard-key show: $show"
 echo "$show" | grep -q "$se_pub" || wgt_fail "hwguard-key show lacks the SE050 public key: $show"
 echo "$show" | grep -q se050 || wgt_fail "hwguard-key show lacks the provider: $show"
 

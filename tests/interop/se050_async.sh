@@ -14,15 +14,11 @@
 . "$(dirname "$0")/lib.sh"
 wgt_require hwguard wireguard-go
 wgt_need_se050_tools
-bin=$WGT_BIN
 wgt_have_python || wgt_skip "needs python3"
 wgt_init sa
 ifa=$(wgt_if a) ifb=$(wgt_if b) ifc="${WGT_PREFIX}${WGT_TAG}c"
-wgt_se050_emu a "$bin/se050-emu" --latency-ecdh 40
-emu=$WGT_EMU_PID
-export HWGUARD_SE050_BUS="emu:$WGT_EMU_SOCK"
-"$bin/hwguard-key" genkey --se050 0x10000009 >"$WGT_DIR/a.key" || wgt_fail "genkey"
-apub=$("$bin/hwguard-key" pubkey <"$WGT_DIR/a.key") || wgt_fail "pubkey"
+wgt_se050_chip_a "$WGT_DIR/a.key" --latency-ecdh 40
+emu=$WGT_EMU_PID apub=$WGT_CHIP_PUB
 wg genkey >"$WGT_DIR/c.key"
 cpub=$(wg pubkey <"$WGT_DIR/c.key")
 
@@ -118,8 +114,8 @@ c_handshake 10 || wgt_fail "a fresh handshake after the chip came back"
 # 3. A set that installs a new chip key waits for the chip (it reads the key's public key) without
 # holding up the loop: get is answered meanwhile, and a second set waits for the first (one
 # change at a time, as wireguard-go) instead of being applied in the middle of it.
-"$bin/hwguard-key" genkey --se050 0x1000000b --via "$ifa" >"$WGT_DIR/next.key" || wgt_fail "genkey --via"
-nextpub=$("$bin/hwguard-key" pubkey --via "$ifa" <"$WGT_DIR/next.key") || wgt_fail "pubkey --via"
+"$WGT_BIN/hwguard-key" genkey --se050 0x1000000b --via "$ifa" >"$WGT_DIR/next.key" || wgt_fail "genkey --via"
+nextpub=$("$WGT_BIN/hwguard-key" pubkey --via "$ifa" <"$WGT_DIR/next.key") || wgt_fail "pubkey --via"
 xpub=$(wg genkey | wg pubkey)
 kill -STOP "$emu"
 wgt_in a wg set "$ifa" private-key "$WGT_DIR/next.key" &
@@ -136,6 +132,6 @@ kill -CONT "$emu"
 wait "$first" || wgt_fail "wg set private-key (new chip key)"
 wait "$second" || wgt_fail "the second wg set"
 wgt_in a wg show "$ifa" peers | grep -q "$xpub" || wgt_fail "the second set was lost"
-"$bin/hwguard-key" show "$ifa" | grep -q "$nextpub" || wgt_fail "the new key is not installed"
+"$WGT_BIN/hwguard-key" show "$ifa" | grep -q "$nextpub" || wgt_fail "the new key is not installed"
 kill -0 "$pid" 2>/dev/null || wgt_fail "the daemon died"
 wgt_pass

@@ -8,15 +8,12 @@
 . "$(dirname "$0")/lib.sh"
 wgt_require hwguard wireguard-go
 wgt_need_se050_tools
-bin=$WGT_BIN
-flood="$bin/../tests/hs_flood"
+flood="$WGT_BIN/../tests/hs_flood"
 [ -x "$flood" ] || wgt_skip "needs hs_flood"
 wgt_init sf
 ifa=$(wgt_if a) ifb=$(wgt_if b)
-wgt_se050_emu a "$bin/se050-emu" --latency-ecdh 40
-export HWGUARD_SE050_BUS="emu:$WGT_EMU_SOCK"
-"$bin/hwguard-key" genkey --se050 0x10000009 >"$WGT_DIR/a.key" || wgt_fail "genkey"
-apub=$("$bin/hwguard-key" pubkey <"$WGT_DIR/a.key") || wgt_fail "pubkey"
+wgt_se050_chip_a "$WGT_DIR/a.key" --latency-ecdh 40
+apub=$WGT_CHIP_PUB
 apub_hex=$(echo "$apub" | base64 -d | od -An -tx1 | tr -d ' \n')
 export HWGUARD_SE050_DH_RATE=12,8
 BURST=8 PER_MINUTE=12

@@ -8,14 +8,11 @@
 . "$(dirname "$0")/lib.sh"
 wgt_require hwguard wireguard-go
 wgt_need_se050_tools
-bin=$WGT_BIN
-key="$bin/hwguard-key"
+key="$WGT_BIN/hwguard-key"
 wgt_init sr
 ifa=$(wgt_if a) ifb=$(wgt_if b)
-wgt_se050_emu a "$bin/se050-emu" --latency-ecdh 40
-export HWGUARD_SE050_BUS="emu:$WGT_EMU_SOCK"
-"$key" genkey --se050 0x10000009 >"$WGT_DIR/old.handle" || wgt_fail "genkey (old)"
-oldpub=$("$key" pubkey <"$WGT_DIR/old.handle") || wgt_fail "pubkey (old)"
+wgt_se050_chip_a "$WGT_DIR/old.handle" --latency-ecdh 40
+oldpub=$WGT_CHIP_PUB
 
 wgt_start a hwguard
 wgt_start b wireguard-go
