@@ -65,6 +65,31 @@ static enum set_job_state run(struct uapi_fixture *f, struct set_job *job, unsig
 	return st;
 }
 
+/* A job for the request body, with hardware keys opened elsewhere (as the daemon does). */
+static struct set_job *job_for(struct uapi_fixture *f, const char *body)
+{
+	return set_job_new(body, strlen(body), &f->target, true, f->now.mono_ns);
+}
+
+/* Runs the job to its end and frees it; returns its result. */
+static int finish(struct uapi_fixture *f, struct set_job *job, unsigned *slices)
+{
+	assert_int_equal(run(f, job, slices), SET_JOB_DONE);
+	int err = set_job_result(job, &f->now);
+	set_job_free(job);
+	return err;
+}
+
+/* What the key worker hands back for HANDLE: the opened key, Alice's (in software here). */
+static struct uapi_prepared_key alice_behind_handle(void)
+{
+	uint8_t alice[WG_KEY_LEN];
+	key_of(ALICE_PRIV, alice);
+	struct uapi_prepared_key opened = {.kp = soft_key_provider_new(alice)};
+	key_of(HANDLE, opened.key);
+	return opened;
+}
+
 static void large_set_comes_in_slices(void **state)
 {
 	struct uapi_fixture *f = *state;
@@ -99,7 +124,7 @@ static void hardware_key_is_opened_first(void **state)
 {
 	struct uapi_fixture *f = *state;
 	const char *body = "listen_port=51820\nprivate_key=" HANDLE "\npublic_key=" P1 "\n";
-	struct set_job *job = set_job_new(body, strlen(body), &f->target, true, f->now.mono_ns);
+	struct set_job *job = job_for(f, body);
 	unsigned slices = 0;
 	assert_int_equal(run(f, job, &slices), SET_JOB_NEEDS_KEY);
 	uint8_t handle[WG_KEY_LEN];
@@ -111,16 +136,11 @@ static void hardware_key_is_opened_first(void **state)
 	assert_int_equal(run(f, job, &slices), SET_JOB_NEEDS_KEY);
 	assert_int_equal(f->port, 0);
 
-	uint8_t alice[WG_KEY_LEN];
-	key_of(ALICE_PRIV, alice);
-	struct uapi_prepared_key opened = {.kp = soft_key_provider_new(alice)};
-	memcpy(opened.key, handle, WG_KEY_LEN);
+	struct uapi_prepared_key opened = alice_behind_handle();
 	struct key_provider *kp = opened.kp;
 	set_job_key_opened(job, &opened);
 	assert_null(opened.kp); /* the job has it now */
-	assert_int_equal(run(f, job, &slices), SET_JOB_DONE);
-	assert_int_equal(set_job_result(job, &f->now), 0);
-	set_job_free(job);
+	assert_int_equal(finish(f, job, &slices), 0);
 	assert_ptr_equal(wg_device_key(f->dev), kp);
 	assert_int_equal(f->port, 51820);
 	assert_int_equal(uapi_fixture_peers(f), 1);
@@ -130,15 +150,13 @@ static void key_that_cannot_be_opened_fails_the_set(void **state)
 {
 	struct uapi_fixture *f = *state;
 	const char *body = "private_key=" HANDLE "\npublic_key=" P1 "\n";
-	struct set_job *job = set_job_new(body, strlen(body), &f->target, true, f->now.mono_ns);
+	struct set_job *job = job_for(f, body);
 	unsigned slices = 0;
 	assert_int_equal(run(f, job, &slices), SET_JOB_NEEDS_KEY);
 	struct uapi_prepared_key failed = {.err = -ENODEV, .why = "no chip"};
 	key_of(HANDLE, failed.key);
 	set_job_key_opened(job, &failed);
-	assert_int_equal(run(f, job, &slices), SET_JOB_DONE);
-	assert_int_equal(set_job_result(job, &f->now), -ENODEV);
-	set_job_free(job);
+	assert_int_equal(finish(f, job, &slices), -ENODEV);
 	assert_null(wg_device_key(f->dev));
 	assert_int_equal(uapi_fixture_peers(f), 0); /* the request stopped at its key */
 }
@@ -149,18 +167,14 @@ static void no_key_step_for_software_keys(void **state)
 {
 	struct uapi_fixture *f = *state;
 	const char *body = "private_key=" ALICE_PRIV "\npublic_key=" P1 "\n";
-	struct set_job *job = set_job_new(body, strlen(body), &f->target, true, f->now.mono_ns);
+	struct set_job *job = job_for(f, body);
 	unsigned slices = 0;
-	assert_int_equal(run(f, job, &slices), SET_JOB_DONE);
-	assert_int_equal(set_job_result(job, &f->now), 0);
-	set_job_free(job);
+	assert_int_equal(finish(f, job, &slices), 0);
 	assert_non_null(wg_device_key(f->dev));
 
 	body = "listen_port=51820\npublic_key=" P1 "\nbogus=1\n";
-	job = set_job_new(body, strlen(body), &f->target, true, f->now.mono_ns);
-	assert_int_equal(run(f, job, &slices), SET_JOB_DONE);
-	assert_int_equal(set_job_result(job, &f->now), -EINVAL);
-	set_job_free(job);
+	job = job_for(f, body);
+	assert_int_equal(finish(f, job, &slices), -EINVAL);
 	assert_int_equal(f->port, 0);
 }
 
@@ -169,13 +183,10 @@ static void abandoned_job_releases_its_key(void **state)
 {
 	struct uapi_fixture *f = *state;
 	const char *body = "private_key=" HANDLE "\n";
-	struct set_job *job = set_job_new(body, strlen(body), &f->target, true, f->now.mono_ns);
+	struct set_job *job = job_for(f, body);
 	unsigned slices = 0;
 	assert_int_equal(run(f, job, &slices), SET_JOB_NEEDS_KEY);
-	uint8_t alice[WG_KEY_LEN];
-	key_of(ALICE_PRIV, alice);
-	struct uapi_prepared_key opened = {.kp = soft_key_provider_new(alice)};
-	key_of(HANDLE, opened.key);
+	struct uapi_prepared_key opened = alice_behind_handle();
 	set_job_key_opened(job, &opened);
 	set_job_free(job); /* the sanitizer build finds a leaked provider */
 	assert_null(wg_device_key(f->dev));
