@@ -28,6 +28,15 @@
 
 static struct h_net net;
 
+/* A fresh network of n nodes (keys from seed) whose node 0 holds its key in a chip (40 ms per DH)
+ * that answers only when the test runs its jobs (h_dh_run). */
+static void manual_chip_net(int n, uint8_t seed)
+{
+	h_init(&net, n, seed);
+	h_use_chip(&net, 0, 40 * MS);
+	net.node[0].dh_manual = true;
+}
+
 static int teardown(void **state)
 {
 	return h_teardown(&net);
@@ -86,9 +95,7 @@ static void handshake_both_roles(void **state)
 
 static void data_flows_while_a_handshake_waits(void **state)
 {
-	h_init(&net, 3, 10);
-	h_use_chip(&net, 0, 40 * MS);
-	net.node[0].dh_manual = true; /* the chip answers only when the test says so */
+	manual_chip_net(3, 10);
 	h_pair(&net, 0, 1);
 	h_pair(&net, 0, 2);
 	h_send_ip(&net, 1, 0, 10);
@@ -145,9 +152,7 @@ static void thousand_peers_cost_no_chip_operation(void **state)
 
 static void one_chip_operation_per_initiation(void **state)
 {
-	h_init(&net, 2, 12);
-	h_use_chip(&net, 0, 40 * MS);
-	net.node[0].dh_manual = true;
+	manual_chip_net(2, 12);
 	h_pair(&net, 0, 1);
 	net.blackhole[0] = true;
 	h_send_ip(&net, 1, 0, 10);
@@ -164,9 +169,7 @@ static void one_chip_operation_per_initiation(void **state)
 	/* Our own initiation waits for static-static; the retransmission timer does not ask again.
 	 */
 	h_free(&net);
-	h_init(&net, 2, 13);
-	h_use_chip(&net, 0, 40 * MS);
-	net.node[0].dh_manual = true;
+	manual_chip_net(2, 13);
 	h_pair(&net, 0, 1);
 	h_send_ip(&net, 0, 1, 10);
 	assert_int_equal(net.node[0].dh_submitted, 1);
@@ -184,9 +187,7 @@ static void one_chip_operation_per_initiation(void **state)
 static void answers_for_vanished_handshakes_are_ignored(void **state)
 {
 	/* The interface key changes while the chip computes es under the old one. */
-	h_init(&net, 2, 14);
-	h_use_chip(&net, 0, 40 * MS);
-	net.node[0].dh_manual = true;
+	manual_chip_net(2, 14);
 	h_pair(&net, 0, 1);
 	h_send_ip(&net, 1, 0, 10);
 	h_pump(&net);
@@ -202,9 +203,7 @@ static void answers_for_vanished_handshakes_are_ignored(void **state)
 
 	/* The peer is removed while its static-static is computed. */
 	h_free(&net);
-	h_init(&net, 2, 15);
-	h_use_chip(&net, 0, 40 * MS);
-	net.node[0].dh_manual = true;
+	manual_chip_net(2, 15);
 	h_pair(&net, 0, 1);
 	h_send_ip(&net, 0, 1, 10);
 	assert_int_equal(net.node[0].dh_count, 1);
@@ -214,9 +213,7 @@ static void answers_for_vanished_handshakes_are_ignored(void **state)
 
 	/* A response whose initiation was replaced by a retransmission while se was computed. */
 	h_free(&net);
-	h_init(&net, 2, 16);
-	h_use_chip(&net, 0, 40 * MS);
-	net.node[0].dh_manual = true;
+	manual_chip_net(2, 16);
 	h_pair(&net, 0, 1);
 	h_send_ip(&net, 0, 1, 10);
 	h_dh_run(&net, 0, 1); /* ss: the initiation goes out */
@@ -260,9 +257,7 @@ static void send_forged(int node, struct peer_cookie *pc, const struct wg_endpoi
  * configured (none of them is in the heap), and the queue leaves the heap once nothing waits. */
 static void pending_handshakes_expire_on_time(void **state)
 {
-	h_init(&net, 1, 19);
-	h_use_chip(&net, 0, 40 * MS);
-	net.node[0].dh_manual = true; /* the chip never answers */
+	manual_chip_net(1, 19); /* the chip never answers */
 	struct wg_device *dev = net.node[0].dev;
 	for (int i = 0; i < 1000; i++) {
 		uint8_t key[32];
@@ -302,9 +297,7 @@ static void pending_handshakes_expire_on_time(void **state)
 
 static void stuck_chip_means_under_load(void **state)
 {
-	h_init(&net, 1, 17);
-	h_use_chip(&net, 0, 40 * MS);
-	net.node[0].dh_manual = true; /* the chip never answers */
+	manual_chip_net(1, 17); /* the chip never answers */
 	struct peer_cookie pc;
 	peer_cookie_init(&pc, net.node[0].public_key);
 	/* One source keeps at most SDH_PER_SOURCE requests waiting (its oldest makes room). */
