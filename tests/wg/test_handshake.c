@@ -318,15 +318,23 @@ static void flaky_destroy(struct key_provider *kp)
 static const struct key_provider_ops flaky_ops = {
         .name = "flaky", .dh = flaky_dh, .destroy = flaky_destroy};
 
-static void test_key_provider_failure_is_transient(void **state)
+/* Gives node its own key behind a flaky provider, failing until the test clears f->fail. */
+static struct flaky_provider *install_failing_provider(int node)
 {
-	/* The chip is absent while node 1 is configured: static-static cannot be computed yet. */
 	struct flaky_provider *f = calloc(1, sizeof(*f));
-	f->inner = soft_key_provider_new(net.node[1].private_key);
+	assert_non_null(f);
+	f->inner = soft_key_provider_new(net.node[node].private_key);
 	f->base = *f->inner;
 	f->base.ops = &flaky_ops;
 	f->fail = true;
-	wg_device_set_key(net.node[1].dev, &f->base, &net.now);
+	wg_device_set_key(net.node[node].dev, &f->base, &net.now);
+	return f;
+}
+
+static void test_key_provider_failure_is_transient(void **state)
+{
+	/* The chip is absent while node 1 is configured: static-static cannot be computed yet. */
+	struct flaky_provider *f = install_failing_provider(1);
 	assert_ptr_equal(wg_device_key(net.node[1].dev), &f->base);
 	h_pair(&net, 0, 1);
 	assert_int_equal(h_dropped(&net, 1, WG_DROP_KEY_PROVIDER), 0); /* not asked yet */
@@ -350,12 +358,7 @@ static void test_key_provider_failure_is_transient(void **state)
  * retransmit schedule (as for a lost initiation), not stop until new traffic arrives. */
 static void test_initiator_provider_failure_retries(void **state)
 {
-	struct flaky_provider *f = calloc(1, sizeof(*f));
-	f->inner = soft_key_provider_new(net.node[0].private_key);
-	f->base = *f->inner;
-	f->base.ops = &flaky_ops;
-	f->fail = true;
-	wg_device_set_key(net.node[0].dev, &f->base, &net.now);
+	struct flaky_provider *f = install_failing_provider(0);
 	h_pair(&net, 0, 1);
 
 	h_send_ip(&net, 0, 1, 10);
