@@ -26,11 +26,6 @@ while getopts "t:i:gn:o:h" opt; do
 	*) exit 2 ;;
 	esac
 done
-if [ -z "$impl" ]; then
-	for c in "${HWG_BIN:-}/hwguard" "$root/build/bin/hwguard" "$(command -v hwguard 2>/dev/null)"; do
-		[ -x "$c" ] && impl=$c && break
-	done
-fi
 for t in iperf3 perf; do
 	command -v "$t" >/dev/null || { echo "dataplane-profile.sh: needs $t" >&2; exit 1; }
 done
@@ -40,12 +35,10 @@ done
 # shellcheck source=iperf.sh
 . "$here/iperf.sh"
 export LOG_LEVEL=error
-wgt_require "$impl"
-wgt_init prof
+[ -n "$impl" ] || impl=$(wgt_find_hwguard)
+wgt_two_sides "$impl" "$impl" prof
 keep=$WGT_DIR
 [ -n "$outdir" ] && mkdir -p "$outdir" && keep=$outdir
-wgt_start a "$impl"
-wgt_start b "$impl"
 wgt_config_pair 4
 wgt_ping a b >/dev/null || wgt_fail "no connectivity"
 wgt_in b iperf3 -s -B "$(wgt_inner4 b)" >"$WGT_DIR/iperf-server.log" 2>&1 &

@@ -54,17 +54,13 @@ while getopts "r:t:P:p:b:B:k:l:i:h" opt; do
 	esac
 done
 
-if [ -z "$hwg" ]; then
-	for c in "${HWG_BIN:-}/hwguard" "$root/build/bin/hwguard" "$(command -v hwguard 2>/dev/null)"; do
-		[ -x "$c" ] && hwg=$c && break
-	done
-fi
 command -v iperf3 >/dev/null || { echo "throughput.sh: needs iperf3: install the Debian package iperf3 (scripts/deps.sh)" >&2; exit 1; }
 
 # shellcheck source=../tests/interop/lib.sh
 . "$root/tests/interop/lib.sh"
 # shellcheck source=iperf.sh
 . "$here/iperf.sh"
+[ -n "$hwg" ] || hwg=$(wgt_find_hwguard)
 export LOG_LEVEL=error # verbose logging costs throughput in wireguard-go
 wgt_require wireguard-go
 case "$pairs" in *hwg*) [ -n "$hwg" ] && [ -x "$hwg" ] || { echo "throughput.sh: hwguard binary not found (-b)" >&2; exit 1; } ;; esac
@@ -111,28 +107,21 @@ esac
 # Sets SIDE_KEY_$1 (the handle file) and SIDE_PUB_$1.
 start_se050()
 {
-	local side=$1 sock="$WGT_DIR/emu-$1.sock"
-	(exec ip netns exec "$(wgt_ns "$side")" "$emu" --socket "$sock" --latency-ecdh "$ecdh_ms" \
-		>"$WGT_DIR/emu-$side.log" 2>&1) &
-	wgt_wait_for test -S "$sock" || wgt_fail "se050-emu for side $side"
+	local side=$1 sock
+	wgt_se050_emu "$side" "$emu" --latency-ecdh "$ecdh_ms"
+	sock=$WGT_EMU_SOCK
 	HWGUARD_SE050_BUS="emu:$sock" "$hwgkey" genkey --se050 0x10000009 >"$WGT_DIR/$side.handle" ||
 		wgt_fail "genkey in the SE050 of side $side"
 	eval "SIDE_KEY_$side=\$WGT_DIR/\$side.handle"
 	eval "SIDE_PUB_$side=\$(HWGUARD_SE050_BUS=emu:\$sock \$hwgkey pubkey <\$WGT_DIR/\$side.handle)"
 }
 
-# Like wgt_config_side, with the key (file) and public keys chosen per side.
+# The tunnel's side $1 with the key (file) and public keys chosen per side.
 config_side()
 {
-	local side=$1 other port oport key opub
-	other=$(wgt_other "$side")
-	case "$side" in a) port=51821 oport=51822 ;; b) port=51822 oport=51821 ;; esac
-	eval "key=\$SIDE_KEY_$side opub=\$SIDE_PUB_$other"
-	wgt_in "$side" wg set "$(wgt_if "$side")" private-key "$key" listen-port "$port" \
-		peer "$opub" endpoint "$(wgt_outer4 "$other"):$oport" allowed-ips "$(wgt_inner4 "$other")/32" ||
-		wgt_fail "wg set on side $side"
-	wgt_in "$side" ip addr add "$(wgt_inner4 "$side")/24" dev "$(wgt_if "$side")"
-	wgt_in "$side" ip link set "$(wgt_if "$side")" up
+	local side=$1 key opub
+	eval "key=\$SIDE_KEY_$side opub=\$SIDE_PUB_$(wgt_other "$side")"
+	wgt_config_v4 "$side" "$key" "$opub"
 }
 
 # Forces $1 handshakes within $2 seconds: side a forgets its peer and re-adds it, so the next packet
@@ -155,22 +144,15 @@ force_rekeys()
 add_idle_peers()
 {
 	local side=$1 count=$2 t0 t1
-	python3 - "$count" >"$WGT_DIR/idle-$side.uapi" <<'PY'
-import os, sys
-n = int(sys.argv[1])
-out = ["set=1"]
-for i in range(n):
-    out.append("public_key=" + os.urandom(32).hex())
-    out.append("allowed_ip=10.%d.%d.%d/32" % (128 + (i >> 16 & 127), i >> 8 & 255, i & 255))
-sys.stdout.write("\n".join(out) + "\n\n")
-PY
+	wgt_idle_peers_request "$count" >"$WGT_DIR/idle-$side.uapi"
 	# exec: $! must be ping itself, so that SIGINT makes it print its summary and stop.
 	(exec ip netns exec "$(wgt_ns "$side")" ping -q -i 0.01 -W 5 -w 3600 \
 		"$(wgt_inner4 "$(wgt_other "$side")")" >"$WGT_DIR/idle-ping-$side" 2>&1) &
 	local pinger=$!
 	sleep 0.3
 	t0=$(date +%s.%N)
-	uapi_request "$(wgt_if "$side")" "$WGT_DIR/idle-$side.uapi" | grep -q '^errno=0$' ||
+	# (waiting as long as a large set may take)
+	wgt_uapi "$(wgt_if "$side")" 600 <"$WGT_DIR/idle-$side.uapi" | grep -q '^errno=0$' ||
 		wgt_fail "adding $count idle peers on side $side"
 	t1=$(date +%s.%N)
 	sleep 0.3
@@ -182,26 +164,6 @@ PY
 		END {printf "%.2f %s %d\n", t1 - t0, max, lost}' "$WGT_DIR/idle-ping-$side" \
 		>"$WGT_DIR/idle-set-$side"
 	rm -f "$WGT_DIR/idle-$side.uapi"
-}
-
-# Sends the UAPI request in file $2 to interface $1's socket and prints the reply (waiting as long as
-# a large set may take: wgt_uapi gives up after 5 s).
-uapi_request()
-{
-	python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.settimeout(600)
-s.connect("/var/run/wireguard/%s.sock" % sys.argv[1])
-s.sendall(open(sys.argv[2], "rb").read())
-out = b""
-while not out.endswith(b"\n\n"):
-    d = s.recv(65536)
-    if not d:
-        break
-    out += d
-sys.stdout.write(out.decode())
-' "$1" "$2"
 }
 
 # CPU time (user + system, in clock ticks) that process $1 has used so far.

@@ -13,11 +13,11 @@
 
 #include <cmocka.h>
 
-#include "crypto/random.h"
 #include "daemon/set_job.h"
 #include "daemon/strbuf.h"
 #include "daemon/text.h"
 #include "keys/soft.h"
+#include "uapi_fixture.h"
 
 /* RFC 7748 §6.1: Alice's private key and public key. */
 #define ALICE_PRIV "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"
@@ -25,14 +25,6 @@
 /* An SE050 object (0x10000009) named as a private key. */
 #define HANDLE "0900001000000000000000000000000000000000000000000000000000000000"
 #define P1     "1111111111111111111111111111111111111111111111111111111111111111"
-
-struct fixture {
-	struct wg_device *dev;
-	struct key_config keys;
-	struct uapi_target target;
-	uint16_t port;
-	struct wg_time now;
-};
 
 /* The clock set_job_run reads between steps: 100 us per read. */
 static struct wg_time fake_now;
@@ -42,69 +34,19 @@ static void fake_clock(struct wg_time *now)
 	*now = fake_now;
 }
 
-static void io_send(void *ctx, const struct wg_endpoint *to, const uint8_t *p, size_t len)
-{
-}
-
-static void io_deliver(void *ctx, const uint8_t *p, size_t len)
-{
-}
-
-static void io_random(void *ctx, void *buf, size_t len)
-{
-	random_bytes(buf, len);
-}
-
-static int hook_port(void *ctx, uint16_t port)
-{
-	((struct fixture *)ctx)->port = port;
-	return 0;
-}
-
-static int hook_mark(void *ctx, uint32_t mark)
-{
-	return 0;
-}
-
 static int setup(void **state)
 {
-	static struct fixture f;
-	memset(&f, 0, sizeof(f));
-	struct wg_io io = {.ctx = &f, .send = io_send, .deliver = io_deliver, .random = io_random};
-	f.dev = wg_device_new(&io);
-	assert_non_null(f.dev);
-	f.target = (struct uapi_target){
-	        .dev = f.dev,
-	        .key_config = &f.keys,
-	        .ctx = &f,
-	        .set_listen_port = hook_port,
-	        .set_fwmark = hook_mark,
-	};
-	fake_now = (struct wg_time){.mono_ns = 1000000000ull, .real_sec = 1763780000};
-	f.now = fake_now;
-	*state = &f;
+	struct uapi_fixture *f = uapi_fixture_new();
+	assert_non_null(f);
+	fake_now = f->now; /* set_job_run's clock starts at the fixture's */
+	*state = f;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-	wg_device_free(f->dev);
+	uapi_fixture_free(*state);
 	return 0;
-}
-
-static int count_one(void *ctx, struct wg_peer *peer)
-{
-	(void)peer;
-	++*(unsigned *)ctx;
-	return 0;
-}
-
-static unsigned peers(struct fixture *f)
-{
-	unsigned n = 0;
-	wg_device_foreach_peer(f->dev, count_one, &n);
-	return n;
 }
 
 static void key_of(const char *hex, uint8_t key[WG_KEY_LEN])
@@ -113,7 +55,7 @@ static void key_of(const char *hex, uint8_t key[WG_KEY_LEN])
 }
 
 /* Runs slices of 1 ms (10 clock reads) until the job is done or needs a key; counts them. */
-static enum set_job_state run(struct fixture *f, struct set_job *job, unsigned *slices)
+static enum set_job_state run(struct uapi_fixture *f, struct set_job *job, unsigned *slices)
 {
 	enum set_job_state st;
 	do {
@@ -123,9 +65,34 @@ static enum set_job_state run(struct fixture *f, struct set_job *job, unsigned *
 	return st;
 }
 
+/* A job for the request body, with hardware keys opened elsewhere (as the daemon does). */
+static struct set_job *job_for(struct uapi_fixture *f, const char *body)
+{
+	return set_job_new(body, strlen(body), &f->target, true, f->now.mono_ns);
+}
+
+/* Runs the job to its end and frees it; returns its result. */
+static int finish(struct uapi_fixture *f, struct set_job *job, unsigned *slices)
+{
+	assert_int_equal(run(f, job, slices), SET_JOB_DONE);
+	int err = set_job_result(job, &f->now);
+	set_job_free(job);
+	return err;
+}
+
+/* What the key worker hands back for HANDLE: the opened key, Alice's (in software here). */
+static struct uapi_prepared_key alice_behind_handle(void)
+{
+	uint8_t alice[WG_KEY_LEN];
+	key_of(ALICE_PRIV, alice);
+	struct uapi_prepared_key opened = {.kp = soft_key_provider_new(alice)};
+	key_of(HANDLE, opened.key);
+	return opened;
+}
+
 static void large_set_comes_in_slices(void **state)
 {
-	struct fixture *f = *state;
+	struct uapi_fixture *f = *state;
 	struct strbuf body;
 	strbuf_init(&body);
 	for (int i = 0; i < 2000; i++)
@@ -139,7 +106,7 @@ static void large_set_comes_in_slices(void **state)
 	while ((st = set_job_run(job, &f->now, f->now.mono_ns + 1000000, fake_clock)) ==
 	       SET_JOB_MORE) {
 		slices++;
-		unsigned n = peers(f);
+		unsigned n = uapi_fixture_peers(f);
 		seen_partial += n > 0 && n < 2000;
 	}
 	assert_int_equal(st, SET_JOB_DONE);
@@ -150,14 +117,14 @@ static void large_set_comes_in_slices(void **state)
 	 * steps per slice: dozens of slices, and traffic saw the peers arrive. */
 	assert_true(slices > 40);
 	assert_true(seen_partial > 20);
-	assert_int_equal(peers(f), 2000);
+	assert_int_equal(uapi_fixture_peers(f), 2000);
 }
 
 static void hardware_key_is_opened_first(void **state)
 {
-	struct fixture *f = *state;
+	struct uapi_fixture *f = *state;
 	const char *body = "listen_port=51820\nprivate_key=" HANDLE "\npublic_key=" P1 "\n";
-	struct set_job *job = set_job_new(body, strlen(body), &f->target, true, f->now.mono_ns);
+	struct set_job *job = job_for(f, body);
 	unsigned slices = 0;
 	assert_int_equal(run(f, job, &slices), SET_JOB_NEEDS_KEY);
 	uint8_t handle[WG_KEY_LEN];
@@ -165,75 +132,61 @@ static void hardware_key_is_opened_first(void **state)
 	assert_memory_equal(set_job_key_to_open(job), handle, WG_KEY_LEN);
 	/* nothing applied while the key is being opened, and asking again changes nothing */
 	assert_int_equal(f->port, 0);
-	assert_int_equal(peers(f), 0);
+	assert_int_equal(uapi_fixture_peers(f), 0);
 	assert_int_equal(run(f, job, &slices), SET_JOB_NEEDS_KEY);
 	assert_int_equal(f->port, 0);
 
-	uint8_t alice[WG_KEY_LEN];
-	key_of(ALICE_PRIV, alice);
-	struct uapi_prepared_key opened = {.kp = soft_key_provider_new(alice)};
-	memcpy(opened.key, handle, WG_KEY_LEN);
+	struct uapi_prepared_key opened = alice_behind_handle();
 	struct key_provider *kp = opened.kp;
 	set_job_key_opened(job, &opened);
 	assert_null(opened.kp); /* the job has it now */
-	assert_int_equal(run(f, job, &slices), SET_JOB_DONE);
-	assert_int_equal(set_job_result(job, &f->now), 0);
-	set_job_free(job);
+	assert_int_equal(finish(f, job, &slices), 0);
 	assert_ptr_equal(wg_device_key(f->dev), kp);
 	assert_int_equal(f->port, 51820);
-	assert_int_equal(peers(f), 1);
+	assert_int_equal(uapi_fixture_peers(f), 1);
 }
 
 static void key_that_cannot_be_opened_fails_the_set(void **state)
 {
-	struct fixture *f = *state;
+	struct uapi_fixture *f = *state;
 	const char *body = "private_key=" HANDLE "\npublic_key=" P1 "\n";
-	struct set_job *job = set_job_new(body, strlen(body), &f->target, true, f->now.mono_ns);
+	struct set_job *job = job_for(f, body);
 	unsigned slices = 0;
 	assert_int_equal(run(f, job, &slices), SET_JOB_NEEDS_KEY);
 	struct uapi_prepared_key failed = {.err = -ENODEV, .why = "no chip"};
 	key_of(HANDLE, failed.key);
 	set_job_key_opened(job, &failed);
-	assert_int_equal(run(f, job, &slices), SET_JOB_DONE);
-	assert_int_equal(set_job_result(job, &f->now), -ENODEV);
-	set_job_free(job);
+	assert_int_equal(finish(f, job, &slices), -ENODEV);
 	assert_null(wg_device_key(f->dev));
-	assert_int_equal(peers(f), 0); /* the request stopped at its key */
+	assert_int_equal(uapi_fixture_peers(f), 0); /* the request stopped at its key */
 }
 
 /* Without a key worker (open_keys_elsewhere false), or for a software key, the job never stops for
  * a key; a request with a syntax error applies nothing. */
 static void no_key_step_for_software_keys(void **state)
 {
-	struct fixture *f = *state;
+	struct uapi_fixture *f = *state;
 	const char *body = "private_key=" ALICE_PRIV "\npublic_key=" P1 "\n";
-	struct set_job *job = set_job_new(body, strlen(body), &f->target, true, f->now.mono_ns);
+	struct set_job *job = job_for(f, body);
 	unsigned slices = 0;
-	assert_int_equal(run(f, job, &slices), SET_JOB_DONE);
-	assert_int_equal(set_job_result(job, &f->now), 0);
-	set_job_free(job);
+	assert_int_equal(finish(f, job, &slices), 0);
 	assert_non_null(wg_device_key(f->dev));
 
 	body = "listen_port=51820\npublic_key=" P1 "\nbogus=1\n";
-	job = set_job_new(body, strlen(body), &f->target, true, f->now.mono_ns);
-	assert_int_equal(run(f, job, &slices), SET_JOB_DONE);
-	assert_int_equal(set_job_result(job, &f->now), -EINVAL);
-	set_job_free(job);
+	job = job_for(f, body);
+	assert_int_equal(finish(f, job, &slices), -EINVAL);
 	assert_int_equal(f->port, 0);
 }
 
 /* A job abandoned while it waits for its key (the daemon stopping) releases what it holds. */
 static void abandoned_job_releases_its_key(void **state)
 {
-	struct fixture *f = *state;
+	struct uapi_fixture *f = *state;
 	const char *body = "private_key=" HANDLE "\n";
-	struct set_job *job = set_job_new(body, strlen(body), &f->target, true, f->now.mono_ns);
+	struct set_job *job = job_for(f, body);
 	unsigned slices = 0;
 	assert_int_equal(run(f, job, &slices), SET_JOB_NEEDS_KEY);
-	uint8_t alice[WG_KEY_LEN];
-	key_of(ALICE_PRIV, alice);
-	struct uapi_prepared_key opened = {.kp = soft_key_provider_new(alice)};
-	key_of(HANDLE, opened.key);
+	struct uapi_prepared_key opened = alice_behind_handle();
 	set_job_key_opened(job, &opened);
 	set_job_free(job); /* the sanitizer build finds a leaked provider */
 	assert_null(wg_device_key(f->dev));

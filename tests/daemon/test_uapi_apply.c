@@ -16,10 +16,10 @@
 
 #include <cmocka.h>
 
-#include "crypto/random.h"
 #include "daemon/uapi_apply.h"
 #include "daemon/uapi_get.h"
 #include "keys/soft.h"
+#include "uapi_fixture.h"
 #include "support/hex.h"
 
 /* RFC 7748 §6.1: Alice's private key and public key. */
@@ -32,75 +32,20 @@
 #define P1      "1111111111111111111111111111111111111111111111111111111111111111"
 #define P2      "2222222222222222222222222222222222222222222222222222222222222222"
 
-struct fixture {
-	struct wg_device *dev;
-	struct key_config keys;
-	struct uapi_target target;
-	int port_result;
-	unsigned port_calls;
-	uint16_t port;
-	uint32_t mark;
-	unsigned sent;
-	struct wg_time now;
-};
-
-static void io_send(void *ctx, const struct wg_endpoint *to, const uint8_t *p, size_t len)
-{
-	((struct fixture *)ctx)->sent++;
-}
-
-static void io_deliver(void *ctx, const uint8_t *p, size_t len)
-{
-}
-
-static void io_random(void *ctx, void *buf, size_t len)
-{
-	random_bytes(buf, len);
-}
-
-static int hook_port(void *ctx, uint16_t port)
-{
-	struct fixture *f = ctx;
-	f->port_calls++;
-	if (f->port_result)
-		return f->port_result;
-	f->port = port ? port : 40000;
-	return 0;
-}
-
-static int hook_mark(void *ctx, uint32_t mark)
-{
-	((struct fixture *)ctx)->mark = mark;
-	return 0;
-}
-
 static int setup(void **state)
 {
-	static struct fixture f;
-	memset(&f, 0, sizeof(f));
-	struct wg_io io = {.ctx = &f, .send = io_send, .deliver = io_deliver, .random = io_random};
-	f.dev = wg_device_new(&io);
-	assert_non_null(f.dev);
-	f.target = (struct uapi_target){
-	        .dev = f.dev,
-	        .key_config = &f.keys,
-	        .ctx = &f,
-	        .set_listen_port = hook_port,
-	        .set_fwmark = hook_mark,
-	};
-	f.now = (struct wg_time){.mono_ns = 1000000000ull, .real_sec = 1763780000};
-	*state = &f;
+	*state = uapi_fixture_new();
+	assert_non_null(*state);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-	wg_device_free(f->dev);
+	uapi_fixture_free(*state);
 	return 0;
 }
 
-static int set(struct fixture *f, const char *body)
+static int set(struct uapi_fixture *f, const char *body)
 {
 	struct uapi_set s;
 	int err = uapi_parse_set(body, strlen(body), &s, NULL, NULL);
@@ -112,7 +57,7 @@ static int set(struct fixture *f, const char *body)
 }
 
 /* The get reply after a newline, kept in a static buffer for assertions. */
-static const char *get(struct fixture *f)
+static const char *get(struct uapi_fixture *f)
 {
 	static char out[64 * 1024];
 	struct strbuf sb;
@@ -135,7 +80,7 @@ static unsigned count(const char *hay, const char *needle)
 
 static void full_configuration_reads_back(void **state)
 {
-	struct fixture *f = *state;
+	struct uapi_fixture *f = *state;
 	assert_int_equal(set(f, "private_key=" ALICE_PRIV "\n"
 	                        "listen_port=51820\n"
 	                        "fwmark=51820\n"
@@ -165,7 +110,7 @@ static void full_configuration_reads_back(void **state)
 
 static void own_key_is_a_dummy_peer(void **state)
 {
-	struct fixture *f = *state;
+	struct uapi_fixture *f = *state;
 	assert_int_equal(set(f, "private_key=" ALICE_PRIV "\npublic_key=" ALICE_PUB
 	                        "\nallowed_ip=10.0.0.0/8\n"),
 	                 0);
@@ -174,7 +119,7 @@ static void own_key_is_a_dummy_peer(void **state)
 
 static void update_only_and_remove(void **state)
 {
-	struct fixture *f = *state;
+	struct uapi_fixture *f = *state;
 	/* update_only does not create */
 	assert_int_equal(set(f, "public_key=" P1 "\nupdate_only=true\nallowed_ip=10.0.0.0/8\n"), 0);
 	assert_int_equal(count(get(f), "\npublic_key="), 0);
@@ -192,7 +137,7 @@ static void update_only_and_remove(void **state)
 
 static void replace_peers_and_allowed_ips(void **state)
 {
-	struct fixture *f = *state;
+	struct uapi_fixture *f = *state;
 	assert_int_equal(set(f,
 	                     "public_key=" P1 "\nallowed_ip=10.1.0.0/16\nallowed_ip=10.2.0.0/16\n"
 	                     "public_key=" P2 "\nallowed_ip=10.3.0.0/16\n"),
@@ -218,7 +163,7 @@ static void replace_peers_and_allowed_ips(void **state)
 
 static void allowed_ip_removal(void **state)
 {
-	struct fixture *f = *state;
+	struct uapi_fixture *f = *state;
 	assert_int_equal(set(f,
 	                     "public_key=" P1 "\nallowed_ip=10.1.0.0/16\nallowed_ip=10.2.0.0/16\n"
 	                     "allowed_ip=fd00::/64\n"),
@@ -234,7 +179,7 @@ static void allowed_ip_removal(void **state)
 	assert_int_equal(count(get(f), "allowed_ip="), 2);
 }
 
-static struct wg_peer *peer_of(struct fixture *f, const char *hex)
+static struct wg_peer *peer_of(struct uapi_fixture *f, const char *hex)
 {
 	uint8_t key[WG_KEY_LEN];
 	test_unhex(key, hex, WG_KEY_LEN);
@@ -246,7 +191,7 @@ static struct wg_peer *peer_of(struct fixture *f, const char *hex)
  * configuration, and goes last, as a new peer would. */
 static void replace_peers_keeps_relisted_peers(void **state)
 {
-	struct fixture *f = *state;
+	struct uapi_fixture *f = *state;
 	assert_int_equal(set(f, "private_key=" ALICE_PRIV "\n"
 	                        "public_key=" P1 "\nallowed_ip=10.1.0.0/16\n"
 	                        "public_key=" BOB_PUB "\nendpoint=192.0.2.1:51820\n"
@@ -292,27 +237,13 @@ static void replace_peers_keeps_relisted_peers(void **state)
 	assert_int_equal(count(get(f), "\npublic_key="), 0);
 }
 
-static int count_one(void *ctx, struct wg_peer *peer)
-{
-	(void)peer;
-	++*(unsigned *)ctx;
-	return 0;
-}
-
-static unsigned peers(struct fixture *f)
-{
-	unsigned n = 0;
-	wg_device_foreach_peer(f->dev, count_one, &n);
-	return n;
-}
-
 static int count_prefix(void *ctx, int family, const uint8_t *addr, uint8_t cidr)
 {
 	++*(unsigned *)ctx;
 	return 0;
 }
 
-static unsigned prefixes_of(struct fixture *f, struct wg_peer *peer)
+static unsigned prefixes_of(struct uapi_fixture *f, struct wg_peer *peer)
 {
 	unsigned n = 0;
 	wg_peer_foreach_allowed_ip(f->dev, peer, count_prefix, &n);
@@ -323,7 +254,7 @@ static unsigned prefixes_of(struct fixture *f, struct wg_peer *peer)
  * blocks, and the peers replace_peers did not list go at the very end. */
 static void applied_in_slices(void **state)
 {
-	struct fixture *f = *state;
+	struct uapi_fixture *f = *state;
 	assert_int_equal(set(f, "public_key=" P1 "\nallowed_ip=10.1.0.0/16\n"
 	                        "public_key=" P2 "\nallowed_ip=10.2.0.0/16\n"),
 	                 0);
@@ -356,12 +287,12 @@ static void applied_in_slices(void **state)
 	uapi_set_free(&s);
 	strbuf_free(&body);
 	assert_null(peer_of(f, P1));
-	assert_int_equal(peers(f), 201);
+	assert_int_equal(uapi_fixture_peers(f), 201);
 }
 
 static void private_key_rules(void **state)
 {
-	struct fixture *f = *state;
+	struct uapi_fixture *f = *state;
 	assert_int_equal(set(f, "private_key=" ALICE_PRIV "\n"), 0);
 	struct key_provider *kp = wg_device_key(f->dev);
 	assert_non_null(kp);
@@ -389,7 +320,7 @@ static void private_key_rules(void **state)
 
 /* The daemon's start with --key: a provider installed before any UAPI request, then bound. The
  * policy does not depend on the provider, so a software key stands in for the chip here. */
-static struct key_provider *bind_alice(struct fixture *f)
+static struct key_provider *bind_alice(struct uapi_fixture *f)
 {
 	assert_int_equal(set(f, "private_key=" ALICE_PRIV "\npublic_key=" BOB_PUB
 	                        "\nendpoint=192.0.2.1:51820\nallowed_ip=10.0.0.2/32\n"),
@@ -402,7 +333,7 @@ static struct key_provider *bind_alice(struct fixture *f)
 
 static void bound_key_survives_zeros(void **state)
 {
-	struct fixture *f = *state;
+	struct uapi_fixture *f = *state;
 	struct key_provider *kp = bind_alice(f);
 	/* what wg setconf sends for a config without PrivateKey, with the rest of the config */
 	assert_int_equal(set(f, "private_key=" ZERO_KEY "\nlisten_port=51820\nreplace_peers=true\n"
@@ -418,7 +349,7 @@ static void bound_key_survives_zeros(void **state)
 
 static void bound_key_own_value_is_a_no_op(void **state)
 {
-	struct fixture *f = *state;
+	struct uapi_fixture *f = *state;
 	struct key_provider *kp = bind_alice(f);
 	/* wg showconf | wg setconf sends the key that get reported */
 	assert_int_equal(set(f, "private_key=" ALICE_PRIV_CLAMPED "\n"), 0);
@@ -429,7 +360,7 @@ static void bound_key_own_value_is_a_no_op(void **state)
 
 static void bound_key_refuses_another_key(void **state)
 {
-	struct fixture *f = *state;
+	struct uapi_fixture *f = *state;
 	struct key_provider *kp = bind_alice(f);
 	struct uapi_set s;
 	const char *why = NULL;
@@ -449,7 +380,7 @@ static void bound_key_refuses_another_key(void **state)
 
 static void unbound_zeros_still_remove(void **state)
 {
-	struct fixture *f = *state;
+	struct uapi_fixture *f = *state;
 	bind_alice(f);
 	f->target.key_bound = false;
 	assert_int_equal(set(f, "private_key=" BOB_PRIV "\n"), 0);
@@ -462,7 +393,7 @@ static void unbound_zeros_still_remove(void **state)
  * fails the request at that line, with the reason found then. */
 static void prepared_key_is_used(void **state)
 {
-	struct fixture *f = *state;
+	struct uapi_fixture *f = *state;
 	uint8_t alice[WG_KEY_LEN];
 	test_unhex(alice, ALICE_PRIV, WG_KEY_LEN);
 	struct uapi_prepared_key pre = {.kp = soft_key_provider_new(alice)};
@@ -492,7 +423,7 @@ static void prepared_key_is_used(void **state)
 
 static void busy_port_stops_the_request(void **state)
 {
-	struct fixture *f = *state;
+	struct uapi_fixture *f = *state;
 	f->port_result = -EADDRINUSE;
 	assert_int_equal(set(f, "listen_port=51820\npublic_key=" P1 "\n"), -EADDRINUSE);
 	assert_int_equal(f->port_calls, 1);
@@ -524,7 +455,7 @@ static char *many_peers(unsigned n, bool replace)
 }
 
 /* Applies body with one unit of work per step; returns the errno and counts the steps. */
-static int set_in_slices(struct fixture *f, const char *body, unsigned *steps)
+static int set_in_slices(struct uapi_fixture *f, const char *body, unsigned *steps)
 {
 	struct uapi_set s;
 	struct uapi_apply_job job;
@@ -539,7 +470,7 @@ static int set_in_slices(struct fixture *f, const char *body, unsigned *steps)
 
 static void sliced_apply_matches_one_apply(void **state)
 {
-	struct fixture *f = *state;
+	struct uapi_fixture *f = *state;
 	static char whole[64 * 1024];
 	unsigned steps;
 	assert_int_equal(set(f, "private_key=" ALICE_PRIV "\n"), 0);
@@ -571,7 +502,7 @@ static void sliced_apply_matches_one_apply(void **state)
 
 static void sliced_apply_stops_where_one_apply_stops(void **state)
 {
-	struct fixture *f = *state;
+	struct uapi_fixture *f = *state;
 	unsigned steps;
 	f->port_result = -EADDRINUSE;
 	assert_int_equal(
@@ -584,7 +515,7 @@ static void sliced_apply_stops_where_one_apply_stops(void **state)
 
 static void keepalive_on_sends_at_once(void **state)
 {
-	struct fixture *f = *state;
+	struct uapi_fixture *f = *state;
 	assert_int_equal(set(f, "private_key=" ALICE_PRIV "\npublic_key=" BOB_PUB
 	                        "\nendpoint=192.0.2.1:51820\n"),
 	                 0);

@@ -7,23 +7,12 @@
 # Usage: bigset.sh TAG   (BIGSET_PEERS overrides the number of peers)
 . "$(dirname "$0")/lib.sh"
 tag=${1:?tag} peers=${BIGSET_PEERS:-100000}
-wgt_require hwguard
 wgt_have_python || wgt_skip "needs python3"
-wgt_init "$tag"
-wgt_start a hwguard
-wgt_start b hwguard
+wgt_two_sides hwguard hwguard "$tag"
 wgt_config_pair 4
 wgt_ping a b || wgt_fail "no tunnel"
 
-python3 - "$peers" >"$WGT_DIR/set.uapi" <<'PY'
-import os, sys
-n = int(sys.argv[1])
-out = ["set=1"]
-for i in range(n):
-    out.append("public_key=" + os.urandom(32).hex())
-    out.append("allowed_ip=10.%d.%d.%d/32" % (128 + (i >> 16 & 127), i >> 8 & 255, i & 255))
-sys.stdout.write("\n".join(out) + "\n\n")
-PY
+wgt_idle_peers_request "$peers" >"$WGT_DIR/set.uapi"
 
 # -D: every reply line carries its arrival time; exec: $! is ping itself.
 (exec ip netns exec "$(wgt_ns a)" ping -D -i 0.02 -W 1 -w 300 "$(wgt_inner4 b)" >"$WGT_DIR/ping.log" 2>&1) &

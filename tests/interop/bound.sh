@@ -7,24 +7,19 @@
 # with HWGUARD_KEY and a config without PrivateKey.
 . "$(dirname "$0")/lib.sh"
 wgt_require hwguard wireguard-go
-bin=$(dirname "$(wgt_impl_path hwguard)")
-[ -x "$bin/se050-emu" ] && [ -x "$bin/hwguard-key" ] || wgt_fail "se050-emu and hwguard-key are not built next to hwguard ($bin)"
+wgt_need_se050_tools
 wgt_init bk
-emu_sock="$WGT_DIR/emu.sock"
-(exec ip netns exec "$(wgt_ns a)" "$bin/se050-emu" --socket "$emu_sock" >"$WGT_DIR/emu.log" 2>&1) &
-wgt_wait_for test -S "$emu_sock" || wgt_fail "se050-emu did not start"
-export HWGUARD_SE050_BUS="emu:$emu_sock"
-"$bin/hwguard-key" genkey --se050 0x10000009 >"$WGT_DIR/handle" || wgt_fail "genkey in the SE050"
-se_pub=$("$bin/hwguard-key" pubkey <"$WGT_DIR/handle") || wgt_fail "public key from the SE050"
+wgt_se050_chip_a "$WGT_DIR/handle"
+se_pub=$WGT_CHIP_PUB
 ifa=$(wgt_if a)
 # `wg show public-key` derives the key from private_key (a handle here): ask the daemon instead.
 has_pub()
 {
-	"$bin/hwguard-key" show "$ifa" 2>&1 | grep -qF "$1"
+	"$WGT_BIN/hwguard-key" show "$ifa" 2>&1 | grep -qF "$1"
 }
 
-"$bin/hwguard" --help | grep -q -- "--key se050:OBJECT_ID" || wgt_fail "--help lacks --key"
-out=$("$bin/hwguard" --key se050:0x10000010 -f "${WGT_PREFIX}bkx" 2>&1) &&
+"$WGT_BIN/hwguard" --help | grep -q -- "--key se050:OBJECT_ID" || wgt_fail "--help lacks --key"
+out=$("$WGT_BIN/hwguard" --key se050:0x10000010 -f "${WGT_PREFIX}bkx" 2>&1) &&
 	wgt_fail "a missing SE050 object was accepted"
 echo "$out" | grep -q "no object with this id" || wgt_fail "unclear error for a missing object: $out"
 
@@ -33,11 +28,7 @@ has_pub "$se_pub" ||
 	wgt_fail "the bound key is not installed at startup"
 
 wgt_start b wireguard-go
-wgt_in b wg set "$(wgt_if b)" private-key "$(wgt_key b)" listen-port 51822 \
-	peer "$se_pub" endpoint "$(wgt_outer4 a):51821" allowed-ips "$(wgt_inner4 a)/32" ||
-	wgt_fail "configure b"
-wgt_in b ip addr add "$(wgt_inner4 b)/24" dev "$(wgt_if b)"
-wgt_in b ip link set "$(wgt_if b)" up
+wgt_config_v4 b "$(wgt_key b)" "$se_pub"
 
 # A config without PrivateKey, as wg-quick strips it from a file that has none.
 cat >"$WGT_DIR/a.conf" <<CONF
@@ -103,12 +94,12 @@ if [ ! -e /sys/module/wireguard ]; then
 		echo "Address = $(wgt_inner4 a)/24"
 		sed 1d "$WGT_DIR/a.conf"
 	} >"$conf"
-	(cd "$WGT_DIR" && wgt_in a env PATH="$bin:$PATH" WG_QUICK_USERSPACE_IMPLEMENTATION=hwguard \
+	(cd "$WGT_DIR" && wgt_in a env PATH="$WGT_BIN:$PATH" WG_QUICK_USERSPACE_IMPLEMENTATION=hwguard \
 		HWGUARD_KEY=se050:0x10000009 wg-quick up "./$ifa.conf") >>"$WGT_DIR/a.log" 2>&1 ||
 		wgt_fail "wg-quick up with HWGUARD_KEY and no PrivateKey"
 	has_pub "$se_pub" || wgt_fail "wg-quick: the bound key is not installed"
 	wgt_ping a b || wgt_fail "wg-quick: ping a->b with the bound key"
-	(cd "$WGT_DIR" && wgt_in a env PATH="$bin:$PATH" wg-quick down "./$ifa.conf") >>"$WGT_DIR/a.log" 2>&1 ||
+	(cd "$WGT_DIR" && wgt_in a env PATH="$WGT_BIN:$PATH" wg-quick down "./$ifa.conf") >>"$WGT_DIR/a.log" 2>&1 ||
 		wgt_fail "wg-quick down"
 fi
 wgt_pass

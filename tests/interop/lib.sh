@@ -73,6 +73,18 @@ wgt_impl_path()
 	esac
 }
 
+# The hwguard a benchmark runs by default: $HWG_BIN/hwguard, else this tree's build/bin/hwguard, else
+# the one on PATH; prints nothing when there is none.
+wgt_find_hwguard()
+{
+	local c root
+	root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+	for c in "${HWG_BIN:-}/hwguard" "$root/build/bin/hwguard" "$(command -v hwguard 2>/dev/null)"; do
+		[ -x "$c" ] && echo "$c" && return 0
+	done
+	return 0
+}
+
 # Checks what every interop test needs: root, TUN, network namespaces (skips without them: the
 # environment cannot run the test), the tools (fails without them, naming the package) and every
 # named implementation (fails: a build problem or a missing package).
@@ -97,6 +109,16 @@ wgt_require()
 			exit 1
 		fi
 	done
+}
+
+# wgt_need_se050_tools: fails unless se050-emu and hwguard-key were built next to hwguard (the
+# tests of the SE050 path need both); sets WGT_BIN to that folder.
+wgt_need_se050_tools()
+{
+	WGT_BIN=$(dirname "$(wgt_impl_path hwguard)")
+	if [ ! -x "$WGT_BIN/se050-emu" ] || [ ! -x "$WGT_BIN/hwguard-key" ]; then
+		wgt_fail "se050-emu and hwguard-key are not built next to hwguard ($WGT_BIN)"
+	fi
 }
 
 wgt_ns()
@@ -233,6 +255,16 @@ wgt_init()
 	done
 }
 
+# wgt_two_sides IMPL_A IMPL_B TAG: the start of a test between two implementations: checks the
+# machine, creates the namespaces and starts IMPL_A on side a and IMPL_B on side b.
+wgt_two_sides()
+{
+	wgt_require "$1" "$2"
+	wgt_init "$3"
+	wgt_start a "$1"
+	wgt_start b "$2"
+}
+
 # Waits up to WGT_WAIT_S seconds for a command to succeed.
 wgt_wait_for()
 {
@@ -283,6 +315,46 @@ wgt_gone()
 	! kill -0 "$1" 2>/dev/null
 }
 
+# wgt_se050_emu SIDE EMU [ARGS...]: starts the emulator EMU (a se050-emu) with ARGS in SIDE's
+# namespace, so that the teardown ends it with the daemon, and waits for its socket. Sets
+# WGT_EMU_SOCK (the socket: $WGT_DIR/emu-SIDE.sock), WGT_EMU_LOG (its output, appended to by a
+# restart) and WGT_EMU_PID.
+wgt_se050_emu()
+{
+	local side=$1 emu=$2
+	shift 2
+	WGT_EMU_SOCK="$WGT_DIR/emu-$side.sock" WGT_EMU_LOG="$WGT_DIR/emu-$side.log"
+	(exec ip netns exec "$(wgt_ns "$side")" "$emu" --socket "$WGT_EMU_SOCK" "$@" \
+		>>"$WGT_EMU_LOG" 2>&1) &
+	WGT_EMU_PID=$!
+	wgt_wait_for test -S "$WGT_EMU_SOCK" || wgt_fail "se050-emu for side $side did not start"
+}
+
+# wgt_se050_chip_a HANDLE_FILE [EMU_ARGS...]: the SE050 of side a's hwguard (after
+# wgt_need_se050_tools): wgt_se050_emu with EMU_ARGS on side a, HWGUARD_SE050_BUS exported to reach
+# it, and a key generated in object 0x10000009, whose handle goes to HANDLE_FILE. Sets WGT_CHIP_PUB
+# to the key's public half.
+wgt_se050_chip_a()
+{
+	local handle=$1
+	shift
+	wgt_se050_emu a "$WGT_BIN/se050-emu" "$@"
+	export HWGUARD_SE050_BUS="emu:$WGT_EMU_SOCK"
+	"$WGT_BIN/hwguard-key" genkey --se050 0x10000009 >"$handle" || wgt_fail "genkey in the SE050"
+	WGT_CHIP_PUB=$("$WGT_BIN/hwguard-key" pubkey <"$handle") || wgt_fail "public key from the SE050"
+}
+
+# wgt_emu_ecdh_count: how many ECDHs the emulator wgt_se050_emu started has run (it prints its
+# counters on SIGUSR1).
+wgt_emu_ecdh_count()
+{
+	local before
+	before=$(grep -c 'ecdh=' "$WGT_EMU_LOG")
+	kill -USR1 "$WGT_EMU_PID"
+	wgt_wait_for test "$(grep -c 'ecdh=' "$WGT_EMU_LOG")" -gt "$before" || wgt_fail "emu counters"
+	grep -o 'ecdh=[0-9]*' "$WGT_EMU_LOG" | tail -1 | cut -d= -f2
+}
+
 # Generates (once) and prints side $1's private key file path.
 wgt_key()
 {
@@ -296,24 +368,44 @@ wgt_pub()
 	wg pubkey <"$(wgt_key "$1")"
 }
 
+# The listen port of side a (51821) or b (51822).
+wgt_port()
+{
+	case "$1" in a) echo 51821 ;; b) echo 51822 ;; esac
+}
+
 # Configures side $1 (key, port 51820+index, peer = other side with endpoint over outer family $2
 # (4 or 6, default 4)), addresses, link up.
 wgt_config_side()
 {
-	local side=$1 fam=${2:-4} other port oport ep
+	local side=$1 fam=${2:-4} other ep
 	other=$(wgt_other "$side")
-	case "$side" in a) port=51821 oport=51822 ;; b) port=51822 oport=51821 ;; esac
 	if [ "$fam" = 6 ]; then
-		ep="[$(wgt_outer6 "$other")]:$oport"
+		ep="[$(wgt_outer6 "$other")]:$(wgt_port "$other")"
 	else
-		ep="$(wgt_outer4 "$other"):$oport"
+		ep="$(wgt_outer4 "$other"):$(wgt_port "$other")"
 	fi
-	wgt_in "$side" wg set "$(wgt_if "$side")" private-key "$(wgt_key "$side")" listen-port "$port" \
-		peer "$(wgt_pub "$other")" endpoint "$ep" \
+	wgt_in "$side" wg set "$(wgt_if "$side")" private-key "$(wgt_key "$side")" \
+		listen-port "$(wgt_port "$side")" peer "$(wgt_pub "$other")" endpoint "$ep" \
 		allowed-ips "$(wgt_inner4 "$other")/32,$(wgt_inner6 "$other")/128" ||
 		wgt_fail "wg set on side $side"
 	wgt_in "$side" ip addr add "$(wgt_inner4 "$side")/24" dev "$(wgt_if "$side")"
 	wgt_in "$side" ip addr add "$(wgt_inner6 "$side")/64" dev "$(wgt_if "$side")" nodad
+	wgt_in "$side" ip link set "$(wgt_if "$side")" up
+}
+
+# wgt_config_v4 SIDE KEY_FILE PEER_PUBLIC_KEY: side's interface with the private key in KEY_FILE (a
+# software key or an SE050 handle), listening on its port, with one peer PEER_PUBLIC_KEY at the other
+# side's outer IPv4 address that is allowed the other side's inner IPv4 address; its own inner IPv4
+# address; link up. (wgt_config_side: both address families, the keys of wgt_key.)
+wgt_config_v4()
+{
+	local side=$1 key=$2 peer=$3 other
+	other=$(wgt_other "$side")
+	wgt_in "$side" wg set "$(wgt_if "$side")" private-key "$key" listen-port "$(wgt_port "$side")" \
+		peer "$peer" endpoint "$(wgt_outer4 "$other"):$(wgt_port "$other")" \
+		allowed-ips "$(wgt_inner4 "$other")/32" || wgt_fail "configure side $side"
+	wgt_in "$side" ip addr add "$(wgt_inner4 "$side")/24" dev "$(wgt_if "$side")"
 	wgt_in "$side" ip link set "$(wgt_if "$side")" up
 }
 
@@ -370,12 +462,13 @@ wgt_have_python()
 	wgt_need python3 python3
 }
 
+# A second argument waits that many seconds for the reply instead of 5 (a large set takes longer).
 wgt_uapi()
 {
 	"$WGT_PYTHON" -c '
 import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.settimeout(5)
+s.settimeout(float(sys.argv[2]))
 s.connect("/var/run/wireguard/%s.sock" % sys.argv[1])
 s.sendall(sys.stdin.buffer.read())
 out = b""
@@ -385,7 +478,22 @@ while not out.endswith(b"\n\n"):
         break
     out += d
 sys.stdout.write(out.decode())
-' "$1"
+' "$1" "${2:-5}"
+}
+
+# wgt_idle_peers_request N: prints a UAPI set that adds N peers which never send: random public
+# keys, one /32 each in 10.128.0.0/9, no endpoint.
+wgt_idle_peers_request()
+{
+	"$WGT_PYTHON" - "$1" <<'PY'
+import os, sys
+n = int(sys.argv[1])
+out = ["set=1"]
+for i in range(n):
+    out.append("public_key=" + os.urandom(32).hex())
+    out.append("allowed_ip=10.%d.%d.%d/32" % (128 + (i >> 16 & 127), i >> 8 & 255, i & 255))
+sys.stdout.write("\n".join(out) + "\n\n")
+PY
 }
 
 # wgt_tcp_transfer FROM TO [MB]: sends MB (default 8) megabytes of random data over TCP through the

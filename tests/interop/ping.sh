@@ -4,10 +4,7 @@
 # Usage: ping.sh IMPL_A IMPL_B TAG   (side a sends the first packet, so a initiates the handshake)
 . "$(dirname "$0")/lib.sh"
 impl_a=${1:?impl a} impl_b=${2:?impl b} tag=${3:?tag}
-wgt_require "$impl_a" "$impl_b"
-wgt_init "$tag"
-wgt_start a "$impl_a"
-wgt_start b "$impl_b"
+wgt_two_sides "$impl_a" "$impl_b" "$tag"
 wgt_config_pair 4
 
 for fam in 4 6; do

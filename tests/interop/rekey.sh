@@ -7,10 +7,7 @@
 # Usage: rekey.sh IMPL_A IMPL_B TAG
 . "$(dirname "$0")/lib.sh"
 impl_a=${1:?impl a} impl_b=${2:?impl b} tag=${3:?tag}
-wgt_require "$impl_a" "$impl_b"
-wgt_init "$tag"
-wgt_start a "$impl_a"
-wgt_start b "$impl_b"
+wgt_two_sides "$impl_a" "$impl_b" "$tag"
 wgt_config_pair 4
 wgt_ping a b || wgt_fail "initial ping"
 
@@ -50,12 +47,8 @@ wgt_ping a b || wgt_fail "ping after restoring the preshared key"
 # Restart of b: same key, fresh state. b speaks first (a still holds the old session).
 wgt_stop b
 wgt_start b "$impl_b"
-wgt_in b wg set "$(wgt_if b)" private-key "$(wgt_key b)" listen-port 51822 \
-	peer "$(wgt_pub a)" preshared-key "$WGT_DIR/psk" endpoint "$(wgt_outer4 a):51821" \
-	allowed-ips "$(wgt_inner4 a)/32,$(wgt_inner6 a)/128" || wgt_fail "reconfigure b"
-wgt_in b ip addr add "$(wgt_inner4 b)/24" dev "$(wgt_if b)"
-wgt_in b ip addr add "$(wgt_inner6 b)/64" dev "$(wgt_if b)" nodad
-wgt_in b ip link set "$(wgt_if b)" up
+wgt_config_side b 4
+wgt_in b wg set "$(wgt_if b)" peer "$(wgt_pub a)" preshared-key "$WGT_DIR/psk" || wgt_fail "psk b after the restart"
 wgt_ping b a || wgt_fail "ping b->a after b restarted"
 wgt_ping a b || wgt_fail "ping a->b after b restarted"
 wgt_ping a b 6 || wgt_fail "IPv6 ping a->b after b restarted"

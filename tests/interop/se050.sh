@@ -14,8 +14,7 @@
 . "$(dirname "$0")/lib.sh"
 mode=${1:-emu}
 wgt_require hwguard wireguard-go
-bin=$(dirname "$(wgt_impl_path hwguard)")
-[ -x "$bin/se050-emu" ] && [ -x "$bin/hwguard-key" ] || wgt_fail "se050-emu and hwguard-key are not built next to hwguard ($bin)"
+wgt_need_se050_tools
 if [ "$mode" = i2c ]; then
 	shim=${2:?usage: se050.sh i2c PATH/TO/libhwg_i2c_shim.so}
 	[ -f "$shim" ] || wgt_fail "i2c shim $shim not built"
@@ -23,27 +22,24 @@ if [ "$mode" = i2c ]; then
 else
 	wgt_init se
 fi
-emu_sock="$WGT_DIR/emu.sock"
+# (the store keeps the key over the power cycle below)
 start_emu()
 {
-	# In side a's namespace, so that the teardown ends it with the daemon.
-	(exec ip netns exec "$(wgt_ns a)" "$bin/se050-emu" --socket "$emu_sock" \
-		--store "$WGT_DIR/store" >>"$WGT_DIR/emu.log" 2>&1) &
-	echo $! >"$WGT_DIR/emu.pid"
-	wgt_wait_for test -S "$emu_sock" || wgt_fail "se050-emu did not start"
+	wgt_se050_emu a "$WGT_BIN/se050-emu" --store "$WGT_DIR/store"
 }
 start_emu
+emu_sock=$WGT_EMU_SOCK
 hwg=hwguard
-key=("$bin/hwguard-key")
+key=("$WGT_BIN/hwguard-key")
 if [ "$mode" = i2c ]; then
 	dev="$WGT_DIR/i2c-1"
 	touch "$dev"
 	export HWGUARD_SE050_BUS="i2c:$dev@0x48"
 	shim_env=(LD_PRELOAD="$shim" HWG_I2C_SHIM_DEV="$dev" HWG_I2C_SHIM_SOCKET="$emu_sock")
-	key=(env "${shim_env[@]}" "$bin/hwguard-key")
+	key=(env "${shim_env[@]}" "$WGT_BIN/hwguard-key")
 	# The daemon gets the shim through a wrapper that execs it (so its pid is the daemon's).
 	hwg="$WGT_DIR/hwguard-i2c"
-	printf '#!/bin/sh\nexec env %s %q "$@"\n' "${shim_env[*]}" "$bin/hwguard" >"$hwg"
+	printf '#!/bin/sh\nexec env %s %q "$@"\n' "${shim_env[*]}" "$WGT_BIN/hwguard" >"$hwg"
 	chmod +x "$hwg"
 else
 	export HWGUARD_SE050_BUS="emu:$emu_sock"
@@ -56,16 +52,8 @@ se_pub=$("${key[@]}" pubkey <"$WGT_DIR/handle") || wgt_fail "public key from the
 
 wgt_start a "$hwg"
 wgt_start b wireguard-go
-wgt_in a wg set "$(wgt_if a)" private-key "$WGT_DIR/handle" listen-port 51821 \
-	peer "$(wgt_pub b)" endpoint "$(wgt_outer4 b):51822" allowed-ips "$(wgt_inner4 b)/32" ||
-	wgt_fail "wg set with an SE050 handle"
-wgt_in a ip addr add "$(wgt_inner4 a)/24" dev "$(wgt_if a)"
-wgt_in a ip link set "$(wgt_if a)" up
-wgt_in b wg set "$(wgt_if b)" private-key "$(wgt_key b)" listen-port 51822 \
-	peer "$se_pub" endpoint "$(wgt_outer4 a):51821" allowed-ips "$(wgt_inner4 a)/32" ||
-	wgt_fail "configure b"
-wgt_in b ip addr add "$(wgt_inner4 b)/24" dev "$(wgt_if b)"
-wgt_in b ip link set "$(wgt_if b)" up
+wgt_config_v4 a "$WGT_DIR/handle" "$(wgt_pub b)"
+wgt_config_v4 b "$(wgt_key b)" "$se_pub"
 
 wgt_ping a b || wgt_fail "ping a->b with the key in the SE050 (a initiates: 'se' on the chip)"
 wgt_ping b a || wgt_fail "ping b->a"
@@ -81,13 +69,13 @@ wgt_ping b a || wgt_fail "ping b->a after b re-keyed (a responds with the chip)"
 
 wgt_in a wg showconf "$(wgt_if a)" | grep -qx "PrivateKey = $(cat "$WGT_DIR/handle")" ||
 	wgt_fail "showconf does not round-trip the handle"
-show=$("$bin/hwguard-key" show "$(wgt_if a)" 2>&1) || wgt_fail "hwguard-key show: $show"
+show=$("$WGT_BIN/hwguard-key" show "$(wgt_if a)" 2>&1) || wgt_fail "hwguard-key show: $show"
 echo "$show" | grep -q "$se_pub" || wgt_fail "hwguard-key show lacks the SE050 public key: $show"
 echo "$show" | grep -q se050 || wgt_fail "hwguard-key show lacks the provider: $show"
 
 if [ "$mode" = i2c ]; then
 	# Power cut: the chip is gone, b's new handshake cannot complete.
-	kill -9 "$(cat "$WGT_DIR/emu.pid")"
+	kill -9 "$WGT_EMU_PID"
 	rehandshake
 	wgt_no_ping b a || wgt_fail "a handshake completed without the chip"
 	wgt_wait_for grep -q "ECDH failed" "$WGT_DIR/a.log" || wgt_fail "the daemon did not log the failure"

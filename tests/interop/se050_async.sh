@@ -13,19 +13,12 @@
 #    `wg show` does not, and a second `wg set` waits for the first.
 . "$(dirname "$0")/lib.sh"
 wgt_require hwguard wireguard-go
-bin=$(dirname "$(wgt_impl_path hwguard)")
-[ -x "$bin/se050-emu" ] && [ -x "$bin/hwguard-key" ] || wgt_skip "needs se050-emu and hwguard-key"
+wgt_need_se050_tools
 wgt_have_python || wgt_skip "needs python3"
 wgt_init sa
 ifa=$(wgt_if a) ifb=$(wgt_if b) ifc="${WGT_PREFIX}${WGT_TAG}c"
-emu_sock="$WGT_DIR/emu.sock"
-(exec ip netns exec "$(wgt_ns a)" "$bin/se050-emu" --socket "$emu_sock" --latency-ecdh 40 \
-	>"$WGT_DIR/emu.log" 2>&1) &
-emu=$!
-wgt_wait_for test -S "$emu_sock" || wgt_fail "se050-emu did not start"
-export HWGUARD_SE050_BUS="emu:$emu_sock"
-"$bin/hwguard-key" genkey --se050 0x10000009 >"$WGT_DIR/a.key" || wgt_fail "genkey"
-apub=$("$bin/hwguard-key" pubkey <"$WGT_DIR/a.key") || wgt_fail "pubkey"
+wgt_se050_chip_a "$WGT_DIR/a.key" --latency-ecdh 40
+emu=$WGT_EMU_PID apub=$WGT_CHIP_PUB
 wg genkey >"$WGT_DIR/c.key"
 cpub=$(wg pubkey <"$WGT_DIR/c.key")
 
@@ -56,13 +49,6 @@ wgt_in b ip route add 10.78.0.1/32 dev "$ifc"
 wgt_ping a b || wgt_fail "a->b"
 wgt_in b ping -c 2 -W 5 -I 10.77.0.3 10.78.0.1 >/dev/null || wgt_fail "c->a"
 
-ecdh_count() { # the emulator's ECDH counter (it prints its counters on SIGUSR1)
-	local before after
-	before=$(grep -c 'ecdh=' "$WGT_DIR/emu.log")
-	kill -USR1 "$emu"
-	wgt_wait_for test "$(grep -c 'ecdh=' "$WGT_DIR/emu.log")" -gt "$before" || wgt_fail "emu counters"
-	grep -o 'ecdh=[0-9]*' "$WGT_DIR/emu.log" | tail -1 | cut -d= -f2
-}
 lost() { # ping output file -> number of pings lost
 	local sent got
 	sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$1")
@@ -87,15 +73,15 @@ for i in range(300):
 PY
 wgt_in a ping -i 0.02 -c 150 -W 1 10.77.0.2 >"$WGT_DIR/ping1" 2>&1 &
 traffic=$!
-chip0=$(ecdh_count)
+chip0=$(wgt_emu_ecdh_count)
 for i in 1 2 3; do c_handshake || wgt_fail "handshake $i of c"; done
 # Exactly one chip ECDH per handshake ('es'; c's static-static is cached since the first one).
-chip1=$(ecdh_count)
+chip1=$(wgt_emu_ecdh_count)
 [ $((chip1 - chip0)) = 3 ] || wgt_fail "3 handshakes of c ran $((chip1 - chip0)) chip ECDHs, not 3"
 hs_b=$(wgt_in a wg show "$ifa" latest-handshakes | grep "$(wgt_pub b)" | cut -f2)
-chip_before=$(ecdh_count)
+chip_before=$(wgt_emu_ecdh_count)
 wgt_in a wg setconf "$ifa" "$WGT_DIR/many.conf" || wgt_fail "wg setconf"
-chip_after=$(ecdh_count)
+chip_after=$(wgt_emu_ecdh_count)
 wait "$traffic"
 [ "$(lost "$WGT_DIR/ping1")" = 0 ] || wgt_fail "pings lost during handshakes and setconf: $(tail -2 "$WGT_DIR/ping1")"
 [ "$chip_after" = "$chip_before" ] || wgt_fail "wg setconf ran $((chip_after - chip_before)) chip ECDHs"
@@ -128,8 +114,8 @@ c_handshake 10 || wgt_fail "a fresh handshake after the chip came back"
 # 3. A set that installs a new chip key waits for the chip (it reads the key's public key) without
 # holding up the loop: get is answered meanwhile, and a second set waits for the first (one
 # change at a time, as wireguard-go) instead of being applied in the middle of it.
-"$bin/hwguard-key" genkey --se050 0x1000000b --via "$ifa" >"$WGT_DIR/next.key" || wgt_fail "genkey --via"
-nextpub=$("$bin/hwguard-key" pubkey --via "$ifa" <"$WGT_DIR/next.key") || wgt_fail "pubkey --via"
+"$WGT_BIN/hwguard-key" genkey --se050 0x1000000b --via "$ifa" >"$WGT_DIR/next.key" || wgt_fail "genkey --via"
+nextpub=$("$WGT_BIN/hwguard-key" pubkey --via "$ifa" <"$WGT_DIR/next.key") || wgt_fail "pubkey --via"
 xpub=$(wg genkey | wg pubkey)
 kill -STOP "$emu"
 wgt_in a wg set "$ifa" private-key "$WGT_DIR/next.key" &
@@ -146,6 +132,6 @@ kill -CONT "$emu"
 wait "$first" || wgt_fail "wg set private-key (new chip key)"
 wait "$second" || wgt_fail "the second wg set"
 wgt_in a wg show "$ifa" peers | grep -q "$xpub" || wgt_fail "the second set was lost"
-"$bin/hwguard-key" show "$ifa" | grep -q "$nextpub" || wgt_fail "the new key is not installed"
+"$WGT_BIN/hwguard-key" show "$ifa" | grep -q "$nextpub" || wgt_fail "the new key is not installed"
 kill -0 "$pid" 2>/dev/null || wgt_fail "the daemon died"
 wgt_pass

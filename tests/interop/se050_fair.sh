@@ -7,35 +7,20 @@
 # chip must not run more ECDHs than the budget allows. docs/se050.md "Fair use of the chip".
 . "$(dirname "$0")/lib.sh"
 wgt_require hwguard wireguard-go
-bin=$(dirname "$(wgt_impl_path hwguard)")
-flood="$bin/../tests/hs_flood"
-[ -x "$bin/se050-emu" ] && [ -x "$bin/hwguard-key" ] || wgt_skip "needs se050-emu and hwguard-key"
+wgt_need_se050_tools
+flood="$WGT_BIN/../tests/hs_flood"
 [ -x "$flood" ] || wgt_skip "needs hs_flood"
 wgt_init sf
 ifa=$(wgt_if a) ifb=$(wgt_if b)
-emu_sock="$WGT_DIR/emu.sock"
-(exec ip netns exec "$(wgt_ns a)" "$bin/se050-emu" --socket "$emu_sock" --latency-ecdh 40 \
-	>"$WGT_DIR/emu.log" 2>&1) &
-emu=$!
-wgt_wait_for test -S "$emu_sock" || wgt_fail "se050-emu did not start"
-export HWGUARD_SE050_BUS="emu:$emu_sock"
-"$bin/hwguard-key" genkey --se050 0x10000009 >"$WGT_DIR/a.key" || wgt_fail "genkey"
-apub=$("$bin/hwguard-key" pubkey <"$WGT_DIR/a.key") || wgt_fail "pubkey"
+wgt_se050_chip_a "$WGT_DIR/a.key" --latency-ecdh 40
+apub=$WGT_CHIP_PUB
 apub_hex=$(echo "$apub" | base64 -d | od -An -tx1 | tr -d ' \n')
 export HWGUARD_SE050_DH_RATE=12,8
 BURST=8 PER_MINUTE=12
 
-ecdh_count() {
-	local before
-	before=$(grep -c 'ecdh=' "$WGT_DIR/emu.log")
-	kill -USR1 "$emu"
-	wgt_wait_for test "$(grep -c 'ecdh=' "$WGT_DIR/emu.log")" -gt "$before" || wgt_fail "emu counters"
-	grep -o 'ecdh=[0-9]*' "$WGT_DIR/emu.log" | tail -1 | cut -d= -f2
-}
-
 wgt_start a hwguard
 wgt_start b wireguard-go
-chip0=$(ecdh_count)
+chip0=$(wgt_emu_ecdh_count)
 wgt_in a wg set "$ifa" private-key "$WGT_DIR/a.key" listen-port 51821 \
 	peer "$(wgt_pub b)" endpoint 192.0.2.2:51822 allowed-ips 10.77.0.2/32 || wgt_fail "configure a"
 start=$(date +%s) # the budget starts full when the key is opened
@@ -66,7 +51,7 @@ for i in 1 2 3 4; do
 	fi
 done
 wait "$attacker"
-chip=$(($(ecdh_count) - chip0))
+chip=$(($(wgt_emu_ecdh_count) - chip0))
 elapsed=$(($(date +%s) - start + 1))
 allowed=$((BURST + PER_MINUTE * elapsed / 60 + 1))
 wgt_log "legitimate handshakes: $ok of 4; attacker: $(cat "$WGT_DIR/flood.out"); chip ECDHs: $chip in ${elapsed} s (budget $allowed)"

@@ -7,30 +7,18 @@
 # that is not hwguard, or no daemon, fails with a clear message. docs/se050.md "Key rotation".
 . "$(dirname "$0")/lib.sh"
 wgt_require hwguard wireguard-go
-bin=$(dirname "$(wgt_impl_path hwguard)")
-key="$bin/hwguard-key"
-[ -x "$bin/se050-emu" ] && [ -x "$key" ] || wgt_skip "needs se050-emu and hwguard-key"
+wgt_need_se050_tools
+key="$WGT_BIN/hwguard-key"
 wgt_init sr
 ifa=$(wgt_if a) ifb=$(wgt_if b)
-emu_sock="$WGT_DIR/emu.sock"
-(exec ip netns exec "$(wgt_ns a)" "$bin/se050-emu" --socket "$emu_sock" --latency-ecdh 40 \
-	>"$WGT_DIR/emu.log" 2>&1) &
-wgt_wait_for test -S "$emu_sock" || wgt_fail "se050-emu did not start"
-export HWGUARD_SE050_BUS="emu:$emu_sock"
-"$key" genkey --se050 0x10000009 >"$WGT_DIR/old.handle" || wgt_fail "genkey (old)"
-oldpub=$("$key" pubkey <"$WGT_DIR/old.handle") || wgt_fail "pubkey (old)"
+wgt_se050_chip_a "$WGT_DIR/old.handle" --latency-ecdh 40
+oldpub=$WGT_CHIP_PUB
 
 wgt_start a hwguard
 wgt_start b wireguard-go
 pid=$(cat "$WGT_DIR/a.pid")
-wgt_in a wg set "$ifa" private-key "$WGT_DIR/old.handle" listen-port 51821 \
-	peer "$(wgt_pub b)" endpoint 192.0.2.2:51822 allowed-ips 10.77.0.2/32 || wgt_fail "configure a"
-wgt_in a ip addr add 10.77.0.1/24 dev "$ifa"
-wgt_in a ip link set "$ifa" up
-wgt_in b wg set "$ifb" private-key "$(wgt_key b)" listen-port 51822 \
-	peer "$oldpub" endpoint 192.0.2.1:51821 allowed-ips 10.77.0.1/32 || wgt_fail "configure b"
-wgt_in b ip addr add 10.77.0.2/24 dev "$ifb"
-wgt_in b ip link set "$ifb" up
+wgt_config_v4 a "$WGT_DIR/old.handle" "$(wgt_pub b)"
+wgt_config_v4 b "$(wgt_key b)" "$oldpub"
 wgt_ping a b || wgt_fail "ping a->b with the old key"
 
 # The chip belongs to the daemon now: direct access is refused, --via goes through it.

@@ -5,18 +5,11 @@
 # Usage: wrongkey.sh IMPL_A IMPL_B TAG
 . "$(dirname "$0")/lib.sh"
 impl_a=${1:?impl a} impl_b=${2:?impl b} tag=${3:?tag}
-wgt_require "$impl_a" "$impl_b"
-wgt_init "$tag"
-wgt_start a "$impl_a"
-wgt_start b "$impl_b"
+wgt_two_sides "$impl_a" "$impl_b" "$tag"
 wgt_config_side b 4
 
 wrong=$(wg genkey | wg pubkey)
-wgt_in a wg set "$(wgt_if a)" private-key "$(wgt_key a)" listen-port 51821 \
-	peer "$wrong" endpoint "$(wgt_outer4 b):51822" allowed-ips "$(wgt_inner4 b)/32" ||
-	wgt_fail "configure a"
-wgt_in a ip addr add "$(wgt_inner4 a)/24" dev "$(wgt_if a)"
-wgt_in a ip link set "$(wgt_if a)" up
+wgt_config_v4 a "$(wgt_key a)" "$wrong"
 
 wgt_no_ping a b || wgt_fail "a->b got through with a wrong peer key"
 wgt_no_ping b a || wgt_fail "b->a got through to a peer that does not know b's key"

@@ -64,6 +64,13 @@ static void flip_distinct(struct run *r, struct xoshiro *x, size_t first, size_t
 	}
 }
 
+/* `count` errors in each of the first `blocks` 63-bit blocks of z2. */
+static void errors_in_every_block(struct run *r, struct xoshiro *x, unsigned blocks, unsigned count)
+{
+	for (unsigned b = 0; b < blocks; b++)
+		flip_distinct(r, x, 63 * b, 63, 1, count);
+}
+
 static int rec_matches(struct run *r)
 {
 	memset(r->key2, 0xee, sizeof(r->key2));
@@ -161,15 +168,13 @@ static void test_eleven_errors_per_block(void **state)
 	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
 		for (int trial = 0; trial < 20; trial++) {
 			gen(&r, sets[i], &x);
-			for (unsigned b = 0; b < sets[i]->blocks; b++)
-				flip_distinct(&r, &x, 63 * b, 63, 1, 1 + (unsigned)(trial % 11));
+			errors_in_every_block(&r, &x, sets[i]->blocks, 1 + (unsigned)(trial % 11));
 			assert_int_equal(rec_matches(&r), 1);
 		}
 	/* exactly 11 in every block */
 	for (int trial = 0; trial < 20; trial++) {
 		gen(&r, &ONE_LAYER_128, &x);
-		for (unsigned b = 0; b < 8; b++)
-			flip_distinct(&r, &x, 63 * b, 63, 1, 11);
+		errors_in_every_block(&r, &x, 8, 11);
 		assert_int_equal(rec_matches(&r), 1);
 	}
 }
@@ -221,8 +226,7 @@ static void test_hopeless_inputs_fail(void **state)
 	}
 	for (int trial = 0; trial < 20; trial++) {
 		gen(&r, &FE_PARAMS_128, &x);
-		for (unsigned b = 0; b < 8; b++)
-			flip_distinct(&r, &x, 63 * b, 63, 1, 20);
+		errors_in_every_block(&r, &x, 8, 20);
 		assert_int_equal(rec_matches(&r), 0);
 	}
 }

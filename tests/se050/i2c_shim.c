@@ -231,21 +231,30 @@ int __open64_2(const char *path, int flags)
 	return track(real_open64(path, flags, 0), path);
 }
 
-ssize_t read(int fd, void *buf, size_t n)
+/* read() or write() on the bus device: one transaction of 1 to SHIM_MAX_XFER bytes (what i2c-dev
+ * takes) under the shim's lock; errno is the transaction's. */
+static ssize_t transfer(struct shim_dev *d, char type, const void *out, size_t out_len, void *in,
+                        size_t in_len)
 {
-	struct shim_dev *d = lookup(fd);
-	if (!d)
-		return real_read(fd, buf, n);
+	size_t n = out_len + in_len;
 	if (n == 0 || n > SHIM_MAX_XFER) {
 		errno = EINVAL;
 		return -1;
 	}
 	pthread_mutex_lock(&mu);
-	ssize_t r = transaction(d, EMU_MSG_READ, NULL, 0, buf, n);
+	ssize_t r = transaction(d, type, out, out_len, in, in_len);
 	int e = errno;
 	pthread_mutex_unlock(&mu);
 	errno = e;
 	return r;
+}
+
+ssize_t read(int fd, void *buf, size_t n)
+{
+	struct shim_dev *d = lookup(fd);
+	if (!d)
+		return real_read(fd, buf, n);
+	return transfer(d, EMU_MSG_READ, NULL, 0, buf, n);
 }
 
 ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen);
@@ -261,16 +270,7 @@ ssize_t write(int fd, const void *buf, size_t n)
 	struct shim_dev *d = lookup(fd);
 	if (!d)
 		return real_write(fd, buf, n);
-	if (n == 0 || n > SHIM_MAX_XFER) {
-		errno = EINVAL;
-		return -1;
-	}
-	pthread_mutex_lock(&mu);
-	ssize_t r = transaction(d, EMU_MSG_WRITE, buf, n, NULL, 0);
-	int e = errno;
-	pthread_mutex_unlock(&mu);
-	errno = e;
-	return r;
+	return transfer(d, EMU_MSG_WRITE, buf, n, NULL, 0);
 }
 
 int ioctl(int fd, unsigned long req, ...)

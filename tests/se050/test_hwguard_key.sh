@@ -3,32 +3,10 @@
 # and 7.2, and the error messages for no chip, a wrong bus, a missing object, an object that is
 # not an X25519 key, a full chip and a chip whose memory fails; se050-emu refusing to overwrite a
 # key with --import / --add-foreign.
-set -u
-BIN=${HWG_BIN:?HWG_BIN must point at build/bin}
-KEY="$BIN/hwguard-key"
-EMU="$BIN/se050-emu"
-DIR=$(mktemp -d /tmp/se-cli.XXXXXX)
-SOCK="$DIR/emu.sock"
+. "$(dirname "$0")/emu_lib.sh" cli
 BUS="emu:$SOCK"
-EMU_PID=
-FAKE_PID=
 # The emulator spaces its WTX requests by its short BWT: 2 x BWT is the wait that matters.
 export HWGUARD_SE050_BLOCK_WAIT_MS=0
-
-cleanup()
-{
-	[ -n "$EMU_PID" ] && kill "$EMU_PID" 2>/dev/null && wait "$EMU_PID" 2>/dev/null
-	[ -n "$FAKE_PID" ] && kill "$FAKE_PID" 2>/dev/null && wait "$FAKE_PID" 2>/dev/null
-	rm -rf "$DIR"
-}
-trap cleanup EXIT
-
-fail()
-{
-	echo "FAIL: $*" >&2
-	[ -f "$DIR/err" ] && { echo "--- stderr of the last command:" >&2; cat "$DIR/err" >&2; }
-	exit 1
-}
 
 # The comparison with `wg pubkey` and the stand-in control socket need these; a missing one fails.
 command -v wg >/dev/null || fail "needs wg: install the Debian package wireguard-tools (scripts/deps.sh)"
@@ -45,15 +23,10 @@ expect()
 	[ -z "$pattern" ] || grep -q -- "$pattern" "$DIR/err" || fail "'$*': stderr lacks '$pattern'"
 }
 
-start_emu()
+# The chip with a short BWT, its objects in STORE (default $DIR/store).
+start_chip()
 {
-	"$EMU" --socket "$SOCK" --store "${STORE:-$DIR/store}" --bwt 50 "$@" 2>>"$DIR/emu.log" &
-	EMU_PID=$!
-	for _ in $(seq 100); do
-		[ -S "$SOCK" ] && return 0
-		sleep 0.05
-	done
-	fail "se050-emu did not start"
+	start_emu --store "${STORE:-$DIR/store}" --bwt 50 "$@"
 }
 
 # RFC 7748 §6.1 Alice, as an emulator import, and her public key in base64.
@@ -99,7 +72,7 @@ expect 2 "customer range" "$KEY" genkey --se050 0 --bus "$BUS"
 expect 2 "not an object id" "$KEY" genkey --se050 twelve --bus "$BUS"
 expect 2 "needs --se050" "$KEY" genkey --force
 
-start_emu --import "0x10000001:$ALICE_HEX" --add-foreign 0x20
+start_chip --import "0x10000001:$ALICE_HEX" --add-foreign 0x20
 
 # --- genkey in the chip prints the handle; pubkey reads the chip
 expect 0 "" "$KEY" genkey --se050 0x10000009 --bus "$BUS"
@@ -166,30 +139,24 @@ grep -q "read the public key .*FAIL" "$DIR/out" || fail "check of a P-256 object
 expect 2 "customer range" "$KEY" check --bus "$BUS" --se050 0
 
 # --- the emulator never overwrites a key from its command line
-kill "$EMU_PID"
-wait "$EMU_PID"
-EMU_PID=
+stop_emu
 expect 2 "already holds that object" "$EMU" --socket "$SOCK" --store "$DIR/store" --import "0x10000001:$ALICE_HEX"
 expect 2 "already holds that object" "$EMU" --socket "$SOCK" --store "$DIR/store" --add-foreign 0x20
 # a key is exactly 64 hex digits: "+f" (which sscanf's %2x reads as 0x0f), a space, 63 or 65 digits
 for bad in "+f${ALICE_HEX#??}" " f${ALICE_HEX#??}" "${ALICE_HEX#?}" "${ALICE_HEX}0"; do
 	expect 2 "bad --import value" "$EMU" --socket "$SOCK" --store "$DIR/store" --import "0x10000005:$bad"
 done
-start_emu
+start_chip
 
 # --- keys survive an emulator restart
-kill "$EMU_PID"
-wait "$EMU_PID"
-EMU_PID=
-start_emu
+stop_emu
+start_chip
 again=$(echo "AQAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" | "$KEY" pubkey --bus "$BUS") || fail "after restart"
 [ "$again" = "$ALICE_PUB" ] || fail "key lost across a restart"
 
 # --- applet 7.2 (SE050E, SE051): a type per curve, CreateECCurve before a key
-kill "$EMU_PID"
-wait "$EMU_PID"
-EMU_PID=
-STORE="$DIR/store72" start_emu --applet 7.2 --add-foreign 0x20
+stop_emu
+STORE="$DIR/store72" start_chip --applet 7.2 --add-foreign 0x20
 expect 0 "" "$KEY" genkey --se050 0x10000009 --bus "$BUS"
 [ "$(cat "$DIR/out")" = "$HANDLE_10000009" ] || fail "7.2 handle: $(cat "$DIR/out")"
 pub72=$(echo "$HANDLE_10000009" | "$KEY" pubkey --bus "$BUS") || fail "7.2 pubkey"
@@ -203,22 +170,16 @@ expect 0 "" "$KEY" delete 0x10000009 --bus "$BUS"
 expect 1 "no such object" "$KEY" delete 0x10000009 --bus "$BUS"
 
 # --- a full chip and a chip whose memory fails name their cause
-kill "$EMU_PID"
-wait "$EMU_PID"
-EMU_PID=
-STORE="$DIR/store-full" start_emu --max-objects 1
+stop_emu
+STORE="$DIR/store-full" start_chip --max-objects 1
 expect 0 "" "$KEY" genkey --se050 0x10 --bus "$BUS"
 expect 1 "the SE050's memory is full (status 6A84); delete objects" "$KEY" genkey --se050 0x11 --bus "$BUS"
-kill "$EMU_PID"
-wait "$EMU_PID"
-EMU_PID=
+stop_emu
 mkdir "$DIR/vanishing"
-STORE="$DIR/vanishing/store" start_emu
+STORE="$DIR/vanishing/store" start_chip
 rmdir "$DIR/vanishing" # the emulator can no longer write its store: its "NVM" fails
 expect 1 "the SE050 reported a failure (status 6581)" "$KEY" genkey --se050 0x12 --bus "$BUS"
-kill "$EMU_PID"
-wait "$EMU_PID"
-EMU_PID=
+stop_emu
 
 # --- show: the daemon's extension lines, from a stand-in control socket
 if command -v python3 >/dev/null; then
@@ -253,7 +214,6 @@ PY
 	grep -q "public key: $ALICE_PUB" "$DIR/out" || fail "show output: $(cat "$DIR/out")"
 	grep -q "key provider: se050" "$DIR/out" || fail "show provider: $(cat "$DIR/out")"
 	wait "$FAKE_PID"
-	FAKE_PID=
 fi
 HWGUARD_RUN_DIR="$DIR/run" "$KEY" show se9 2>"$DIR/err" && fail "show of a missing interface"
 grep -q "no interface se9" "$DIR/err" || fail "show missing message: $(cat "$DIR/err")"

@@ -5,31 +5,10 @@
 # the three errnos adapter drivers use for an address NACK are each mapped; a wrong address, a
 # missing device node and an adapter without plain I2C are reported as such; a restarted emulator
 # (a power-cycled chip) is used again by the same process.
-set -u
 SHIM=${1:?usage: test_i2c_path.sh PATH/TO/libhwg_i2c_shim.so}
-BIN=${HWG_BIN:?HWG_BIN must point at build/bin}
-KEY="$BIN/hwguard-key"
-EMU="$BIN/se050-emu"
-DIR=$(mktemp -d /tmp/se-i2c.XXXXXX)
-SOCK="$DIR/emu.sock"
+. "$(dirname "$0")/emu_lib.sh" i2c
 DEV="$DIR/i2c-7"
 BUS="i2c:$DEV@0x48"
-EMU_PID=
-
-cleanup()
-{
-	[ -n "$EMU_PID" ] && kill "$EMU_PID" 2>/dev/null && wait "$EMU_PID" 2>/dev/null
-	rm -rf "$DIR"
-}
-trap cleanup EXIT
-
-fail()
-{
-	echo "FAIL: $*" >&2
-	[ -f "$DIR/err" ] && { echo "--- stderr of the last command:" >&2; cat "$DIR/err" >&2; }
-	[ -f "$DIR/out" ] && { echo "--- stdout of the last command:" >&2; cat "$DIR/out" >&2; }
-	exit 1
-}
 
 # Through the shim; ASan builds preload it ahead of their runtime, which is harmless here.
 shimmed()
@@ -38,31 +17,13 @@ shimmed()
 		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" "$@"
 }
 
-start_emu()
-{
-	"$EMU" --socket "$SOCK" --store "$DIR/store" --stats-file "$DIR/stats" "$@" 2>>"$DIR/emu.log" &
-	EMU_PID=$!
-	for _ in $(seq 100); do
-		[ -S "$SOCK" ] && [ -f "$DIR/stats" ] && return 0
-		sleep 0.05
-	done
-	fail "se050-emu did not start"
-}
-
-stop_emu()
-{
-	kill "$EMU_PID"
-	wait "$EMU_PID"
-	EMU_PID=
-}
-
 stat_of()
 {
 	sed -n "s/^$1=//p" "$DIR/stats"
 }
 
 touch "$DEV" # the "device node": the shim answers for it, the kernel never sees it
-start_emu
+start_emu --store "$DIR/store"
 
 # Without the shim the file is what it is: not an I2C adapter.
 "$KEY" list --bus "$BUS" >"$DIR/out" 2>"$DIR/err" && fail "a plain file passed for an I2C bus"
@@ -87,7 +48,7 @@ done
 # A restarted emulator is a power-cycled chip: the next command of a new process works, and the
 # key is still there.
 stop_emu
-start_emu
+start_emu --store "$DIR/store"
 shimmed "$KEY" check --bus "$BUS" >"$DIR/out" 2>"$DIR/err" || fail "check after a restart"
 grep -q "scratch key.*ok" "$DIR/out" || fail "check scratch key: $(cat "$DIR/out")"
 shimmed "$KEY" delete 0x10000009 --bus "$BUS" 2>"$DIR/err" || fail "delete over i2c-dev"

@@ -5,41 +5,15 @@
 # the chip's WTX requests are answered, and the host never writes to the chip while it computes
 # nor breaks a guard time. About a minute of waiting, so it runs in the release build only (a
 # sanitizer adds nothing to a test that sleeps): exit 77 in a sanitizer build.
-set -u
-BIN=${HWG_BIN:?HWG_BIN must point at build/bin}
+. "$(dirname "$0")/emu_lib.sh" slow
 if grep -q "^HWGUARD_SANITIZE:BOOL=ON" "$BIN/../CMakeCache.txt" 2>/dev/null; then
 	echo "SKIP: timing test, release build only"
 	exit 77
 fi
-KEY="$BIN/hwguard-key"
-DIR=$(mktemp -d /tmp/se-slow.XXXXXX)
-SOCK="$DIR/emu.sock"
 BUS="emu:$SOCK"
-EMU_PID=
 unset HWGUARD_SE050_BLOCK_WAIT_MS
 
-cleanup()
-{
-	[ -n "$EMU_PID" ] && kill "$EMU_PID" 2>/dev/null && wait "$EMU_PID" 2>/dev/null
-	rm -rf "$DIR"
-}
-trap cleanup EXIT
-
-fail()
-{
-	echo "FAIL: $*" >&2
-	[ -f "$DIR/err" ] && cat "$DIR/err" >&2
-	[ -f "$DIR/out" ] && cat "$DIR/out" >&2
-	exit 1
-}
-
-"$BIN/se050-emu" --socket "$SOCK" --store "$DIR/store" --stats-file "$DIR/stats" \
-	--latency 3000 --wtx-interval 1300 2>>"$DIR/emu.log" &
-EMU_PID=$!
-for _ in $(seq 100); do
-	[ -S "$SOCK" ] && [ -f "$DIR/stats" ] && break
-	sleep 0.05
-done
+start_emu --store "$DIR/store" --latency 3000 --wtx-interval 1300
 
 run()
 {
@@ -55,9 +29,7 @@ grep -q "^result: ok" "$DIR/out" || fail "check"
 wtx=$(sed -n 's/.*WTX answered \([0-9]*\),.*/\1/p' "$DIR/out")
 [ "${wtx:-0}" -ge 5 ] || fail "check answered only ${wtx:-0} WTX requests"
 run "$KEY" delete 0x10000009 --bus "$BUS"
-kill "$EMU_PID"
-wait "$EMU_PID"
-EMU_PID=
+stop_emu
 stat_of()
 {
 	sed -n "s/^$1=//p" "$DIR/stats"

@@ -28,17 +28,18 @@
 
 static struct h_net net;
 
-static struct wg_device_stats stats(int node)
+/* A fresh network of n nodes (keys from seed) whose node 0 holds its key in a chip (40 ms per DH)
+ * that answers only when the test runs its jobs (h_dh_run). */
+static void manual_chip_net(int n, uint8_t seed)
 {
-	struct wg_device_stats st;
-	h_stats(&net, node, &st);
-	return st;
+	h_init(&net, n, seed);
+	h_use_chip(&net, 0, 40 * MS);
+	net.node[0].dh_manual = true;
 }
 
 static int teardown(void **state)
 {
-	h_free(&net);
-	return 0;
+	return h_teardown(&net);
 }
 
 /* Hands out the simulated worker's jobs one by one, pumping the network after each, until none is
@@ -65,16 +66,16 @@ static void handshake_both_roles(void **state)
 	/* The initiator needs static-static first: requested, nothing sent yet. */
 	assert_int_equal(net.node[0].dh_submitted, 1);
 	assert_int_equal(net.node[0].sent[1], 0);
-	assert_int_equal(stats(0).static_dh_pending, 1);
+	assert_int_equal(h_stats(&net, 0).static_dh_pending, 1);
 	h_advance(&net, SEC);
 	assert_int_equal(net.node[1].delivered, 1);
 	assert_int_equal(net.node[1].last_delivered_len, 120);
 	/* first handshake: ss + se on the initiator, es + ss on the responder */
 	assert_int_equal(c0->calls, 2);
 	assert_int_equal(c1->calls, 2);
-	assert_int_equal(stats(0).key_provider_calls, 2);
-	assert_int_equal(stats(1).key_provider_calls, 2);
-	assert_int_equal(stats(0).static_dh_pending, 0);
+	assert_int_equal(h_stats(&net, 0).key_provider_calls, 2);
+	assert_int_equal(h_stats(&net, 1).key_provider_calls, 2);
+	assert_int_equal(h_stats(&net, 0).static_dh_pending, 0);
 
 	/* Later handshakes, either side initiating: one chip operation per side each. */
 	for (unsigned i = 1; i <= 4; i++) {
@@ -84,7 +85,7 @@ static void handshake_both_roles(void **state)
 		h_advance(&net, SEC);
 		assert_int_equal(c0->calls, 2 + i);
 		assert_int_equal(c1->calls, 2 + i);
-		assert_int_equal(stats(a).handshakes_completed, 1 + i);
+		assert_int_equal(h_stats(&net, a).handshakes_completed, 1 + i);
 	}
 	h_send_ip(&net, 1, 0, 10);
 	h_pump(&net);
@@ -94,9 +95,7 @@ static void handshake_both_roles(void **state)
 
 static void data_flows_while_a_handshake_waits(void **state)
 {
-	h_init(&net, 3, 10);
-	h_use_chip(&net, 0, 40 * MS);
-	net.node[0].dh_manual = true; /* the chip answers only when the test says so */
+	manual_chip_net(3, 10);
 	h_pair(&net, 0, 1);
 	h_pair(&net, 0, 2);
 	h_send_ip(&net, 1, 0, 10);
@@ -117,7 +116,7 @@ static void data_flows_while_a_handshake_waits(void **state)
 	}
 	assert_int_equal(net.node[1].delivered, 20);
 	assert_int_equal(net.node[0].delivered, 21);
-	assert_int_equal(stats(0).static_dh_pending, 1);
+	assert_int_equal(h_stats(&net, 0).static_dh_pending, 1);
 	assert_int_equal(net.node[0].sent[2], 1);
 
 	assert_int_equal(run_all(0), 2);
@@ -153,9 +152,7 @@ static void thousand_peers_cost_no_chip_operation(void **state)
 
 static void one_chip_operation_per_initiation(void **state)
 {
-	h_init(&net, 2, 12);
-	h_use_chip(&net, 0, 40 * MS);
-	net.node[0].dh_manual = true;
+	manual_chip_net(2, 12);
 	h_pair(&net, 0, 1);
 	net.blackhole[0] = true;
 	h_send_ip(&net, 1, 0, 10);
@@ -172,9 +169,7 @@ static void one_chip_operation_per_initiation(void **state)
 	/* Our own initiation waits for static-static; the retransmission timer does not ask again.
 	 */
 	h_free(&net);
-	h_init(&net, 2, 13);
-	h_use_chip(&net, 0, 40 * MS);
-	net.node[0].dh_manual = true;
+	manual_chip_net(2, 13);
 	h_pair(&net, 0, 1);
 	h_send_ip(&net, 0, 1, 10);
 	assert_int_equal(net.node[0].dh_submitted, 1);
@@ -192,27 +187,23 @@ static void one_chip_operation_per_initiation(void **state)
 static void answers_for_vanished_handshakes_are_ignored(void **state)
 {
 	/* The interface key changes while the chip computes es under the old one. */
-	h_init(&net, 2, 14);
-	h_use_chip(&net, 0, 40 * MS);
-	net.node[0].dh_manual = true;
+	manual_chip_net(2, 14);
 	h_pair(&net, 0, 1);
 	h_send_ip(&net, 1, 0, 10);
 	h_pump(&net);
 	assert_int_equal(net.node[0].dh_count, 1);
 	memset(net.node[0].private_key, 0x31, 32);
 	h_use_chip(&net, 0, 40 * MS);
-	assert_int_equal(stats(0).static_dh_pending, 1); /* still with the worker */
-	assert_int_equal(h_dh_run(&net, 0, 1), 1);       /* the old provider's answer */
+	assert_int_equal(h_stats(&net, 0).static_dh_pending, 1); /* still with the worker */
+	assert_int_equal(h_dh_run(&net, 0, 1), 1);               /* the old provider's answer */
 	h_pump(&net);
 	assert_int_equal(net.node[0].sent[2], 0);
 	assert_int_equal(net.node[0].dh_count, 0);
-	assert_int_equal(stats(0).static_dh_pending, 0);
+	assert_int_equal(h_stats(&net, 0).static_dh_pending, 0);
 
 	/* The peer is removed while its static-static is computed. */
 	h_free(&net);
-	h_init(&net, 2, 15);
-	h_use_chip(&net, 0, 40 * MS);
-	net.node[0].dh_manual = true;
+	manual_chip_net(2, 15);
 	h_pair(&net, 0, 1);
 	h_send_ip(&net, 0, 1, 10);
 	assert_int_equal(net.node[0].dh_count, 1);
@@ -222,9 +213,7 @@ static void answers_for_vanished_handshakes_are_ignored(void **state)
 
 	/* A response whose initiation was replaced by a retransmission while se was computed. */
 	h_free(&net);
-	h_init(&net, 2, 16);
-	h_use_chip(&net, 0, 40 * MS);
-	net.node[0].dh_manual = true;
+	manual_chip_net(2, 16);
 	h_pair(&net, 0, 1);
 	h_send_ip(&net, 0, 1, 10);
 	h_dh_run(&net, 0, 1); /* ss: the initiation goes out */
@@ -234,10 +223,10 @@ static void answers_for_vanished_handshakes_are_ignored(void **state)
 	                             response per handshake at the chip) */
 	assert_int_equal(net.node[0].sent[1], 2);
 	assert_int_equal(net.node[0].dh_count, 1);
-	struct wg_device_stats before = stats(0);
+	struct wg_device_stats before = h_stats(&net, 0);
 	h_dh_run(&net, 0, 1); /* the stale se */
 	assert_int_equal(wg_peer_keypair_count(h_peer(&net, 0, 1)), 0);
-	assert_int_equal(stats(0).dropped[WG_DROP_HANDSHAKE],
+	assert_int_equal(h_stats(&net, 0).dropped[WG_DROP_HANDSHAKE],
 	                 before.dropped[WG_DROP_HANDSHAKE] + 1);
 	/* the next retransmission completes */
 	h_advance(&net, 6 * SEC);
@@ -268,9 +257,7 @@ static void send_forged(int node, struct peer_cookie *pc, const struct wg_endpoi
  * configured (none of them is in the heap), and the queue leaves the heap once nothing waits. */
 static void pending_handshakes_expire_on_time(void **state)
 {
-	h_init(&net, 1, 19);
-	h_use_chip(&net, 0, 40 * MS);
-	net.node[0].dh_manual = true; /* the chip never answers */
+	manual_chip_net(1, 19); /* the chip never answers */
 	struct wg_device *dev = net.node[0].dev;
 	for (int i = 0; i < 1000; i++) {
 		uint8_t key[32];
@@ -286,7 +273,7 @@ static void pending_handshakes_expire_on_time(void **state)
 		send_forged(0, &pc, &ep);
 	}
 	assert_int_equal(net.node[0].dh_submitted, SDH_IN_FLIGHT_MAX);
-	assert_int_equal(stats(0).static_dh_pending, 3);
+	assert_int_equal(h_stats(&net, 0).static_dh_pending, 3);
 	assert_int_equal(dev->timer_queue.n, 1);
 	assert_ptr_equal(dev->timer_queue.heap[0], &dev->sdh.wake);
 	uint64_t t0 = net.now.mono_ns;
@@ -296,11 +283,11 @@ static void pending_handshakes_expire_on_time(void **state)
 	/* ...and, just before the give-up, exactly at it. */
 	at.mono_ns = t0 + SDH_WAIT_MAX_NS - 1;
 	assert_int_equal(wg_device_tick(dev, &at), t0 + SDH_WAIT_MAX_NS);
-	assert_int_equal(stats(0).static_dh_pending, 3);
+	assert_int_equal(h_stats(&net, 0).static_dh_pending, 3);
 	at.mono_ns = t0 + SDH_WAIT_MAX_NS;
 	uint64_t next = wg_device_tick(dev, &at);
-	assert_int_equal(stats(0).static_dh_pending, SDH_IN_FLIGHT_MAX);
-	assert_int_equal(stats(0).dropped[WG_DROP_KEY_QUEUE], 1);
+	assert_int_equal(h_stats(&net, 0).static_dh_pending, SDH_IN_FLIGHT_MAX);
+	assert_int_equal(h_stats(&net, 0).dropped[WG_DROP_KEY_QUEUE], 1);
 	/* Only requests with the worker left: the queue wakes up only when they would count as
 	 * lost, and the device's wake-up is its ordinary at most 10 s. */
 	assert_true(next > at.mono_ns + SDH_POLL_NS);
@@ -310,9 +297,7 @@ static void pending_handshakes_expire_on_time(void **state)
 
 static void stuck_chip_means_under_load(void **state)
 {
-	h_init(&net, 1, 17);
-	h_use_chip(&net, 0, 40 * MS);
-	net.node[0].dh_manual = true; /* the chip never answers */
+	manual_chip_net(1, 17); /* the chip never answers */
 	struct peer_cookie pc;
 	peer_cookie_init(&pc, net.node[0].public_key);
 	/* One source keeps at most SDH_PER_SOURCE requests waiting (its oldest makes room). */
@@ -320,8 +305,8 @@ static void stuck_chip_means_under_load(void **state)
 	for (int i = 0; i < 5; i++)
 		send_forged(0, &pc, &one);
 	assert_int_equal(net.node[0].dh_submitted, SDH_IN_FLIGHT_MAX);
-	assert_int_equal(stats(0).static_dh_pending, SDH_IN_FLIGHT_MAX + SDH_PER_SOURCE);
-	assert_int_equal(stats(0).dropped[WG_DROP_KEY_QUEUE], 1);
+	assert_int_equal(h_stats(&net, 0).static_dh_pending, SDH_IN_FLIGHT_MAX + SDH_PER_SOURCE);
+	assert_int_equal(h_stats(&net, 0).dropped[WG_DROP_KEY_QUEUE], 1);
 	/* Many sources: from 1/8 of the queue on, the device is under load and wants cookies. */
 	for (uint32_t i = 0; i < SDH_LOAD_THRESHOLD; i++) {
 		struct wg_endpoint ep = endpoint(0xc6336410 + i, 1000);
@@ -329,19 +314,19 @@ static void stuck_chip_means_under_load(void **state)
 	}
 	/* queued until the threshold, then cookie replies */
 	unsigned queued = SDH_LOAD_THRESHOLD - SDH_IN_FLIGHT_MAX - SDH_PER_SOURCE;
-	assert_int_equal(stats(0).static_dh_pending, SDH_LOAD_THRESHOLD);
-	assert_int_equal(stats(0).cookie_replies_sent, SDH_LOAD_THRESHOLD - queued);
+	assert_int_equal(h_stats(&net, 0).static_dh_pending, SDH_LOAD_THRESHOLD);
+	assert_int_equal(h_stats(&net, 0).cookie_replies_sent, SDH_LOAD_THRESHOLD - queued);
 	struct wg_endpoint late = endpoint(0xc6336480, 1000);
 	send_forged(0, &pc, &late);
-	assert_int_equal(stats(0).cookie_replies_sent, SDH_LOAD_THRESHOLD - queued + 1);
+	assert_int_equal(h_stats(&net, 0).cookie_replies_sent, SDH_LOAD_THRESHOLD - queued + 1);
 	/* Waiting requests give up after SDH_WAIT_MAX_NS; the two with the worker stay. */
 	h_advance(&net, SDH_WAIT_MAX_NS + 100 * MS);
-	assert_int_equal(stats(0).static_dh_pending, SDH_IN_FLIGHT_MAX);
-	assert_int_equal(stats(0).dropped[WG_DROP_KEY_QUEUE],
+	assert_int_equal(h_stats(&net, 0).static_dh_pending, SDH_IN_FLIGHT_MAX);
+	assert_int_equal(h_stats(&net, 0).dropped[WG_DROP_KEY_QUEUE],
 	                 1 + SDH_LOAD_THRESHOLD - SDH_IN_FLIGHT_MAX);
 	/* The chip comes back: junk turns out to be junk; nothing else was asked of it. */
 	assert_int_equal(run_all(0), SDH_IN_FLIGHT_MAX);
-	assert_int_equal(stats(0).dropped[WG_DROP_HANDSHAKE], SDH_IN_FLIGHT_MAX);
+	assert_int_equal(h_stats(&net, 0).dropped[WG_DROP_HANDSHAKE], SDH_IN_FLIGHT_MAX);
 	assert_int_equal(net.node[0].dh_submitted, SDH_IN_FLIGHT_MAX);
 }
 
@@ -388,11 +373,11 @@ static void attacker_cannot_take_the_budget(void **state)
 	h_advance(&net, 6 * SEC); /* the last handshake's cookie round trip */
 
 	/* Every legitimate handshake completed, each after at most one cookie round trip. */
-	assert_int_equal(stats(1).handshakes_completed, 5);
+	assert_int_equal(h_stats(&net, 1).handshakes_completed, 5);
 	/* The attack was real: it got a cookie, passed the gate, and took every token above the
 	 * reserve: the legitimate peer used 6 (static-static once, es five times). */
 	assert_true(cookies > 0);
-	assert_true(stats(0).cookie_replies_sent > 0);
+	assert_true(h_stats(&net, 0).cookie_replies_sent > 0);
 	assert_true(chip->calls >= 6 + 8);
 	/* The budget held: burst + refill over the whole run, and the core never asked the chip
 	 * for an operation the budget would refuse. */

@@ -16,34 +16,24 @@ static struct h_net net;
 
 static int setup(void **state)
 {
-	h_init(&net, 2, 31);
-	h_pair(&net, 0, 1);
-	return 0;
+	return h_setup(&net, 2, 31, H_PAIR_0_1);
 }
 
 static int teardown(void **state)
 {
-	h_free(&net);
-	return 0;
-}
-
-static struct wg_device_stats stats(int node)
-{
-	struct wg_device_stats st;
-	h_stats(&net, node, &st);
-	return st;
+	return h_teardown(&net);
 }
 
 static void test_cookie_then_mac2_retry(void **state)
 {
 	net.node[1].under_load = true;
-	uint64_t calls = stats(1).key_provider_calls;
+	uint64_t calls = h_stats(&net, 1).key_provider_calls;
 	h_send_ip(&net, 0, 1, 10);
 	h_pump(&net);
 	/* No DH for the unproven sender: a cookie reply instead. */
-	assert_int_equal(stats(1).cookie_replies_sent, 1);
-	assert_int_equal(stats(1).dropped[WG_DROP_COOKIE_SENT], 1);
-	assert_int_equal(stats(1).key_provider_calls, calls);
+	assert_int_equal(h_stats(&net, 1).cookie_replies_sent, 1);
+	assert_int_equal(h_stats(&net, 1).dropped[WG_DROP_COOKIE_SENT], 1);
+	assert_int_equal(h_stats(&net, 1).key_provider_calls, calls);
 	assert_int_equal(net.node[1].sent[3], 1);
 	assert_int_equal(net.node[1].sent[2], 0);
 	const struct h_capture *first = h_last_sent(&net, 0, 1);
@@ -56,7 +46,7 @@ static void test_cookie_then_mac2_retry(void **state)
 	assert_memory_not_equal(retry->d.data + 132, zero, 16);
 	assert_int_equal(net.node[1].sent[2], 1);
 	assert_int_equal(net.node[1].delivered, 1);
-	assert_int_equal(stats(1).cookie_replies_sent, 1);
+	assert_int_equal(h_stats(&net, 1).cookie_replies_sent, 1);
 }
 
 static void test_cookie_reply_does_not_move_endpoint(void **state)
@@ -73,10 +63,10 @@ static void test_cookie_reply_does_not_move_endpoint(void **state)
 	struct wg_peer_info info;
 	wg_peer_info(h_peer(&net, 0, 1), &info);
 	assert_int_equal(ntohs(info.endpoint.addr.in4.sin_port), 51821);
-	assert_int_equal(stats(0).dropped[WG_DROP_HANDSHAKE], 0);
+	assert_int_equal(h_stats(&net, 0).dropped[WG_DROP_HANDSHAKE], 0);
 	/* A second copy is refused: the cookie answered a mac1 we no longer wait on. */
 	wg_device_udp_input(net.node[0].dev, reply.data, reply.len, &reply.from, &net.now);
-	assert_int_equal(stats(0).dropped[WG_DROP_HANDSHAKE], 1);
+	assert_int_equal(h_stats(&net, 0).dropped[WG_DROP_HANDSHAKE], 1);
 	h_advance(&net, 6 * SEC);
 	assert_int_equal(net.node[1].delivered, 1);
 }
@@ -109,7 +99,7 @@ static void test_under_load_rate_limited_per_source(void **state)
 	struct h_datagram d = h_last_sent(&net, 0, 1)->d; /* valid mac1 and mac2 */
 	for (int i = 0; i < 20; i++)
 		wg_device_udp_input(net.node[1].dev, d.data, d.len, &d.from, &net.now);
-	struct wg_device_stats st = stats(1);
+	struct wg_device_stats st = h_stats(&net, 1);
 	/* A burst passes the limiter (the replays then fail on their timestamp), the rest do not.
 	 */
 	assert_true(st.dropped[WG_DROP_RATELIMITED] >= 10);
@@ -124,7 +114,7 @@ static void test_under_load_lingers_one_second(void **state)
 	net.node[1].under_load = true;
 	h_send_ip(&net, 0, 1, 10);
 	h_pump(&net);
-	assert_int_equal(stats(1).cookie_replies_sent, 1);
+	assert_int_equal(h_stats(&net, 1).cookie_replies_sent, 1);
 	/* Load has just gone, but the device stays careful for 1 s. */
 	net.node[1].under_load = false;
 	net.blackhole[1] = true;
@@ -132,7 +122,7 @@ static void test_under_load_lingers_one_second(void **state)
 	struct h_datagram d = h_last_sent(&net, 0, 1)->d;
 	memcpy(bad_mac2, d.data, sizeof(bad_mac2));
 	wg_device_udp_input(net.node[1].dev, bad_mac2, sizeof(bad_mac2), &d.from, &net.now);
-	assert_int_equal(stats(1).cookie_replies_sent, 2);
+	assert_int_equal(h_stats(&net, 1).cookie_replies_sent, 2);
 }
 
 int main(void)

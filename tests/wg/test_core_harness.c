@@ -236,6 +236,20 @@ void h_free(struct h_net *net)
 	free(net->capture);
 }
 
+int h_setup(struct h_net *net, int n, uint8_t seed, enum h_pairing pairing)
+{
+	h_init(net, n, seed);
+	if (pairing == H_PAIR_0_1)
+		h_pair(net, 0, 1);
+	return 0;
+}
+
+int h_teardown(struct h_net *net)
+{
+	h_free(net);
+	return 0;
+}
+
 void h_pair(struct h_net *net, int a, int b)
 {
 	int err = 0;
@@ -334,9 +348,24 @@ void h_send_ip(struct h_net *net, int a, int b, size_t payload)
 	wg_device_tun_input(net->node[a].dev, buf, len, &net->now);
 }
 
-void h_stats(struct h_net *net, int a, struct wg_device_stats *st)
+bool h_establish(struct h_net *net, int a, int b)
 {
-	wg_device_stats(net->node[a].dev, st);
+	unsigned before = net->node[b].delivered;
+	h_send_ip(net, a, b, 1);
+	h_pump(net);
+	return net->node[b].delivered == before + 1;
+}
+
+struct wg_device_stats h_stats(struct h_net *net, int a)
+{
+	struct wg_device_stats st;
+	wg_device_stats(net->node[a].dev, &st);
+	return st;
+}
+
+uint64_t h_dropped(struct h_net *net, int a, enum wg_drop_reason why)
+{
+	return h_stats(net, a).dropped[why];
 }
 
 const struct h_capture *h_last_sent(struct h_net *net, int node, uint8_t type)

@@ -101,6 +101,12 @@ struct h_net {
  * tunnel address 192.168.0.(i+1). */
 void h_init(struct h_net *net, int n, uint8_t seed);
 void h_free(struct h_net *net);
+
+/* The per-test fixture of the core's test files, shaped for cmocka's setup and teardown (0 =
+ * ready): a fresh network as h_init, with nodes 0 and 1 already peers when pairing says so. */
+enum h_pairing { H_UNPAIRED, H_PAIR_0_1 };
+int h_setup(struct h_net *net, int n, uint8_t seed, enum h_pairing pairing);
+int h_teardown(struct h_net *net);
 /* Replaces node i's interface key (before h_pair). */
 void h_set_key(struct h_net *net, int i, const uint8_t private_key[32]);
 /* Gives node i a blocking provider with its current private key; DH requests take latency_ns each
@@ -122,7 +128,11 @@ void h_advance(struct h_net *net, uint64_t ns);
 size_t h_ip4(uint8_t *buf, uint8_t src_host, uint8_t dst_host, size_t n);
 /* Sends an IP packet into node a's TUN side toward node b's tunnel address. */
 void h_send_ip(struct h_net *net, int a, int b, size_t payload);
-void h_stats(struct h_net *net, int a, struct wg_device_stats *st);
+/* Sends one packet from a to b and pumps (a handshake first if there is no session); true when b
+ * delivered exactly that one packet. */
+bool h_establish(struct h_net *net, int a, int b);
+struct wg_device_stats h_stats(struct h_net *net, int a);
+uint64_t h_dropped(struct h_net *net, int a, enum wg_drop_reason why);
 /* The last captured datagram of the given type sent by node, or NULL. */
 const struct h_capture *h_last_sent(struct h_net *net, int node, uint8_t type);
 

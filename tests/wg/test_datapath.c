@@ -16,30 +16,12 @@ static struct h_net net;
 
 static int setup(void **state)
 {
-	h_init(&net, 3, 11);
-	h_pair(&net, 0, 1);
-	return 0;
+	return h_setup(&net, 3, 11, H_PAIR_0_1);
 }
 
 static int teardown(void **state)
 {
-	h_free(&net);
-	return 0;
-}
-
-static uint64_t dropped(int node, enum wg_drop_reason why)
-{
-	struct wg_device_stats st;
-	h_stats(&net, node, &st);
-	return st.dropped[why];
-}
-
-/* Establishes a session 0 -> 1. */
-static void establish(void)
-{
-	h_send_ip(&net, 0, 1, 1);
-	h_pump(&net);
-	assert_int_equal(net.node[1].delivered, 1);
+	return h_teardown(&net);
 }
 
 static void send_and_check(size_t payload, size_t wire_len)
@@ -58,7 +40,7 @@ static void send_and_check(size_t payload, size_t wire_len)
 
 static void test_round_trip_padding(void **state)
 {
-	establish();
+	assert_true(h_establish(&net, 0, 1));
 	send_and_check(0, 32 + 32);  /* 20 bytes -> 32 */
 	send_and_check(12, 32 + 32); /* 32 bytes stay 32 */
 	send_and_check(13, 32 + 48); /* 33 -> 48 */
@@ -74,7 +56,7 @@ static void test_round_trip_padding(void **state)
 
 static void test_keepalive_is_32_bytes(void **state)
 {
-	establish();
+	assert_true(h_establish(&net, 0, 1));
 	/* The initiator's key confirmation was a data packet here; ask for a keepalive explicitly.
 	 */
 	wg_peer_set_persistent_keepalive(net.node[0].dev, h_peer(&net, 0, 1), 25, &net.now);
@@ -83,30 +65,38 @@ static void test_keepalive_is_32_bytes(void **state)
 	unsigned before = net.node[1].delivered;
 	h_pump(&net);
 	assert_int_equal(net.node[1].delivered, before);
-	assert_int_equal(dropped(1, WG_DROP_MALFORMED), 0);
+	assert_int_equal(h_dropped(&net, 1, WG_DROP_MALFORMED), 0);
 }
 
 static void test_replayed_data_rejected(void **state)
 {
-	establish();
+	assert_true(h_establish(&net, 0, 1));
 	h_send_ip(&net, 0, 1, 40);
 	struct h_datagram d = h_last_sent(&net, 0, 4)->d;
 	h_pump(&net);
 	assert_int_equal(net.node[1].delivered, 2);
 	wg_device_udp_input(net.node[1].dev, d.data, d.len, &d.from, &net.now);
 	assert_int_equal(net.node[1].delivered, 2);
-	assert_int_equal(dropped(1, WG_DROP_REPLAY), 1);
+	assert_int_equal(h_dropped(&net, 1, WG_DROP_REPLAY), 1);
+}
+
+/* A data packet from node 0 to node 1, taken off the wire before it arrives (for the test to alter
+ * and deliver itself). */
+static struct h_datagram intercept_data(size_t payload)
+{
+	h_send_ip(&net, 0, 1, payload);
+	struct h_datagram d = h_last_sent(&net, 0, 4)->d;
+	net.q_count = 0;
+	return d;
 }
 
 static void test_tampered_data_rejected(void **state)
 {
-	establish();
-	h_send_ip(&net, 0, 1, 40);
-	struct h_datagram d = h_last_sent(&net, 0, 4)->d;
-	net.q_count = 0;
+	assert_true(h_establish(&net, 0, 1));
+	struct h_datagram d = intercept_data(40);
 	d.data[20] ^= 0x80;
 	wg_device_udp_input(net.node[1].dev, d.data, d.len, &d.from, &net.now);
-	assert_int_equal(dropped(1, WG_DROP_DECRYPT), 1);
+	assert_int_equal(h_dropped(&net, 1, WG_DROP_DECRYPT), 1);
 	/* A failed packet must not have moved the window: the genuine one still goes through. */
 	h_send_ip(&net, 0, 1, 40);
 	h_pump(&net);
@@ -114,28 +104,28 @@ static void test_tampered_data_rejected(void **state)
 	/* An unknown receiver index. */
 	d.data[4] ^= 0xff;
 	wg_device_udp_input(net.node[1].dev, d.data, d.len, &d.from, &net.now);
-	assert_int_equal(dropped(1, WG_DROP_NO_KEYPAIR), 1);
+	assert_int_equal(h_dropped(&net, 1, WG_DROP_NO_KEYPAIR), 1);
 }
 
 static void test_inner_source_checked(void **state)
 {
-	establish();
+	assert_true(h_establish(&net, 0, 1));
 	uint8_t buf[H_MAX_PACKET];
 	/* Node 0 claims to be 192.168.0.3, which node 1 allows only for node 2. */
 	size_t len = h_ip4(buf, 3, 2, 10);
 	wg_device_tun_input(net.node[0].dev, buf, len, &net.now);
 	h_pump(&net);
 	assert_int_equal(net.node[1].delivered, 1);
-	assert_int_equal(dropped(1, WG_DROP_ALLOWED_IPS), 1);
+	assert_int_equal(h_dropped(&net, 1, WG_DROP_ALLOWED_IPS), 1);
 	/* A garbage inner header is dropped too. */
 	buf[0] = 0x15;
 	wg_device_tun_input(net.node[0].dev, buf, len, &net.now);
-	assert_int_equal(dropped(0, WG_DROP_MALFORMED), 1);
+	assert_int_equal(h_dropped(&net, 0, WG_DROP_MALFORMED), 1);
 }
 
 static void test_roaming_follows_source(void **state)
 {
-	establish();
+	assert_true(h_establish(&net, 0, 1));
 	/* Node 0 moves to a new address and port (NAT rebinding, new network). */
 	net.node[0].addr.addr.in4.sin_port = htons(40000);
 	net.node[0].addr.addr.in4.sin_addr.s_addr = htonl(0x0a000063);
@@ -156,10 +146,8 @@ static void test_roaming_follows_source(void **state)
 
 static void test_forged_source_does_not_roam(void **state)
 {
-	establish();
-	h_send_ip(&net, 0, 1, 10);
-	struct h_datagram d = h_last_sent(&net, 0, 4)->d;
-	net.q_count = 0;
+	assert_true(h_establish(&net, 0, 1));
+	struct h_datagram d = intercept_data(10);
 	d.data[40] ^= 1;
 	d.from.addr.in4.sin_port = htons(666);
 	wg_device_udp_input(net.node[1].dev, d.data, d.len, &d.from, &net.now);
@@ -174,7 +162,7 @@ static void test_staging_while_handshaking(void **state)
 	for (int i = 0; i < 130; i++)
 		h_send_ip(&net, 0, 1, (size_t)i);
 	/* 128 wait, the two oldest made room; a single initiation went out. */
-	assert_int_equal(dropped(0, WG_DROP_STAGED_OVERFLOW), 2);
+	assert_int_equal(h_dropped(&net, 0, WG_DROP_STAGED_OVERFLOW), 2);
 	assert_int_equal(net.node[0].sent[1], 1);
 	net.blackhole[1] = false;
 	h_advance(&net, 6 * 1000000000ull);
@@ -187,22 +175,22 @@ static void test_routing_errors(void **state)
 {
 	/* No peer for 192.168.0.3. */
 	h_send_ip(&net, 0, 2, 10);
-	assert_int_equal(dropped(0, WG_DROP_NO_ROUTE), 1);
+	assert_int_equal(h_dropped(&net, 0, WG_DROP_NO_ROUTE), 1);
 	/* A peer without endpoint. */
 	int err;
 	struct wg_peer *p = wg_device_peer_add(net.node[0].dev, net.node[2].public_key, &err);
 	uint8_t tun[4] = {192, 168, 0, 3};
 	assert_int_equal(wg_peer_allowed_ip_add(net.node[0].dev, p, AF_INET, tun, 32), 0);
 	h_send_ip(&net, 0, 2, 10);
-	assert_int_equal(dropped(0, WG_DROP_NO_ENDPOINT), 1);
+	assert_int_equal(h_dropped(&net, 0, WG_DROP_NO_ENDPOINT), 1);
 	/* Too short for any IP header. */
 	uint8_t tiny[4] = {0x45};
 	wg_device_tun_input(net.node[0].dev, tiny, sizeof(tiny), &net.now);
-	assert_int_equal(dropped(0, WG_DROP_MALFORMED), 1);
+	assert_int_equal(h_dropped(&net, 0, WG_DROP_MALFORMED), 1);
 	/* No interface key. */
 	wg_device_set_key(net.node[0].dev, NULL, &net.now);
 	h_send_ip(&net, 0, 1, 10);
-	assert_int_equal(dropped(0, WG_DROP_NO_KEY), 1);
+	assert_int_equal(h_dropped(&net, 0, WG_DROP_NO_KEY), 1);
 }
 
 static void test_malformed_datagrams(void **state)
@@ -220,8 +208,8 @@ static void test_malformed_datagrams(void **state)
 	buf[0] = 1;
 	buf[1] = 1;
 	wg_device_udp_input(net.node[1].dev, buf, 148, &net.node[0].addr, &net.now);
-	assert_int_equal(dropped(1, WG_DROP_MALFORMED), 11);
-	assert_int_equal(dropped(1, WG_DROP_MAC1), 0);
+	assert_int_equal(h_dropped(&net, 1, WG_DROP_MALFORMED), 11);
+	assert_int_equal(h_dropped(&net, 1, WG_DROP_MAC1), 0);
 	assert_string_equal(wg_drop_reason_name(WG_DROP_REPLAY), "replay");
 }
 
@@ -233,7 +221,7 @@ static int count_ips(void *ctx, int family, const uint8_t *addr, uint8_t cidr)
 
 static void test_peer_removal(void **state)
 {
-	establish();
+	assert_true(h_establish(&net, 0, 1));
 	struct wg_peer *p = h_peer(&net, 1, 0);
 	int n = 0;
 	wg_peer_foreach_allowed_ip(net.node[1].dev, p, count_ips, &n);
@@ -243,7 +231,7 @@ static void test_peer_removal(void **state)
 	/* Its keypair's index is gone with it. */
 	h_send_ip(&net, 0, 1, 10);
 	h_pump(&net);
-	assert_int_equal(dropped(1, WG_DROP_NO_KEYPAIR), 1);
+	assert_int_equal(h_dropped(&net, 1, WG_DROP_NO_KEYPAIR), 1);
 	/* Adding it again starts from scratch (and returns the existing peer when repeated). */
 	int err = 0;
 	struct wg_peer *again = wg_device_peer_add(net.node[1].dev, net.node[0].public_key, &err);
@@ -259,7 +247,7 @@ static void test_peer_removal(void **state)
  * prefixes are untouched, and bad input is refused. */
 static void test_allowed_ip_remove(void **state)
 {
-	establish();
+	assert_true(h_establish(&net, 0, 1));
 	struct wg_device *d0 = net.node[0].dev, *d1 = net.node[1].dev;
 	struct wg_peer *p01 = h_peer(&net, 0, 1), *p10 = h_peer(&net, 1, 0);
 	int err = 0;
@@ -293,7 +281,7 @@ static void test_allowed_ip_remove(void **state)
 	wg_peer_foreach_allowed_ip(d0, p02, count_ips, &n);
 	assert_int_equal(n, 1);
 	h_send_ip(&net, 0, 1, 10);
-	assert_int_equal(dropped(0, WG_DROP_NO_ROUTE), 1);
+	assert_int_equal(h_dropped(&net, 0, WG_DROP_NO_ROUTE), 1);
 
 	/* Node 1 no longer accepts 192.168.0.1 as a source from node 0. */
 	uint8_t tun0[4] = {192, 168, 0, 1};
@@ -301,15 +289,15 @@ static void test_allowed_ip_remove(void **state)
 	h_send_ip(&net, 1, 0, 10);
 	h_pump(&net);
 	assert_int_equal(net.node[0].delivered, 0);
-	assert_int_equal(dropped(1, WG_DROP_ALLOWED_IPS), 0);
-	assert_int_equal(dropped(1, WG_DROP_NO_ROUTE), 1);
+	assert_int_equal(h_dropped(&net, 1, WG_DROP_ALLOWED_IPS), 0);
+	assert_int_equal(h_dropped(&net, 1, WG_DROP_NO_ROUTE), 1);
 	uint8_t buf[H_MAX_PACKET];
 	size_t len = h_ip4(buf, 1, 2, 10);
 	assert_int_equal(wg_peer_allowed_ip_add(d0, p01, AF_INET, tun1_unmasked, 32), 0);
 	wg_device_tun_input(d0, buf, len, &net.now);
 	h_pump(&net);
 	assert_int_equal(net.node[1].delivered, 1);
-	assert_int_equal(dropped(1, WG_DROP_ALLOWED_IPS), 1);
+	assert_int_equal(h_dropped(&net, 1, WG_DROP_ALLOWED_IPS), 1);
 }
 
 struct order_check {

@@ -21,28 +21,12 @@ static struct h_net net;
 
 static int setup(void **state)
 {
-	h_init(&net, 3, 7);
-	return 0;
+	return h_setup(&net, 3, 7, H_UNPAIRED);
 }
 
 static int teardown(void **state)
 {
-	h_free(&net);
-	return 0;
-}
-
-static uint64_t dropped(int node, enum wg_drop_reason why)
-{
-	struct wg_device_stats st;
-	h_stats(&net, node, &st);
-	return st.dropped[why];
-}
-
-static uint64_t provider_calls(int node)
-{
-	struct wg_device_stats st;
-	h_stats(&net, node, &st);
-	return st.key_provider_calls;
+	return h_teardown(&net);
 }
 
 /* The chaining key and hash every handshake starts from (wireguard-reference.md §1.1). */
@@ -67,8 +51,8 @@ static void handshake_and_data(int a, int b)
 	h_pair(&net, a, b);
 	/* Configuring a peer costs no key-provider operation: static-static waits for the first
 	 * handshake. */
-	assert_int_equal(provider_calls(a), 0);
-	assert_int_equal(provider_calls(b), 0);
+	assert_int_equal(h_stats(&net, a).key_provider_calls, 0);
+	assert_int_equal(h_stats(&net, b).key_provider_calls, 0);
 
 	h_send_ip(&net, a, b, 100);
 	h_pump(&net);
@@ -78,14 +62,13 @@ static void handshake_and_data(int a, int b)
 	assert_int_equal(net.node[b].last_delivered_len, 120);
 	/* The first handshake: static-static once per side, plus es on the responder and se on
 	 * the initiator. */
-	assert_int_equal(provider_calls(a), 2);
-	assert_int_equal(provider_calls(b), 2);
+	assert_int_equal(h_stats(&net, a).key_provider_calls, 2);
+	assert_int_equal(h_stats(&net, b).key_provider_calls, 2);
 
-	struct wg_device_stats st;
-	h_stats(&net, a, &st);
+	struct wg_device_stats st = h_stats(&net, a);
 	assert_int_equal(st.handshakes_initiated, 1);
 	assert_int_equal(st.handshakes_completed, 1);
-	h_stats(&net, b, &st);
+	st = h_stats(&net, b);
 	assert_int_equal(st.handshakes_completed, 1);
 
 	/* The reverse direction now works without a new handshake. */
@@ -107,10 +90,10 @@ static void handshake_and_data(int a, int b)
 		wg_peer_initiate_handshake(net.node[i % 2 ? b : a].dev,
 		                           h_peer(&net, i % 2 ? b : a, i % 2 ? a : b), &net.now);
 		h_pump(&net);
-		assert_int_equal(provider_calls(a), 2 + (uint64_t)i);
-		assert_int_equal(provider_calls(b), 2 + (uint64_t)i);
+		assert_int_equal(h_stats(&net, a).key_provider_calls, 2 + (uint64_t)i);
+		assert_int_equal(h_stats(&net, b).key_provider_calls, 2 + (uint64_t)i);
 	}
-	h_stats(&net, a, &st);
+	st = h_stats(&net, a);
 	assert_int_equal(st.handshakes_completed, 4);
 }
 
@@ -134,18 +117,19 @@ static void test_mac1_checked_before_dh(void **state)
 	struct h_datagram d = c->d;
 	net.blackhole[1] = false;
 
-	uint64_t before = provider_calls(1);
+	uint64_t before = h_stats(&net, 1).key_provider_calls;
 	d.data[116] ^= 1; /* first byte of mac1 */
 	wg_device_udp_input(net.node[1].dev, d.data, d.len, &d.from, &net.now);
-	assert_int_equal(dropped(1, WG_DROP_MAC1), 1);
-	assert_int_equal(provider_calls(1), before);
+	assert_int_equal(h_dropped(&net, 1, WG_DROP_MAC1), 1);
+	assert_int_equal(h_stats(&net, 1).key_provider_calls, before);
 	assert_int_equal(net.node[1].sent[2], 0);
 
 	/* The untouched message still works. */
 	d.data[116] ^= 1;
 	wg_device_udp_input(net.node[1].dev, d.data, d.len, &d.from, &net.now);
 	assert_int_equal(net.node[1].sent[2], 1);
-	assert_int_equal(provider_calls(1), before + 2); /* es, and static-static the first time */
+	assert_int_equal(h_stats(&net, 1).key_provider_calls,
+	                 before + 2); /* es, and static-static the first time */
 }
 
 static void test_replayed_initiation_rejected(void **state)
@@ -160,7 +144,7 @@ static void test_replayed_initiation_rejected(void **state)
 	/* Well past the flood limit, so only the timestamp can reject it. */
 	h_advance(&net, 2 * 1000000000ull);
 	wg_device_udp_input(net.node[1].dev, d.data, d.len, &d.from, &net.now);
-	assert_int_equal(dropped(1, WG_DROP_HANDSHAKE), 1);
+	assert_int_equal(h_dropped(&net, 1, WG_DROP_HANDSHAKE), 1);
 	assert_int_equal(net.node[1].sent[2], 1);
 	/* The session survives the replay. */
 	h_send_ip(&net, 0, 1, 10);
@@ -188,7 +172,7 @@ static void test_initiation_flood_rejected(void **state)
 	net.now.mono_ns += 10 * 1000000ull;
 	wg_device_udp_input(net.node[1].dev, second.data, second.len, &second.from, &net.now);
 	assert_int_equal(net.node[1].sent[2], 1);
-	assert_int_equal(dropped(1, WG_DROP_HANDSHAKE), 1);
+	assert_int_equal(h_dropped(&net, 1, WG_DROP_HANDSHAKE), 1);
 	/* After 1/50 s the same message is fine. */
 	net.now.mono_ns += 20 * 1000000ull;
 	wg_device_udp_input(net.node[1].dev, second.data, second.len, &second.from, &net.now);
@@ -210,7 +194,7 @@ static void test_unknown_key_gets_nothing_through(void **state)
 	assert_int_equal(net.node[2].sent[1], 1);
 	assert_int_equal(net.node[1].sent[2], 0);
 	assert_int_equal(net.node[1].delivered, 0);
-	assert_int_equal(dropped(1, WG_DROP_HANDSHAKE), 1);
+	assert_int_equal(h_dropped(&net, 1, WG_DROP_HANDSHAKE), 1);
 	assert_int_equal(wg_peer_keypair_count(h_peer(&net, 1, 0)), 0);
 }
 
@@ -221,13 +205,19 @@ static void set_psk(int a, int b, uint8_t fill)
 	wg_peer_set_preshared_key(h_peer(&net, a, b), psk);
 }
 
-static void test_preshared_key_match(void **state)
+/* Pairs nodes 0 and 1, each with its own preshared key for the other, and sends 0 -> 1. */
+static void send_with_psks(uint8_t psk_fill_0, uint8_t psk_fill_1)
 {
 	h_pair(&net, 0, 1);
-	set_psk(0, 1, 0x5a);
-	set_psk(1, 0, 0x5a);
+	set_psk(0, 1, psk_fill_0);
+	set_psk(1, 0, psk_fill_1);
 	h_send_ip(&net, 0, 1, 10);
 	h_pump(&net);
+}
+
+static void test_preshared_key_match(void **state)
+{
+	send_with_psks(0x5a, 0x5a);
 	assert_int_equal(net.node[1].delivered, 1);
 	struct wg_peer_info info;
 	wg_peer_info(h_peer(&net, 0, 1), &info);
@@ -236,15 +226,11 @@ static void test_preshared_key_match(void **state)
 
 static void test_preshared_key_mismatch_fails(void **state)
 {
-	h_pair(&net, 0, 1);
-	set_psk(0, 1, 0x5a);
-	set_psk(1, 0, 0xa5);
-	h_send_ip(&net, 0, 1, 10);
-	h_pump(&net);
+	send_with_psks(0x5a, 0xa5);
 	/* The responder cannot tell (the psk enters only the response); the initiator rejects it.
 	 */
 	assert_int_equal(net.node[1].sent[2], 1);
-	assert_int_equal(dropped(0, WG_DROP_HANDSHAKE), 1);
+	assert_int_equal(h_dropped(&net, 0, WG_DROP_HANDSHAKE), 1);
 	assert_int_equal(net.node[1].delivered, 0);
 	assert_int_equal(wg_peer_keypair_count(h_peer(&net, 0, 1)), 0);
 }
@@ -279,12 +265,12 @@ static void test_key_change_recomputes_static_static(void **state)
 	h_send_ip(&net, 0, 1, 10);
 	h_pump(&net);
 	assert_int_equal(net.node[1].delivered, 1);
-	uint64_t before = provider_calls(0);
+	uint64_t before = h_stats(&net, 0).key_provider_calls;
 
 	/* Same key again (wg setconf repeating it): nothing changes. */
 	wg_device_set_key(net.node[0].dev, soft_key_provider_new(net.node[0].private_key),
 	                  &net.now);
-	assert_int_equal(provider_calls(0), before);
+	assert_int_equal(h_stats(&net, 0).key_provider_calls, before);
 	h_send_ip(&net, 0, 1, 10);
 	h_pump(&net);
 	assert_int_equal(net.node[1].delivered, 2);
@@ -294,14 +280,14 @@ static void test_key_change_recomputes_static_static(void **state)
 	uint8_t other[32];
 	memset(other, 0x77, sizeof(other));
 	h_set_key(&net, 0, other);
-	assert_int_equal(provider_calls(0), before);
+	assert_int_equal(h_stats(&net, 0).key_provider_calls, before);
 	unsigned data_before = net.node[0].sent[4];
 	net.blackhole[1] = true;
 	h_advance(&net, 6 * 1000000000ull); /* past the 5 s between two initiations */
 	h_send_ip(&net, 0, 1, 10);
 	assert_int_equal(net.node[0].sent[4], data_before);
 	/* The new initiation needed static-static under the new key: computed now, once. */
-	assert_int_equal(provider_calls(0), before + 1);
+	assert_int_equal(h_stats(&net, 0).key_provider_calls, before + 1);
 	assert_int_equal(net.node[0].sent[1], 2);
 	/* and the other peer's waits for its own first handshake */
 	struct wg_peer *p2 = h_peer(&net, 0, 2);
@@ -334,50 +320,53 @@ static void flaky_destroy(struct key_provider *kp)
 static const struct key_provider_ops flaky_ops = {
         .name = "flaky", .dh = flaky_dh, .destroy = flaky_destroy};
 
-static void test_key_provider_failure_is_transient(void **state)
+/* Gives node its own key behind a flaky provider, failing until the test clears f->fail. */
+static struct flaky_provider *install_failing_provider(int node)
 {
-	/* The chip is absent while node 1 is configured: static-static cannot be computed yet. */
 	struct flaky_provider *f = calloc(1, sizeof(*f));
-	f->inner = soft_key_provider_new(net.node[1].private_key);
+	assert_non_null(f);
+	f->inner = soft_key_provider_new(net.node[node].private_key);
 	f->base = *f->inner;
 	f->base.ops = &flaky_ops;
 	f->fail = true;
-	wg_device_set_key(net.node[1].dev, &f->base, &net.now);
+	wg_device_set_key(net.node[node].dev, &f->base, &net.now);
+	return f;
+}
+
+static void test_key_provider_failure_is_transient(void **state)
+{
+	/* The chip is absent while node 1 is configured: static-static cannot be computed yet. */
+	struct flaky_provider *f = install_failing_provider(1);
 	assert_ptr_equal(wg_device_key(net.node[1].dev), &f->base);
 	h_pair(&net, 0, 1);
-	assert_int_equal(dropped(1, WG_DROP_KEY_PROVIDER), 0); /* not asked yet */
+	assert_int_equal(h_dropped(&net, 1, WG_DROP_KEY_PROVIDER), 0); /* not asked yet */
 
 	h_send_ip(&net, 0, 1, 10);
 	h_pump(&net);
 	assert_int_equal(net.node[1].sent[2], 0);
-	assert_int_equal(dropped(1, WG_DROP_KEY_PROVIDER), 1);
-	assert_int_equal(dropped(1, WG_DROP_HANDSHAKE), 1);
+	assert_int_equal(h_dropped(&net, 1, WG_DROP_KEY_PROVIDER), 1);
+	assert_int_equal(h_dropped(&net, 1, WG_DROP_HANDSHAKE), 1);
 
 	/* The chip is back: the retransmission succeeds, static-static computed on demand. */
 	f->fail = false;
-	uint64_t before = provider_calls(1);
+	uint64_t before = h_stats(&net, 1).key_provider_calls;
 	h_advance(&net, 6 * 1000000000ull);
 	assert_int_equal(net.node[1].sent[2], 1);
 	assert_int_equal(net.node[1].delivered, 1);
-	assert_int_equal(provider_calls(1), before + 2);
+	assert_int_equal(h_stats(&net, 1).key_provider_calls, before + 2);
 }
 
 /* The initiator's own provider fails while it starts a handshake: it must retry on the
  * retransmit schedule (as for a lost initiation), not stop until new traffic arrives. */
 static void test_initiator_provider_failure_retries(void **state)
 {
-	struct flaky_provider *f = calloc(1, sizeof(*f));
-	f->inner = soft_key_provider_new(net.node[0].private_key);
-	f->base = *f->inner;
-	f->base.ops = &flaky_ops;
-	f->fail = true;
-	wg_device_set_key(net.node[0].dev, &f->base, &net.now);
+	struct flaky_provider *f = install_failing_provider(0);
 	h_pair(&net, 0, 1);
 
 	h_send_ip(&net, 0, 1, 10);
 	h_pump(&net);
 	assert_int_equal(net.node[0].sent[1], 0);
-	assert_int_equal(dropped(0, WG_DROP_HANDSHAKE), 1);
+	assert_int_equal(h_dropped(&net, 0, WG_DROP_HANDSHAKE), 1);
 
 	/* The chip is back; no new packet is sent: the retry alone delivers the staged one. */
 	f->fail = false;
@@ -398,8 +387,8 @@ static void test_initiator_provider_failure_retries(void **state)
 	h_advance(&net, 6 * 1000000000ull);
 	h_send_ip(&net, 0, 1, 10);
 	h_advance(&net, 200 * 1000000000ull);
-	assert_int_equal(dropped(0, WG_DROP_HANDSHAKE_TIMEOUT), 1);
-	assert_true(dropped(0, WG_DROP_HANDSHAKE) >= 19);
+	assert_int_equal(h_dropped(&net, 0, WG_DROP_HANDSHAKE_TIMEOUT), 1);
+	assert_true(h_dropped(&net, 0, WG_DROP_HANDSHAKE) >= 19);
 	g->fail = false;
 	h_advance(&net, 10 * 1000000000ull);
 	assert_int_equal(net.node[1].delivered, 1);
@@ -427,7 +416,7 @@ static void test_ipv6_inner_packets(void **state)
 	pkt[8] = 0xfe;
 	wg_device_tun_input(net.node[0].dev, pkt, sizeof(pkt), &net.now);
 	h_pump(&net);
-	assert_int_equal(dropped(1, WG_DROP_ALLOWED_IPS), 1);
+	assert_int_equal(h_dropped(&net, 1, WG_DROP_ALLOWED_IPS), 1);
 }
 
 int main(void)

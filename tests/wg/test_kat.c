@@ -21,31 +21,38 @@ static void fill(uint8_t *out, uint8_t seed, size_t n)
 		out[i] = (uint8_t)(seed + 7 * i);
 }
 
-static void test_handshake_matches_python_oracle(void **state)
+/* The two devices of kat_handshake.py: its clock, static keys and preshared key, and the
+ * initiator's random bytes (the ephemeral key, then the sender index, little-endian). The
+ * responder's random bytes differ by test. */
+static void oracle_net(struct h_net *net, uint8_t script_i[36])
 {
-	static struct h_net net;
 	uint8_t s_i[32], s_r[32], psk[32];
-	uint8_t script_i[36], script_r[36];
 
-	h_init(&net, 2, 1);
-	net.now.real_sec = 1700000000;
-	net.now.real_nsec = 123456789;
+	h_init(net, 2, 1);
+	net->now.real_sec = 1700000000;
+	net->now.real_nsec = 123456789;
 	fill(s_i, 0x11, 32);
 	fill(s_r, 0x22, 32);
 	fill(psk, 0x55, 32);
-	h_set_key(&net, 0, s_i);
-	h_set_key(&net, 1, s_r);
-	h_pair(&net, 0, 1);
-	wg_peer_set_preshared_key(h_peer(&net, 0, 1), psk);
-	wg_peer_set_preshared_key(h_peer(&net, 1, 0), psk);
-
-	/* The RNG hands out the ephemeral key, then the sender index (little-endian). */
+	h_set_key(net, 0, s_i);
+	h_set_key(net, 1, s_r);
+	h_pair(net, 0, 1);
+	wg_peer_set_preshared_key(h_peer(net, 0, 1), psk);
+	wg_peer_set_preshared_key(h_peer(net, 1, 0), psk);
 	fill(script_i, 0x33, 32);
 	memcpy(script_i + 32, (const uint8_t[]){0x0d, 0x0c, 0x0b, 0x0a}, 4);
+	net->node[0].script = script_i;
+	net->node[0].script_len = 36;
+}
+
+static void test_handshake_matches_python_oracle(void **state)
+{
+	static struct h_net net;
+	uint8_t script_i[36], script_r[36];
+
+	oracle_net(&net, script_i);
 	fill(script_r, 0x44, 32);
 	memcpy(script_r + 32, (const uint8_t[]){0x04, 0x03, 0x02, 0x01}, 4);
-	net.node[0].script = script_i;
-	net.node[0].script_len = sizeof(script_i);
 	net.node[1].script = script_r;
 	net.node[1].script_len = sizeof(script_r);
 
@@ -75,26 +82,11 @@ static void test_handshake_matches_python_oracle(void **state)
 static void test_cookie_reply_matches_python_oracle(void **state)
 {
 	static struct h_net net;
-	uint8_t s_i[32], s_r[32], psk[32];
 	uint8_t script_i[36], script_r[32 + 24];
 
-	h_init(&net, 2, 1);
-	net.now.real_sec = 1700000000;
-	net.now.real_nsec = 123456789;
-	fill(s_i, 0x11, 32);
-	fill(s_r, 0x22, 32);
-	fill(psk, 0x55, 32);
-	h_set_key(&net, 0, s_i);
-	h_set_key(&net, 1, s_r);
-	h_pair(&net, 0, 1);
-	wg_peer_set_preshared_key(h_peer(&net, 0, 1), psk);
-	wg_peer_set_preshared_key(h_peer(&net, 1, 0), psk);
-	fill(script_i, 0x33, 32);
-	memcpy(script_i + 32, (const uint8_t[]){0x0d, 0x0c, 0x0b, 0x0a}, 4);
+	oracle_net(&net, script_i);
 	fill(script_r, 0x66, 32);      /* cookie secret */
 	fill(script_r + 32, 0x77, 24); /* reply nonce */
-	net.node[0].script = script_i;
-	net.node[0].script_len = sizeof(script_i);
 	net.node[1].script = script_r;
 	net.node[1].script_len = sizeof(script_r);
 	net.node[1].under_load = true;

@@ -103,17 +103,24 @@ static void keys_are_per_prefix(void **state)
 	ratelimiter_free(r);
 }
 
+/* At T0, one packet from each of n sources never seen, 10.0.0.0 upwards: each is allowed. */
+static void one_from_each_new_source(struct ratelimiter *r, uint32_t n)
+{
+	uint8_t addr[4] = {10, 0, 0, 0};
+	for (uint32_t i = 0; i < n; i++) {
+		addr[1] = (uint8_t)(i >> 16);
+		addr[2] = (uint8_t)(i >> 8);
+		addr[3] = (uint8_t)i;
+		assert_true(ratelimiter_allow(r, AF_INET, addr, T0));
+	}
+}
+
 static void idle_entries_collected(void **state)
 {
 	(void)state;
 	struct ratelimiter *r = ratelimiter_new();
 	assert_non_null(r);
-	uint8_t addr[4] = {10, 0, 0, 0};
-	for (int i = 0; i < 1000; i++) {
-		addr[2] = (uint8_t)(i >> 8);
-		addr[3] = (uint8_t)i;
-		assert_true(ratelimiter_allow(r, AF_INET, addr, T0));
-	}
+	one_from_each_new_source(r, 1000);
 	assert_int_equal(ratelimiter_entries(r), 1000);
 
 	/* Within the second nothing is collected. */
@@ -125,8 +132,7 @@ static void idle_entries_collected(void **state)
 	assert_int_equal(ratelimiter_entries(r), 2);
 
 	/* A collected source starts again with a full bucket: collection changes no decision. */
-	addr[2] = 0;
-	addr[3] = 7;
+	uint8_t addr[4] = {10, 0, 0, 7};
 	assert_int_equal(count_allowed(r, AF_INET, addr, T0 + 2100 * MS, 10), RATELIMIT_BURST);
 
 	/* The explicit collector does the same. */
@@ -140,19 +146,13 @@ static void table_is_bounded(void **state)
 	(void)state;
 	struct ratelimiter *r = ratelimiter_new();
 	assert_non_null(r);
-	uint8_t addr[4] = {10, 0, 0, 0};
-	for (uint32_t i = 0; i < RATELIMIT_MAX_ENTRIES; i++) {
-		addr[1] = (uint8_t)(i >> 16);
-		addr[2] = (uint8_t)(i >> 8);
-		addr[3] = (uint8_t)i;
-		assert_true(ratelimiter_allow(r, AF_INET, addr, T0));
-	}
+	one_from_each_new_source(r, RATELIMIT_MAX_ENTRIES);
 	assert_int_equal(ratelimiter_entries(r), RATELIMIT_MAX_ENTRIES);
 	/* A new source is refused while the table is full; known sources keep their buckets. */
 	assert_false(ratelimiter_allow(r, AF_INET, v4_a, T0 + 1));
 	assert_int_equal(ratelimiter_entries(r), RATELIMIT_MAX_ENTRIES);
-	addr[1] = addr[2] = addr[3] = 0;
-	assert_int_equal(count_allowed(r, AF_INET, addr, T0 + 2, 10), RATELIMIT_BURST - 1);
+	const uint8_t first[4] = {10, 0, 0, 0};
+	assert_int_equal(count_allowed(r, AF_INET, first, T0 + 2, 10), RATELIMIT_BURST - 1);
 	/* Once the flood has gone idle, it is collected and new sources are served again. */
 	assert_true(ratelimiter_allow(r, AF_INET, v4_a, T0 + 2 * SEC));
 	assert_int_equal(ratelimiter_entries(r), 1);

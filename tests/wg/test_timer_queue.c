@@ -83,15 +83,12 @@ static struct h_net net;
 
 static int setup(void **state)
 {
-	h_init(&net, 2, 31);
-	h_pair(&net, 0, 1);
-	return 0;
+	return h_setup(&net, 2, 31, H_PAIR_0_1);
 }
 
 static int teardown(void **state)
 {
-	h_free(&net);
-	return 0;
+	return h_teardown(&net);
 }
 
 /* Adds n peers to node 0: random public keys, a /32 each, and (with_endpoint) an address in

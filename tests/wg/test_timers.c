@@ -17,34 +17,17 @@ static struct h_net net;
 
 static int setup(void **state)
 {
-	h_init(&net, 2, 23);
-	h_pair(&net, 0, 1);
-	return 0;
+	return h_setup(&net, 2, 23, H_PAIR_0_1);
 }
 
 static int teardown(void **state)
 {
-	h_free(&net);
-	return 0;
-}
-
-static uint64_t stat_of(int node, int what)
-{
-	struct wg_device_stats st;
-	h_stats(&net, node, &st);
-	return what < 0 ? st.handshakes_initiated : st.dropped[what];
-}
-
-static void establish(void)
-{
-	h_send_ip(&net, 0, 1, 1);
-	h_pump(&net);
-	assert_int_equal(net.node[1].delivered, 1);
+	return h_teardown(&net);
 }
 
 static void test_rekey_after_120s_keeps_traffic(void **state)
 {
-	establish();
+	assert_true(h_establish(&net, 0, 1));
 	unsigned delivered = net.node[1].delivered;
 	/* Traffic both ways every 3 s for 400 s: the initiator renews the session every 120 s. */
 	for (int i = 0; i < 133; i++) {
@@ -54,16 +37,17 @@ static void test_rekey_after_120s_keeps_traffic(void **state)
 		h_pump(&net);
 		assert_int_equal(net.node[1].delivered, ++delivered);
 	}
-	uint64_t initiated = stat_of(0, -1) + stat_of(1, -1);
+	uint64_t initiated =
+	        h_stats(&net, 0).handshakes_initiated + h_stats(&net, 1).handshakes_initiated;
 	assert_true(initiated >= 4 && initiated <= 5);
-	assert_int_equal(stat_of(1, WG_DROP_NO_KEYPAIR), 0);
-	assert_int_equal(stat_of(0, WG_DROP_NO_KEYPAIR), 0);
-	assert_int_equal(stat_of(1, WG_DROP_REPLAY), 0);
+	assert_int_equal(h_dropped(&net, 1, WG_DROP_NO_KEYPAIR), 0);
+	assert_int_equal(h_dropped(&net, 0, WG_DROP_NO_KEYPAIR), 0);
+	assert_int_equal(h_dropped(&net, 1, WG_DROP_REPLAY), 0);
 }
 
 static void test_keypair_expires_at_180s_zeroed_at_540s(void **state)
 {
-	establish();
+	assert_true(h_establish(&net, 0, 1));
 	struct wg_peer *pa = h_peer(&net, 0, 1), *pb = h_peer(&net, 1, 0);
 	assert_int_equal(wg_peer_keypair_count(pa), 1);
 	assert_int_equal(wg_peer_keypair_count(pb), 1);
@@ -82,7 +66,7 @@ static void test_keypair_expires_at_180s_zeroed_at_540s(void **state)
 	/* nor for receiving (d is a fresh-counter packet from before: forge one more by hand). */
 	d.data[8] = 0x55;
 	wg_device_udp_input(net.node[1].dev, d.data, d.len, &d.from, &net.now);
-	assert_int_equal(stat_of(1, WG_DROP_NO_KEYPAIR), 1);
+	assert_int_equal(h_dropped(&net, 1, WG_DROP_NO_KEYPAIR), 1);
 	assert_int_equal(wg_peer_keypair_count(pa), 1);
 
 	h_advance(&net, 360 * SEC);
@@ -117,7 +101,7 @@ static void test_retry_with_jitter_then_give_up(void **state)
 	/* Each retry is a fresh initiation: the ephemeral keys differ. */
 	assert_memory_not_equal(net.capture[0].d.data + 8, h_last_sent(&net, 0, 1)->d.data + 8, 32);
 	/* Staged packets were purged: after the link heals, nothing old arrives. */
-	assert_int_equal(stat_of(0, WG_DROP_HANDSHAKE_TIMEOUT), 1);
+	assert_int_equal(h_dropped(&net, 0, WG_DROP_HANDSHAKE_TIMEOUT), 1);
 	net.blackhole[1] = false;
 	h_send_ip(&net, 0, 1, 77);
 	h_pump(&net);
@@ -127,7 +111,7 @@ static void test_retry_with_jitter_then_give_up(void **state)
 
 static void test_passive_keepalive_after_10s(void **state)
 {
-	establish();
+	assert_true(h_establish(&net, 0, 1));
 	unsigned before = net.node[1].keepalives;
 	/* Node 1 received data and has nothing to say: after 10 s it sends a keepalive. */
 	h_advance(&net, 9 * SEC);
@@ -141,7 +125,7 @@ static void test_passive_keepalive_after_10s(void **state)
 
 static void test_no_keepalive_when_replying(void **state)
 {
-	establish();
+	assert_true(h_establish(&net, 0, 1));
 	unsigned before = net.node[1].keepalives;
 	h_advance(&net, 5 * SEC);
 	h_send_ip(&net, 1, 0, 10); /* a reply: no keepalive needed */
@@ -152,21 +136,21 @@ static void test_no_keepalive_when_replying(void **state)
 
 static void test_new_handshake_when_replies_stop(void **state)
 {
-	establish();
-	uint64_t initiated = stat_of(0, -1);
+	assert_true(h_establish(&net, 0, 1));
+	uint64_t initiated = h_stats(&net, 0).handshakes_initiated;
 	/* Node 0 keeps sending, node 1's answers (even keepalives) are lost. */
 	net.blackhole[0] = true;
 	h_advance(&net, 1 * SEC);
 	h_send_ip(&net, 0, 1, 10);
 	h_advance(&net, 13 * SEC);
-	assert_int_equal(stat_of(0, -1), initiated);
+	assert_int_equal(h_stats(&net, 0).handshakes_initiated, initiated);
 	h_advance(&net, 2 * SEC); /* 15 s + jitter after the first unanswered send */
-	assert_int_equal(stat_of(0, -1), initiated + 1);
+	assert_int_equal(h_stats(&net, 0).handshakes_initiated, initiated + 1);
 }
 
 static void test_persistent_keepalive(void **state)
 {
-	establish();
+	assert_true(h_establish(&net, 0, 1));
 	unsigned before = net.node[0].keepalives;
 	wg_peer_set_persistent_keepalive(net.node[0].dev, h_peer(&net, 0, 1), 25, &net.now);
 	/* Switching it on sends one at once. */
@@ -184,24 +168,24 @@ static void test_persistent_keepalive(void **state)
 
 static void test_initiator_rekeys_at_165s_when_only_receiving(void **state)
 {
-	establish();
+	assert_true(h_establish(&net, 0, 1));
 	/* Node 1 (responder) only sends keepalives; node 0 never sends, so only the receive-side
 	 * rule can renew its session before the keypair dies at 180 s. */
 	wg_peer_set_persistent_keepalive(net.node[1].dev, h_peer(&net, 1, 0), 7, &net.now);
 	h_pump(&net);
 	unsigned sent0 = net.node[0].sent[4];
 	h_advance(&net, 160 * SEC);
-	assert_int_equal(stat_of(0, -1), 1);
+	assert_int_equal(h_stats(&net, 0).handshakes_initiated, 1);
 	assert_int_equal(net.node[0].sent[4], sent0);
 	h_advance(&net, 25 * SEC);
-	assert_int_equal(stat_of(0, -1), 2);
-	struct wg_device_stats st;
-	h_stats(&net, 0, &st);
+	assert_int_equal(h_stats(&net, 0).handshakes_initiated, 2);
+	struct wg_device_stats st = h_stats(&net, 0);
 	assert_int_equal(st.handshakes_completed, 2);
 	/* Only one last-minute handshake, and the session is fresh again. */
 	h_advance(&net, 60 * SEC);
-	assert_int_equal(stat_of(0, -1), 2);
-	assert_int_equal(stat_of(1, WG_DROP_NO_KEYPAIR) + stat_of(0, WG_DROP_NO_KEYPAIR), 0);
+	assert_int_equal(h_stats(&net, 0).handshakes_initiated, 2);
+	assert_int_equal(
+	        h_dropped(&net, 1, WG_DROP_NO_KEYPAIR) + h_dropped(&net, 0, WG_DROP_NO_KEYPAIR), 0);
 }
 
 static void test_tick_deadline(void **state)

@@ -18,22 +18,12 @@ static struct h_net net;
 
 static int setup(void **state)
 {
-	h_init(&net, 2, 11);
-	h_pair(&net, 0, 1);
-	return 0;
+	return h_setup(&net, 2, 11, H_PAIR_0_1);
 }
 
 static int teardown(void **state)
 {
-	h_free(&net);
-	return 0;
-}
-
-static uint64_t dropped(int node, enum wg_drop_reason why)
-{
-	struct wg_device_stats st;
-	h_stats(&net, node, &st);
-	return st.dropped[why];
+	return h_teardown(&net);
 }
 
 struct source {
@@ -65,7 +55,7 @@ static void test_clock_back_without_source_is_a_replay(void **state)
 	first_session_then_clock_back();
 	wg_peer_initiate_handshake(net.node[0].dev, h_peer(&net, 0, 1), &net.now);
 	h_pump(&net);
-	assert_int_equal(dropped(1, WG_DROP_HANDSHAKE), 1);
+	assert_int_equal(h_dropped(&net, 1, WG_DROP_HANDSHAKE), 1);
 	assert_int_equal(net.node[1].sent[2], 1);
 }
 
@@ -79,7 +69,7 @@ static void test_clock_back_with_source_completes(void **state)
 	wg_peer_initiate_handshake(net.node[0].dev, h_peer(&net, 0, 1), &net.now);
 	h_pump(&net);
 	assert_int_equal(src.calls, calls + 1); /* asked once per initiation */
-	assert_int_equal(dropped(1, WG_DROP_HANDSHAKE), 0);
+	assert_int_equal(h_dropped(&net, 1, WG_DROP_HANDSHAKE), 0);
 	assert_int_equal(net.node[1].sent[2], 2);
 	h_send_ip(&net, 0, 1, 10);
 	h_pump(&net);
@@ -89,14 +79,14 @@ static void test_clock_back_with_source_completes(void **state)
 	h_advance(&net, SIX_SECONDS);
 	wg_peer_initiate_handshake(net.node[0].dev, h_peer(&net, 0, 1), &net.now);
 	h_pump(&net);
-	assert_int_equal(dropped(1, WG_DROP_HANDSHAKE), 1);
+	assert_int_equal(h_dropped(&net, 1, WG_DROP_HANDSHAKE), 1);
 
 	/* NULL restores the wall clock (still two days back: a replay again). */
 	wg_device_set_timestamp_source(net.node[0].dev, NULL, NULL);
 	h_advance(&net, SIX_SECONDS);
 	wg_peer_initiate_handshake(net.node[0].dev, h_peer(&net, 0, 1), &net.now);
 	h_pump(&net);
-	assert_int_equal(dropped(1, WG_DROP_HANDSHAKE), 2);
+	assert_int_equal(h_dropped(&net, 1, WG_DROP_HANDSHAKE), 2);
 	assert_int_equal(src.calls, calls + 2);
 }
 
