@@ -352,15 +352,8 @@ void wg_device_tun_input(struct wg_device *dev, const uint8_t *ip_packet, size_t
 		device_drop(dev, WG_DROP_NO_ROUTE);
 		return;
 	}
-	if (!dev->key) {
-		device_drop(dev, WG_DROP_NO_KEY);
-		return;
-	}
-	if (!peer->has_endpoint) {
-		device_drop(dev, WG_DROP_NO_ENDPOINT);
-		return;
-	}
-	send_packet(dev, peer, ip_packet, len);
+	if (send_possible(dev, peer))
+		send_packet(dev, peer, ip_packet, len);
 }
 
 uint64_t wg_device_tick(struct wg_device *dev, const struct wg_time *now)

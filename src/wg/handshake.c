@@ -20,10 +20,7 @@ static enum sdh_class class_of(struct wg_device *dev, const struct wg_endpoint *
 static void accept_initiation(struct wg_device *dev, struct wg_peer *peer,
                               const struct wg_endpoint *from)
 {
-	peer_update_endpoint(peer, from);
-	peer->rx_bytes += MSG_INITIATION_LEN;
-	timers_any_authenticated_packet_received(dev, peer);
-	timers_any_authenticated_packet_traversal(dev, peer);
+	peer_authenticated_rx(dev, peer, from, MSG_INITIATION_LEN);
 	send_handshake_response(dev, peer);
 }
 
@@ -90,12 +87,7 @@ static void finish_response(struct wg_device *dev, const struct msg_response *ms
 		device_drop(dev, WG_DROP_HANDSHAKE);
 		return;
 	}
-	peer_update_endpoint(peer, from);
-	peer->rx_bytes += MSG_RESPONSE_LEN;
-	/* Receive-side hooks first: in the kernel the sends below happen later, from a worker, and
-	 * their hooks (data sent) must not be undone by this packet's (anything received). */
-	timers_any_authenticated_packet_received(dev, peer);
-	timers_any_authenticated_packet_traversal(dev, peer);
+	peer_authenticated_rx(dev, peer, from, MSG_RESPONSE_LEN);
 	if (noise_begin_session(dev, peer)) {
 		dev->stats.handshakes_completed++;
 		timers_session_derived(dev, peer);

@@ -147,6 +147,19 @@ static bool decrypt_and_hash(uint8_t *dst, const uint8_t *src, size_t src_len,
 	return true;
 }
 
+/* A consumed message's results become the handshake's: the peer's ephemeral and index, and the
+ * transcript so far. */
+static void adopt_message(struct noise_handshake *hs, const uint8_t ephemeral[NOISE_KEY_LEN],
+                          const uint8_t sender[4], const uint8_t hash[NOISE_KEY_LEN],
+                          const uint8_t chaining_key[NOISE_KEY_LEN], enum noise_state state)
+{
+	memcpy(hs->remote_ephemeral, ephemeral, NOISE_KEY_LEN);
+	memcpy(hs->hash, hash, NOISE_KEY_LEN);
+	memcpy(hs->chaining_key, chaining_key, NOISE_KEY_LEN);
+	hs->remote_index = load_le32(sender);
+	hs->state = state;
+}
+
 static bool new_ephemeral(struct wg_device *dev, uint8_t priv[NOISE_KEY_LEN],
                           uint8_t pub[NOISE_KEY_LEN])
 {
@@ -251,14 +264,11 @@ enum noise_result noise_consume_initiation(struct wg_device *dev, const struct m
 		goto out;
 
 	noise_handshake_clear(dev, hs);
-	memcpy(hs->remote_ephemeral, src->ephemeral, NOISE_KEY_LEN);
+	adopt_message(hs, src->ephemeral, src->sender, hash, chaining_key,
+	              NOISE_CONSUMED_INITIATION);
 	memcpy(hs->latest_timestamp, t, TAI64N_LEN);
 	hs->last_initiation_consumption_ns = dev->now.mono_ns;
 	hs->has_consumed_initiation = true;
-	memcpy(hs->hash, hash, NOISE_KEY_LEN);
-	memcpy(hs->chaining_key, chaining_key, NOISE_KEY_LEN);
-	hs->remote_index = load_le32(src->sender);
-	hs->state = NOISE_CONSUMED_INITIATION;
 	*peer = candidate;
 	result = NOISE_OK;
 out:
@@ -344,11 +354,7 @@ struct wg_peer *noise_consume_response(struct wg_device *dev, const struct msg_r
 	                      hash))
 		goto out;
 
-	memcpy(hs->remote_ephemeral, src->ephemeral, NOISE_KEY_LEN);
-	memcpy(hs->hash, hash, NOISE_KEY_LEN);
-	memcpy(hs->chaining_key, chaining_key, NOISE_KEY_LEN);
-	hs->remote_index = load_le32(src->sender);
-	hs->state = NOISE_CONSUMED_RESPONSE;
+	adopt_message(hs, src->ephemeral, src->sender, hash, chaining_key, NOISE_CONSUMED_RESPONSE);
 	peer = candidate;
 out:
 	secure_wipe(key, sizeof(key));

@@ -90,6 +90,15 @@ void peer_update_endpoint(struct wg_peer *peer, const struct wg_endpoint *from)
 	known_sources_set(&peer->dev->known, &peer->known_last, from);
 }
 
+void peer_authenticated_rx(struct wg_device *dev, struct wg_peer *peer,
+                           const struct wg_endpoint *from, size_t bytes)
+{
+	peer_update_endpoint(peer, from);
+	peer->rx_bytes += bytes;
+	timers_any_authenticated_packet_received(dev, peer);
+	timers_any_authenticated_packet_traversal(dev, peer);
+}
+
 void wg_peer_set_endpoint(struct wg_peer *peer, const struct wg_endpoint *ep)
 {
 	peer_update_endpoint(peer, ep);

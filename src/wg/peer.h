@@ -56,6 +56,12 @@ void peer_free(struct wg_peer *peer);
 
 /* Roaming: an authenticated packet from a new address moves the peer there. */
 void peer_update_endpoint(struct wg_peer *peer, const struct wg_endpoint *from);
+/* What every authenticated packet from peer does first: roam to its source, count its bytes, run
+ * the receive-side timer hooks. First, because in the kernel anything the packet makes us send
+ * goes out later, from a worker, and the send-side hooks (data sent) must not be undone by this
+ * packet's (anything received). */
+void peer_authenticated_rx(struct wg_device *dev, struct wg_peer *peer,
+                           const struct wg_endpoint *from, size_t bytes);
 
 /* Stages a copy of an IP packet (len 0 = a keepalive). */
 void peer_stage_packet(struct wg_peer *peer, const uint8_t *packet, size_t len);

@@ -46,11 +46,15 @@ static bool source_address(const struct wg_endpoint *from, int *family, const ui
 	return false;
 }
 
-/* mac1 always; under load also a valid mac2 and the per-source rate limit. Returns true when
- * the message may go on to the (expensive) Noise processing. */
+/* A private key to answer with; mac1 always; under load also a valid mac2 and the per-source rate
+ * limit. Returns true when the message may go on to the (expensive) Noise processing. */
 static bool handshake_gate(struct wg_device *dev, uint8_t *msg, size_t len, uint32_t sender,
                            const struct wg_endpoint *from)
 {
+	if (!dev->key) {
+		device_drop(dev, WG_DROP_NO_KEY);
+		return false;
+	}
 	bool load = under_load(dev);
 	enum cookie_mac_state state = cookie_validate(&dev->cookie_checker, msg, len, from, load,
 	                                              &dev->io, dev->now.mono_ns);
@@ -84,28 +88,16 @@ static void receive_initiation(struct wg_device *dev, uint8_t *packet, size_t le
                                const struct wg_endpoint *from)
 {
 	struct msg_initiation *msg = (struct msg_initiation *)packet;
-
-	if (!dev->key) {
-		device_drop(dev, WG_DROP_NO_KEY);
-		return;
-	}
-	if (!handshake_gate(dev, packet, len, load_le32(msg->sender), from))
-		return;
-	handshake_initiation_received(dev, msg, from);
+	if (handshake_gate(dev, packet, len, load_le32(msg->sender), from))
+		handshake_initiation_received(dev, msg, from);
 }
 
 static void receive_response(struct wg_device *dev, uint8_t *packet, size_t len,
                              const struct wg_endpoint *from)
 {
 	struct msg_response *msg = (struct msg_response *)packet;
-
-	if (!dev->key) {
-		device_drop(dev, WG_DROP_NO_KEY);
-		return;
-	}
-	if (!handshake_gate(dev, packet, len, load_le32(msg->sender), from))
-		return;
-	handshake_response_received(dev, msg, from);
+	if (handshake_gate(dev, packet, len, load_le32(msg->sender), from))
+		handshake_response_received(dev, msg, from);
 }
 
 static void receive_cookie_reply(struct wg_device *dev, uint8_t *packet)
@@ -188,11 +180,7 @@ static void receive_data(struct wg_device *dev, uint8_t *packet, size_t len,
 		return;
 	}
 
-	peer_update_endpoint(peer, from);
-	peer->rx_bytes += len;
-	/* Receive-side hooks before anything this packet makes us send (see receive_response). */
-	timers_any_authenticated_packet_received(dev, peer);
-	timers_any_authenticated_packet_traversal(dev, peer);
+	peer_authenticated_rx(dev, peer, from, len);
 	if (plain_len)
 		timers_data_received(dev, peer);
 	if (keypairs_received_with(&peer->keypairs, &dev->index, kp)) {

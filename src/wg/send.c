@@ -21,21 +21,26 @@ static void note_handshake_sent(struct wg_device *dev, struct wg_peer *peer)
 	peer->has_sent_handshake = true;
 }
 
+bool send_possible(struct wg_device *dev, const struct wg_peer *peer)
+{
+	if (!dev->key) {
+		device_drop(dev, WG_DROP_NO_KEY);
+		return false;
+	}
+	if (!peer->has_endpoint) {
+		device_drop(dev, WG_DROP_NO_ENDPOINT);
+		return false;
+	}
+	return true;
+}
+
 void send_handshake_initiation(struct wg_device *dev, struct wg_peer *peer, bool is_retry)
 {
 	if (!is_retry)
 		peer->timers.handshake_attempts = 0;
 	/* At most one initiation per REKEY_TIMEOUT, whatever asks for it. */
-	if (!rekey_timeout_passed(dev, peer))
+	if (!rekey_timeout_passed(dev, peer) || !send_possible(dev, peer))
 		return;
-	if (!dev->key) {
-		device_drop(dev, WG_DROP_NO_KEY);
-		return;
-	}
-	if (!peer->has_endpoint) {
-		device_drop(dev, WG_DROP_NO_ENDPOINT);
-		return;
-	}
 	note_handshake_sent(dev, peer);
 	if (!handshake_initiate(dev, peer)) {
 		device_drop(dev, WG_DROP_HANDSHAKE);

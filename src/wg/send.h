@@ -9,6 +9,9 @@
 struct wg_device;
 struct wg_peer;
 
+/* Whether anything can go to peer: a private key and an endpoint. When not, counts the missing
+ * one as the drop reason. */
+bool send_possible(struct wg_device *dev, const struct wg_peer *peer);
 /* Starts a handshake unless one was sent in the last REKEY_TIMEOUT. is_retry keeps the attempt
  * count (retransmission); anything else resets it. */
 void send_handshake_initiation(struct wg_device *dev, struct wg_peer *peer, bool is_retry);
