@@ -296,6 +296,19 @@ static int parse_ok(struct se05x_rsp *rsp, const uint8_t *buf, size_t n)
 	return se05x_sw_errno(rsp->sw);
 }
 
+/* A successful response that holds one TLV alone, tag 1 with len bytes (len 0 = any): its value
+ * (inside buf) and length. 0, or a negative errno. */
+static int parse_single(const uint8_t *buf, size_t n, size_t len, const uint8_t **value,
+                        uint16_t *value_len)
+{
+	struct se05x_rsp rsp;
+	int r = parse_ok(&rsp, buf, n);
+	if (r)
+		return r;
+	*value = se05x_rsp_get(&rsp, SE05X_TAG_1, len, value_len);
+	return *value && rsp.n == 1 ? 0 : -EBADMSG;
+}
+
 /* major minor patch | config(2) [| secure box version(2)]. */
 static int version_bytes(const uint8_t *p, size_t len, struct se05x_version *v)
 {
@@ -326,26 +339,20 @@ int se05x_parse_select(const uint8_t *buf, size_t n, struct se05x_version *versi
 
 int se05x_parse_version(const uint8_t *buf, size_t n, struct se05x_version *version)
 {
-	struct se05x_rsp rsp;
+	const uint8_t *v;
 	uint16_t len;
-	int r = parse_ok(&rsp, buf, n);
-	if (r)
-		return r;
-	const uint8_t *v = se05x_rsp_get(&rsp, SE05X_TAG_1, 0, &len);
-	if (!v || rsp.n != 1)
-		return -EBADMSG;
-	return version_bytes(v, len, version);
+	int r = parse_single(buf, n, 0, &v, &len);
+	return r ? r : version_bytes(v, len, version);
 }
 
 int se05x_parse_free_memory(const uint8_t *buf, size_t n, uint32_t *bytes)
 {
-	struct se05x_rsp rsp;
+	const uint8_t *v;
 	uint16_t len;
-	int r = parse_ok(&rsp, buf, n);
+	int r = parse_single(buf, n, 0, &v, &len);
 	if (r)
 		return r;
-	const uint8_t *v = se05x_rsp_get(&rsp, SE05X_TAG_1, 0, &len);
-	if (!v || rsp.n != 1 || (len != 2 && len != 4))
+	if (len != 2 && len != 4)
 		return -EBADMSG;
 	*bytes = 0;
 	for (uint16_t i = 0; i < len; i++)
@@ -364,26 +371,20 @@ int se05x_parse_status(const uint8_t *buf, size_t n)
 
 int se05x_parse_x25519(const uint8_t *buf, size_t n, uint8_t out_be[SE05X_X25519_LEN])
 {
-	struct se05x_rsp rsp;
-	int r = parse_ok(&rsp, buf, n);
+	const uint8_t *v;
+	int r = parse_single(buf, n, SE05X_X25519_LEN, &v, NULL);
 	if (r)
 		return r;
-	const uint8_t *v = se05x_rsp_get(&rsp, SE05X_TAG_1, SE05X_X25519_LEN, NULL);
-	if (!v || rsp.n != 1)
-		return -EBADMSG;
 	memcpy(out_be, v, SE05X_X25519_LEN);
 	return 0;
 }
 
 int se05x_parse_u8(const uint8_t *buf, size_t n, uint8_t *value)
 {
-	struct se05x_rsp rsp;
-	int r = parse_ok(&rsp, buf, n);
+	const uint8_t *v;
+	int r = parse_single(buf, n, 1, &v, NULL);
 	if (r)
 		return r;
-	const uint8_t *v = se05x_rsp_get(&rsp, SE05X_TAG_1, 1, NULL);
-	if (!v || rsp.n != 1)
-		return -EBADMSG;
 	*value = v[0];
 	return 0;
 }
