@@ -113,12 +113,16 @@ int cli_usage_error(const char *cmd, const char *msg, void (*usage)(FILE *out))
 	return 2;
 }
 
+int cli_argument_error(const char *cmd, const char *what, const char *arg, void (*usage)(FILE *out))
+{
+	fprintf(stderr, "pufauth %s: %s '%s'\n", cmd, what, arg);
+	usage(stderr);
+	return 2;
+}
+
 int cli_unexpected_argument(const char *cmd, const char *arg, void (*usage)(FILE *out))
 {
-	char msg[320];
-
-	snprintf(msg, sizeof(msg), "unexpected argument '%s'", arg);
-	return cli_usage_error(cmd, msg, usage);
+	return cli_argument_error(cmd, "unexpected argument", arg, usage);
 }
 
 /* A whole decimal integer, optionally with a leading '+'. Returns 0 with *out set, or -1. */

@@ -42,8 +42,11 @@ struct pufstore *cli_db_command(const char *cmd, int argc, char **argv, int oper
 /* Prints "pufauth CMD: MSG" and the usage on stderr; returns the exit status 2 of bad usage. */
 int cli_usage_error(const char *cmd, const char *msg, void (*usage)(FILE *out));
 
-/* For arguments left after the options: prints "pufauth CMD: unexpected argument 'ARG'" and the
- * usage on stderr; returns 2. */
+/* Prints "pufauth CMD: WHAT 'ARG'" and the usage on stderr; returns 2. */
+int cli_argument_error(const char *cmd, const char *what, const char *arg,
+                       void (*usage)(FILE *out));
+
+/* For arguments left after the options: cli_argument_error(cmd, "unexpected argument", ...). */
 int cli_unexpected_argument(const char *cmd, const char *arg, void (*usage)(FILE *out));
 
 /* Parses text as a decimal integer in min..max: the whole of it, nothing before or after the
