@@ -330,6 +330,16 @@ int t1_link_open(struct t1_link *l)
 	return t1_link_soft_reset(l) == 0 ? 0 : -ENODEV;
 }
 
+/* Sends our last frame again, one more error against the exchange's budget: 0, T1_RECOVER once
+ * the budget is spent, or a bus error. */
+static int resend(struct t1_link *l, unsigned *errors, const uint8_t *last, size_t last_len)
+{
+	if (++*errors > T1_MAX_RETRIES)
+		return T1_RECOVER;
+	l->stats.retransmits++;
+	return write_raw(l, last, last_len);
+}
+
 /* The exchange proper. Returns 0, T1_RECOVER, or a negative errno (bus failure, -EMSGSIZE). */
 static int exchange(struct t1_link *l, const uint8_t *apdu, size_t len, uint8_t *rsp, size_t cap,
                     size_t *rsp_len)
@@ -389,10 +399,7 @@ static int exchange(struct t1_link *l, const uint8_t *apdu, size_t len, uint8_t 
 			}
 			/* The chip did not get our last frame (or our NACK), or could not take it
 			 * (an R-NACK, NAD 00 included): send it again. */
-			if (++errors > T1_MAX_RETRIES)
-				return T1_RECOVER;
-			l->stats.retransmits++;
-			r = write_raw(l, last, last_len);
+			r = resend(l, &errors, last, last_len);
 			if (r)
 				return r;
 			continue;
@@ -404,10 +411,9 @@ static int exchange(struct t1_link *l, const uint8_t *apdu, size_t len, uint8_t 
 				/* A block we already took: our ACK was lost, so repeat it. Before
 				 * any response block the sequence is simply out of step: never
 				 * resend the command itself, it may have run. */
-				if (got == 0 || ++errors > T1_MAX_RETRIES)
+				if (got == 0)
 					return T1_RECOVER;
-				l->stats.retransmits++;
-				r = write_raw(l, last, last_len);
+				r = resend(l, &errors, last, last_len);
 				if (r)
 					return r;
 				continue;
