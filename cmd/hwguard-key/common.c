@@ -153,10 +153,9 @@ int run_key_op(const struct chip_options *o, const struct uapi_key_op *op, const
 		se = open_chip(o->bus);
 		if (!se)
 			return 1;
-		r = op->kind == UAPI_KEY_GENKEY
-		            ? se050_generate_x25519(se, op->object_id, op->force)
-		    : op->kind == UAPI_KEY_DELETE ? se050_delete(se, op->object_id)
-		                                  : -EINVAL;
+		r = op->kind == UAPI_KEY_DELETE
+		            ? se050_delete(se, op->object_id)
+		            : se050_generate_x25519(se, op->object_id, op->force);
 	}
 	if (r)
 		report(se, what, r);
