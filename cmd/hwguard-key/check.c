@@ -101,26 +101,14 @@ static void print_atr(const struct se050_info *info)
 
 int cmd_check(int argc, char **argv)
 {
-	const char *bus = NULL, *id_s = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return 0;
-		} else if (!strcmp(argv[i], "--se050") && i + 1 < argc) {
-			id_s = argv[++i];
-		} else if (!strcmp(argv[i], "--bus") && i + 1 < argc) {
-			bus = argv[++i];
-		} else {
-			fprintf(stderr, "hwguard-key check: unexpected argument '%s'\n", argv[i]);
-			usage(stderr);
-			return 2;
-		}
-	}
+	struct chip_options o;
+	int status = parse_chip_options(argc, argv, CHIP_OPT_SE050, usage, &o);
+	if (status >= 0)
+		return status;
 	uint32_t id = CHECK_SCRATCH_ID;
-	if (id_s && parse_object_id(id_s, &id))
+	if (o.se050 && parse_object_id(o.se050, &id))
 		return 2;
-	if (!bus)
-		bus = se050_default_bus();
+	const char *bus = o.bus ? o.bus : se050_default_bus();
 
 	struct run run = {.ok = true};
 	struct timespec start;
@@ -170,7 +158,7 @@ int cmd_check(int argc, char **argv)
 	         free_bytes >= 32767 ? " (or more: the chip reports at most 32767)" : "");
 	end(&run, "free persistent memory", r, r ? NULL : detail);
 
-	bool scratch = !id_s;
+	bool scratch = !o.se050;
 	bool have_key = false;
 	uint8_t pub[SE050_KEY_LEN];
 	if (scratch) {

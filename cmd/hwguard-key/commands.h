@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "daemon/uapi_keyops.h"
 #include "keys/provider.h"
@@ -24,6 +25,29 @@ int cmd_show(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 
 /* Shared helpers (common.c). */
+/* The options the SE050 subcommands share. */
+struct chip_options {
+	const char *bus;     /* --bus SPEC */
+	const char *via;     /* --via IFNAME */
+	const char *se050;   /* --se050 ID */
+	const char *operand; /* the one argument that is not an option */
+	bool force;          /* --force */
+};
+/* Which of them a subcommand takes besides --bus (and --help). */
+enum {
+	CHIP_OPT_VIA = 1 << 0,
+	CHIP_OPT_SE050 = 1 << 1,
+	CHIP_OPT_FORCE = 1 << 2,
+	CHIP_OPT_OPERAND = 1 << 3, /* required when taken */
+};
+/* Parses argv (argv[0] is the subcommand's name) into o. Returns -1 to go on, 0 after printing
+ * the usage for --help, or 2 after printing what is wrong ("hwguard-key CMD: unexpected argument
+ * 'X'", a missing operand, --bus and --via together). */
+int parse_chip_options(int argc, char **argv, unsigned accepted, void (*usage)(FILE *out),
+                       struct chip_options *o);
+/* Runs op (genkey or delete) through the daemon of o->via, or else on the chip at o->bus. Returns
+ * the exit status: 0 done, 1 after printing "hwguard-key: WHAT: why", 2 for a bad --via name. */
+int run_key_op(const struct chip_options *o, const struct uapi_key_op *op, const char *what);
 /* Object id in decimal or 0x-hex within the SE050 customer range; prints the reason. 0 or -1. */
 int parse_object_id(const char *s, uint32_t *id);
 /* Opens the chip or prints why not (no chip, wrong bus, chip busy). NULL on failure. */

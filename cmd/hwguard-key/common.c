@@ -100,3 +100,66 @@ int key_from_hex(uint8_t key[KEY_LEN], const char *s)
 	}
 	return 0;
 }
+
+int parse_chip_options(int argc, char **argv, unsigned accepted, void (*usage)(FILE *out),
+                       struct chip_options *o)
+{
+	*o = (struct chip_options){0};
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+		bool has_value = i + 1 < argc;
+		if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+			usage(stdout);
+			return 0;
+		} else if ((accepted & CHIP_OPT_FORCE) && !strcmp(arg, "--force")) {
+			o->force = true;
+		} else if ((accepted & CHIP_OPT_SE050) && !strcmp(arg, "--se050") && has_value) {
+			o->se050 = argv[++i];
+		} else if (!strcmp(arg, "--bus") && has_value) {
+			o->bus = argv[++i];
+		} else if ((accepted & CHIP_OPT_VIA) && !strcmp(arg, "--via") && has_value) {
+			o->via = argv[++i];
+		} else if ((accepted & CHIP_OPT_OPERAND) && !o->operand && arg[0] != '-') {
+			o->operand = arg;
+		} else {
+			fprintf(stderr, "hwguard-key %s: unexpected argument '%s'\n", argv[0], arg);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if ((accepted & CHIP_OPT_OPERAND) && !o->operand) {
+		usage(stderr);
+		return 2;
+	}
+	if (o->bus && o->via) {
+		fprintf(stderr, "hwguard-key %s: --bus and --via exclude each other\n", argv[0]);
+		return 2;
+	}
+	return -1;
+}
+
+int run_key_op(const struct chip_options *o, const struct uapi_key_op *op, const char *what)
+{
+	struct se050 *se = NULL;
+	int r;
+	if (o->via) {
+		if (via_check_ifname(o->via))
+			return 2;
+		long err;
+		if (via_key_op(o->via, op, NULL, NULL, &err))
+			return 1;
+		r = (int)err;
+	} else {
+		se = open_chip(o->bus);
+		if (!se)
+			return 1;
+		r = op->kind == UAPI_KEY_DELETE
+		            ? se050_delete(se, op->object_id)
+		            : se050_generate_x25519(se, op->object_id, op->force);
+	}
+	if (r)
+		report(se, what, r);
+	if (se)
+		se050_close(se);
+	return r ? 1 : 0;
+}

@@ -16,59 +16,15 @@ static void usage(FILE *f)
 
 int cmd_delete(int argc, char **argv)
 {
-	const char *bus = NULL, *id_s = NULL, *via = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return 0;
-		} else if (!strcmp(argv[i], "--bus") && i + 1 < argc) {
-			bus = argv[++i];
-		} else if (!strcmp(argv[i], "--via") && i + 1 < argc) {
-			via = argv[++i];
-		} else if (!id_s && argv[i][0] != '-') {
-			id_s = argv[i];
-		} else {
-			fprintf(stderr, "hwguard-key delete: unexpected argument '%s'\n", argv[i]);
-			usage(stderr);
-			return 2;
-		}
-	}
+	struct chip_options o;
+	int status = parse_chip_options(argc, argv, CHIP_OPT_VIA | CHIP_OPT_OPERAND, usage, &o);
+	if (status >= 0)
+		return status;
 	uint32_t id;
-	if (!id_s) {
-		usage(stderr);
+	if (parse_object_id(o.operand, &id))
 		return 2;
-	}
-	if (parse_object_id(id_s, &id))
-		return 2;
-	if (bus && via) {
-		fprintf(stderr, "hwguard-key delete: --bus and --via exclude each other\n");
-		return 2;
-	}
-	struct se050 *se = NULL;
-	int r;
-	if (via) {
-		if (via_check_ifname(via))
-			return 2;
-		struct uapi_key_op op = {.kind = UAPI_KEY_DELETE, .object_id = id};
-		long err;
-		if (via_key_op(via, &op, NULL, NULL, &err))
-			return 1;
-		r = (int)err;
-	} else {
-		se = open_chip(bus);
-		if (!se)
-			return 1;
-		r = se050_delete(se, id);
-	}
-	if (r) {
-		char what[64];
-		snprintf(what, sizeof(what), "cannot delete 0x%08X", id);
-		report(se, what, r);
-		if (se)
-			se050_close(se);
-		return 1;
-	}
-	if (se)
-		se050_close(se);
-	return 0;
+	struct uapi_key_op op = {.kind = UAPI_KEY_DELETE, .object_id = id};
+	char what[64];
+	snprintf(what, sizeof(what), "cannot delete 0x%08X", id);
+	return run_key_op(&o, &op, what);
 }

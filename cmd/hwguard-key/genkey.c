@@ -29,36 +29,17 @@ static void usage(FILE *f)
 
 int cmd_genkey(int argc, char **argv)
 {
-	const char *bus = NULL, *id_s = NULL, *via = NULL;
-	bool force = false;
 	char out[BASE64_LEN(KEY_LEN) + 1];
 	uint8_t key[KEY_LEN];
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return 0;
-		} else if (!strcmp(argv[i], "--force")) {
-			force = true;
-		} else if (!strcmp(argv[i], "--se050") && i + 1 < argc) {
-			id_s = argv[++i];
-		} else if (!strcmp(argv[i], "--bus") && i + 1 < argc) {
-			bus = argv[++i];
-		} else if (!strcmp(argv[i], "--via") && i + 1 < argc) {
-			via = argv[++i];
-		} else {
-			fprintf(stderr, "hwguard-key genkey: unexpected argument '%s'\n", argv[i]);
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (bus && via) {
-		fprintf(stderr, "hwguard-key genkey: --bus and --via exclude each other\n");
-		return 2;
-	}
-	if (!id_s) {
-		if (force || via) {
+	struct chip_options o;
+	int status = parse_chip_options(argc, argv, CHIP_OPT_VIA | CHIP_OPT_SE050 | CHIP_OPT_FORCE,
+	                                usage, &o);
+	if (status >= 0)
+		return status;
+	if (!o.se050) {
+		if (o.force || o.via) {
 			fprintf(stderr, "hwguard-key genkey: %s needs --se050 ID\n",
-			        force ? "--force" : "--via");
+			        o.force ? "--force" : "--via");
 			return 2;
 		}
 		uint8_t pub[KEY_LEN];
@@ -73,34 +54,14 @@ int cmd_genkey(int argc, char **argv)
 		return 0;
 	}
 	uint32_t id;
-	if (parse_object_id(id_s, &id))
+	if (parse_object_id(o.se050, &id))
 		return 2;
-	struct se050 *se = NULL;
-	int r;
-	if (via) {
-		if (via_check_ifname(via))
-			return 2;
-		struct uapi_key_op op = {.kind = UAPI_KEY_GENKEY, .object_id = id, .force = force};
-		long err;
-		if (via_key_op(via, &op, NULL, NULL, &err))
-			return 1;
-		r = (int)err;
-	} else {
-		se = open_chip(bus);
-		if (!se)
-			return 1;
-		r = se050_generate_x25519(se, id, force);
-	}
-	if (r) {
-		char what[64];
-		snprintf(what, sizeof(what), "cannot generate a key at 0x%08X", id);
-		report(se, what, r);
-		if (se)
-			se050_close(se);
-		return 1;
-	}
-	if (se)
-		se050_close(se);
+	struct uapi_key_op op = {.kind = UAPI_KEY_GENKEY, .object_id = id, .force = o.force};
+	char what[64];
+	snprintf(what, sizeof(what), "cannot generate a key at 0x%08X", id);
+	status = run_key_op(&o, &op, what);
+	if (status)
+		return status;
 	se050_handle_encode(id, key);
 	base64_encode(out, key, KEY_LEN);
 	printf("%s\n", out);

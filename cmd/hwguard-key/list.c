@@ -108,28 +108,13 @@ static int list_via(const char *ifname)
 int cmd_list(int argc, char **argv)
 {
 	static uint32_t ids[LIST_MAX];
-	const char *bus = NULL, *via = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return 0;
-		} else if (!strcmp(argv[i], "--bus") && i + 1 < argc) {
-			bus = argv[++i];
-		} else if (!strcmp(argv[i], "--via") && i + 1 < argc) {
-			via = argv[++i];
-		} else {
-			fprintf(stderr, "hwguard-key list: unexpected argument '%s'\n", argv[i]);
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (bus && via) {
-		fprintf(stderr, "hwguard-key list: --bus and --via exclude each other\n");
-		return 2;
-	}
-	if (via)
-		return via_check_ifname(via) ? 2 : list_via(via);
-	struct se050 *se = open_chip(bus);
+	struct chip_options o;
+	int status = parse_chip_options(argc, argv, CHIP_OPT_VIA, usage, &o);
+	if (status >= 0)
+		return status;
+	if (o.via)
+		return via_check_ifname(o.via) ? 2 : list_via(o.via);
+	struct se050 *se = open_chip(o.bus);
 	if (!se)
 		return 1;
 	size_t n;
@@ -139,7 +124,7 @@ int cmd_list(int argc, char **argv)
 		se050_close(se);
 		return 1;
 	}
-	int status = 0;
+	status = 0; /* 1 once an object could not be read */
 	for (size_t i = 0; i < n; i++) {
 		uint8_t type = 0, curve = 0, pub[KEY_LEN];
 		/* Most objects on a hwguard chip are its keys: ask for the public key first, and

@@ -51,26 +51,12 @@ static int pubkey_via(const char *ifname, uint32_t id)
 
 int cmd_pubkey(int argc, char **argv)
 {
-	struct key_config cfg = {.se050_bus = NULL};
-	const char *via = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return 0;
-		} else if (!strcmp(argv[i], "--bus") && i + 1 < argc) {
-			cfg.se050_bus = argv[++i];
-		} else if (!strcmp(argv[i], "--via") && i + 1 < argc) {
-			via = argv[++i];
-		} else {
-			fprintf(stderr, "hwguard-key pubkey: unexpected argument '%s'\n", argv[i]);
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (cfg.se050_bus && via) {
-		fprintf(stderr, "hwguard-key pubkey: --bus and --via exclude each other\n");
-		return 2;
-	}
+	struct chip_options o;
+	int status = parse_chip_options(argc, argv, CHIP_OPT_VIA, usage, &o);
+	if (status >= 0)
+		return status;
+	struct key_config cfg = {.se050_bus = o.bus};
+	const char *via = o.via;
 	if (via && via_check_ifname(via))
 		return 2;
 	char line[128];

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "puf/debias.h"
 #include "puf/fe.h"
@@ -697,12 +698,9 @@ int cmd_analyze(int argc, char **argv)
 			}
 			continue;
 		}
-		if (i + 1 >= argc) {
-			fprintf(stderr, "pufauth analyze: unknown option or missing value: '%s'\n",
-			        a);
-			usage(stderr);
-			return 2;
-		}
+		if (i + 1 >= argc)
+			return cli_argument_error("analyze", "unknown option or missing value:", a,
+			                          usage);
 		const char *v = argv[++i];
 		int bad = 0;
 		if (!strcmp(a, "--sim")) {
@@ -741,11 +739,8 @@ int cmd_analyze(int argc, char **argv)
 			plots = v;
 		else if (!strcmp(a, "--save-dump"))
 			save = v;
-		else {
-			fprintf(stderr, "pufauth analyze: unknown option '%s'\n", a);
-			usage(stderr);
-			return 2;
-		}
+		else
+			return cli_argument_error("analyze", "unknown option", a, usage);
 		if (bad)
 			return 2;
 	}

@@ -96,15 +96,6 @@ static long request(int fd, const uint8_t *msg, size_t len, uint8_t want, uint8_
 
 int cmd_auth(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	        {"state", required_argument, NULL, 's'},
-	        {"server", required_argument, NULL, 'S'},
-	        {"timeout", required_argument, NULL, 't'},
-	        {"tries", required_argument, NULL, 'n'},
-	        {"help", no_argument, NULL, 'h'},
-	        {"version", no_argument, NULL, 'V'},
-	        {NULL, 0, NULL, 0},
-	};
 	const char *state = NULL, *server = NULL;
 	struct pufproto_file_store fs;
 	struct pufproto_device dev;
@@ -118,28 +109,17 @@ int cmd_auth(int argc, char **argv)
 	unsigned long timeout = 5000, tries = 3;
 	int c, ret = AUTH_USAGE, fd = -1, v, rc;
 	long n, m = 0;
+	const struct cli_option opts[] = {
+	        {"state", CLI_TEXT, .to = &state},
+	        {"server", CLI_TEXT, .to = &server},
+	        {"timeout", CLI_UINT, .to = &timeout, .min = 1, .max = 600000},
+	        {"tries", CLI_UINT, .to = &tries, .min = 1, .max = 100},
+	        {0},
+	};
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			state = optarg;
-			break;
-		case 'S':
-			server = optarg;
-			break;
-		case 't':
-			if (cli_parse_uint("auth", "--timeout", optarg, 1, 600000, &timeout))
-				return 2;
-			break;
-		case 'n':
-			if (cli_parse_uint("auth", "--tries", optarg, 1, 100, &tries))
-				return 2;
-			break;
-		default:
-			return cli_common_option(c, usage);
-		}
-	}
+	c = cli_parse_options("auth", argc, argv, opts, usage);
+	if (c >= 0)
+		return c;
 	if (optind != argc)
 		return cli_unexpected_argument("auth", argv[optind], usage);
 	if (!state || !server)

@@ -123,17 +123,6 @@ static void usage(FILE *out)
 }
 
 /* The counts of the options, kept as long like the arithmetic that uses them. */
-static int parse_count(const char *opt, const char *text, unsigned long min, unsigned long max,
-                       long *out)
-{
-	unsigned long v;
-
-	if (cli_parse_uint("bench", opt, text, min, max, &v))
-		return -1;
-	*out = (long)v;
-	return 0;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -401,25 +390,9 @@ static void report(struct bench *b, long auths, int with_previous, unsigned thre
 
 int cmd_bench(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	        {"devices", required_argument, NULL, 'n'},
-	        {"auths", required_argument, NULL, 'k'},
-	        {"concurrency", required_argument, NULL, 'c'},
-	        {"real", required_argument, NULL, 'r'},
-	        {"security", required_argument, NULL, 'b'},
-	        {"threads", required_argument, NULL, 't'},
-	        {"db", required_argument, NULL, 'd'},
-	        {"impostors", required_argument, NULL, 'i'},
-	        {"previous", no_argument, NULL, 'p'},
-	        {"fresh", no_argument, NULL, 'f'},
-	        {"simd", required_argument, NULL, 's'},
-	        {"servers", required_argument, NULL, 'S'},
-	        {"help", no_argument, NULL, 'h'},
-	        {"version", no_argument, NULL, 'V'},
-	        {NULL, 0, NULL, 0},
-	};
-	long auths = 100, threads = 0, clients = 1, servers = 1;
-	int with_previous = 1, security = 128, c, ret = 1;
+	unsigned long devices = 1000, real = 0, impostors = 0, auths = 100, threads = 0,
+	              clients = 1, servers = 1;
+	int with_previous = 1, security = 128, have_real = 0, ret = 1;
 	const char *keep = NULL, *simd = "auto";
 	char dir[256] = "", db[512], err[512];
 	struct pufproto_suite suite;
@@ -429,76 +402,42 @@ int cmd_bench(int argc, char **argv)
 	int clients_started = 0, oom;
 	double t0, fill_s, wall;
 	struct xoshiro x;
+	const struct cli_option opts[] = {
+	        {"devices", CLI_UINT, .to = &devices, .min = 1, .max = 100000000},
+	        {"auths", CLI_UINT, .to = &auths, .min = 1, .max = 100000000},
+	        {"concurrency", CLI_UINT, .to = &clients, .min = 1, .max = MAX_CLIENTS},
+	        {"real", CLI_UINT, .to = &real, .min = 1, .max = 100000, .given = &have_real},
+	        {"security", CLI_SECURITY, .to = &security},
+	        {"threads", CLI_UINT, .to = &threads, .min = 0, .max = 64},
+	        {"db", CLI_TEXT, .to = &keep},
+	        {"impostors", CLI_UINT, .to = &impostors, .min = 0, .max = 100},
+	        {"previous", CLI_FLAG, .to = &with_previous, .min = 1},
+	        {"fresh", CLI_FLAG, .to = &with_previous, .min = 0},
+	        {"simd", CLI_TEXT, .to = &simd},
+	        {"servers", CLI_UINT, .to = &servers, .min = 1, .max = MAX_SERVERS},
+	        {0},
+	};
 
+	ret = cli_parse_options("bench", argc, argv, opts, usage);
+	if (ret >= 0)
+		return ret;
+	if (optind != argc)
+		return cli_unexpected_argument("bench", argv[optind], usage);
 	b = calloc(1, sizeof(*b));
 	if (!b) {
 		fprintf(stderr, "pufauth bench: out of memory\n");
 		return 1;
 	}
-	b->devices = 1000;
-	b->real = -1;
+	ret = 1;
 	pthread_mutex_init(&b->lock, NULL);
 	memset(srv, 0, sizeof(srv));
 	for (int i = 0; i < MAX_SERVERS; i++)
 		srv[i].fd = -1;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		int bad = 0;
-
-		switch (c) {
-		case 'n':
-			bad = parse_count("--devices", optarg, 1, 100000000, &b->devices);
-			break;
-		case 'k':
-			bad = parse_count("--auths", optarg, 1, 100000000, &auths);
-			break;
-		case 'c':
-			bad = parse_count("--concurrency", optarg, 1, MAX_CLIENTS, &clients);
-			break;
-		case 'r':
-			bad = parse_count("--real", optarg, 1, 100000, &b->real);
-			break;
-		case 'b':
-			bad = cli_parse_security("bench", optarg, &security);
-			break;
-		case 't':
-			bad = parse_count("--threads", optarg, 0, 64, &threads);
-			break;
-		case 'd':
-			keep = optarg;
-			break;
-		case 'p':
-			with_previous = 1;
-			break;
-		case 'f':
-			with_previous = 0;
-			break;
-		case 's':
-			simd = optarg;
-			break;
-		case 'S':
-			bad = parse_count("--servers", optarg, 1, MAX_SERVERS, &servers);
-			break;
-		case 'i':
-			bad = parse_count("--impostors", optarg, 0, 100, &b->impostor_pct);
-			break;
-		default:
-			ret = cli_common_option(c, usage);
-			goto out;
-		}
-		if (bad) {
-			ret = 2;
-			goto out;
-		}
-	}
+	b->devices = (long)devices;
+	b->real = (long)(have_real ? real : devices < 100 ? devices : 100);
+	b->impostor_pct = (long)impostors;
 	b->clients = (int)clients;
 	b->servers = (int)servers;
-	if (b->real < 0)
-		b->real = b->devices < 100 ? b->devices : 100;
-	if (optind != argc) {
-		ret = cli_unexpected_argument("bench", argv[optind], usage);
-		goto out;
-	}
 	if (b->real > b->devices || b->real < b->clients) {
 		snprintf(err, sizeof(err),
 		         "need --concurrency (%d) <= --real (%ld) <= --devices (%ld): each client "
@@ -536,7 +475,7 @@ int cmd_bench(int argc, char **argv)
 		oom |= !srv[i].svc;
 	}
 	for (int i = 0; i < b->clients; i++) {
-		long share = auths / b->clients + (i < auths % b->clients);
+		long share = (long)(auths / clients + ((unsigned long)i < auths % clients));
 
 		b->client[i].bench = b;
 		b->client[i].index = i;
@@ -629,7 +568,7 @@ int cmd_bench(int argc, char **argv)
 		fprintf(stderr, "pufauth bench: cannot start the client threads\n");
 		goto out;
 	}
-	report(b, auths, with_previous, (unsigned)threads, security, fill_s, wall, srv);
+	report(b, (long)auths, with_previous, (unsigned)threads, security, fill_s, wall, srv);
 	ret = 0;
 	for (int i = 0; i < b->clients; i++) {
 		if (b->client[i].false_accepts || b->client[i].impostor_accepts ||

@@ -64,22 +64,59 @@ static int parse_u64(const char *s, uint64_t *v)
 	return *end || errno == ERANGE ? -1 : 0;
 }
 
+/* --sim-seed: the device is simulated. */
+static int take_sim_seed(const char *name, const char *value, void *to)
+{
+	struct device_source_desc *desc = to;
+
+	(void)name;
+	desc->kind = DEVICE_SOURCE_SIM;
+	if (parse_u64(value, &desc->seed)) {
+		fprintf(stderr,
+		        "pufauth enroll: --sim-seed: '%s' is not a number in "
+		        "0..18446744073709551615\n",
+		        value);
+		return 2;
+	}
+	return 0;
+}
+
+/* --dump: the device is a recorded power-up. */
+static int take_dump(const char *name, const char *value, void *to)
+{
+	struct device_source_desc *desc = to;
+	char resolved[PATH_MAX];
+
+	(void)name;
+	desc->kind = DEVICE_SOURCE_DUMP;
+	/* absolute, so that `auth` finds it from any directory */
+	if (!realpath(value, resolved) || strlen(resolved) >= sizeof(desc->path)) {
+		fprintf(stderr, "pufauth enroll: --dump %s: cannot open: %s\n", value,
+		        strerror(errno));
+		return 1;
+	}
+	strcpy(desc->path, resolved);
+	return 0;
+}
+
+static int take_suite(const char *name, const char *value, void *to)
+{
+	uint8_t *suite_id = to;
+
+	(void)name;
+	*suite_id = pufproto_suite_by_name(value);
+	if (!*suite_id) {
+		fprintf(stderr,
+		        "pufauth enroll: unknown --suite '%s' (debiased-128, report-128, "
+		        "report-64)\n",
+		        value);
+		return 2;
+	}
+	return 0;
+}
+
 int cmd_enroll(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	        {"db", required_argument, NULL, 'd'},
-	        {"state", required_argument, NULL, 's'},
-	        {"sim-seed", required_argument, NULL, 'S'},
-	        {"dump", required_argument, NULL, 'D'},
-	        {"security", required_argument, NULL, 'b'},
-	        {"suite", required_argument, NULL, 'u'},
-	        {"name", required_argument, NULL, 'n'},
-	        {"sim-model", required_argument, NULL, 'm'},
-	        {"force", no_argument, NULL, 'f'},
-	        {"help", no_argument, NULL, 'h'},
-	        {"version", no_argument, NULL, 'V'},
-	        {NULL, 0, NULL, 0},
-	};
 	const char *db = NULL, *state = NULL, *name = NULL, *model = "prototype";
 	struct device_source_desc desc;
 	struct device_source src;
@@ -90,74 +127,31 @@ int cmd_enroll(int argc, char **argv)
 	uint8_t blob[PUFPROTO_STATE_MAX_SOURCE], ref[PUFPROTO_MAX_RESPONSE];
 	uint8_t maps[PUFPROTO_STATE_MAX_HELPER],
 	        refs[PUFPROTO_STATE_MAX_MAPS * PUFPROTO_MAX_RESPONSE];
-	char err[512], namebuf[PUFSTORE_NAME_MAX + 1], resolved[PATH_MAX];
+	char err[512], namebuf[PUFSTORE_NAME_MAX + 1];
 	int security = 0, force = 0, have_source = 0, c, ret = 1;
 	uint8_t suite_id = 0;
 	uint32_t challenges;
 	int64_t id;
 	long blob_len;
+	const struct cli_option opts[] = {
+	        {"db", CLI_TEXT, .to = &db},
+	        {"state", CLI_TEXT, .to = &state},
+	        {"sim-seed", CLI_CALL, .to = &desc, .take = take_sim_seed, .given = &have_source},
+	        {"dump", CLI_CALL, .to = &desc, .take = take_dump, .given = &have_source},
+	        {"security", CLI_SECURITY, .to = &security},
+	        {"suite", CLI_CALL, .to = &suite_id, .take = take_suite},
+	        {"name", CLI_TEXT, .to = &name},
+	        {"sim-model", CLI_TEXT, .to = &model},
+	        {"force", CLI_FLAG, .to = &force, .min = 1},
+	        {0},
+	};
 
 	memset(&desc, 0, sizeof(desc));
 	memset(&fs, 0, sizeof(fs));
 	fs.lock_fd = -1;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			db = optarg;
-			break;
-		case 's':
-			state = optarg;
-			break;
-		case 'S':
-			desc.kind = DEVICE_SOURCE_SIM;
-			if (parse_u64(optarg, &desc.seed)) {
-				fprintf(stderr,
-				        "pufauth enroll: --sim-seed: '%s' is not a number in "
-				        "0..18446744073709551615\n",
-				        optarg);
-				return 2;
-			}
-			have_source++;
-			break;
-		case 'D':
-			desc.kind = DEVICE_SOURCE_DUMP;
-			/* absolute, so that `auth` finds it from any directory */
-			if (!realpath(optarg, resolved) || strlen(resolved) >= sizeof(desc.path)) {
-				fprintf(stderr, "pufauth enroll: --dump %s: cannot open: %s\n",
-				        optarg, strerror(errno));
-				return 1;
-			}
-			strcpy(desc.path, resolved);
-			have_source++;
-			break;
-		case 'b':
-			if (cli_parse_security("enroll", optarg, &security))
-				return 2;
-			break;
-		case 'u':
-			suite_id = pufproto_suite_by_name(optarg);
-			if (!suite_id) {
-				fprintf(stderr,
-				        "pufauth enroll: unknown --suite '%s' (debiased-128, "
-				        "report-128, report-64)\n",
-				        optarg);
-				return 2;
-			}
-			break;
-		case 'n':
-			name = optarg;
-			break;
-		case 'm':
-			model = optarg;
-			break;
-		case 'f':
-			force = 1;
-			break;
-		default:
-			return cli_common_option(c, usage);
-		}
-	}
+	c = cli_parse_options("enroll", argc, argv, opts, usage);
+	if (c >= 0)
+		return c;
 	if (optind != argc)
 		return cli_unexpected_argument("enroll", argv[optind], usage);
 	if (!db || !state || have_source != 1)

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "crypto/portable/bch63.h"
 #include "puf/debias.h"
@@ -342,12 +343,9 @@ int cmd_fe_sim(int argc, char **argv)
 			fast = 1;
 			continue;
 		}
-		if (i + 1 >= argc) {
-			fprintf(stderr, "pufauth fe-sim: unknown option or missing value: '%s'\n",
-			        a);
-			usage(stderr);
-			return 2;
-		}
+		if (i + 1 >= argc)
+			return cli_argument_error("fe-sim", "unknown option or missing value:", a,
+			                          usage);
 		const char *v = argv[++i];
 		int rc;
 		if (!strcmp(a, "--noise"))
@@ -370,9 +368,7 @@ int cmd_fe_sim(int argc, char **argv)
 			suite = v;
 			rc = 0;
 		} else {
-			fprintf(stderr, "pufauth fe-sim: unknown option '%s'\n", a);
-			usage(stderr);
-			return 2;
+			return cli_argument_error("fe-sim", "unknown option", a, usage);
 		}
 		if (rc)
 			return 2;

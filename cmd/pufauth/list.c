@@ -1,5 +1,4 @@
 /* pufauth list: the enrolled devices (never their keys or references). */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,19 +41,11 @@ static int print_device(void *arg, const struct pufstore_device *d)
 
 int cmd_list(int argc, char **argv)
 {
-	const char *db;
-	struct pufstore *st;
-	int ret = cli_db_option_only(argc, argv, usage, &db);
+	int ret;
+	struct pufstore *st = cli_db_command("list", argc, argv, 0, "need --db", usage, &ret);
 
-	if (ret >= 0)
-		return ret;
-	if (optind != argc)
-		return cli_unexpected_argument("list", argv[optind], usage);
-	if (!db)
-		return cli_usage_error("list", "need --db", usage);
-	st = cli_open_store("list", db, 0);
 	if (!st)
-		return 1;
+		return ret;
 	printf("%-6s %-24s %-14s %-8s %8s  %s\n", "ID", "NAME", "SUITE", "STATE", "AUTHS", "LAST");
 	ret = pufstore_foreach(st, print_device, NULL);
 	if (ret)

@@ -1,17 +1,11 @@
 /* pufauth: the PUF-based privacy-preserving mutual authentication protocol, and its analysis tools.
  */
-#include <stdio.h>
-#include <string.h>
+#include <stddef.h>
 
 #include "commands.h"
+#include "subcommand.h"
 
-struct command {
-	const char *name;
-	int (*run)(int argc, char **argv);
-	const char *summary;
-};
-
-static const struct command commands[] = {
+static const struct subcommand commands[] = {
         {"enroll", cmd_enroll, "enrol a device: write its state file and the server's row"},
         {"serve", cmd_serve, "run the authentication server over UDP (SQLite or PostgreSQL store)"},
         {"auth", cmd_auth, "authenticate a device against a server"},
@@ -24,32 +18,13 @@ static const struct command commands[] = {
         {NULL, NULL, NULL},
 };
 
-static void usage(FILE *out)
-{
-	fprintf(out, "Usage: pufauth COMMAND [OPTIONS]\n\nCommands:\n");
-	for (size_t i = 0; commands[i].name; i++)
-		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
-	fprintf(out, "\n'pufauth COMMAND --help' describes each command.\n");
-}
+static const struct subcommand_program program = {
+        .name = "pufauth",
+        .commands = commands,
+        .notes = "",
+};
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-		usage(stdout);
-		return 0;
-	}
-	if (!strcmp(argv[1], "--version")) {
-		printf("pufauth %s\n", HWGUARD_VERSION);
-		return 0;
-	}
-	for (size_t i = 0; commands[i].name; i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "pufauth: unknown command '%s'\n", argv[1]);
-	usage(stderr);
-	return 2;
+	return subcommand_main(&program, argc, argv);
 }

@@ -131,49 +131,23 @@ static int read_file(const char *path, uint8_t *buf, size_t cap, size_t *len)
 
 static int mcu_sram(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	        {"sim-seed", required_argument, NULL, 'S'},
-	        {"sim-model", required_argument, NULL, 'm'},
-	        {"powerup", required_argument, NULL, 'p'},
-	        {"bytes", required_argument, NULL, 'b'},
-	        {"out", required_argument, NULL, 'o'},
-	        {"help", no_argument, NULL, 'h'},
-	        {"version", no_argument, NULL, 'V'},
-	        {NULL, 0, NULL, 0},
-	};
 	const char *model = "prototype", *out = NULL;
 	unsigned long seed = 0, powerup = 0, bytes = 0;
-	int c, have_seed = 0, have_powerup = 0;
+	int have_seed = 0, have_powerup = 0;
 	static uint8_t buf[MAX_SRAM];
 	struct sram_sim sim;
+	const struct cli_option opts[] = {
+	        {"sim-seed", CLI_UINT, .to = &seed, .max = ULONG_MAX, .given = &have_seed},
+	        {"sim-model", CLI_TEXT, .to = &model},
+	        {"powerup", CLI_UINT, .to = &powerup, .max = ULONG_MAX, .given = &have_powerup},
+	        {"bytes", CLI_UINT, .to = &bytes, .min = 4, .max = MAX_SRAM},
+	        {"out", CLI_TEXT, .to = &out},
+	        {0},
+	};
+	int status = cli_parse_options("mcu sram", argc, argv, opts, usage);
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'S':
-			if (cli_parse_uint("mcu sram", "--sim-seed", optarg, 0, ULONG_MAX, &seed))
-				return 2;
-			have_seed = 1;
-			break;
-		case 'm':
-			model = optarg;
-			break;
-		case 'p':
-			if (cli_parse_uint("mcu sram", "--powerup", optarg, 0, ULONG_MAX, &powerup))
-				return 2;
-			have_powerup = 1;
-			break;
-		case 'b':
-			if (cli_parse_uint("mcu sram", "--bytes", optarg, 4, MAX_SRAM, &bytes))
-				return 2;
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		default:
-			return cli_common_option(c, usage);
-		}
-	}
+	if (status >= 0)
+		return status;
 	if (optind != argc || !have_seed || !have_powerup || !bytes || !out)
 		return cli_usage_error("mcu sram", "need --sim-seed, --powerup, --bytes and --out",
 		                       usage);
@@ -198,33 +172,21 @@ static int mcu_sram(int argc, char **argv)
 
 static int mcu_flash(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	        {"state", required_argument, NULL, 's'},
-	        {"out", required_argument, NULL, 'o'},
-	        {"help", no_argument, NULL, 'h'},
-	        {"version", no_argument, NULL, 'V'},
-	        {NULL, 0, NULL, 0},
-	};
 	const char *state = NULL, *out = NULL;
 	struct pufproto_file_store fs;
 	struct pufproto_device_nv nv;
 	uint8_t image[FLASH_BYTES];
 	char err[512];
-	int c, ret = 1;
+	const struct cli_option opts[] = {
+	        {"state", CLI_TEXT, .to = &state},
+	        {"out", CLI_TEXT, .to = &out},
+	        {0},
+	};
+	int ret = cli_parse_options("mcu flash", argc, argv, opts, usage);
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			state = optarg;
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		default:
-			return cli_common_option(c, usage);
-		}
-	}
+	if (ret >= 0)
+		return ret;
+	ret = 1;
 	if (optind != argc || !state || !out)
 		return cli_usage_error("mcu flash", "need --state and --out", usage);
 	/* the state file is locked while it is read: an enrolment or a host run cannot replace it
@@ -924,109 +886,76 @@ out:
 	return ret;
 }
 
+/* --sram-addr, --flash-addr */
+static int take_addr(const char *name, const char *value, void *to)
+{
+	char msg[64];
+
+	if (!parse_addr(value, to))
+		return 0;
+	snprintf(msg, sizeof(msg), "--%s: not an address", name);
+	return cli_usage_error("mcu run", msg, usage);
+}
+
+static int take_cut_at(const char *name, const char *value, void *to)
+{
+	struct run *r = to;
+
+	(void)name;
+	if (r->ncut_at == MAX_CUT_AT || parse_addr(value, &r->cut_at[r->ncut_at++]))
+		return cli_usage_error("mcu run", "--cut-at: not an address (or too many)", usage);
+	return 0;
+}
+
+static int take_qemu_arg(const char *name, const char *value, void *to)
+{
+	struct run *r = to;
+
+	(void)name;
+	if (r->nqemu_args == sizeof(r->qemu_args) / sizeof(r->qemu_args[0]))
+		return cli_usage_error("mcu run", "too many --qemu-arg", usage);
+	r->qemu_args[r->nqemu_args++] = value;
+	return 0;
+}
+
 static int mcu_run(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	        {"kernel", required_argument, NULL, 'k'},
-	        {"sram", required_argument, NULL, 's'},
-	        {"sram-addr", required_argument, NULL, 'a'},
-	        {"flash", required_argument, NULL, 'f'},
-	        {"flash-addr", required_argument, NULL, 'A'},
-	        {"server", required_argument, NULL, 'S'},
-	        {"cut", required_argument, NULL, 'c'},
-	        {"cut-at", required_argument, NULL, 'C'},
-	        {"tear", no_argument, NULL, 'T'},
-	        {"warm-reset", no_argument, NULL, 'R'},
-	        {"transcript", required_argument, NULL, 't'},
-	        {"label", required_argument, NULL, 'l'},
-	        {"dump", required_argument, NULL, 'd'},
-	        {"timeout", required_argument, NULL, 'w'},
-	        {"qemu", required_argument, NULL, 'q'},
-	        {"qemu-arg", required_argument, NULL, 'Q'},
-	        {"help", no_argument, NULL, 'h'},
-	        {"version", no_argument, NULL, 'V'},
-	        {NULL, 0, NULL, 0},
-	};
 	static struct run r;
-	int c;
+	const struct cli_option opts[] = {
+	        {"kernel", CLI_TEXT, .to = &r.kernel},
+	        {"sram", CLI_TEXT, .to = &r.sram},
+	        {"sram-addr", CLI_CALL, .to = &r.sram_addr, .take = take_addr,
+	         .given = &r.have_sram_addr},
+	        {"flash", CLI_TEXT, .to = &r.flash},
+	        {"flash-addr", CLI_CALL, .to = &r.flash_addr, .take = take_addr,
+	         .given = &r.have_flash_addr},
+	        {"server", CLI_TEXT, .to = &r.server},
+	        {"cut", CLI_UINT, .to = &r.cut, .min = 1, .max = 1000000},
+	        {"cut-at", CLI_CALL, .to = &r, .take = take_cut_at},
+	        {"tear", CLI_FLAG, .to = &r.tear, .min = 1},
+	        {"warm-reset", CLI_FLAG, .to = &r.warm_reset, .min = 1},
+	        {"transcript", CLI_TEXT, .to = &r.transcript},
+	        {"label", CLI_TEXT, .to = &r.label},
+	        {"dump", CLI_TEXT, .to = &r.dump},
+	        {"timeout", CLI_UINT, .to = &r.timeout_ms, .min = 100, .max = 3600000},
+	        {"qemu", CLI_TEXT, .to = &r.qemu},
+	        {"qemu-arg", CLI_CALL, .to = &r, .take = take_qemu_arg},
+	        {0},
+	};
+	int status;
 
 	memset(&r, 0, sizeof(r));
 	r.label = "device";
 	r.qemu = "qemu-system-arm";
 	r.timeout_ms = 60000;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'k':
-			r.kernel = optarg;
-			break;
-		case 's':
-			r.sram = optarg;
-			break;
-		case 'a':
-			if (parse_addr(optarg, &r.sram_addr))
-				return cli_usage_error("mcu run", "--sram-addr: not an address",
-				                       usage);
-			r.have_sram_addr = 1;
-			break;
-		case 'f':
-			r.flash = optarg;
-			break;
-		case 'A':
-			if (parse_addr(optarg, &r.flash_addr))
-				return cli_usage_error("mcu run", "--flash-addr: not an address",
-				                       usage);
-			r.have_flash_addr = 1;
-			break;
-		case 'S':
-			r.server = optarg;
-			break;
-		case 'c':
-			if (cli_parse_uint("mcu run", "--cut", optarg, 1, 1000000, &r.cut))
-				return 2;
-			break;
-		case 'C':
-			if (r.ncut_at == MAX_CUT_AT || parse_addr(optarg, &r.cut_at[r.ncut_at++]))
-				return cli_usage_error(
-				        "mcu run", "--cut-at: not an address (or too many)", usage);
-			break;
-		case 'T':
-			r.tear = 1;
-			break;
-		case 'R':
-			r.warm_reset = 1;
-			break;
-		case 't':
-			r.transcript = optarg;
-			break;
-		case 'l':
-			r.label = optarg;
-			break;
-		case 'd':
-			r.dump = optarg;
-			break;
-		case 'w':
-			if (cli_parse_uint("mcu run", "--timeout", optarg, 100, 3600000,
-			                   &r.timeout_ms))
-				return 2;
-			break;
-		case 'q':
-			r.qemu = optarg;
-			break;
-		case 'Q':
-			if (r.nqemu_args == sizeof(r.qemu_args) / sizeof(r.qemu_args[0]))
-				return cli_usage_error("mcu run", "too many --qemu-arg", usage);
-			r.qemu_args[r.nqemu_args++] = optarg;
-			break;
-		default:
-			return cli_common_option(c, usage);
-		}
-	}
+	status = cli_parse_options("mcu run", argc, argv, opts, usage);
+	if (status >= 0)
+		return status;
 	if (strlen(r.label) == 0 || strlen(r.label) > 255)
 		return cli_usage_error("mcu run", "--label must be 1..255 characters", usage);
 	if (optind != argc || !r.kernel || !r.sram || !r.have_sram_addr)
 		return cli_usage_error("mcu run", "need --kernel, --sram and --sram-addr", usage);
-	if (!!r.flash != r.have_flash_addr)
+	if (!r.flash != !r.have_flash_addr)
 		return cli_usage_error("mcu run", "--flash and --flash-addr go together", usage);
 	if ((r.cut || r.tear) && (!r.cut || !r.ncut_at || !r.flash))
 		return cli_usage_error("mcu run", "--cut needs --cut-at and --flash", usage);

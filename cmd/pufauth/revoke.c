@@ -17,19 +17,12 @@ static void usage(FILE *out)
 
 int cmd_revoke(int argc, char **argv)
 {
-	const char *db;
-	struct pufstore *st;
-	int rc = cli_db_option_only(argc, argv, usage, &db);
+	int rc;
+	struct pufstore *st = cli_db_command("revoke", argc, argv, 1,
+	                                     "need --db and one device name", usage, &rc);
 
-	if (rc >= 0)
-		return rc;
-	if (optind + 1 < argc)
-		return cli_unexpected_argument("revoke", argv[optind + 1], usage);
-	if (!db || optind == argc)
-		return cli_usage_error("revoke", "need --db and one device name", usage);
-	st = cli_open_store("revoke", db, 0);
 	if (!st)
-		return 1;
+		return rc;
 	rc = pufstore_revoke(st, argv[optind]);
 	if (rc < 0)
 		fprintf(stderr, "pufauth revoke: %s\n", pufstore_error(st));

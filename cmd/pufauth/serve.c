@@ -49,15 +49,6 @@ static void delay_after_commit(void *arg)
 
 int cmd_serve(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	        {"db", required_argument, NULL, 'd'},
-	        {"listen", required_argument, NULL, 'l'},
-	        {"threads", required_argument, NULL, 't'},
-	        {"simd", required_argument, NULL, 's'},
-	        {"help", no_argument, NULL, 'h'},
-	        {"version", no_argument, NULL, 'V'},
-	        {NULL, 0, NULL, 0},
-	};
 	const char *db = NULL, *listen = NULL, *simd = "auto", *delay;
 	static unsigned long delay_ms;
 	struct pufservice *svc;
@@ -66,27 +57,17 @@ int cmd_serve(int argc, char **argv)
 	char err[512];
 	unsigned long threads = 0;
 	int fd, c, ret;
+	const struct cli_option opts[] = {
+	        {"db", CLI_TEXT, .to = &db},
+	        {"listen", CLI_TEXT, .to = &listen},
+	        {"threads", CLI_UINT, .to = &threads, .min = 1, .max = 64},
+	        {"simd", CLI_TEXT, .to = &simd},
+	        {0},
+	};
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			db = optarg;
-			break;
-		case 'l':
-			listen = optarg;
-			break;
-		case 't':
-			if (cli_parse_uint("serve", "--threads", optarg, 1, 64, &threads))
-				return 2;
-			break;
-		case 's':
-			simd = optarg;
-			break;
-		default:
-			return cli_common_option(c, usage);
-		}
-	}
+	c = cli_parse_options("serve", argc, argv, opts, usage);
+	if (c >= 0)
+		return c;
 	if (optind != argc)
 		return cli_unexpected_argument("serve", argv[optind], usage);
 	if (!db || !listen)

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +120,22 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 	return 0;
 }
 
+/* --fault KIND:N: the counter each KIND sets (every Nth event). */
+static const struct {
+	const char *name;
+	size_t every; /* offset of its field in struct emu_faults */
+} fault_kinds[] = {
+        {"crc", offsetof(struct emu_faults, crc_every)},
+        {"nak", offsetof(struct emu_faults, nak_every)},
+        {"nad0", offsetof(struct emu_faults, nad0_every)},
+        {"filler", offsetof(struct emu_faults, filler_every)},
+        {"shift", offsetof(struct emu_faults, shift_every)},
+        {"busynack", offsetof(struct emu_faults, busynack_every)},
+        {"wtx", offsetof(struct emu_faults, wtx_every)},
+        {"drop", offsetof(struct emu_faults, drop_every)},
+        {"reset", offsetof(struct emu_faults, reset_every)},
+};
+
 static int parse_fault(const char *s, struct emu_faults *f)
 {
 	char kind[16];
@@ -139,29 +156,15 @@ static int parse_fault(const char *s, struct emu_faults *f)
 		return -1;
 	if (count_s && strcmp(kind, "wtx") != 0)
 		return -1;
-	if (!strcmp(kind, "crc")) {
-		f->crc_every = (unsigned)every;
-	} else if (!strcmp(kind, "nak")) {
-		f->nak_every = (unsigned)every;
-	} else if (!strcmp(kind, "nad0")) {
-		f->nad0_every = (unsigned)every;
-	} else if (!strcmp(kind, "filler")) {
-		f->filler_every = (unsigned)every;
-	} else if (!strcmp(kind, "shift")) {
-		f->shift_every = (unsigned)every;
-	} else if (!strcmp(kind, "busynack")) {
-		f->busynack_every = (unsigned)every;
-	} else if (!strcmp(kind, "wtx")) {
-		f->wtx_every = (unsigned)every;
-		f->wtx_count = (unsigned)count;
-	} else if (!strcmp(kind, "drop")) {
-		f->drop_every = (unsigned)every;
-	} else if (!strcmp(kind, "reset")) {
-		f->reset_every = (unsigned)every;
-	} else {
-		return -1;
+	for (size_t i = 0; i < sizeof(fault_kinds) / sizeof(fault_kinds[0]); i++) {
+		if (strcmp(kind, fault_kinds[i].name))
+			continue;
+		*(unsigned *)((char *)f + fault_kinds[i].every) = (unsigned)every;
+		if (!strcmp(kind, "wtx"))
+			f->wtx_count = (unsigned)count;
+		return 0;
 	}
-	return 0;
+	return -1;
 }
 
 /* "MAJOR.MINOR", each 0-255. */

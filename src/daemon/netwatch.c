@@ -223,6 +223,16 @@ struct rtnl_request {
 	char attrs[64];
 };
 
+/* A request of type with flags, its header body (body_len bytes) zeroed: family AF_UNSPEC. */
+static void rtnl_request_init(struct rtnl_request *r, unsigned short type, unsigned short flags,
+                              size_t body_len)
+{
+	memset(r, 0, sizeof(*r));
+	r->h.nlmsg_len = NLMSG_LENGTH(body_len);
+	r->h.nlmsg_type = type;
+	r->h.nlmsg_flags = flags;
+}
+
 static void add_attr(struct rtnl_request *r, unsigned short type, const void *data, size_t len)
 {
 	struct rtattr *a = (struct rtattr *)((char *)r + NLMSG_ALIGN(r->h.nlmsg_len));
@@ -270,11 +280,7 @@ static int namespace_id(int fd, int ns_fd)
 	uint64_t buf[1024];
 	for (int attempt = 0; attempt < 2; attempt++) {
 		struct rtnl_request r;
-		memset(&r, 0, sizeof(r));
-		r.h.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtgenmsg));
-		r.h.nlmsg_type = RTM_GETNSID;
-		r.h.nlmsg_flags = NLM_F_REQUEST;
-		r.body.gen.rtgen_family = AF_UNSPEC;
+		rtnl_request_init(&r, RTM_GETNSID, NLM_F_REQUEST, sizeof(struct rtgenmsg));
 		uint32_t fdv = (uint32_t)ns_fd;
 		add_attr(&r, NETNSA_FD, &fdv, sizeof(fdv));
 		int n = rtnl_transact(fd, &r, buf, sizeof(buf));
@@ -293,11 +299,8 @@ static int namespace_id(int fd, int ns_fd)
 		if (attempt)
 			break;
 		/* None yet: ask the kernel to allocate one (NETNSA_NSID -1 = any free id). */
-		memset(&r, 0, sizeof(r));
-		r.h.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtgenmsg));
-		r.h.nlmsg_type = RTM_NEWNSID;
-		r.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-		r.body.gen.rtgen_family = AF_UNSPEC;
+		rtnl_request_init(&r, RTM_NEWNSID, NLM_F_REQUEST | NLM_F_ACK,
+		                  sizeof(struct rtgenmsg));
 		add_attr(&r, NETNSA_FD, &fdv, sizeof(fdv));
 		int32_t any = -1;
 		add_attr(&r, NETNSA_NSID, &any, sizeof(any));
@@ -313,11 +316,7 @@ static int query_link(int fd, int nsid, const char *name, int *ifindex, unsigned
 {
 	uint64_t buf[2048];
 	struct rtnl_request r;
-	memset(&r, 0, sizeof(r));
-	r.h.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg));
-	r.h.nlmsg_type = RTM_GETLINK;
-	r.h.nlmsg_flags = NLM_F_REQUEST;
-	r.body.ifi.ifi_family = AF_UNSPEC;
+	rtnl_request_init(&r, RTM_GETLINK, NLM_F_REQUEST, sizeof(struct ifinfomsg));
 	add_attr(&r, IFLA_IFNAME, name, strlen(name) + 1);
 	if (nsid >= 0) {
 		int32_t id = nsid;

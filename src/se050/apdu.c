@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "crypto/portable/bytes.h"
 #include "crypto/portable/secure.h"
 
 const uint8_t se05x_applet_aid[16] = {0xA0, 0x00, 0x00, 0x03, 0x96, 0x54, 0x53, 0x00,
@@ -37,7 +38,8 @@ static void put_tlv(struct body *b, uint8_t tag, const uint8_t *val, size_t len)
 
 static void put_u32(struct body *b, uint8_t tag, uint32_t v)
 {
-	uint8_t be[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
+	uint8_t be[4];
+	store_be32(be, v);
 	put_tlv(b, tag, be, 4);
 }
 
@@ -59,8 +61,8 @@ static size_t build(uint8_t *out, uint8_t cla, uint8_t ins, uint8_t p1, uint8_t 
 		out[n++] = (uint8_t)b->n;
 	} else {
 		out[n++] = 0x00;
-		out[n++] = (uint8_t)(b->n >> 8);
-		out[n++] = (uint8_t)b->n;
+		store_be16(out + n, (uint16_t)b->n);
+		n += 2;
 	}
 	memcpy(out + n, b->b, b->n);
 	n += b->n;
@@ -89,15 +91,8 @@ size_t se05x_cmd_select(uint8_t *out)
 static void write_ec_key_head(struct body *b, uint32_t id, uint32_t policy_rules, bool with_curve)
 {
 	/* One policy entry: length 8 | auth object id 0 (any session) | access rules. */
-	uint8_t policy[9] = {8,
-	                     0,
-	                     0,
-	                     0,
-	                     0,
-	                     (uint8_t)(policy_rules >> 24),
-	                     (uint8_t)(policy_rules >> 16),
-	                     (uint8_t)(policy_rules >> 8),
-	                     (uint8_t)policy_rules};
+	uint8_t policy[9] = {8, 0, 0, 0, 0};
+	store_be32(policy + 5, policy_rules);
 	uint8_t curve = SE05X_CURVE_MONT_DH_25519;
 	put_tlv(b, SE05X_TAG_POLICY, policy, sizeof(policy));
 	put_u32(b, SE05X_TAG_1, id);
@@ -182,7 +177,8 @@ size_t se05x_cmd_delete(uint8_t *out, uint32_t id)
 size_t se05x_cmd_list(uint8_t *out, uint16_t offset)
 {
 	struct body b = {.n = 0};
-	uint8_t off[2] = {(uint8_t)(offset >> 8), (uint8_t)offset};
+	uint8_t off[2];
+	store_be16(off, offset);
 	uint8_t filter = 0xFF; /* every object type */
 	put_tlv(&b, SE05X_TAG_1, off, 2);
 	put_tlv(&b, SE05X_TAG_2, &filter, 1);
@@ -214,7 +210,7 @@ int se05x_tlv_split(const uint8_t *body, size_t n, struct se05x_tlv *tlv, unsign
 		} else if (len == 0x82) {
 			if (n - off < 2)
 				return -EBADMSG;
-			len = (size_t)body[off] << 8 | body[off + 1];
+			len = load_be16(body + off);
 			off += 2;
 		} else if (len > 0x7F) {
 			return -EBADMSG;
@@ -239,7 +235,7 @@ int se05x_rsp_parse(struct se05x_rsp *rsp, const uint8_t *buf, size_t n)
 	memset(rsp, 0, sizeof(*rsp));
 	if (n < 2 || n > SE05X_MAX_RSP)
 		return -EBADMSG;
-	rsp->sw = (uint16_t)(buf[n - 2] << 8 | buf[n - 1]);
+	rsp->sw = load_be16(buf + n - 2);
 	if (rsp->sw != SE05X_SW_OK)
 		return n == 2 ? 0 : -EBADMSG;
 	return se05x_tlv_split(buf, n - 2, rsp->tlv, SE05X_MAX_TLVS, &rsp->n);
@@ -296,6 +292,19 @@ static int parse_ok(struct se05x_rsp *rsp, const uint8_t *buf, size_t n)
 	return se05x_sw_errno(rsp->sw);
 }
 
+/* A successful response that holds one TLV alone, tag 1 with len bytes (len 0 = any): its value
+ * (inside buf) and length. 0, or a negative errno. */
+static int parse_single(const uint8_t *buf, size_t n, size_t len, const uint8_t **value,
+                        uint16_t *value_len)
+{
+	struct se05x_rsp rsp;
+	int r = parse_ok(&rsp, buf, n);
+	if (r)
+		return r;
+	*value = se05x_rsp_get(&rsp, SE05X_TAG_1, len, value_len);
+	return *value && rsp.n == 1 ? 0 : -EBADMSG;
+}
+
 /* major minor patch | config(2) [| secure box version(2)]. */
 static int version_bytes(const uint8_t *p, size_t len, struct se05x_version *v)
 {
@@ -305,10 +314,10 @@ static int version_bytes(const uint8_t *p, size_t len, struct se05x_version *v)
 	v->major = p[0];
 	v->minor = p[1];
 	v->patch = p[2];
-	v->config = (uint16_t)(p[3] << 8 | p[4]);
+	v->config = load_be16(p + 3);
 	if (len == 7) {
 		v->has_secure_box = true;
-		v->secure_box = (uint16_t)(p[5] << 8 | p[6]);
+		v->secure_box = load_be16(p + 5);
 	}
 	return 0;
 }
@@ -318,7 +327,7 @@ int se05x_parse_select(const uint8_t *buf, size_t n, struct se05x_version *versi
 	/* Plain bytes, not TLVs. */
 	if (n < 2)
 		return -EBADMSG;
-	uint16_t sw = (uint16_t)(buf[n - 2] << 8 | buf[n - 1]);
+	uint16_t sw = load_be16(buf + n - 2);
 	if (sw != SE05X_SW_OK)
 		return n == 2 ? se05x_sw_errno(sw) : -EBADMSG;
 	return version_bytes(buf, n - 2, version);
@@ -326,30 +335,22 @@ int se05x_parse_select(const uint8_t *buf, size_t n, struct se05x_version *versi
 
 int se05x_parse_version(const uint8_t *buf, size_t n, struct se05x_version *version)
 {
-	struct se05x_rsp rsp;
+	const uint8_t *v;
 	uint16_t len;
-	int r = parse_ok(&rsp, buf, n);
-	if (r)
-		return r;
-	const uint8_t *v = se05x_rsp_get(&rsp, SE05X_TAG_1, 0, &len);
-	if (!v || rsp.n != 1)
-		return -EBADMSG;
-	return version_bytes(v, len, version);
+	int r = parse_single(buf, n, 0, &v, &len);
+	return r ? r : version_bytes(v, len, version);
 }
 
 int se05x_parse_free_memory(const uint8_t *buf, size_t n, uint32_t *bytes)
 {
-	struct se05x_rsp rsp;
+	const uint8_t *v;
 	uint16_t len;
-	int r = parse_ok(&rsp, buf, n);
+	int r = parse_single(buf, n, 0, &v, &len);
 	if (r)
 		return r;
-	const uint8_t *v = se05x_rsp_get(&rsp, SE05X_TAG_1, 0, &len);
-	if (!v || rsp.n != 1 || (len != 2 && len != 4))
+	if (len != 2 && len != 4)
 		return -EBADMSG;
-	*bytes = 0;
-	for (uint16_t i = 0; i < len; i++)
-		*bytes = *bytes << 8 | v[i];
+	*bytes = len == 2 ? load_be16(v) : load_be32(v);
 	return 0;
 }
 
@@ -364,26 +365,20 @@ int se05x_parse_status(const uint8_t *buf, size_t n)
 
 int se05x_parse_x25519(const uint8_t *buf, size_t n, uint8_t out_be[SE05X_X25519_LEN])
 {
-	struct se05x_rsp rsp;
-	int r = parse_ok(&rsp, buf, n);
+	const uint8_t *v;
+	int r = parse_single(buf, n, SE05X_X25519_LEN, &v, NULL);
 	if (r)
 		return r;
-	const uint8_t *v = se05x_rsp_get(&rsp, SE05X_TAG_1, SE05X_X25519_LEN, NULL);
-	if (!v || rsp.n != 1)
-		return -EBADMSG;
 	memcpy(out_be, v, SE05X_X25519_LEN);
 	return 0;
 }
 
 int se05x_parse_u8(const uint8_t *buf, size_t n, uint8_t *value)
 {
-	struct se05x_rsp rsp;
-	int r = parse_ok(&rsp, buf, n);
+	const uint8_t *v;
+	int r = parse_single(buf, n, 1, &v, NULL);
 	if (r)
 		return r;
-	const uint8_t *v = se05x_rsp_get(&rsp, SE05X_TAG_1, 1, NULL);
-	if (!v || rsp.n != 1)
-		return -EBADMSG;
 	*value = v[0];
 	return 0;
 }
@@ -421,10 +416,22 @@ int se05x_parse_list(const uint8_t *buf, size_t n, uint32_t *ids, size_t cap, si
 	if (len % 4 || len / 4 > cap)
 		return -EBADMSG;
 	for (size_t i = 0; i < len / 4u; i++)
-		ids[i] = (uint32_t)list[4 * i] << 24 | (uint32_t)list[4 * i + 1] << 16 |
-		         (uint32_t)list[4 * i + 2] << 8 | list[4 * i + 3];
+		ids[i] = load_be32(list + 4 * i);
 	*count = len / 4u;
 	*more = m[0] == SE05X_MORE_YES;
+	return 0;
+}
+
+/* Cases 3 and 4: after the header, an Lc field of lc_len bytes (holding lc), lc bytes of data,
+ * then optionally an Le field of le_len bytes; p points at the Lc field and rest counts from it. */
+static int take_data(struct se05x_cmd *cmd, const uint8_t *p, size_t rest, size_t lc_len, size_t lc,
+                     size_t le_len)
+{
+	if (rest != lc_len + lc && rest != lc_len + lc + le_len)
+		return -EBADMSG;
+	cmd->lc = lc;
+	cmd->has_le = rest != lc_len + lc;
+	cmd->data = p + lc_len;
 	return 0;
 }
 
@@ -445,36 +452,16 @@ int se05x_cmd_parse(struct se05x_cmd *cmd, const uint8_t *buf, size_t n)
 		cmd->has_le = true; /* case 2, short Le */
 		return 0;
 	}
-	if (p[0] != 0) { /* short Lc */
-		size_t lc = p[0];
-		if (rest == 1 + lc) {
-			cmd->lc = lc;
-		} else if (rest == 2 + lc) {
-			cmd->lc = lc;
-			cmd->has_le = true;
-		} else {
-			return -EBADMSG;
-		}
-		cmd->data = p + 1;
-		return 0;
-	}
+	if (p[0] != 0) /* short Lc */
+		return take_data(cmd, p, rest, 1, p[0], 1);
 	if (rest < 3)
 		return -EBADMSG;
 	if (rest == 3) { /* case 2 extended: 00 Le Le */
 		cmd->has_le = true;
 		return 0;
 	}
-	size_t lc = (size_t)p[1] << 8 | p[2];
+	size_t lc = load_be16(p + 1);
 	if (lc == 0)
 		return -EBADMSG;
-	if (rest == 3 + lc) {
-		cmd->lc = lc;
-	} else if (rest == 5 + lc) {
-		cmd->lc = lc;
-		cmd->has_le = true;
-	} else {
-		return -EBADMSG;
-	}
-	cmd->data = p + 3;
-	return 0;
+	return take_data(cmd, p, rest, 3, lc, 2);
 }

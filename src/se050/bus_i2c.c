@@ -32,26 +32,25 @@ static int map_errno(int err)
 	return err == ETIMEDOUT ? -EIO : -err;
 }
 
-static int i2c_write(struct se050_bus *bus, const uint8_t *buf, size_t len)
+/* One transaction of len bytes (i2c-dev makes each read(2) or write(2) one): n is what the call
+ * returned. */
+static int transfer_result(ssize_t n, size_t len)
 {
-	struct i2c_bus *b = (struct i2c_bus *)bus;
-	if (b->fd < 0)
-		return -ENODEV;
-	ssize_t n = write(b->fd, buf, len);
 	if (n < 0)
 		return map_errno(errno);
 	return (size_t)n == len ? 0 : -EIO;
 }
 
+static int i2c_write(struct se050_bus *bus, const uint8_t *buf, size_t len)
+{
+	struct i2c_bus *b = (struct i2c_bus *)bus;
+	return b->fd < 0 ? -ENODEV : transfer_result(write(b->fd, buf, len), len);
+}
+
 static int i2c_read(struct se050_bus *bus, uint8_t *buf, size_t len)
 {
 	struct i2c_bus *b = (struct i2c_bus *)bus;
-	if (b->fd < 0)
-		return -ENODEV;
-	ssize_t n = read(b->fd, buf, len);
-	if (n < 0)
-		return map_errno(errno);
-	return (size_t)n == len ? 0 : -EIO;
+	return b->fd < 0 ? -ENODEV : transfer_result(read(b->fd, buf, len), len);
 }
 
 /* Opens and configures the device node. Returns the fd or a negative errno with *err_msg set. */

@@ -262,6 +262,16 @@ static void reset_sequence(struct t1_link *l)
 	l->need_resync = false;
 }
 
+/* The S-blocks after which both sides number their I-blocks from 0 again: RESYNCH, INTERFACE SOFT
+ * RESET and CHIP RESET. */
+static int s_exchange_restart(struct t1_link *l, enum t1_scode code, struct t1_frame *rsp)
+{
+	int r = s_exchange(l, code, rsp);
+	if (r == 0)
+		reset_sequence(l);
+	return r;
+}
+
 /* S(RESYNCH) here and S(INTERFACE SOFT RESET) below: each answers WTX and drops stale I-blocks
  * while it waits (bounded by T1_DRAIN_MAX_MS). 0, or -ENODEV when the chip does not answer, or a
  * bus error. */
@@ -269,11 +279,7 @@ static int t1_link_resync(struct t1_link *l)
 {
 	struct t1_frame f;
 	l->stats.resyncs++;
-	int r = s_exchange(l, T1_S_RESYNCH, &f);
-	if (r)
-		return r;
-	reset_sequence(l);
-	return 0;
+	return s_exchange_restart(l, T1_S_RESYNCH, &f);
 }
 
 static int t1_link_soft_reset(struct t1_link *l)
@@ -281,10 +287,9 @@ static int t1_link_soft_reset(struct t1_link *l)
 	struct t1_frame f;
 	struct t1_atr atr;
 	l->stats.soft_resets++;
-	int r = s_exchange(l, T1_S_SOFT_RESET, &f);
+	int r = s_exchange_restart(l, T1_S_SOFT_RESET, &f);
 	if (r)
 		return r;
-	reset_sequence(l);
 	if (t1_atr_parse(&atr, f.inf, f.len) == 0)
 		apply_atr(l, &atr);
 	return 0;
@@ -293,11 +298,7 @@ static int t1_link_soft_reset(struct t1_link *l)
 int t1_link_chip_reset(struct t1_link *l)
 {
 	struct t1_frame f;
-	int r = s_exchange(l, T1_S_CHIP_RESET, &f);
-	if (r)
-		return r;
-	reset_sequence(l);
-	return 0;
+	return s_exchange_restart(l, T1_S_CHIP_RESET, &f);
 }
 
 /* A frame left readable by a previous owner (or an exchange broken off) is read and dropped; a WTX
@@ -327,6 +328,16 @@ int t1_link_open(struct t1_link *l)
 	 */
 	(void)t1_link_resync(l);
 	return t1_link_soft_reset(l) == 0 ? 0 : -ENODEV;
+}
+
+/* Sends our last frame again, one more error against the exchange's budget: 0, T1_RECOVER once
+ * the budget is spent, or a bus error. */
+static int resend(struct t1_link *l, unsigned *errors, const uint8_t *last, size_t last_len)
+{
+	if (++*errors > T1_MAX_RETRIES)
+		return T1_RECOVER;
+	l->stats.retransmits++;
+	return write_raw(l, last, last_len);
 }
 
 /* The exchange proper. Returns 0, T1_RECOVER, or a negative errno (bus failure, -EMSGSIZE). */
@@ -388,10 +399,7 @@ static int exchange(struct t1_link *l, const uint8_t *apdu, size_t len, uint8_t 
 			}
 			/* The chip did not get our last frame (or our NACK), or could not take it
 			 * (an R-NACK, NAD 00 included): send it again. */
-			if (++errors > T1_MAX_RETRIES)
-				return T1_RECOVER;
-			l->stats.retransmits++;
-			r = write_raw(l, last, last_len);
+			r = resend(l, &errors, last, last_len);
 			if (r)
 				return r;
 			continue;
@@ -403,10 +411,9 @@ static int exchange(struct t1_link *l, const uint8_t *apdu, size_t len, uint8_t 
 				/* A block we already took: our ACK was lost, so repeat it. Before
 				 * any response block the sequence is simply out of step: never
 				 * resend the command itself, it may have run. */
-				if (got == 0 || ++errors > T1_MAX_RETRIES)
+				if (got == 0)
 					return T1_RECOVER;
-				l->stats.retransmits++;
-				r = write_raw(l, last, last_len);
+				r = resend(l, &errors, last, last_len);
 				if (r)
 					return r;
 				continue;
