@@ -117,11 +117,9 @@ int cmd_auth(int argc, char **argv)
 	        {0},
 	};
 
-	c = cli_parse_options("auth", argc, argv, opts, usage);
+	c = cli_parse_options_only("auth", argc, argv, opts, usage);
 	if (c >= 0)
 		return c;
-	if (optind != argc)
-		return cli_unexpected_argument("auth", argv[optind], usage);
 	if (!state || !server)
 		return cli_usage_error("auth", "need --state and --server", usage);
 	memset(&dev, 0, sizeof(dev));

@@ -418,11 +418,9 @@ int cmd_bench(int argc, char **argv)
 	        {0},
 	};
 
-	ret = cli_parse_options("bench", argc, argv, opts, usage);
+	ret = cli_parse_options_only("bench", argc, argv, opts, usage);
 	if (ret >= 0)
 		return ret;
-	if (optind != argc)
-		return cli_unexpected_argument("bench", argv[optind], usage);
 	b = calloc(1, sizeof(*b));
 	if (!b) {
 		fprintf(stderr, "pufauth bench: out of memory\n");

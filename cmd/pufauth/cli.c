@@ -79,6 +79,15 @@ int cli_parse_options(const char *cmd, int argc, char **argv, const struct cli_o
 	return -1;
 }
 
+int cli_parse_options_only(const char *cmd, int argc, char **argv, const struct cli_option *opts,
+                           void (*usage)(FILE *out))
+{
+	int status = cli_parse_options(cmd, argc, argv, opts, usage);
+	if (status < 0 && optind != argc)
+		return cli_unexpected_argument(cmd, argv[optind], usage);
+	return status;
+}
+
 struct pufstore *cli_db_command(const char *cmd, int argc, char **argv, int operands,
                                 const char *need, void (*usage)(FILE *out), int *status)
 {

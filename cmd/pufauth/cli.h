@@ -32,6 +32,10 @@ struct cli_option {
  * that does not parse, after its message). */
 int cli_parse_options(const char *cmd, int argc, char **argv, const struct cli_option *opts,
                       void (*usage)(FILE *out));
+/* The same for a subcommand that takes options only: an operand is refused with
+ * cli_unexpected_argument. */
+int cli_parse_options_only(const char *cmd, int argc, char **argv, const struct cli_option *opts,
+                           void (*usage)(FILE *out));
 
 /* The whole command line of a subcommand that takes --db and nothing else but `operands`
  * operands, and opens that store for reading and writing (need: the message when --db or an

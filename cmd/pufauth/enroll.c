@@ -149,11 +149,9 @@ int cmd_enroll(int argc, char **argv)
 	memset(&desc, 0, sizeof(desc));
 	memset(&fs, 0, sizeof(fs));
 	fs.lock_fd = -1;
-	c = cli_parse_options("enroll", argc, argv, opts, usage);
+	c = cli_parse_options_only("enroll", argc, argv, opts, usage);
 	if (c >= 0)
 		return c;
-	if (optind != argc)
-		return cli_unexpected_argument("enroll", argv[optind], usage);
 	if (!db || !state || have_source != 1)
 		return cli_usage_error("enroll", "need --db, --state and one of --sim-seed/--dump",
 		                       usage);

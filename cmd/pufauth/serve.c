@@ -65,11 +65,9 @@ int cmd_serve(int argc, char **argv)
 	        {0},
 	};
 
-	c = cli_parse_options("serve", argc, argv, opts, usage);
+	c = cli_parse_options_only("serve", argc, argv, opts, usage);
 	if (c >= 0)
 		return c;
-	if (optind != argc)
-		return cli_unexpected_argument("serve", argv[optind], usage);
 	if (!db || !listen)
 		return cli_usage_error("serve", "need --db and --listen", usage);
 	if (simon_batch_use(simd)) {
