@@ -71,6 +71,15 @@ static struct set_job *job_for(struct uapi_fixture *f, const char *body)
 	return set_job_new(body, strlen(body), &f->target, true, f->now.mono_ns);
 }
 
+/* A job for the request body that has stopped, as it must, to have its hardware key opened. */
+static struct set_job *job_waiting_for_key(struct uapi_fixture *f, const char *body,
+                                           unsigned *slices)
+{
+	struct set_job *job = job_for(f, body);
+	assert_int_equal(run(f, job, slices), SET_JOB_NEEDS_KEY);
+	return job;
+}
+
 /* Runs the job to its end and frees it; returns its result. */
 static int finish(struct uapi_fixture *f, struct set_job *job, unsigned *slices)
 {
@@ -124,9 +133,8 @@ static void hardware_key_is_opened_first(void **state)
 {
 	struct uapi_fixture *f = *state;
 	const char *body = "listen_port=51820\nprivate_key=" HANDLE "\npublic_key=" P1 "\n";
-	struct set_job *job = job_for(f, body);
 	unsigned slices = 0;
-	assert_int_equal(run(f, job, &slices), SET_JOB_NEEDS_KEY);
+	struct set_job *job = job_waiting_for_key(f, body, &slices);
 	uint8_t handle[WG_KEY_LEN];
 	key_of(HANDLE, handle);
 	assert_memory_equal(set_job_key_to_open(job), handle, WG_KEY_LEN);
@@ -150,9 +158,8 @@ static void key_that_cannot_be_opened_fails_the_set(void **state)
 {
 	struct uapi_fixture *f = *state;
 	const char *body = "private_key=" HANDLE "\npublic_key=" P1 "\n";
-	struct set_job *job = job_for(f, body);
 	unsigned slices = 0;
-	assert_int_equal(run(f, job, &slices), SET_JOB_NEEDS_KEY);
+	struct set_job *job = job_waiting_for_key(f, body, &slices);
 	struct uapi_prepared_key failed = {.err = -ENODEV, .why = "no chip"};
 	key_of(HANDLE, failed.key);
 	set_job_key_opened(job, &failed);
@@ -183,9 +190,8 @@ static void abandoned_job_releases_its_key(void **state)
 {
 	struct uapi_fixture *f = *state;
 	const char *body = "private_key=" HANDLE "\n";
-	struct set_job *job = job_for(f, body);
 	unsigned slices = 0;
-	assert_int_equal(run(f, job, &slices), SET_JOB_NEEDS_KEY);
+	struct set_job *job = job_waiting_for_key(f, body, &slices);
 	struct uapi_prepared_key opened = alice_behind_handle();
 	set_job_key_opened(job, &opened);
 	set_job_free(job); /* the sanitizer build finds a leaked provider */

@@ -39,53 +39,63 @@ static void key_hex_either_case(void **state)
 
 static void key_rejects_bad_input(void **state)
 {
+	static const char *const refused[] = {
+	        "xx",
+	        "ababababababababababababababababababababababababababababababab",
+	        "abababababababababababababababababababababababababababababababab00",
+	        "gbababababababababababababababababababababababababababababababab",
+	        /* base64 is what wg's config files hold; the socket speaks hex only */
+	        "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=",
+	        NULL,
+	};
 	uint8_t key[WG_KEY_LEN];
 	memset(key, 0x5a, sizeof(key));
-	assert_int_equal(text_parse_key(S("xx"), key), -EINVAL);
-	assert_int_equal(
-	        text_parse_key(S("ababababababababababababababababababababababababababababababab"),
-	                       key),
-	        -EINVAL);
-	assert_int_equal(
-	        text_parse_key(
-	                S("abababababababababababababababababababababababababababababababab00"),
-	                key),
-	        -EINVAL);
-	assert_int_equal(
-	        text_parse_key(
-	                S("gbababababababababababababababababababababababababababababababab"), key),
-	        -EINVAL);
-	/* base64 is what wg's config files hold; the socket speaks hex only */
-	assert_int_equal(text_parse_key(S("yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk="), key),
-	                 -EINVAL);
+	for (const char *const *text = refused; *text; text++)
+		if (text_parse_key(S(*text), key) != -EINVAL)
+			fail_msg("not refused with -EINVAL: \"%s\"", *text);
 	for (size_t i = 0; i < WG_KEY_LEN; i++)
 		assert_int_equal(key[i], 0x5a); /* untouched on failure */
 }
 
 static void uint_like_strconv_parseuint(void **state)
 {
+	static const struct {
+		const char *text;
+		uint64_t max, value;
+	} accepted[] = {
+	        {"0", 65535, 0},
+	        {"65535", 65535, 65535},
+	        {"4294967295", UINT32_MAX, UINT32_MAX},
+	        {"18446744073709551615", UINT64_MAX, UINT64_MAX},
+	};
+	static const struct {
+		const char *text;
+		uint64_t max;
+	} refused[] = {
+	        {"18446744073709551616", UINT64_MAX},
+	        {"65536", 65535},
+	        {"4294967296", UINT32_MAX},
+	        {"+1", 65535},
+	        {"-1", 65535},
+	        {" 1", 65535},
+	        {"1 ", 65535},
+	        {"", 65535},
+	        {"abc", 65535},
+	};
 	uint64_t v;
-	assert_int_equal(text_parse_uint(S("0"), 65535, &v), 0);
-	assert_int_equal(v, 0);
-	assert_int_equal(text_parse_uint(S("65535"), 65535, &v), 0);
-	assert_int_equal(v, 65535);
-	assert_int_equal(text_parse_uint(S("4294967295"), UINT32_MAX, &v), 0);
-	assert_int_equal(v, UINT32_MAX);
-	assert_int_equal(text_parse_uint(S("18446744073709551615"), UINT64_MAX, &v), 0);
-	assert_true(v == UINT64_MAX);
-	assert_int_equal(text_parse_uint(S("18446744073709551616"), UINT64_MAX, &v), -EINVAL);
-	assert_int_equal(text_parse_uint(S("65536"), 65535, &v), -EINVAL);
-	assert_int_equal(text_parse_uint(S("4294967296"), UINT32_MAX, &v), -EINVAL);
-	assert_int_equal(text_parse_uint(S("+1"), 65535, &v), -EINVAL);
-	assert_int_equal(text_parse_uint(S("-1"), 65535, &v), -EINVAL);
-	assert_int_equal(text_parse_uint(S(" 1"), 65535, &v), -EINVAL);
-	assert_int_equal(text_parse_uint(S("1 "), 65535, &v), -EINVAL);
-	assert_int_equal(text_parse_uint(S(""), 65535, &v), -EINVAL);
-	assert_int_equal(text_parse_uint(S("abc"), 65535, &v), -EINVAL);
+	for (size_t i = 0; i < sizeof(accepted) / sizeof(accepted[0]); i++) {
+		assert_int_equal(text_parse_uint(S(accepted[i].text), accepted[i].max, &v), 0);
+		assert_int_equal(v, accepted[i].value);
+	}
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		if (text_parse_uint(S(refused[i].text), refused[i].max, &v) != -EINVAL)
+			fail_msg("not refused with -EINVAL: \"%s\"", refused[i].text);
 }
 
-static char *fmt_endpoint(struct strbuf *sb, const struct wg_endpoint *ep)
+/* Parses an endpoint (which must succeed) into ep and formats it back, as `get` prints it. */
+static const char *endpoint_read_back(struct strbuf *sb, const char *text, struct wg_endpoint *ep)
 {
+	assert_int_equal(text_parse_endpoint(S(text), ep), 0);
 	strbuf_consume(sb, sb->len);
 	text_format_endpoint(sb, ep);
 	return sb->data;
@@ -97,35 +107,38 @@ static void endpoints(void **state)
 	struct strbuf sb;
 	strbuf_init(&sb);
 
-	assert_int_equal(text_parse_endpoint(S("1.2.3.4:5"), &ep), 0);
+	assert_string_equal(endpoint_read_back(&sb, "1.2.3.4:5", &ep), "1.2.3.4:5");
 	assert_int_equal(ep.addr.sa.sa_family, AF_INET);
 	assert_int_equal(ntohs(ep.addr.in4.sin_port), 5);
-	assert_string_equal(fmt_endpoint(&sb, &ep), "1.2.3.4:5");
 
-	assert_int_equal(text_parse_endpoint(S("[2001:db8::1]:51820"), &ep), 0);
+	assert_string_equal(endpoint_read_back(&sb, "[2001:db8::1]:51820", &ep),
+	                    "[2001:db8::1]:51820");
 	assert_int_equal(ep.addr.sa.sa_family, AF_INET6);
-	assert_string_equal(fmt_endpoint(&sb, &ep), "[2001:db8::1]:51820");
 
-	assert_int_equal(text_parse_endpoint(S("[fe80::1%7]:1"), &ep), 0);
+	assert_string_equal(endpoint_read_back(&sb, "[fe80::1%7]:1", &ep), "[fe80::1%7]:1");
 	assert_int_equal(ep.addr.in6.sin6_scope_id, 7);
-	assert_string_equal(fmt_endpoint(&sb, &ep), "[fe80::1%7]:1");
 
 	/* the daemon keeps IPv4-mapped endpoints as IPv4 (its socket is dual-stack) */
-	assert_int_equal(text_parse_endpoint(S("[::ffff:1.2.3.4]:5"), &ep), 0);
+	assert_string_equal(endpoint_read_back(&sb, "[::ffff:1.2.3.4]:5", &ep), "1.2.3.4:5");
 	assert_int_equal(ep.addr.sa.sa_family, AF_INET);
-	assert_string_equal(fmt_endpoint(&sb, &ep), "1.2.3.4:5");
 
-	assert_int_equal(text_parse_endpoint(S("1.2.3.4"), &ep), -EINVAL);
-	assert_int_equal(text_parse_endpoint(S("1.2.3.4:"), &ep), -EINVAL);
-	assert_int_equal(text_parse_endpoint(S("1.2.3.4:65536"), &ep), -EINVAL);
-	assert_int_equal(text_parse_endpoint(S("1.2.3:5"), &ep), -EINVAL);
-	assert_int_equal(text_parse_endpoint(S("2001:db8::1:5"), &ep), -EINVAL);
-	assert_int_equal(text_parse_endpoint(S("[2001:db8::1]"), &ep), -EINVAL);
-	assert_int_equal(text_parse_endpoint(S("[2001:db8::1]5"), &ep), -EINVAL);
-	assert_int_equal(text_parse_endpoint(S("[1.2.3.4]:5"), &ep), -EINVAL);
-	assert_int_equal(text_parse_endpoint(S("[fe80::1%no-such-if0]:5"), &ep), -EINVAL);
-	assert_int_equal(text_parse_endpoint(S("example.com:5"), &ep), -EINVAL);
-	assert_int_equal(text_parse_endpoint(S(""), &ep), -EINVAL);
+	static const char *const refused[] = {
+	        "1.2.3.4",
+	        "1.2.3.4:",
+	        "1.2.3.4:65536",
+	        "1.2.3:5",
+	        "2001:db8::1:5",
+	        "[2001:db8::1]",
+	        "[2001:db8::1]5",
+	        "[1.2.3.4]:5",
+	        "example.com:5",
+	        "",
+	        "[fe80::1%no-such-if0]:5",
+	        NULL,
+	};
+	for (const char *const *text = refused; *text; text++)
+		if (text_parse_endpoint(S(*text), &ep) != -EINVAL)
+			fail_msg("not refused with -EINVAL: \"%s\"", *text);
 	assert_int_equal(text_parse_endpoint("1.2.3.4\0:5", 10, &ep), -EINVAL);
 	strbuf_free(&sb);
 }
@@ -156,13 +169,13 @@ static void prefixes_are_masked(void **state)
 	assert_string_equal(prefix_read_back(&sb, "2001:db8:ffff::ffff/127", &p),
 	                    "2001:db8:ffff::fffe/127");
 
-	assert_int_equal(text_parse_prefix(S("10.0.0.0/33"), &p), -EINVAL);
-	assert_int_equal(text_parse_prefix(S("fd00::/129"), &p), -EINVAL);
-	assert_int_equal(text_parse_prefix(S("10.0.0.0"), &p), -EINVAL);
-	assert_int_equal(text_parse_prefix(S("10.0.0.0/"), &p), -EINVAL);
-	assert_int_equal(text_parse_prefix(S("/8"), &p), -EINVAL);
-	assert_int_equal(text_parse_prefix(S("10.0.0.0/-1"), &p), -EINVAL);
-	assert_int_equal(text_parse_prefix(S("[fd00::]/8"), &p), -EINVAL);
+	static const char *const refused[] = {
+	        "10.0.0.0/33", "fd00::/129",  "10.0.0.0",   "10.0.0.0/",
+	        "/8",          "10.0.0.0/-1", "[fd00::]/8", NULL,
+	};
+	for (const char *const *text = refused; *text; text++)
+		if (text_parse_prefix(S(*text), &p) != -EINVAL)
+			fail_msg("not refused with -EINVAL: \"%s\"", *text);
 	strbuf_free(&sb);
 }
 

@@ -54,6 +54,24 @@ static struct pufstore *open_store(void)
 	return st;
 }
 
+/* A service on st with that many search threads; stop_service frees it (st stays open). */
+static struct pufservice *start_service(struct pufstore *st, unsigned threads)
+{
+	struct pufservice *svc = malloc(sizeof(*svc));
+	char err[256];
+
+	assert_non_null(svc);
+	if (pufservice_init(svc, st, threads, err, sizeof(err)))
+		fail_msg("%s", err);
+	return svc;
+}
+
+static void stop_service(struct pufservice *svc)
+{
+	pufservice_free(svc);
+	free(svc);
+}
+
 static void enroll_all(struct pufstore *st, uint8_t suite)
 {
 	for (int i = 0; i < NDEV; i++) {
@@ -106,45 +124,42 @@ static int exchange(struct pufservice *svc, struct sim_device *d, struct mem_nv 
 static void authenticate_and_persist(void **state)
 {
 	struct pufstore *st = open_store();
-	struct pufservice *svc = malloc(sizeof(*svc));
-	char err[256];
+	struct pufservice *svc;
 	int ok = 0;
 
 	(void)state;
 	enroll_all(st, PUFPROTO_SUITE_128);
-	assert_int_equal(pufservice_init(svc, st, 2, err, sizeof(err)), 0);
+	svc = start_service(st, 2);
 	for (int r = 0; r < 4; r++)
 		for (int i = 0; i < NDEV; i++)
 			ok += exchange(svc, &devs[i], &nvs[i], 1, NULL, NULL) ==
 			      PUFPROTO_DEVICE_ACCEPT;
 	assert_true(ok >= 4 * NDEV - 2);
 	assert_int_equal(svc->stats.matches, (uint64_t)ok);
-	pufservice_free(svc);
+	stop_service(svc);
 	pufstore_close(st);
 
 	/* reopened: the keys the devices hold now are the store's current ones */
 	st = open_store();
-	assert_int_equal(pufservice_init(svc, st, 1, err, sizeof(err)), 0);
+	svc = start_service(st, 1);
 	ok = 0;
 	for (int i = 0; i < NDEV; i++)
 		ok += exchange(svc, &devs[i], &nvs[i], 1, NULL, NULL) == PUFPROTO_DEVICE_ACCEPT;
 	assert_true(ok >= NDEV - 1);
-	pufservice_free(svc);
+	stop_service(svc);
 	pufstore_close(st);
-	free(svc);
 }
 
 static void replay_unknown_session_and_revoke(void **state)
 {
 	struct pufstore *st = open_store();
-	struct pufservice *svc = malloc(sizeof(*svc));
+	struct pufservice *svc;
 	uint8_t resp[PUFPROTO_MAX_MESSAGE], out[PUFPROTO_MAX_MESSAGE];
 	long resp_len;
-	char err[256];
 
 	(void)state;
 	enroll_all(st, PUFPROTO_SUITE_64);
-	assert_int_equal(pufservice_init(svc, st, 1, err, sizeof(err)), 0);
+	svc = start_service(st, 1);
 	assert_int_equal(exchange(svc, &devs[0], &nvs[0], 1, resp, &resp_len),
 	                 PUFPROTO_DEVICE_ACCEPT);
 	/* the same RESPONSE again: its challenge was used up, no reply at all */
@@ -182,32 +197,29 @@ static void replay_unknown_session_and_revoke(void **state)
 		assert_int_equal(exchange(svc, &devs[2], &nvs[2], 1, NULL, NULL),
 		                 PUFPROTO_DEVICE_REJECT);
 	assert_int_equal(exchange(svc, &devs[3], &nvs[3], 1, NULL, NULL), PUFPROTO_DEVICE_ACCEPT);
-	pufservice_free(svc);
+	stop_service(svc);
 	pufstore_close(st);
-	free(svc);
 }
 
 static void lost_confirm_across_restart(void **state)
 {
 	struct pufstore *st = open_store();
-	struct pufservice *svc = malloc(sizeof(*svc));
-	char err[256];
+	struct pufservice *svc;
 
 	(void)state;
 	enroll_all(st, PUFPROTO_SUITE_128);
-	assert_int_equal(pufservice_init(svc, st, 1, err, sizeof(err)), 0);
+	svc = start_service(st, 1);
 	assert_int_equal(exchange(svc, &devs[5], &nvs[5], 0, NULL, NULL), -2);
 	assert_int_equal(exchange(svc, &devs[5], &nvs[5], 0, NULL, NULL), -2);
-	pufservice_free(svc);
+	stop_service(svc);
 	pufstore_close(st);
 	/* after a restart the device (still on its enrolment key) matches "previous" */
 	st = open_store();
-	assert_int_equal(pufservice_init(svc, st, 1, err, sizeof(err)), 0);
+	svc = start_service(st, 1);
 	assert_int_equal(exchange(svc, &devs[5], &nvs[5], 1, NULL, NULL), PUFPROTO_DEVICE_ACCEPT);
 	assert_int_equal(exchange(svc, &devs[5], &nvs[5], 1, NULL, NULL), PUFPROTO_DEVICE_ACCEPT);
-	pufservice_free(svc);
+	stop_service(svc);
 	pufstore_close(st);
-	free(svc);
 }
 
 /* A device enrolled by another connection while the server runs authenticates without a restart;
@@ -215,12 +227,12 @@ static void lost_confirm_across_restart(void **state)
 static void enrol_while_serving_and_schema_guard(void **state)
 {
 	struct pufstore *st = open_store(), *other;
-	struct pufservice *svc = malloc(sizeof(*svc));
+	struct pufservice *svc;
 	char err[256];
 	sqlite3 *db;
 
 	(void)state;
-	assert_int_equal(pufservice_init(svc, st, 1, err, sizeof(err)), 0);
+	svc = start_service(st, 1);
 	assert_int_equal(svc->snap.devices, 0);
 	other = open_store();
 	sim_device_enroll(&devs[0], PUFPROTO_SUITE_128, 4711);
@@ -231,9 +243,8 @@ static void enrol_while_serving_and_schema_guard(void **state)
 	pufstore_close(other);
 	assert_int_equal(exchange(svc, &devs[0], &nvs[0], 1, NULL, NULL), PUFPROTO_DEVICE_ACCEPT);
 	assert_int_equal(svc->snap.devices, 1);
-	pufservice_free(svc);
+	stop_service(svc);
 	pufstore_close(st);
-	free(svc);
 
 	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
 	assert_int_equal(
@@ -464,15 +475,14 @@ static void failed_commit_logged_counted_answered(void **state)
 static void waiting_responses_share_one_scan(void **state)
 {
 	struct pufstore *st = open_store();
-	struct pufservice *svc = malloc(sizeof(*svc));
+	struct pufservice *svc;
 	struct replies *r = calloc(1, sizeof(*r));
 	uint8_t resp[NDEV][PUFPROTO_MAX_MESSAGE], b[PUFPROTO_MAX_MESSAGE];
 	long len[NDEV];
-	char err[256];
 
 	(void)state;
 	enroll_all(st, PUFPROTO_SUITE_128);
-	assert_int_equal(pufservice_init(svc, st, 2, err, sizeof(err)), 0);
+	svc = start_service(st, 2);
 	for (size_t i = 0; i < NDEV; i++) {
 		long n = pufproto_device_hello(&devs[i].dev, b, sizeof(b));
 		long m = pufservice_accept(svc, b, (size_t)n, 1000, &i, sizeof(i), b, sizeof(b));
@@ -515,9 +525,8 @@ static void waiting_responses_share_one_scan(void **state)
 	assert_int_equal(pufservice_take(svc, 2000 + PUFSERVICE_MAX_WAIT_MS + 1), 0);
 	assert_int_equal(svc->stats.waited_too_long, PUFSERVICE_QUEUE);
 	assert_int_equal(pufservice_queued(svc), 0);
-	pufservice_free(svc);
+	stop_service(svc);
 	pufstore_close(st);
-	free(svc);
 	free(r);
 }
 

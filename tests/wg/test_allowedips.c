@@ -274,6 +274,19 @@ static int log_order(void *ctx, int family, const uint8_t *addr, uint8_t cidr)
 	return 0;
 }
 
+/* Walks owner's prefixes and checks their number and, in listing order, their first bytes; returns
+ * the log for further checks. */
+static struct order_log assert_listing(struct allowedips *t, void *owner, int count,
+                                       const uint8_t *first_bytes)
+{
+	struct order_log l = {0};
+	assert_int_equal(allowedips_foreach(t, owner, log_order, &l), 0);
+	assert_int_equal(l.count, count);
+	for (int i = 0; i < count; i++)
+		assert_int_equal(l.first_byte[i], first_bytes[i]);
+	return l;
+}
+
 /* Prefixes are listed oldest first, like wireguard-go's UAPI get; re-adding one (the daemon's
  * replace_allowed_ips, or a move from another owner) makes it the newest. */
 static void foreach_lists_in_insertion_order(void **state)
@@ -285,27 +298,17 @@ static void foreach_lists_in_insertion_order(void **state)
 	insert6(t, a, 0xfd000000, 0, 0, 0, 64);
 	insert4(t, a, 192, 168, 0, 0, 16);
 
-	struct order_log l = {0};
-	assert_int_equal(allowedips_foreach(t, a, log_order, &l), 0);
-	assert_int_equal(l.count, 3);
+	struct order_log l = assert_listing(t, a, 3, (const uint8_t[]){10, 0xfd, 192});
 	assert_int_equal(l.family[0], AF_INET);
-	assert_int_equal(l.first_byte[0], 10);
 	assert_int_equal(l.family[1], AF_INET6);
-	assert_int_equal(l.first_byte[1], 0xfd);
 	assert_int_equal(l.family[2], AF_INET);
-	assert_int_equal(l.first_byte[2], 192);
 
 	/* Clearing and re-adding in the same order gives the same listing (it used to flip). */
 	allowedips_remove_owner(t, a);
 	insert4(t, a, 10, 0, 0, 0, 24);
 	insert6(t, a, 0xfd000000, 0, 0, 0, 64);
 	insert4(t, a, 192, 168, 0, 0, 16);
-	memset(&l, 0, sizeof(l));
-	assert_int_equal(allowedips_foreach(t, a, log_order, &l), 0);
-	assert_int_equal(l.count, 3);
-	assert_int_equal(l.first_byte[0], 10);
-	assert_int_equal(l.first_byte[1], 0xfd);
-	assert_int_equal(l.first_byte[2], 192);
+	assert_listing(t, a, 3, (const uint8_t[]){10, 0xfd, 192});
 
 	/* Removing the middle, the head and the tail keeps the rest in order. */
 	insert4(t, a, 172, 16, 0, 0, 12);
@@ -318,25 +321,13 @@ static void foreach_lists_in_insertion_order(void **state)
 	ip4(ip, 10, 0, 0, 0);
 	assert_int_equal(allowedips_remove(t, AF_INET, ip, 8, a), 0);
 	insert4(t, a, 11, 0, 0, 0, 8);
-	memset(&l, 0, sizeof(l));
-	assert_int_equal(allowedips_foreach(t, a, log_order, &l), 0);
-	assert_int_equal(l.count, 3);
-	assert_int_equal(l.first_byte[0], 192);
-	assert_int_equal(l.first_byte[1], 172);
-	assert_int_equal(l.first_byte[2], 11);
+	assert_listing(t, a, 3, (const uint8_t[]){192, 172, 11});
 
 	/* Re-inserting for the same owner makes it the newest; a moved prefix leaves a's list. */
 	insert4(t, a, 192, 168, 0, 0, 16);
 	insert4(t, b, 172, 16, 0, 0, 12);
-	memset(&l, 0, sizeof(l));
-	assert_int_equal(allowedips_foreach(t, a, log_order, &l), 0);
-	assert_int_equal(l.count, 2);
-	assert_int_equal(l.first_byte[0], 11);
-	assert_int_equal(l.first_byte[1], 192);
-	memset(&l, 0, sizeof(l));
-	assert_int_equal(allowedips_foreach(t, b, log_order, &l), 0);
-	assert_int_equal(l.count, 1);
-	assert_int_equal(l.first_byte[0], 172);
+	assert_listing(t, a, 2, (const uint8_t[]){11, 192});
+	assert_listing(t, b, 1, (const uint8_t[]){172});
 	allowedips_free(t);
 }
 
