@@ -1,17 +1,14 @@
-#!/bin/bash
+#!/bin/sh
 # Per-packet CPU cost of hwguard's ChaCha20-Poly1305 against OpenSSL's ChaCha20-Poly1305 cipher, in
-# one process (bench/aead.c), for a full transport packet (1,420 bytes: wg-quick's MTU) and a
-# TCP ACK (64 bytes once padded), and the ratio.
-# Usage: bench/aead.sh [BUILD_DIR] [PACKETS] [ROUNDS]   (default build, 200000, 7). Needs gcc, a build.
+# one process (tests/crypto/aead_bench.c, thread CPU time), for a full transport packet (1,420
+# bytes: wg-quick's MTU) and a TCP ACK (64 bytes once padded), and the ratio.
+#
+# usage: bench/aead.sh [BUILD_DIR] [PACKETS] [ROUNDS]     (default: build, 200000, 7)
 set -eu
-root=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$root/build} packets=${2:-200000} rounds=${3:-7}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-libs=("$build/src/crypto/libhwg_crypto.a")
-for l in "$build"/src/crypto/portable/*.a; do libs+=("$l"); done
-gcc -O2 -I"$root/src" -o "$tmp/aead" "$root/bench/aead.c" "${libs[@]}" -lcrypto -lpthread
+B=${1:-build} packets=${2:-200000} rounds=${3:-7}
+D="$B/tests/crypto_aead_bench"
+[ -x "$D" ] || { echo "no $D: build the target crypto_aead_bench first" >&2; exit 1; }
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for len in 1420 64; do
-	"$tmp/aead" "$len" "$packets" "$rounds"
+	"$D" "$len" "$packets" "$rounds"
 done

@@ -1,9 +1,9 @@
-/* Per-packet cost of hwguard's ChaCha20-Poly1305 (src/crypto/aead.c: OpenSSL's ChaCha20 and
- * Poly1305, the key block and the data in one bulk call) against OpenSSL's own ChaCha20-Poly1305
- * cipher used per packet as the transport path would (a key prepared once; per packet the nonce,
- * the data, the final block and the tag), interleaved in one process. Thread CPU time, so that
- * other jobs on the machine cost wall time but not the figures. Usage: aead [LEN] [PACKETS]
- * [ROUNDS] */
+/* bench/aead.sh: per-packet cost of hwguard's ChaCha20-Poly1305 (src/crypto/aead.c: OpenSSL's
+ * ChaCha20 and Poly1305, the key block and the data in one bulk call) against OpenSSL's own
+ * ChaCha20-Poly1305 cipher used per packet as the transport path would (a key prepared once; per
+ * packet the nonce, the data, the final block and the tag), interleaved in one process. Thread CPU
+ * time, so that other jobs on the machine cost wall time but not the figures. Usage:
+ * crypto_aead_bench [LEN] [PACKETS] [ROUNDS] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +45,8 @@ int main(int argc, char **argv)
 	long packets = argc > 2 ? strtol(argv[2], NULL, 10) : 200000;
 	int rounds = argc > 3 ? atoi(argv[3]) : 7;
 	if (len == 0 || len > 65535 || packets <= 0 || rounds <= 0 || rounds > 99) {
-		fprintf(stderr, "usage: aead [LEN 1..65535] [PACKETS] [ROUNDS 1..99]\n");
+		fprintf(stderr,
+		        "usage: crypto_aead_bench [LEN 1..65535] [PACKETS] [ROUNDS 1..99]\n");
 		return 2;
 	}
 	uint8_t raw[32] = {7};
