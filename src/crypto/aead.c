@@ -117,7 +117,7 @@ static int poly1305_tag(EVP_MAC_CTX *m, const uint8_t key[POLY_KEY_LEN], const u
 	return 0;
 }
 
-/* EVP takes int lengths per call; the chunks are small, but the AD goes to Poly1305 whole. */
+/* The bounds of the EVP cipher this replaced (int lengths), far above any WireGuard message. */
 static int lengths_ok(size_t len, size_t ad_len)
 {
 	return len <= (size_t)INT32_MAX && ad_len <= (size_t)INT32_MAX;
