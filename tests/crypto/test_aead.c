@@ -12,6 +12,7 @@
 
 #include "crypto/aead.h"
 #include "support/hex.h"
+#include "support/test_main.h"
 
 static const char sunscreen[] = "Ladies and Gentlemen of the class of '99: If I could offer you "
                                 "only one tip for the future, sunscreen would be it.";
@@ -281,16 +282,14 @@ static void cleared_key_fails(void **state)
 	assert_int_equal(aead_open(&k, 0, buf, buf, 16, NULL, 0), -1);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(rfc8439_2_8_2_seal),
-	        cmocka_unit_test(rfc8439_a5_open),
-	        cmocka_unit_test(in_place),
-	        cmocka_unit_test(tampering_rejected),
-	        cmocka_unit_test(key_reuse_matches_one_shot),
-	        cmocka_unit_test(agrees_with_openssl_aead),
-	        cmocka_unit_test(cleared_key_fails),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(rfc8439_2_8_2_seal),
+        cmocka_unit_test(rfc8439_a5_open),
+        cmocka_unit_test(in_place),
+        cmocka_unit_test(tampering_rejected),
+        cmocka_unit_test(key_reuse_matches_one_shot),
+        cmocka_unit_test(agrees_with_openssl_aead),
+        cmocka_unit_test(cleared_key_fails),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

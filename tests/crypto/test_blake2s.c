@@ -14,6 +14,7 @@
 
 #include "crypto/blake2s.h"
 #include "support/hex.h"
+#include "support/test_main.h"
 
 static void expect_bytes(const uint8_t *got, const char *hex, size_t len)
 {
@@ -176,15 +177,13 @@ static void kdf_vectors(void **state)
 	expect_bytes(input, with_input[1], 32);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(hash_vectors),
-	        cmocka_unit_test(noise_constants),
-	        cmocka_unit_test(mac_vectors),
-	        cmocka_unit_test(hmac_vectors),
-	        cmocka_unit_test(hmac_chain_wireguard_go),
-	        cmocka_unit_test(kdf_vectors),
-	};
-	return cmocka_run_group_tests(tests, setup, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(hash_vectors),
+        cmocka_unit_test(noise_constants),
+        cmocka_unit_test(mac_vectors),
+        cmocka_unit_test(hmac_vectors),
+        cmocka_unit_test(hmac_chain_wireguard_go),
+        cmocka_unit_test(kdf_vectors),
+};
+
+HWG_TEST_MAIN(tests, setup, NULL)

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "crypto/codec.h"
+#include "support/test_main.h"
 
 static const struct {
 	const char *bytes, *base16, *base64;
@@ -167,12 +168,10 @@ static void failure_wipes_output(void **state)
 	assert_memory_equal(out, zero, 4);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(rfc4648_vectors),          cmocka_unit_test(wireguard_key),
-	        cmocka_unit_test(every_byte_and_character), cmocka_unit_test(strict_rejects),
-	        cmocka_unit_test(failure_wipes_output),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(rfc4648_vectors),          cmocka_unit_test(wireguard_key),
+        cmocka_unit_test(every_byte_and_character), cmocka_unit_test(strict_rejects),
+        cmocka_unit_test(failure_wipes_output),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "crypto/portable/secure.h"
+#include "support/test_main.h"
 
 static void equal(void **state)
 {
@@ -70,12 +71,10 @@ static void wipe(void **state)
 	assert_int_equal(buf[0], 0xa5);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(equal),
-	        cmocka_unit_test(is_zero),
-	        cmocka_unit_test(wipe),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(equal),
+        cmocka_unit_test(is_zero),
+        cmocka_unit_test(wipe),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

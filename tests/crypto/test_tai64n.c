@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "crypto/tai64n.h"
+#include "support/test_main.h"
 
 static void encoding_layout(void **state)
 {
@@ -73,12 +74,10 @@ static void ordering(void **state)
 	assert_int_equal(tai64n_compare(a, b), 0);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(encoding_layout),
-	        cmocka_unit_test(nanoseconds_coarsened),
-	        cmocka_unit_test(ordering),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(encoding_layout),
+        cmocka_unit_test(nanoseconds_coarsened),
+        cmocka_unit_test(ordering),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

@@ -11,6 +11,7 @@
 #include "crypto/x25519.h"
 #include "support/hex.h"
 #include "support/rfc7748.h"
+#include "support/test_main.h"
 
 static void check_x25519(const char *scalar_hex, const char *u_hex, const char *expect_hex)
 {
@@ -157,16 +158,11 @@ static void prepared_key_matches(void **state)
 	x25519_key_clear(&k);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(rfc7748_5_2_vectors),
-	        cmocka_unit_test(rfc7748_5_2_iterations),
-	        cmocka_unit_test(rfc7748_6_1_diffie_hellman),
-	        cmocka_unit_test(clamp_matches_rfc),
-	        cmocka_unit_test(low_order_points_rejected),
-	        cmocka_unit_test(generated_keys_agree),
-	        cmocka_unit_test(prepared_key_matches),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(rfc7748_5_2_vectors),        cmocka_unit_test(rfc7748_5_2_iterations),
+        cmocka_unit_test(rfc7748_6_1_diffie_hellman), cmocka_unit_test(clamp_matches_rfc),
+        cmocka_unit_test(low_order_points_rejected),  cmocka_unit_test(generated_keys_agree),
+        cmocka_unit_test(prepared_key_matches),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

@@ -9,6 +9,7 @@
 
 #include "crypto/xaead.h"
 #include "support/hex.h"
+#include "support/test_main.h"
 
 static void hchacha20_vector(void **state)
 {
@@ -87,12 +88,10 @@ static void xchacha20poly1305_rejects(void **state)
 	assert_int_equal(xaead_open(key, nonce, back, ct, sizeof(ct), ad, sizeof(ad)), 0);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(hchacha20_vector),
-	        cmocka_unit_test(xchacha20poly1305_vector),
-	        cmocka_unit_test(xchacha20poly1305_rejects),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(hchacha20_vector),
+        cmocka_unit_test(xchacha20poly1305_vector),
+        cmocka_unit_test(xchacha20poly1305_rejects),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

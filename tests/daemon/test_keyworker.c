@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "daemon/keyworker.h"
+#include "support/test_main.h"
 
 struct fake_provider {
 	struct key_provider base; /* first */
@@ -202,12 +203,10 @@ static void stop_does_not_wait_for_a_stuck_device(void **state)
 	close(gate[1]);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(dh_jobs_run_in_order_off_thread),
-	        cmocka_unit_test(bounded_queue_deadlines_and_stall),
-	        cmocka_unit_test(stop_does_not_wait_for_a_stuck_device),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(dh_jobs_run_in_order_off_thread),
+        cmocka_unit_test(bounded_queue_deadlines_and_stall),
+        cmocka_unit_test(stop_does_not_wait_for_a_stuck_device),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

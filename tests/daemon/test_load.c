@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "daemon/load.h"
+#include "support/test_main.h"
 
 #define SEC 1000000000ull
 #define T0  (5 * SEC)
@@ -117,15 +118,13 @@ static void busy_provider_counts(void **state)
 	assert_false(key_provider_busy(NULL));
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(idle_device_is_not_under_load),
-	        cmocka_unit_test(handshake_burst),
-	        cmocka_unit_test(slow_rate_never_triggers),
-	        cmocka_unit_test(provider_running_does_not_count),
-	        cmocka_unit_test(stuck_worker_counts),
-	        cmocka_unit_test(busy_provider_counts),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(idle_device_is_not_under_load),
+        cmocka_unit_test(handshake_burst),
+        cmocka_unit_test(slow_rate_never_triggers),
+        cmocka_unit_test(provider_running_does_not_count),
+        cmocka_unit_test(stuck_worker_counts),
+        cmocka_unit_test(busy_provider_counts),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

@@ -23,6 +23,7 @@
 #include "se050/bus.h"
 #include "se050/se050.h"
 #include "support/provider_dh.h"
+#include "support/test_main.h"
 
 #define SEC 1000000000ull
 
@@ -119,10 +120,8 @@ static void spent_budget_means_under_load(void **state)
 	stop_emu();
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(spent_budget_means_under_load),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(spent_budget_means_under_load),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "daemon/netwatch.h"
+#include "support/test_main.h"
 
 struct batch {
 	uint32_t buf[512];
@@ -117,14 +118,12 @@ static void test_truncated_batches(void **state)
 		        NETWATCH_LINK_NONE);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_mtu_change),
-	        cmocka_unit_test(test_deleted),
-	        cmocka_unit_test(test_moved),
-	        cmocka_unit_test(test_reply_names_its_namespace),
-	        cmocka_unit_test(test_truncated_batches),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mtu_change),
+        cmocka_unit_test(test_deleted),
+        cmocka_unit_test(test_moved),
+        cmocka_unit_test(test_reply_names_its_namespace),
+        cmocka_unit_test(test_truncated_batches),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

@@ -17,6 +17,7 @@
 #include "daemon/strbuf.h"
 #include "daemon/text.h"
 #include "keys/soft.h"
+#include "support/test_main.h"
 #include "uapi_fixture.h"
 
 /* RFC 7748 §6.1: Alice's private key and public key. */
@@ -198,15 +199,12 @@ static void abandoned_job_releases_its_key(void **state)
 	assert_null(wg_device_key(f->dev));
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(large_set_comes_in_slices, setup, teardown),
-	        cmocka_unit_test_setup_teardown(hardware_key_is_opened_first, setup, teardown),
-	        cmocka_unit_test_setup_teardown(key_that_cannot_be_opened_fails_the_set, setup,
-	                                        teardown),
-	        cmocka_unit_test_setup_teardown(no_key_step_for_software_keys, setup, teardown),
-	        cmocka_unit_test_setup_teardown(abandoned_job_releases_its_key, setup, teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(large_set_comes_in_slices, setup, teardown),
+        cmocka_unit_test_setup_teardown(hardware_key_is_opened_first, setup, teardown),
+        cmocka_unit_test_setup_teardown(key_that_cannot_be_opened_fails_the_set, setup, teardown),
+        cmocka_unit_test_setup_teardown(no_key_step_for_software_keys, setup, teardown),
+        cmocka_unit_test_setup_teardown(abandoned_job_releases_its_key, setup, teardown),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

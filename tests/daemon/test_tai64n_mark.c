@@ -16,6 +16,7 @@
 
 #include "crypto/tai64n.h"
 #include "daemon/tai64n_mark.h"
+#include "support/test_main.h"
 
 #define S       1000000000ull
 #define MINUTE  (60 * S)
@@ -204,17 +205,15 @@ static void test_file_round_trip(void **state)
 	rmdir(dir);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_first_start_follows_the_wall_clock),
-	        cmocka_unit_test(test_restart_with_clock_two_days_behind),
-	        cmocka_unit_test(test_wall_clock_stepping_back_while_running),
-	        cmocka_unit_test(test_back_to_back_calls_differ_in_tai64n),
-	        cmocka_unit_test(test_writes_are_rare),
-	        cmocka_unit_test(test_boot_loop_lead_is_bounded),
-	        cmocka_unit_test(test_parse),
-	        cmocka_unit_test(test_file_round_trip),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_first_start_follows_the_wall_clock),
+        cmocka_unit_test(test_restart_with_clock_two_days_behind),
+        cmocka_unit_test(test_wall_clock_stepping_back_while_running),
+        cmocka_unit_test(test_back_to_back_calls_differ_in_tai64n),
+        cmocka_unit_test(test_writes_are_rare),
+        cmocka_unit_test(test_boot_loop_lead_is_bounded),
+        cmocka_unit_test(test_parse),
+        cmocka_unit_test(test_file_round_trip),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

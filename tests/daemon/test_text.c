@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "daemon/text.h"
+#include "support/test_main.h"
 
 #define S(x) x, strlen(x)
 
@@ -179,14 +180,10 @@ static void prefixes_are_masked(void **state)
 	strbuf_free(&sb);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(key_hex_either_case),
-	        cmocka_unit_test(key_rejects_bad_input),
-	        cmocka_unit_test(uint_like_strconv_parseuint),
-	        cmocka_unit_test(endpoints),
-	        cmocka_unit_test(prefixes_are_masked),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(key_hex_either_case),         cmocka_unit_test(key_rejects_bad_input),
+        cmocka_unit_test(uint_like_strconv_parseuint), cmocka_unit_test(endpoints),
+        cmocka_unit_test(prefixes_are_masked),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

@@ -15,6 +15,7 @@
 
 #include "daemon/tun_gro.h"
 #include "daemon/tun_offload.h"
+#include "support/test_main.h"
 #include "tcp_packet.h"
 
 #define MAX_FRAMES 80
@@ -262,16 +263,14 @@ static void control_segments_are_not_merged(void **state)
 	assert_int_equal(h.gso_type, VIRTIO_NET_HDR_GSO_NONE);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(merges_ipv4),
-	        cmocka_unit_test(merges_ipv6),
-	        cmocka_unit_test(order_and_boundaries),
-	        cmocka_unit_test(interleaved_flows_each_merge),
-	        cmocka_unit_test(unmergeable_packet_writes_its_own_connection_first),
-	        cmocka_unit_test(more_flows_than_slots_evict_the_oldest),
-	        cmocka_unit_test(control_segments_are_not_merged),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(merges_ipv4),
+        cmocka_unit_test(merges_ipv6),
+        cmocka_unit_test(order_and_boundaries),
+        cmocka_unit_test(interleaved_flows_each_merge),
+        cmocka_unit_test(unmergeable_packet_writes_its_own_connection_first),
+        cmocka_unit_test(more_flows_than_slots_evict_the_oldest),
+        cmocka_unit_test(control_segments_are_not_merged),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

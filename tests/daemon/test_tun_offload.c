@@ -14,6 +14,7 @@
 
 #include "crypto/portable/bytes.h"
 #include "daemon/tun_offload.h"
+#include "support/test_main.h"
 #include "tcp_packet.h"
 
 #define MAX_SEGS 64
@@ -230,14 +231,12 @@ static void malformed_packets_are_refused(void **state)
 	assert_int_equal(cap.n, 0);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(tso_ipv4),
-	        cmocka_unit_test(tso_ipv6),
-	        cmocka_unit_test(tso_tiny_segments),
-	        cmocka_unit_test(checksum_completed_for_plain_packets),
-	        cmocka_unit_test(malformed_packets_are_refused),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(tso_ipv4),
+        cmocka_unit_test(tso_ipv6),
+        cmocka_unit_test(tso_tiny_segments),
+        cmocka_unit_test(checksum_completed_for_plain_packets),
+        cmocka_unit_test(malformed_packets_are_refused),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

@@ -19,6 +19,7 @@
 #include "daemon/uapi_apply.h"
 #include "daemon/uapi_get.h"
 #include "keys/soft.h"
+#include "support/test_main.h"
 #include "uapi_fixture.h"
 #include "support/hex.h"
 
@@ -525,28 +526,24 @@ static void keepalive_on_sends_at_once(void **state)
 	assert_true(f->sent > before);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(full_configuration_reads_back, setup, teardown),
-	        cmocka_unit_test_setup_teardown(sliced_apply_matches_one_apply, setup, teardown),
-	        cmocka_unit_test_setup_teardown(sliced_apply_stops_where_one_apply_stops, setup,
-	                                        teardown),
-	        cmocka_unit_test_setup_teardown(own_key_is_a_dummy_peer, setup, teardown),
-	        cmocka_unit_test_setup_teardown(update_only_and_remove, setup, teardown),
-	        cmocka_unit_test_setup_teardown(replace_peers_and_allowed_ips, setup, teardown),
-	        cmocka_unit_test_setup_teardown(allowed_ip_removal, setup, teardown),
-	        cmocka_unit_test_setup_teardown(private_key_rules, setup, teardown),
-	        cmocka_unit_test_setup_teardown(bound_key_survives_zeros, setup, teardown),
-	        cmocka_unit_test_setup_teardown(bound_key_own_value_is_a_no_op, setup, teardown),
-	        cmocka_unit_test_setup_teardown(bound_key_refuses_another_key, setup, teardown),
-	        cmocka_unit_test_setup_teardown(unbound_zeros_still_remove, setup, teardown),
-	        cmocka_unit_test_setup_teardown(replace_peers_keeps_relisted_peers, setup,
-	                                        teardown),
-	        cmocka_unit_test_setup_teardown(prepared_key_is_used, setup, teardown),
-	        cmocka_unit_test_setup_teardown(applied_in_slices, setup, teardown),
-	        cmocka_unit_test_setup_teardown(busy_port_stops_the_request, setup, teardown),
-	        cmocka_unit_test_setup_teardown(keepalive_on_sends_at_once, setup, teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(full_configuration_reads_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(sliced_apply_matches_one_apply, setup, teardown),
+        cmocka_unit_test_setup_teardown(sliced_apply_stops_where_one_apply_stops, setup, teardown),
+        cmocka_unit_test_setup_teardown(own_key_is_a_dummy_peer, setup, teardown),
+        cmocka_unit_test_setup_teardown(update_only_and_remove, setup, teardown),
+        cmocka_unit_test_setup_teardown(replace_peers_and_allowed_ips, setup, teardown),
+        cmocka_unit_test_setup_teardown(allowed_ip_removal, setup, teardown),
+        cmocka_unit_test_setup_teardown(private_key_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(bound_key_survives_zeros, setup, teardown),
+        cmocka_unit_test_setup_teardown(bound_key_own_value_is_a_no_op, setup, teardown),
+        cmocka_unit_test_setup_teardown(bound_key_refuses_another_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(unbound_zeros_still_remove, setup, teardown),
+        cmocka_unit_test_setup_teardown(replace_peers_keeps_relisted_peers, setup, teardown),
+        cmocka_unit_test_setup_teardown(prepared_key_is_used, setup, teardown),
+        cmocka_unit_test_setup_teardown(applied_in_slices, setup, teardown),
+        cmocka_unit_test_setup_teardown(busy_port_stops_the_request, setup, teardown),
+        cmocka_unit_test_setup_teardown(keepalive_on_sends_at_once, setup, teardown),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

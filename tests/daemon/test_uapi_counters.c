@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "daemon/uapi_counters.h"
+#include "support/test_main.h"
 
 static void test_lines(void **state)
 {
@@ -84,10 +85,8 @@ static void test_lines(void **state)
 	strbuf_free(&sb);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_lines),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lines),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

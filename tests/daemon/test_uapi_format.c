@@ -14,6 +14,7 @@
 #include "daemon/uapi_format.h"
 #include "daemon/text.h"
 #include "support/hex.h"
+#include "support/test_main.h"
 
 static const struct key_provider_ops fake_ops = {.name = "soft"};
 
@@ -140,13 +141,11 @@ static void errno_sign_is_kept(void **state)
 	strbuf_free(&sb);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(device_and_peers_like_wireguard_go),
-	        cmocka_unit_test(empty_device_omits_zero_values),
-	        cmocka_unit_test(peer_without_endpoint_with_counters),
-	        cmocka_unit_test(errno_sign_is_kept),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(device_and_peers_like_wireguard_go),
+        cmocka_unit_test(empty_device_omits_zero_values),
+        cmocka_unit_test(peer_without_endpoint_with_counters),
+        cmocka_unit_test(errno_sign_is_kept),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "daemon/uapi_frame.h"
+#include "support/test_main.h"
 
 static struct uapi_frame frame(const char *s)
 {
@@ -87,13 +88,11 @@ static void resumed_scan(void **state)
 	}
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(get_request),
-	        cmocka_unit_test(set_request),
-	        cmocka_unit_test(unknown_operations),
-	        cmocka_unit_test(resumed_scan),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(get_request),
+        cmocka_unit_test(set_request),
+        cmocka_unit_test(unknown_operations),
+        cmocka_unit_test(resumed_scan),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

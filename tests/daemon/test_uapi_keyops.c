@@ -11,6 +11,7 @@
 
 #include "daemon/uapi_frame.h"
 #include "daemon/uapi_keyops.h"
+#include "support/test_main.h"
 
 static int parse(const char *body, struct uapi_key_op *op, size_t *line)
 {
@@ -99,12 +100,10 @@ static void framed_and_round_trip(void **state)
 	assert_int_equal(f.kind, UAPI_FRAME_UNKNOWN);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(valid_operations),
-	        cmocka_unit_test(invalid_operations),
-	        cmocka_unit_test(framed_and_round_trip),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(valid_operations),
+        cmocka_unit_test(invalid_operations),
+        cmocka_unit_test(framed_and_round_trip),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

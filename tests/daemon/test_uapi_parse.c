@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "daemon/uapi_set.h"
+#include "support/test_main.h"
 
 #define K11 "1111111111111111111111111111111111111111111111111111111111111111"
 #define KAB "abababababababababababababababababababababababababababababababab"
@@ -182,14 +183,10 @@ static void many_lines_grow(void **state)
 	uapi_set_free(&set);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(what_wg_setconf_sends),
-	        cmocka_unit_test(empty_set_is_valid),
-	        cmocka_unit_test(last_line_without_newline),
-	        cmocka_unit_test(errors_as_wireguard_go),
-	        cmocka_unit_test(many_lines_grow),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(what_wg_setconf_sends),     cmocka_unit_test(empty_set_is_valid),
+        cmocka_unit_test(last_line_without_newline), cmocka_unit_test(errors_as_wireguard_go),
+        cmocka_unit_test(many_lines_grow),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "daemon/uapi_server.h"
+#include "support/test_main.h"
 
 #define S 1000000000ull
 
@@ -316,17 +317,15 @@ static void test_not_now_offers_again(void **state)
 	pair_close(&p);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_pipelined_gets_meet_backpressure),
-	        cmocka_unit_test(test_half_close_gets_the_whole_reply),
-	        cmocka_unit_test(test_set_ended_by_eof_is_applied),
-	        cmocka_unit_test(test_other_requests_cut_by_eof_are_not_answered),
-	        cmocka_unit_test(test_unknown_operation_after_a_request),
-	        cmocka_unit_test(test_set_evicts_and_times_out),
-	        cmocka_unit_test(test_waiting_request),
-	        cmocka_unit_test(test_not_now_offers_again),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pipelined_gets_meet_backpressure),
+        cmocka_unit_test(test_half_close_gets_the_whole_reply),
+        cmocka_unit_test(test_set_ended_by_eof_is_applied),
+        cmocka_unit_test(test_other_requests_cut_by_eof_are_not_answered),
+        cmocka_unit_test(test_unknown_operation_after_a_request),
+        cmocka_unit_test(test_set_evicts_and_times_out),
+        cmocka_unit_test(test_waiting_request),
+        cmocka_unit_test(test_not_now_offers_again),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "daemon/udp.h"
+#include "support/test_main.h"
 
 #define RECEIVERS 3
 
@@ -197,17 +198,12 @@ static void without_gso_each_datagram_is_a_message(void **state)
 	expect(f, 2, ks, lens, 4);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(interleaved_endpoints_form_one_run_each, setup,
-	                                        teardown),
-	        cmocka_unit_test_setup_teardown(a_shorter_datagram_ends_the_run, setup, teardown),
-	        cmocka_unit_test_setup_teardown(built_in_place_is_not_copied, setup, teardown),
-	        cmocka_unit_test_setup_teardown(a_full_arena_sends_the_batch_first, setup,
-	                                        teardown),
-	        cmocka_unit_test_setup_teardown(without_gso_each_datagram_is_a_message, setup,
-	                                        teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(interleaved_endpoints_form_one_run_each, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_shorter_datagram_ends_the_run, setup, teardown),
+        cmocka_unit_test_setup_teardown(built_in_place_is_not_copied, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_full_arena_sends_the_batch_first, setup, teardown),
+        cmocka_unit_test_setup_teardown(without_gso_each_datagram_is_a_message, setup, teardown),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

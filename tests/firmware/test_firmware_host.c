@@ -24,6 +24,7 @@
 #include "puf/trng.h"
 #include "puf/xoshiro.h"
 #include "sim_device.h"
+#include "support/test_main.h"
 
 /* ---- a NOR flash model: erase sets a page to 0xFF, program can only clear bits; a power cut
  * stops it before operation `cut` (1-based), or during it (`tear`: each bit the operation would
@@ -562,18 +563,16 @@ static void prf_parts(void **state)
 	}
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(flash_enrolment_image_and_commits),
-	        cmocka_unit_test(flash_power_cut_anywhere),
-	        cmocka_unit_test(link_report_round_trip),
-	        cmocka_unit_test(link_reader_any_chunking),
-	        cmocka_unit_test(drbg_seeding),
-	        cmocka_unit_test(suite_challenges),
-	        cmocka_unit_test(device_readings_ahead),
-	        cmocka_unit_test(mcu_path_default_suite),
-	        cmocka_unit_test(prf_parts),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(flash_enrolment_image_and_commits),
+        cmocka_unit_test(flash_power_cut_anywhere),
+        cmocka_unit_test(link_report_round_trip),
+        cmocka_unit_test(link_reader_any_chunking),
+        cmocka_unit_test(drbg_seeding),
+        cmocka_unit_test(suite_challenges),
+        cmocka_unit_test(device_readings_ahead),
+        cmocka_unit_test(mcu_path_default_suite),
+        cmocka_unit_test(prf_parts),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "keys/provider.h"
+#include "support/test_main.h"
 
 static int next_result;
 static long sleep_us;
@@ -66,10 +67,8 @@ static void test_counts_and_histogram(void **state)
 	assert_int_equal(key_provider_latency_bound_us(KEY_PROVIDER_LATENCY_BUCKETS - 1), 0);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_counts_and_histogram),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_counts_and_histogram),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

@@ -11,6 +11,7 @@
 #include "keys/select.h"
 #include "keys/soft.h"
 #include "support/rfc7748.h"
+#include "support/test_main.h"
 
 static void rfc7748_pair_through_provider(void **state)
 {
@@ -73,13 +74,11 @@ static void software_key_selected(void **state)
 	key_provider_destroy(kp);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(rfc7748_pair_through_provider),
-	        cmocka_unit_test(low_order_peer_rejected),
-	        cmocka_unit_test(handle_recognised),
-	        cmocka_unit_test(software_key_selected),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(rfc7748_pair_through_provider),
+        cmocka_unit_test(low_order_peer_rejected),
+        cmocka_unit_test(handle_recognised),
+        cmocka_unit_test(software_key_selected),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

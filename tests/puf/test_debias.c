@@ -13,6 +13,7 @@
 #include "puf/host/puf_stats.h"
 #include "puf/host/sram_sim.h"
 #include "puf/xoshiro.h"
+#include "support/test_main.h"
 
 static void test_xor_halves_known(void **state)
 {
@@ -336,18 +337,12 @@ static void test_pp_uniform_on_simulator(void **state)
 	assert_true(agree > total - total / 500);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_xor_halves_known),
-	        cmocka_unit_test(test_von_neumann_known),
-	        cmocka_unit_test(test_measured_effect),
-	        cmocka_unit_test(test_word_polarity),
-	        cmocka_unit_test(test_pp_cases_exhaustive),
-	        cmocka_unit_test(test_pp_symmetry),
-	        cmocka_unit_test(test_pp_select_extract),
-	        cmocka_unit_test(test_pp_removes_bias),
-	        cmocka_unit_test(test_pp_uniform_on_simulator),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_xor_halves_known),        cmocka_unit_test(test_von_neumann_known),
+        cmocka_unit_test(test_measured_effect),         cmocka_unit_test(test_word_polarity),
+        cmocka_unit_test(test_pp_cases_exhaustive),     cmocka_unit_test(test_pp_symmetry),
+        cmocka_unit_test(test_pp_select_extract),       cmocka_unit_test(test_pp_removes_bias),
+        cmocka_unit_test(test_pp_uniform_on_simulator),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

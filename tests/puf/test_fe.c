@@ -12,6 +12,7 @@
 #include "puf/fe.h"
 #include "puf/host/fe_model.h"
 #include "puf/xoshiro.h"
+#include "support/test_main.h"
 
 #define MAX_RESP   ((FE_MAX_BLOCKS * 63 + 7) / 8)
 #define MAX_HELPER (2 * MAX_RESP + 32)
@@ -313,19 +314,17 @@ static void test_model_matches_fe_rec(void **state)
 	}
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_sizes),
-	        cmocka_unit_test(test_bad_params),
-	        cmocka_unit_test(test_round_trip_no_errors),
-	        cmocka_unit_test(test_helper_layout),
-	        cmocka_unit_test(test_eleven_errors_per_block),
-	        cmocka_unit_test(test_second_layer_fixes_what_the_first_cannot),
-	        cmocka_unit_test(test_hopeless_inputs_fail),
-	        cmocka_unit_test(test_never_a_wrong_key),
-	        cmocka_unit_test(test_helper_tampering),
-	        cmocka_unit_test(test_model_matches_fe_rec),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sizes),
+        cmocka_unit_test(test_bad_params),
+        cmocka_unit_test(test_round_trip_no_errors),
+        cmocka_unit_test(test_helper_layout),
+        cmocka_unit_test(test_eleven_errors_per_block),
+        cmocka_unit_test(test_second_layer_fixes_what_the_first_cannot),
+        cmocka_unit_test(test_hopeless_inputs_fail),
+        cmocka_unit_test(test_never_a_wrong_key),
+        cmocka_unit_test(test_helper_tampering),
+        cmocka_unit_test(test_model_matches_fe_rec),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

@@ -16,6 +16,7 @@
 #include "puf/host/fe_bound.h"
 #include "puf/host/sram_sim.h"
 #include "puf/xoshiro.h"
+#include "support/test_main.h"
 #include "support/test_rng.h"
 
 #define GROUPS 400
@@ -147,12 +148,10 @@ static void test_simulation_matches_real_readings(void **state)
 	assert_true(fabs(real - simulated) < 0.15 * real);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_default_suite_figures),
-	        cmocka_unit_test(test_exact_matches_simulated_words),
-	        cmocka_unit_test(test_simulation_matches_real_readings),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_default_suite_figures),
+        cmocka_unit_test(test_exact_matches_simulated_words),
+        cmocka_unit_test(test_simulation_matches_real_readings),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

@@ -21,6 +21,7 @@
 #include "puf/fe.h"
 #include "puf/host/sram_sim.h"
 #include "puf/xoshiro.h"
+#include "support/test_main.h"
 
 #define MAXB  FE_MAX_BLOCKS
 #define NBITS (MAXB * 63)
@@ -318,13 +319,11 @@ static void test_default_suite_bits_unpredictable(void **state)
 	assert_true((double)rright / (double)rtotal > 0.8);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_intersection_dimension),
-	        cmocka_unit_test(test_key_from_helper_alone),
-	        cmocka_unit_test(test_default_suite_resists_helper_attack),
-	        cmocka_unit_test(test_default_suite_bits_unpredictable),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_intersection_dimension),
+        cmocka_unit_test(test_key_from_helper_alone),
+        cmocka_unit_test(test_default_suite_resists_helper_attack),
+        cmocka_unit_test(test_default_suite_bits_unpredictable),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

@@ -12,6 +12,7 @@
 #include "puf/debias.h"
 #include "puf/host/puf_stats.h"
 #include "puf/host/sram_sim.h"
+#include "support/test_main.h"
 
 #define SIZE 4096
 
@@ -103,11 +104,9 @@ static void test_calibrations(void **state)
 	assert_true(hist[0xaa] > SIZE / 3);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_deterministic),
-	        cmocka_unit_test(test_calibrations),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_calibrations),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

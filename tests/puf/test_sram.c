@@ -16,6 +16,7 @@
 #include "puf/sram_dump.h"
 #include "puf/host/sram_file.h"
 #include "puf/sram_mcu.h"
+#include "support/test_main.h"
 
 static size_t make_record(uint8_t *out, uint32_t dev, uint32_t reading, uint32_t len, uint8_t fill)
 {
@@ -175,12 +176,10 @@ static void test_majority(void **state)
 	assert_int_equal(puf_majority(&c.base, 1, 3, out, 2, counts), -1); /* reading fails */
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_parse_valid), cmocka_unit_test(test_parse_rejects),
-	        cmocka_unit_test(test_file_source), cmocka_unit_test(test_mcu_hook),
-	        cmocka_unit_test(test_majority),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_valid), cmocka_unit_test(test_parse_rejects),
+        cmocka_unit_test(test_file_source), cmocka_unit_test(test_mcu_hook),
+        cmocka_unit_test(test_majority),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

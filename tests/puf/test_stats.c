@@ -11,6 +11,7 @@
 
 #include "puf/host/puf_stats.h"
 #include "puf/host/sp800_22.h"
+#include "support/test_main.h"
 
 /* The 100-bit expansion of pi used throughout SP 800-22 (epsilon_100). */
 static const char *EPS100 = "11001001000011111101101010100010001000010110100011"
@@ -109,12 +110,10 @@ static void test_entropy(void **state)
 	assert_int_equal(hist[0xff] + hist[0x0f] + hist[0], 3);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_monobit), cmocka_unit_test(test_block_frequency),
-	        cmocka_unit_test(test_runs),    cmocka_unit_test(test_longest_run),
-	        cmocka_unit_test(test_igamc),   cmocka_unit_test(test_entropy),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_monobit), cmocka_unit_test(test_block_frequency),
+        cmocka_unit_test(test_runs),    cmocka_unit_test(test_longest_run),
+        cmocka_unit_test(test_igamc),   cmocka_unit_test(test_entropy),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

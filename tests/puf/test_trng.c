@@ -13,6 +13,7 @@
 #include "puf/host/rng_linux.h"
 #include "puf/trng.h"
 #include "puf/xoshiro.h"
+#include "support/test_main.h"
 
 /* 1 + CRITBINOM(W, 2^-H, 1 - 2^-20), from the binomial distribution directly. */
 static unsigned apt_cutoff(unsigned w, double h)
@@ -133,15 +134,10 @@ static void test_linux_rng(void **state)
 	assert_memory_not_equal(a, b, sizeof(a));
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_cutoffs),
-	        cmocka_unit_test(test_rct_latches),
-	        cmocka_unit_test(test_apt_fails_on_bias),
-	        cmocka_unit_test(test_trng_output_and_refusal),
-	        cmocka_unit_test(test_trng_conditioned),
-	        cmocka_unit_test(test_linux_rng),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cutoffs),           cmocka_unit_test(test_rct_latches),
+        cmocka_unit_test(test_apt_fails_on_bias), cmocka_unit_test(test_trng_output_and_refusal),
+        cmocka_unit_test(test_trng_conditioned),  cmocka_unit_test(test_linux_rng),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

@@ -15,6 +15,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "support/test_main.h"
+
 #include <sqlite3.h>
 
 #include <dirent.h>
@@ -376,11 +378,9 @@ static void kill9_during_state_commits(void **state)
 	}
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(kill9_during_updates),
-	        cmocka_unit_test(kill9_during_state_commits),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(kill9_during_updates),
+        cmocka_unit_test(kill9_during_state_commits),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

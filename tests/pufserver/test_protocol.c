@@ -14,6 +14,7 @@
 #include "puf/proto/wire.h"
 #include "pufserver/service.h"
 #include "sim_device.h"
+#include "support/test_main.h"
 
 #define MAX_DEVICES 64
 
@@ -508,17 +509,11 @@ static void prefilter_learns_padding(void **state)
 	assert_int_equal(prefilter_pad_bytes(PUFPROTO_SUITE_DEBIASED_128), 9);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(prefilter_learns_padding),
-	        cmocka_unit_test(many_devices_default),
-	        cmocka_unit_test(many_devices_128),
-	        cmocka_unit_test(many_devices_64),
-	        cmocka_unit_test(lost_confirm_recovers),
-	        cmocka_unit_test(replay_and_tamper_rejected),
-	        cmocka_unit_test(never_enrolled_rejected),
-	        cmocka_unit_test(transcripts_unlinkable),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(prefilter_learns_padding), cmocka_unit_test(many_devices_default),
+        cmocka_unit_test(many_devices_128),         cmocka_unit_test(many_devices_64),
+        cmocka_unit_test(lost_confirm_recovers),    cmocka_unit_test(replay_and_tamper_rejected),
+        cmocka_unit_test(never_enrolled_rejected),  cmocka_unit_test(transcripts_unlinkable),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

@@ -12,6 +12,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "support/test_main.h"
+
 #include <sqlite3.h>
 
 #include "puf/proto/wire.h"
@@ -530,18 +532,14 @@ static void waiting_responses_share_one_scan(void **state)
 	free(r);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(authenticate_and_persist, setup, teardown),
-	        cmocka_unit_test_setup_teardown(replay_unknown_session_and_revoke, setup, teardown),
-	        cmocka_unit_test_setup_teardown(lost_confirm_across_restart, setup, teardown),
-	        cmocka_unit_test_setup_teardown(enrol_while_serving_and_schema_guard, setup,
-	                                        teardown),
-	        cmocka_unit_test_setup_teardown(store_rejects_bad_input, setup, teardown),
-	        cmocka_unit_test_setup_teardown(failed_commit_logged_counted_answered, setup,
-	                                        teardown),
-	        cmocka_unit_test_setup_teardown(waiting_responses_share_one_scan, setup, teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(authenticate_and_persist, setup, teardown),
+        cmocka_unit_test_setup_teardown(replay_unknown_session_and_revoke, setup, teardown),
+        cmocka_unit_test_setup_teardown(lost_confirm_across_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(enrol_while_serving_and_schema_guard, setup, teardown),
+        cmocka_unit_test_setup_teardown(store_rejects_bad_input, setup, teardown),
+        cmocka_unit_test_setup_teardown(failed_commit_logged_counted_answered, setup, teardown),
+        cmocka_unit_test_setup_teardown(waiting_responses_share_one_scan, setup, teardown),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

@@ -11,6 +11,7 @@
 #include "crypto/portable/simon.h"
 #include "puf/xoshiro.h"
 #include "pufserver/simon_batch.h"
+#include "support/test_main.h"
 #include "support/test_rng.h"
 
 /* The designers' vectors (ePrint 2013/404, Appendix B) as Implementation Guide byte strings. */
@@ -184,12 +185,10 @@ static void choosing_a_kernel(void **state)
 	print_message("fastest kernel here: %s\n", simon_batch_name(before));
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(designers_vectors),
-	        cmocka_unit_test(matches_general_simon),
-	        cmocka_unit_test(choosing_a_kernel),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(designers_vectors),
+        cmocka_unit_test(matches_general_simon),
+        cmocka_unit_test(choosing_a_kernel),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

@@ -13,6 +13,7 @@
 
 #include "pufserver/snapshot.h"
 #include "pufserver/store.h"
+#include "support/test_main.h"
 
 static char location[512], dir[64];
 
@@ -166,10 +167,8 @@ static void store_semantics(void **state)
 	pufstore_close(b);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(store_semantics, setup, teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(store_semantics, setup, teardown),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

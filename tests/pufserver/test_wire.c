@@ -9,6 +9,7 @@
 #include "puf/host/device_source.h"
 #include "puf/proto/device_state.h"
 #include "puf/proto/wire.h"
+#include "support/test_main.h"
 
 static void fill(uint8_t *p, size_t n, uint8_t seed)
 {
@@ -272,15 +273,10 @@ static void device_rejects_bad_confirm(void **state)
 
 /* The quick stage's specialised SIMON agrees with the general one (itself tested against the
  * designers' vectors), on the published vectors and on many derived keys and blocks. */
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(response_round_trip),
-	        cmocka_unit_test(header_errors),
-	        cmocka_unit_test(challenge_confirm_hello),
-	        cmocka_unit_test(state_record),
-	        cmocka_unit_test(source_description),
-	        cmocka_unit_test(device_rejects_bad_confirm),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(response_round_trip),     cmocka_unit_test(header_errors),
+        cmocka_unit_test(challenge_confirm_hello), cmocka_unit_test(state_record),
+        cmocka_unit_test(source_description),      cmocka_unit_test(device_rejects_bad_confirm),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "se050/apdu.h"
+#include "support/test_main.h"
 
 static void test_select_bytes(void **state)
 {
@@ -323,23 +324,21 @@ static void test_empty_list_with_tag2(void **state)
 	assert_false(more);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_select_bytes),
-	        cmocka_unit_test(test_ecdh_bytes),
-	        cmocka_unit_test(test_generate_bytes),
-	        cmocka_unit_test(test_small_command_bytes),
-	        cmocka_unit_test(test_command_parse_round_trip),
-	        cmocka_unit_test(test_response_parse),
-	        cmocka_unit_test(test_tlv_lengths),
-	        cmocka_unit_test(test_list_parse),
-	        cmocka_unit_test(test_select_parse),
-	        cmocka_unit_test(test_status_words),
-	        cmocka_unit_test(test_applet_7x_commands),
-	        cmocka_unit_test(test_import_bytes),
-	        cmocka_unit_test(test_version_and_memory_parse),
-	        cmocka_unit_test(test_empty_list_with_tag2),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_select_bytes),
+        cmocka_unit_test(test_ecdh_bytes),
+        cmocka_unit_test(test_generate_bytes),
+        cmocka_unit_test(test_small_command_bytes),
+        cmocka_unit_test(test_command_parse_round_trip),
+        cmocka_unit_test(test_response_parse),
+        cmocka_unit_test(test_tlv_lengths),
+        cmocka_unit_test(test_list_parse),
+        cmocka_unit_test(test_select_parse),
+        cmocka_unit_test(test_status_words),
+        cmocka_unit_test(test_applet_7x_commands),
+        cmocka_unit_test(test_import_bytes),
+        cmocka_unit_test(test_version_and_memory_parse),
+        cmocka_unit_test(test_empty_list_with_tag2),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

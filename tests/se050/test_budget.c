@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "se050/budget.h"
+#include "support/test_main.h"
 
 static void test_burst_then_refill(void **state)
 {
@@ -68,13 +69,11 @@ static void test_parse(void **state)
 	assert_int_equal(nvm_budget_parse("30,32,1", &rate, &burst), -EINVAL);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_burst_then_refill),
-	        cmocka_unit_test(test_flood_is_capped),
-	        cmocka_unit_test(test_no_refill),
-	        cmocka_unit_test(test_parse),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_burst_then_refill),
+        cmocka_unit_test(test_flood_is_capped),
+        cmocka_unit_test(test_no_refill),
+        cmocka_unit_test(test_parse),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

@@ -17,6 +17,7 @@
 #include "se050/apdu.h"
 #include "se050/se050.h"
 #include "support/rfc7748.h"
+#include "support/test_main.h"
 
 struct fixture {
 	struct emu_store store;
@@ -345,20 +346,18 @@ static void test_repeated_ecdh_is_counted(void **state)
 	assert_int_equal(fx->applet.ecdh_repeats, 1);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup(test_needs_select, setup),
-	        cmocka_unit_test_setup(test_rfc7748_big_endian, setup),
-	        cmocka_unit_test_setup(test_low_order_peer_gives_zero, setup),
-	        cmocka_unit_test_setup(test_policies, setup),
-	        cmocka_unit_test_setup(test_list_pages, setup),
-	        cmocka_unit_test_setup(test_store_persists_and_detects_damage, setup),
-	        cmocka_unit_test_setup(test_applet_72_personality, setup),
-	        cmocka_unit_test_setup(test_import_through_apdus, setup),
-	        cmocka_unit_test_setup(test_memory_full_and_free_memory, setup),
-	        cmocka_unit_test_setup(test_unwritable_store_is_a_memory_failure, setup),
-	        cmocka_unit_test_setup(test_repeated_ecdh_is_counted, setup),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_needs_select, setup),
+        cmocka_unit_test_setup(test_rfc7748_big_endian, setup),
+        cmocka_unit_test_setup(test_low_order_peer_gives_zero, setup),
+        cmocka_unit_test_setup(test_policies, setup),
+        cmocka_unit_test_setup(test_list_pages, setup),
+        cmocka_unit_test_setup(test_store_persists_and_detects_damage, setup),
+        cmocka_unit_test_setup(test_applet_72_personality, setup),
+        cmocka_unit_test_setup(test_import_through_apdus, setup),
+        cmocka_unit_test_setup(test_memory_full_and_free_memory, setup),
+        cmocka_unit_test_setup(test_unwritable_store_is_a_memory_failure, setup),
+        cmocka_unit_test_setup(test_repeated_ecdh_is_counted, setup),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

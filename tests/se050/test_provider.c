@@ -27,6 +27,7 @@
 #include "se050/bus.h"
 #include "se050/se050.h"
 #include "support/rfc7748.h"
+#include "support/test_main.h"
 
 /* Log lines the provider emitted, captured through the keys/log.h hook. */
 #define MAX_LINES 64
@@ -436,25 +437,22 @@ static void test_power_cycle_mid_ecdh(void **state)
 	assert_int_equal(emu_proc_stat(&emu, "ecdh_repeats"), 0);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(test_rfc7748_applet_31, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_rfc7748_applet_72, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_generated_key_agrees_31, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_generated_key_agrees_72, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_applet_without_x25519, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_unsupported_applet, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_memory_full_is_enospc, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_one_owner, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_wear_budget, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_keys_survive_restart, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_dh_names_a_deleted_key, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_recovers_from_a_silent_chip, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_recovers_from_an_emulator_restart, setup,
-	                                        teardown),
-	        cmocka_unit_test_setup_teardown(test_power_cycle_mid_ecdh, setup, teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_rfc7748_applet_31, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rfc7748_applet_72, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_generated_key_agrees_31, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_generated_key_agrees_72, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_applet_without_x25519, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unsupported_applet, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_memory_full_is_enospc, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_one_owner, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wear_budget, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keys_survive_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dh_names_a_deleted_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_recovers_from_a_silent_chip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_recovers_from_an_emulator_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_power_cycle_mid_ecdh, setup, teardown),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "se050/t1_frame.h"
+#include "support/test_main.h"
 
 static void test_crc_check_value(void **state)
 {
@@ -202,17 +203,15 @@ static void test_poll_classify(void **state)
 	assert_int_equal(f.seq, 1);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_crc_check_value),
-	        cmocka_unit_test(test_pcb_coding),
-	        cmocka_unit_test(test_build_resync_frame),
-	        cmocka_unit_test(test_parse_round_trip_each_block),
-	        cmocka_unit_test(test_parse_rejects),
-	        cmocka_unit_test(test_atr_vector),
-	        cmocka_unit_test(test_atr_rejects),
-	        cmocka_unit_test(test_poll_classify),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_crc_check_value),
+        cmocka_unit_test(test_pcb_coding),
+        cmocka_unit_test(test_build_resync_frame),
+        cmocka_unit_test(test_parse_round_trip_each_block),
+        cmocka_unit_test(test_parse_rejects),
+        cmocka_unit_test(test_atr_vector),
+        cmocka_unit_test(test_atr_rejects),
+        cmocka_unit_test(test_poll_classify),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

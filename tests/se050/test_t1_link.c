@@ -13,6 +13,7 @@
 
 #include "mem_bus.h"
 #include "se050/t1oi2c.h"
+#include "support/test_main.h"
 
 /* Short BWT so that "wait for a frame that never comes" costs milliseconds. */
 #define TEST_BWT_MS 20
@@ -511,32 +512,30 @@ static void test_bus_error_resyncs_before_next(void **state)
 	assert_int_equal(fx->runs, 2);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup(test_open_reads_atr, setup),
-	        cmocka_unit_test_setup(test_short_and_chained, setup),
-	        cmocka_unit_test_setup(test_crc_errors_recovered, setup),
-	        cmocka_unit_test_setup(test_naks_recovered, setup),
-	        cmocka_unit_test_setup(test_wtx_answered, setup),
-	        cmocka_unit_test_setup(test_long_command_gets_wtx, setup),
-	        cmocka_unit_test_setup(test_dropped_frames_recovered, setup),
-	        cmocka_unit_test_setup(test_always_dropped_is_reported, setup),
-	        cmocka_unit_test_setup(test_chip_reset_mid_command, setup),
-	        cmocka_unit_test_setup(test_no_chip, setup),
-	        cmocka_unit_test_setup(test_response_too_large, setup),
-	        cmocka_unit_test(test_endless_empty_chain_is_bounded),
-	        cmocka_unit_test_setup(test_block_wait_is_twice_bwt, setup),
-	        cmocka_unit_test_setup(test_block_wait_floor, setup),
-	        cmocka_unit_test_setup(test_filler_reads_are_not_errors, setup),
-	        cmocka_unit_test_setup(test_shifted_header_is_accepted, setup),
-	        cmocka_unit_test_setup(test_nad0_rnack_retransmits, setup),
-	        cmocka_unit_test_setup(test_guard_times_kept, setup),
-	        cmocka_unit_test_setup(test_open_drains_an_abandoned_command, setup),
-	        cmocka_unit_test_setup(test_open_answers_an_orphaned_wtx, setup),
-	        cmocka_unit_test_setup(test_busy_chip_nacks_writes, setup),
-	        cmocka_unit_test_setup(test_chip_reset_sblock, setup),
-	        cmocka_unit_test_setup(test_bus_error_resyncs_before_next, setup),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_open_reads_atr, setup),
+        cmocka_unit_test_setup(test_short_and_chained, setup),
+        cmocka_unit_test_setup(test_crc_errors_recovered, setup),
+        cmocka_unit_test_setup(test_naks_recovered, setup),
+        cmocka_unit_test_setup(test_wtx_answered, setup),
+        cmocka_unit_test_setup(test_long_command_gets_wtx, setup),
+        cmocka_unit_test_setup(test_dropped_frames_recovered, setup),
+        cmocka_unit_test_setup(test_always_dropped_is_reported, setup),
+        cmocka_unit_test_setup(test_chip_reset_mid_command, setup),
+        cmocka_unit_test_setup(test_no_chip, setup),
+        cmocka_unit_test_setup(test_response_too_large, setup),
+        cmocka_unit_test(test_endless_empty_chain_is_bounded),
+        cmocka_unit_test_setup(test_block_wait_is_twice_bwt, setup),
+        cmocka_unit_test_setup(test_block_wait_floor, setup),
+        cmocka_unit_test_setup(test_filler_reads_are_not_errors, setup),
+        cmocka_unit_test_setup(test_shifted_header_is_accepted, setup),
+        cmocka_unit_test_setup(test_nad0_rnack_retransmits, setup),
+        cmocka_unit_test_setup(test_guard_times_kept, setup),
+        cmocka_unit_test_setup(test_open_drains_an_abandoned_command, setup),
+        cmocka_unit_test_setup(test_open_answers_an_orphaned_wtx, setup),
+        cmocka_unit_test_setup(test_busy_chip_nacks_writes, setup),
+        cmocka_unit_test_setup(test_chip_reset_sblock, setup),
+        cmocka_unit_test_setup(test_bus_error_resyncs_before_next, setup),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

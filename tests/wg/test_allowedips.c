@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "support/test_main.h"
 #include "wg/allowedips.h"
 
 static char peers[8]; /* distinct owner addresses a..h */
@@ -678,16 +679,14 @@ static void randomised_against_reference(void **state)
 	allowedips_free(t);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(kernel_style_fixed_cases),
-	        cmocka_unit_test(deep_paths),
-	        cmocka_unit_test(foreach_reports_masked_prefixes),
-	        cmocka_unit_test(foreach_lists_in_insertion_order),
-	        cmocka_unit_test(api_edges),
-	        cmocka_unit_test(many_owners),
-	        cmocka_unit_test(randomised_against_reference),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(kernel_style_fixed_cases),
+        cmocka_unit_test(deep_paths),
+        cmocka_unit_test(foreach_reports_masked_prefixes),
+        cmocka_unit_test(foreach_lists_in_insertion_order),
+        cmocka_unit_test(api_edges),
+        cmocka_unit_test(many_owners),
+        cmocka_unit_test(randomised_against_reference),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

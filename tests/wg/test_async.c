@@ -17,6 +17,7 @@
 
 #include "crypto/random.h"
 #include "forge.h"
+#include "support/test_main.h"
 #include "test_core_harness.h"
 #include "wg/device.h"
 #include "wg/noise.h"
@@ -428,18 +429,16 @@ static void sources_take_turns(void **state)
 	assert_int_equal(net.node[0].delivered, 1);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_teardown(handshake_both_roles, teardown),
-	        cmocka_unit_test_teardown(data_flows_while_a_handshake_waits, teardown),
-	        cmocka_unit_test_teardown(thousand_peers_cost_no_chip_operation, teardown),
-	        cmocka_unit_test_teardown(one_chip_operation_per_initiation, teardown),
-	        cmocka_unit_test_teardown(answers_for_vanished_handshakes_are_ignored, teardown),
-	        cmocka_unit_test_teardown(stuck_chip_means_under_load, teardown),
-	        cmocka_unit_test_teardown(pending_handshakes_expire_on_time, teardown),
-	        cmocka_unit_test_teardown(attacker_cannot_take_the_budget, teardown),
-	        cmocka_unit_test_teardown(sources_take_turns, teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(handshake_both_roles, teardown),
+        cmocka_unit_test_teardown(data_flows_while_a_handshake_waits, teardown),
+        cmocka_unit_test_teardown(thousand_peers_cost_no_chip_operation, teardown),
+        cmocka_unit_test_teardown(one_chip_operation_per_initiation, teardown),
+        cmocka_unit_test_teardown(answers_for_vanished_handshakes_are_ignored, teardown),
+        cmocka_unit_test_teardown(stuck_chip_means_under_load, teardown),
+        cmocka_unit_test_teardown(pending_handshakes_expire_on_time, teardown),
+        cmocka_unit_test_teardown(attacker_cannot_take_the_budget, teardown),
+        cmocka_unit_test_teardown(sources_take_turns, teardown),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

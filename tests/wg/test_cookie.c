@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "support/test_main.h"
 #include "test_core_harness.h"
 
 #define SEC 1000000000ull
@@ -125,17 +126,12 @@ static void test_under_load_lingers_one_second(void **state)
 	assert_int_equal(h_stats(&net, 1).cookie_replies_sent, 2);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(test_cookie_then_mac2_retry, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_cookie_reply_does_not_move_endpoint, setup,
-	                                        teardown),
-	        cmocka_unit_test_setup_teardown(test_cookie_expires_after_115s, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_under_load_rate_limited_per_source, setup,
-	                                        teardown),
-	        cmocka_unit_test_setup_teardown(test_under_load_lingers_one_second, setup,
-	                                        teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_cookie_then_mac2_retry, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cookie_reply_does_not_move_endpoint, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cookie_expires_after_115s, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_under_load_rate_limited_per_source, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_under_load_lingers_one_second, setup, teardown),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

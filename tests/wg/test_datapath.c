@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "support/test_main.h"
 #include "test_core_harness.h"
 
 static struct h_net net;
@@ -369,22 +370,20 @@ static void test_many_peers_lookup(void **state)
 		assert_null(wg_device_peer_find(dev, keys[i]));
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(test_round_trip_padding, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_keepalive_is_32_bytes, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_replayed_data_rejected, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_tampered_data_rejected, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_inner_source_checked, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_roaming_follows_source, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_forged_source_does_not_roam, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_staging_while_handshaking, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_routing_errors, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_malformed_datagrams, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_peer_removal, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_allowed_ip_remove, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_many_peers_lookup, setup, teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_round_trip_padding, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keepalive_is_32_bytes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_replayed_data_rejected, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tampered_data_rejected, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_inner_source_checked, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_roaming_follows_source, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_forged_source_does_not_roam, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_staging_while_handshaking, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_routing_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_malformed_datagrams, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_peer_removal, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_allowed_ip_remove, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_peers_lookup, setup, teardown),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

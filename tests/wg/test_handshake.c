@@ -13,6 +13,7 @@
 
 #include "crypto/blake2s.h"
 #include "keys/soft.h"
+#include "support/test_main.h"
 #include "test_core_harness.h"
 #include "wg/noise.h"
 #include "wg/peer.h"
@@ -419,28 +420,21 @@ static void test_ipv6_inner_packets(void **state)
 	assert_int_equal(h_dropped(&net, 1, WG_DROP_ALLOWED_IPS), 1);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_initial_constants),
-	        cmocka_unit_test_setup_teardown(test_handshake_a_to_b, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_handshake_b_to_a, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_mac1_checked_before_dh, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_replayed_initiation_rejected, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_initiation_flood_rejected, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_unknown_key_gets_nothing_through, setup,
-	                                        teardown),
-	        cmocka_unit_test_setup_teardown(test_preshared_key_match, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_preshared_key_mismatch_fails, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_responder_waits_for_confirmation, setup,
-	                                        teardown),
-	        cmocka_unit_test_setup_teardown(test_key_change_recomputes_static_static, setup,
-	                                        teardown),
-	        cmocka_unit_test_setup_teardown(test_initiator_provider_failure_retries, setup,
-	                                        teardown),
-	        cmocka_unit_test_setup_teardown(test_key_provider_failure_is_transient, setup,
-	                                        teardown),
-	        cmocka_unit_test_setup_teardown(test_ipv6_inner_packets, setup, teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_initial_constants),
+        cmocka_unit_test_setup_teardown(test_handshake_a_to_b, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_handshake_b_to_a, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mac1_checked_before_dh, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_replayed_initiation_rejected, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_initiation_flood_rejected, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_key_gets_nothing_through, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_preshared_key_match, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_preshared_key_mismatch_fails, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_responder_waits_for_confirmation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_key_change_recomputes_static_static, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_initiator_provider_failure_retries, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_key_provider_failure_is_transient, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ipv6_inner_packets, setup, teardown),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

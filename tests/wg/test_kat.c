@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "crypto/blake2s.h"
+#include "support/test_main.h"
 #include "test_core_harness.h"
 #include "test_kat_vectors.h"
 
@@ -112,11 +113,9 @@ static void test_cookie_reply_matches_python_oracle(void **state)
 	h_free(&net);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_handshake_matches_python_oracle),
-	        cmocka_unit_test(test_cookie_reply_matches_python_oracle),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_handshake_matches_python_oracle),
+        cmocka_unit_test(test_cookie_reply_matches_python_oracle),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

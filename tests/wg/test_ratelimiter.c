@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "support/test_main.h"
 #include "wg/ratelimiter.h"
 
 #define MS  1000000ULL
@@ -173,12 +174,10 @@ static void clock_going_backwards(void **state)
 	ratelimiter_free(NULL);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(burst_then_rate),        cmocka_unit_test(keys_are_per_prefix),
-	        cmocka_unit_test(idle_entries_collected), cmocka_unit_test(table_is_bounded),
-	        cmocka_unit_test(clock_going_backwards),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(burst_then_rate),        cmocka_unit_test(keys_are_per_prefix),
+        cmocka_unit_test(idle_entries_collected), cmocka_unit_test(table_is_bounded),
+        cmocka_unit_test(clock_going_backwards),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

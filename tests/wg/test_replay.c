@@ -6,6 +6,7 @@
 
 #include <cmocka.h>
 
+#include "support/test_main.h"
 #include "wg/replay.h"
 
 #define WIN    REPLAY_WINDOW_SIZE
@@ -148,15 +149,13 @@ static void reordering_inside_window(void **state)
 		T(i, false);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(constants),
-	        cmocka_unit_test(kernel_sequence),
-	        cmocka_unit_test(window_full_ascending),
-	        cmocka_unit_test(window_full_descending),
-	        cmocka_unit_test(jumps_clear_ring),
-	        cmocka_unit_test(reordering_inside_window),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(constants),
+        cmocka_unit_test(kernel_sequence),
+        cmocka_unit_test(window_full_ascending),
+        cmocka_unit_test(window_full_descending),
+        cmocka_unit_test(jumps_clear_ring),
+        cmocka_unit_test(reordering_inside_window),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "support/test_main.h"
 #include "test_core_harness.h"
 #include "wg/device.h"
 #include "wg/peer.h"
@@ -171,13 +172,11 @@ static void many_peers_retransmit_on_their_own_schedule(void **state)
 	}
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(heap_matches_a_plain_array),
-	        cmocka_unit_test_setup_teardown(idle_peers_are_never_queued, setup, teardown),
-	        cmocka_unit_test_setup_teardown(many_peers_retransmit_on_their_own_schedule, setup,
-	                                        teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(heap_matches_a_plain_array),
+        cmocka_unit_test_setup_teardown(idle_peers_are_never_queued, setup, teardown),
+        cmocka_unit_test_setup_teardown(many_peers_retransmit_on_their_own_schedule, setup,
+                                        teardown),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

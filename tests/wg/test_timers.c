@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "support/test_main.h"
 #include "test_core_harness.h"
 
 #define SEC 1000000000ull
@@ -200,23 +201,18 @@ static void test_tick_deadline(void **state)
 	            next < net.now.mono_ns + 5 * SEC + 334 * MS);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(test_rekey_after_120s_keeps_traffic, setup,
-	                                        teardown),
-	        cmocka_unit_test_setup_teardown(test_keypair_expires_at_180s_zeroed_at_540s, setup,
-	                                        teardown),
-	        cmocka_unit_test_setup_teardown(test_retry_with_jitter_then_give_up, setup,
-	                                        teardown),
-	        cmocka_unit_test_setup_teardown(test_passive_keepalive_after_10s, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_no_keepalive_when_replying, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_new_handshake_when_replies_stop, setup,
-	                                        teardown),
-	        cmocka_unit_test_setup_teardown(test_persistent_keepalive, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_initiator_rekeys_at_165s_when_only_receiving,
-	                                        setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_tick_deadline, setup, teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_rekey_after_120s_keeps_traffic, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keypair_expires_at_180s_zeroed_at_540s, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_retry_with_jitter_then_give_up, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_passive_keepalive_after_10s, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_keepalive_when_replying, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_new_handshake_when_replies_stop, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_persistent_keepalive, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_initiator_rekeys_at_165s_when_only_receiving, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_tick_deadline, setup, teardown),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "support/test_main.h"
 #include "test_core_harness.h"
 
 #define TWO_DAYS_S  (2 * 86400ull)
@@ -90,13 +91,10 @@ static void test_clock_back_with_source_completes(void **state)
 	assert_int_equal(src.calls, calls + 2);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(test_clock_back_without_source_is_a_replay, setup,
-	                                        teardown),
-	        cmocka_unit_test_setup_teardown(test_clock_back_with_source_completes, setup,
-	                                        teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_clock_back_without_source_is_a_replay, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_clock_back_with_source_completes, setup, teardown),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

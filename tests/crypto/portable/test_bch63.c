@@ -10,6 +10,7 @@
 
 #include "bch63_vectors.h"
 #include "crypto/portable/bch63.h"
+#include "support/test_main.h"
 
 #define WORD_MASK  ((1ULL << 63) - 1)
 #define NCODEWORDS (1u << BCH63_K)
@@ -233,18 +234,16 @@ static void test_rejects_64_bit_words(void **state)
 	assert_true(w == (codewords[42] | (1ULL << 63)));
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_encode_known_answers),
-	        cmocka_unit_test(test_code_structure),
-	        cmocka_unit_test(test_decode_codewords),
-	        cmocka_unit_test(test_all_single_and_double_errors),
-	        cmocka_unit_test(test_up_to_t_random_errors),
-	        cmocka_unit_test(test_structured_error_patterns),
-	        cmocka_unit_test(test_matches_exhaustive_decoder),
-	        cmocka_unit_test(test_beyond_t),
-	        cmocka_unit_test(test_rejects_64_bit_words),
-	};
-	return cmocka_run_group_tests(tests, setup, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_encode_known_answers),
+        cmocka_unit_test(test_code_structure),
+        cmocka_unit_test(test_decode_codewords),
+        cmocka_unit_test(test_all_single_and_double_errors),
+        cmocka_unit_test(test_up_to_t_random_errors),
+        cmocka_unit_test(test_structured_error_patterns),
+        cmocka_unit_test(test_matches_exhaustive_decoder),
+        cmocka_unit_test(test_beyond_t),
+        cmocka_unit_test(test_rejects_64_bit_words),
+};
+
+HWG_TEST_MAIN(tests, setup, NULL)

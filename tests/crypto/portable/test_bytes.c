@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "crypto/portable/bytes.h"
+#include "support/test_main.h"
 
 static const uint8_t seq[8] = {0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef};
 
@@ -74,12 +75,10 @@ static void round_trips(void **state)
 	}
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(loads),
-	        cmocka_unit_test(stores),
-	        cmocka_unit_test(round_trips),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(loads),
+        cmocka_unit_test(stores),
+        cmocka_unit_test(round_trips),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

@@ -10,6 +10,7 @@
 
 #include "crypto/portable/simon.h"
 #include "support/hex.h"
+#include "support/test_main.h"
 
 struct paper_vector {
 	enum simon_variant v;
@@ -226,15 +227,13 @@ static void test_bad_variant_and_clear(void **state)
 	assert_int_equal(ctx.rounds, 0);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_paper_word_order),
-	        cmocka_unit_test(test_byte_order),
-	        cmocka_unit_test(test_round_keys),
-	        cmocka_unit_test(test_first_round_state),
-	        cmocka_unit_test(test_round_trip_and_diffusion),
-	        cmocka_unit_test(test_bad_variant_and_clear),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_paper_word_order),
+        cmocka_unit_test(test_byte_order),
+        cmocka_unit_test(test_round_keys),
+        cmocka_unit_test(test_first_round_state),
+        cmocka_unit_test(test_round_trip_and_diffusion),
+        cmocka_unit_test(test_bad_variant_and_clear),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)

@@ -11,6 +11,7 @@
 
 #include "crypto/portable/simon_modes.h"
 #include "simon_modes_vectors.h"
+#include "support/test_main.h"
 
 static const enum simon_variant all_variants[] = {SIMON_64_96, SIMON_64_128, SIMON_128_128,
                                                   SIMON_128_192, SIMON_128_256};
@@ -394,19 +395,17 @@ static void test_prf_resists_cbc_mac_splice(void **state)
 	}
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_ske_known_answers),
-	        cmocka_unit_test(test_ske_round_trip_all_lengths),
-	        cmocka_unit_test(test_ske_rejects_bad_lengths),
-	        cmocka_unit_test(test_ske_rejects_bad_padding),
-	        cmocka_unit_test(test_ske_tamper_and_truncation),
-	        cmocka_unit_test(test_ske_failure_leaves_no_plaintext),
-	        cmocka_unit_test(test_prf_known_answers),
-	        cmocka_unit_test(test_prf_output_prefix),
-	        cmocka_unit_test(test_prf_distinct_inputs),
-	        cmocka_unit_test(test_prf_resists_cbc_mac_splice),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ske_known_answers),
+        cmocka_unit_test(test_ske_round_trip_all_lengths),
+        cmocka_unit_test(test_ske_rejects_bad_lengths),
+        cmocka_unit_test(test_ske_rejects_bad_padding),
+        cmocka_unit_test(test_ske_tamper_and_truncation),
+        cmocka_unit_test(test_ske_failure_leaves_no_plaintext),
+        cmocka_unit_test(test_prf_known_answers),
+        cmocka_unit_test(test_prf_output_prefix),
+        cmocka_unit_test(test_prf_distinct_inputs),
+        cmocka_unit_test(test_prf_resists_cbc_mac_splice),
+};
+
+HWG_TEST_MAIN(tests, NULL, NULL)
