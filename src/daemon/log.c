@@ -74,22 +74,12 @@ __attribute__((format(printf, 2, 0))) static void emit(const char *prefix, const
 	funlockfile(stderr);
 }
 
-void log_error(const char *fmt, ...)
+void log_at(enum log_level level, const char *fmt, ...)
 {
-	if (current < LOG_LEVEL_ERROR)
+	if (current < level)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	emit("ERROR", fmt, ap);
-	va_end(ap);
-}
-
-void log_verbose(const char *fmt, ...)
-{
-	if (current < LOG_LEVEL_VERBOSE)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	emit("DEBUG", fmt, ap);
+	emit(level == LOG_LEVEL_ERROR ? "ERROR" : "DEBUG", fmt, ap);
 	va_end(ap);
 }

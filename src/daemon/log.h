@@ -14,7 +14,10 @@ int log_level_parse(const char *s, enum log_level *out);
 void log_setup(const char *ifname, enum log_level level);
 enum log_level log_current_level(void);
 
-void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void log_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* One line if LOG_LEVEL lets level through: log_error for failures, log_verbose for the verbose
+ * trace (shown as "DEBUG", as wireguard-go does). */
+void log_at(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define log_error(...)   log_at(LOG_LEVEL_ERROR, __VA_ARGS__)
+#define log_verbose(...) log_at(LOG_LEVEL_VERBOSE, __VA_ARGS__)
 
 #endif

@@ -178,6 +178,22 @@ static void initiation_timestamp(struct wg_device *dev, uint8_t out[TAI64N_LEN])
 	tai64n_encode(out, sec, nsec);
 }
 
+/* The end of creating a message: a built one gets a fresh index as its sender and moves the
+ * handshake to its new state; a half-built one clears the handshake, which must not be answered.
+ * The message key is wiped either way. */
+static bool finish_created(struct wg_device *dev, struct noise_handshake *hs, bool ok,
+                           uint8_t sender[4], enum noise_state state, uint8_t key[NOISE_KEY_LEN])
+{
+	if (ok) {
+		store_le32(sender, index_table_insert(&dev->index, &hs->entry, &dev->io));
+		hs->state = state;
+	} else {
+		noise_handshake_clear(dev, hs);
+	}
+	secure_wipe(key, NOISE_KEY_LEN);
+	return ok;
+}
+
 bool noise_create_initiation(struct wg_device *dev, struct noise_handshake *hs,
                              struct msg_initiation *dst)
 {
@@ -206,15 +222,9 @@ bool noise_create_initiation(struct wg_device *dev, struct noise_handshake *hs,
 	/* {t} */
 	initiation_timestamp(dev, timestamp);
 	encrypt_and_hash(dst->encrypted_timestamp, timestamp, TAI64N_LEN, key, hs->hash);
-
-	store_le32(dst->sender, index_table_insert(&dev->index, &hs->entry, &dev->io));
-	hs->state = NOISE_CREATED_INITIATION;
 	ok = true;
 out:
-	if (!ok)
-		noise_handshake_clear(dev, hs);
-	secure_wipe(key, sizeof(key));
-	return ok;
+	return finish_created(dev, hs, ok, dst->sender, NOISE_CREATED_INITIATION, key);
 }
 
 enum noise_result noise_consume_initiation(struct wg_device *dev, const struct msg_initiation *src,
@@ -304,15 +314,9 @@ bool noise_create_response(struct wg_device *dev, struct noise_handshake *hs,
 	mix_psk(hs->chaining_key, hs->hash, key, hs->preshared_key);
 	/* {} */
 	encrypt_and_hash(dst->encrypted_nothing, dst->encrypted_nothing, 0, key, hs->hash);
-
-	store_le32(dst->sender, index_table_insert(&dev->index, &hs->entry, &dev->io));
-	hs->state = NOISE_CREATED_RESPONSE;
 	ok = true;
 out:
-	if (!ok)
-		noise_handshake_clear(dev, hs);
-	secure_wipe(key, sizeof(key));
-	return ok;
+	return finish_created(dev, hs, ok, dst->sender, NOISE_CREATED_RESPONSE, key);
 }
 
 struct wg_peer *noise_response_target(struct wg_device *dev, const struct msg_response *src)

@@ -35,10 +35,7 @@ cat >"$WGT_DIR/a.conf" <<CONF
 [Interface]
 ListenPort = 51821
 
-[Peer]
-PublicKey = $(wgt_pub b)
-Endpoint = $(wgt_outer4 b):51822
-AllowedIPs = $(wgt_inner4 b)/32
+$(wgt_peer_section b)
 CONF
 wgt_in a wg setconf "$ifa" "$WGT_DIR/a.conf" || wgt_fail "wg setconf without PrivateKey"
 has_pub "$se_pub" ||

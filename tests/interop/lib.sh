@@ -409,6 +409,14 @@ wgt_config_v4()
 	wgt_in "$side" ip link set "$(wgt_if "$side")" up
 }
 
+# wgt_peer_section SIDE [ALLOWED_IPS]: SIDE as a [Peer] section of a wg config file: its public key,
+# its outer IPv4 address and port, and ALLOWED_IPS (default: its inner IPv4 address).
+wgt_peer_section()
+{
+	printf '[Peer]\nPublicKey = %s\nEndpoint = %s:%s\nAllowedIPs = %s\n' "$(wgt_pub "$1")" \
+		"$(wgt_outer4 "$1")" "$(wgt_port "$1")" "${2:-$(wgt_inner4 "$1")/32}"
+}
+
 wgt_config_pair()
 {
 	wgt_config_side a "${1:-4}"

@@ -41,10 +41,7 @@ conf="$WGT_DIR/$ifa.conf"
 PrivateKey = $(cat "$(wgt_key a)")
 ListenPort = 51821
 
-[Peer]
-PublicKey = $(wgt_pub b)
-Endpoint = $(wgt_outer4 b):51822
-AllowedIPs = $(wgt_inner4 b)/32, $(wgt_inner6 b)/128
+$(wgt_peer_section b "$(wgt_inner4 b)/32, $(wgt_inner6 b)/128")
 CONF
 )
 wgt_in c wg setconf "$ifa" "$conf" || wgt_fail "wg setconf after the move"

@@ -27,10 +27,7 @@ PrivateKey = $(cat "$(wgt_key a)")
 Address = $(wgt_inner4 a)/24, $(wgt_inner6 a)/64
 ListenPort = 51821
 
-[Peer]
-PublicKey = $(wgt_pub b)
-Endpoint = $(wgt_outer4 b):51822
-AllowedIPs = 0.0.0.0/0, ::/0
+$(wgt_peer_section b "0.0.0.0/0, ::/0")
 CONF
 )
 quick()

@@ -141,10 +141,7 @@ wgt_config_v4 b "$(wgt_key b)" "$chip_pub"
 Address = $(wgt_inner4 a)/24
 ListenPort = 51821
 
-[Peer]
-PublicKey = $(wgt_pub b)
-Endpoint = $(wgt_outer4 b):51822
-AllowedIPs = $(wgt_inner4 b)/32
+$(wgt_peer_section b)
 CONF
 )
 # Without HWGUARD_KEY the unit refuses to start, before wg-quick runs.

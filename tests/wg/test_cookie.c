@@ -13,17 +13,7 @@
 
 #define SEC 1000000000ull
 
-static struct h_net net;
-
-static int setup(void **state)
-{
-	return h_setup(&net, 2, 31, H_PAIR_0_1);
-}
-
-static int teardown(void **state)
-{
-	return h_teardown(&net);
-}
+H_FIXTURE(2, 31, H_PAIR_0_1)
 
 static void test_cookie_then_mac2_retry(void **state)
 {

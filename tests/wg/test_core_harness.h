@@ -107,6 +107,21 @@ void h_free(struct h_net *net);
 enum h_pairing { H_UNPAIRED, H_PAIR_0_1 };
 int h_setup(struct h_net *net, int n, uint8_t seed, enum h_pairing pairing);
 int h_teardown(struct h_net *net);
+/* Declares a test file's network, `net`, and the cmocka fixtures `setup` and `teardown` that
+ * rebuild it around each test: H_FIXTURE(3, 7, H_UNPAIRED) and then
+ * cmocka_unit_test_setup_teardown(test_x, setup, teardown). */
+#define H_FIXTURE(n, seed, pairing)                                                                \
+	static struct h_net net;                                                                   \
+	static int setup(void **state)                                                             \
+	{                                                                                          \
+		(void)state;                                                                       \
+		return h_setup(&net, n, seed, pairing);                                            \
+	}                                                                                          \
+	static int teardown(void **state)                                                          \
+	{                                                                                          \
+		(void)state;                                                                       \
+		return h_teardown(&net);                                                           \
+	}
 /* Replaces node i's interface key (before h_pair). */
 void h_set_key(struct h_net *net, int i, const uint8_t private_key[32]);
 /* Gives node i a blocking provider with its current private key; DH requests take latency_ns each

@@ -13,17 +13,7 @@
 #include "support/test_main.h"
 #include "test_core_harness.h"
 
-static struct h_net net;
-
-static int setup(void **state)
-{
-	return h_setup(&net, 3, 11, H_PAIR_0_1);
-}
-
-static int teardown(void **state)
-{
-	return h_teardown(&net);
-}
+H_FIXTURE(3, 11, H_PAIR_0_1)
 
 static void send_and_check(size_t payload, size_t wire_len)
 {

@@ -18,17 +18,7 @@
 #include "wg/noise.h"
 #include "wg/peer.h"
 
-static struct h_net net;
-
-static int setup(void **state)
-{
-	return h_setup(&net, 3, 7, H_UNPAIRED);
-}
-
-static int teardown(void **state)
-{
-	return h_teardown(&net);
-}
+H_FIXTURE(3, 7, H_UNPAIRED)
 
 /* The chaining key and hash every handshake starts from (wireguard-reference.md §1.1). */
 static void test_initial_constants(void **state)

@@ -80,17 +80,7 @@ static void heap_matches_a_plain_array(void **state)
 	free(model);
 }
 
-static struct h_net net;
-
-static int setup(void **state)
-{
-	return h_setup(&net, 2, 31, H_PAIR_0_1);
-}
-
-static int teardown(void **state)
-{
-	return h_teardown(&net);
-}
+H_FIXTURE(2, 31, H_PAIR_0_1)
 
 /* Adds n peers to node 0: random public keys, a /32 each, and (with_endpoint) an address in
  * 198.51.100.0/24 that no node answers. */

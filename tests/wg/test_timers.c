@@ -14,17 +14,7 @@
 #define SEC 1000000000ull
 #define MS  1000000ull
 
-static struct h_net net;
-
-static int setup(void **state)
-{
-	return h_setup(&net, 2, 23, H_PAIR_0_1);
-}
-
-static int teardown(void **state)
-{
-	return h_teardown(&net);
-}
+H_FIXTURE(2, 23, H_PAIR_0_1)
 
 static void test_rekey_after_120s_keeps_traffic(void **state)
 {

@@ -15,17 +15,7 @@
 #define TWO_DAYS_S  (2 * 86400ull)
 #define SIX_SECONDS (6 * 1000000000ull)
 
-static struct h_net net;
-
-static int setup(void **state)
-{
-	return h_setup(&net, 2, 11, H_PAIR_0_1);
-}
-
-static int teardown(void **state)
-{
-	return h_teardown(&net);
-}
+H_FIXTURE(2, 11, H_PAIR_0_1)
 
 struct source {
 	uint64_t sec;
