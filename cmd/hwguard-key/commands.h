@@ -56,8 +56,6 @@ struct se050 *open_chip(const char *bus);
  * status word when the chip refused (se may be NULL). */
 struct se050;
 void report(struct se050 *se, const char *what, int err);
-/* 64 hex digits into key: 0 or -1. */
-int key_from_hex(uint8_t key[KEY_LEN], const char *s);
 
 /* Talking to a running hwguard (via.c). The control socket is $HWGUARD_RUN_DIR/IFNAME.sock,
  * default /var/run/wireguard. */

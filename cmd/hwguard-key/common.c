@@ -80,27 +80,6 @@ void report(struct se050 *se, const char *what, int err)
 	fprintf(stderr, "hwguard-key: %s: %s%s%s\n", what, why, status, hint);
 }
 
-int key_from_hex(uint8_t key[KEY_LEN], const char *s)
-{
-	if (strlen(s) != 2 * KEY_LEN)
-		return -1;
-	for (size_t i = 0; i < KEY_LEN; i++) {
-		int v = 0;
-		for (int k = 0; k < 2; k++) {
-			char c = s[2 * i + (size_t)k];
-			int d = c >= '0' && c <= '9'   ? c - '0'
-			        : c >= 'a' && c <= 'f' ? c - 'a' + 10
-			        : c >= 'A' && c <= 'F' ? c - 'A' + 10
-			                               : -1;
-			if (d < 0)
-				return -1;
-			v = v << 4 | d;
-		}
-		key[i] = (uint8_t)v;
-	}
-	return 0;
-}
-
 int parse_chip_options(int argc, char **argv, unsigned accepted, void (*usage)(FILE *out),
                        struct chip_options *o)
 {

@@ -86,7 +86,7 @@ static void via_list_line(void *ctx, const char *line)
 	} else if (!strncmp(line, "object_error=", 13)) {
 		l->err = (int)strtol(eq + 1, NULL, 10);
 	} else if (!strncmp(line, "public_key=", 11)) {
-		l->have_pub = key_from_hex(l->pub, eq + 1) == 0;
+		l->have_pub = hex_decode(l->pub, KEY_LEN, eq + 1, strlen(eq + 1)) == 0;
 	}
 }
 

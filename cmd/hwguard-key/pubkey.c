@@ -21,7 +21,8 @@ static void usage(FILE *f)
 static void take_public_key(void *ctx, const char *line)
 {
 	uint8_t *pub = ctx;
-	if (!strncmp(line, "public_key=", 11) && key_from_hex(pub + 1, line + 11) == 0)
+	if (!strncmp(line, "public_key=", 11) &&
+	    hex_decode(pub + 1, KEY_LEN, line + 11, strlen(line + 11)) == 0)
 		pub[0] = 1;
 }
 
