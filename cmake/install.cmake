@@ -13,11 +13,7 @@ set(HWGUARD_SYSTEMD_UNIT_DIR lib/systemd/system CACHE STRING
     "Where systemd units go, relative to the install prefix")
 set(HWGUARD_ETC_DIR /etc CACHE PATH "The system configuration directory (hwguard@.service reads HWGUARD_ETC_DIR/hwguard/)")
 
-foreach(prog hwguard hwguard-key pufauth se050-emu)
-  if(TARGET ${prog})
-    install(TARGETS ${prog} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-  endif()
-endforeach()
+install(TARGETS hwguard hwguard-key pufauth se050-emu RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
 set(HWGUARD_INSTALL_GEN ${CMAKE_BINARY_DIR}/install-gen)
 set(HWGUARD_MAN_PAGES hwguard.8 hwguard-key.8 pufauth.1 se050-emu.1)
