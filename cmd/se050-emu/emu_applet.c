@@ -82,12 +82,6 @@ static size_t tlv(uint8_t *rsp, size_t n, uint8_t tag, const uint8_t *val, size_
 	return n + len;
 }
 
-static void reverse32(uint8_t *out, const uint8_t *in)
-{
-	for (int i = 0; i < 32; i++)
-		out[i] = in[31 - i];
-}
-
 /* Without a policy the applet's default (everything allowed) applies. */
 static bool allowed(const struct emu_object *o, uint32_t rule)
 {
@@ -145,12 +139,12 @@ static size_t cmd_write_ec_key(struct emu_applet *a, const struct args *args, ui
 	}
 	uint8_t priv[32], pub[32];
 	if (priv_t) {
-		reverse32(priv, priv_t->val);
+		reverse_bytes(priv, priv_t->val, 32);
 		if (x25519_public_key(pub, priv) != 0)
 			return sw(rsp, 0, SE05X_SW_WRONG_DATA);
 		uint8_t given[32];
 		if (pub_t) {
-			reverse32(given, pub_t->val);
+			reverse_bytes(given, pub_t->val, 32);
 			if (memcmp(given, pub, 32) != 0) {
 				secure_wipe(priv, sizeof(priv));
 				return sw(rsp, 0, SE05X_SW_WRONG_DATA);
@@ -237,12 +231,12 @@ static size_t cmd_ecdh(struct emu_applet *a, const struct args *args, uint8_t *r
 	if (o->curve != SE05X_CURVE_MONT_DH_25519)
 		return sw(rsp, 0, SE05X_SW_CONDITIONS);
 	uint8_t peer[32], shared[32], be[32];
-	reverse32(peer, peer_t->val);
+	reverse_bytes(peer, peer_t->val, 32);
 	/* A real chip is not known to refuse low-order points: answer the all-zero value and let
 	 * the host reject it, which is what the host must be tested for. */
 	if (x25519(shared, o->priv, peer) != 0)
 		memset(shared, 0, sizeof(shared));
-	reverse32(be, shared);
+	reverse_bytes(be, shared, 32);
 	a->store->nvm_writes++; /* ECDH on Montgomery curves writes NVM on the SE050 */
 	a->ecdh_count++;
 	note_peer(a, peer_t->val);
@@ -356,7 +350,7 @@ static size_t cmd_object(struct emu_applet *a, const struct se05x_cmd *c, const 
 			return sw(rsp, 0, SE05X_SW_NOT_ALLOWED);
 		uint8_t be[32];
 		if (o->curve == SE05X_CURVE_MONT_DH_25519)
-			reverse32(be, o->pub);
+			reverse_bytes(be, o->pub, 32);
 		else
 			memcpy(be, o->pub, sizeof(be));
 		return sw(rsp, tlv(rsp, 0, SE05X_TAG_1, be, sizeof(be)), SE05X_SW_OK);

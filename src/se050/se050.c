@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "crypto/portable/bytes.h"
 #include "crypto/portable/secure.h"
 #include "crypto/x25519.h"
 #include "se050/apdu.h"
@@ -59,12 +60,6 @@ static int take_lock(const char *path, int *fd_out)
 	}
 	*fd_out = fd;
 	return 0;
-}
-
-static void reverse32(uint8_t out[SE050_KEY_LEN], const uint8_t in[SE050_KEY_LEN])
-{
-	for (int i = 0; i < SE050_KEY_LEN; i++)
-		out[i] = in[SE050_KEY_LEN - 1 - i];
 }
 
 void se050_options_default(struct se050_options *opt)
@@ -424,8 +419,8 @@ int se050_import_x25519(struct se050 *se, uint32_t id, const uint8_t priv[SE050_
 	size_t rlen;
 	if (x25519_public_key(pub, priv) != 0)
 		return -EINVAL;
-	reverse32(priv_be, priv);
-	reverse32(pub_be, pub);
+	reverse_bytes(priv_be, priv, SE050_KEY_LEN);
+	reverse_bytes(pub_be, pub, SE050_KEY_LEN);
 	pthread_mutex_lock(&se->mu);
 	int r = bring_up(se);
 	if (!r)
@@ -459,7 +454,7 @@ int se050_x25519_public(struct se050 *se, uint32_t id, uint8_t pub[SE050_KEY_LEN
 	pthread_mutex_unlock(&se->mu);
 	if (r)
 		return r;
-	reverse32(pub, be);
+	reverse_bytes(pub, be, SE050_KEY_LEN);
 	pub[31] &= 0x7F; /* RFC 7748 §5: receivers mask the top bit of a u-coordinate */
 	return 0;
 }
@@ -469,7 +464,7 @@ int se050_x25519(struct se050 *se, uint32_t id, const uint8_t peer[SE050_KEY_LEN
 {
 	uint8_t cmd[SE05X_MAX_APDU], rsp[SE05X_MAX_RSP], be[SE050_KEY_LEN];
 	size_t rlen = 0;
-	reverse32(be, peer);
+	reverse_bytes(be, peer, SE050_KEY_LEN);
 	pthread_mutex_lock(&se->mu);
 	int r = transact(se, cmd, se05x_cmd_ecdh(cmd, id, be), rsp, sizeof(rsp), &rlen, false);
 	if (!r) {
@@ -482,7 +477,7 @@ int se050_x25519(struct se050 *se, uint32_t id, const uint8_t peer[SE050_KEY_LEN
 	pthread_mutex_unlock(&se->mu);
 	secure_wipe(rsp, sizeof(rsp));
 	if (!r) {
-		reverse32(shared, be);
+		reverse_bytes(shared, be, SE050_KEY_LEN);
 		/* The chip does not promise to refuse low-order points; WireGuard must. */
 		if (ct_is_zero(shared, SE050_KEY_LEN))
 			r = -EINVAL;

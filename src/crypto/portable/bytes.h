@@ -1,10 +1,12 @@
-/* Byte order: integers to and from byte strings, little- and big-endian, 16, 32 and 64 bits.
+/* Byte order: integers to and from byte strings, little- and big-endian, 16, 32 and 64 bits, and
+ * a byte string reversed.
  * Header-only and freestanding (stdint.h alone), so device code and the firmware image use it too.
  * Byte by byte on purpose: the pointers need no alignment, and compilers fold each into one load
  * or store (plus a byte swap) where the target allows it. */
 #ifndef HWG_CRYPTO_PORTABLE_BYTES_H
 #define HWG_CRYPTO_PORTABLE_BYTES_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 static inline uint16_t load_le16(const uint8_t *p)
@@ -75,6 +77,15 @@ static inline void store_be64(uint8_t *p, uint64_t v)
 {
 	store_be32(p, (uint32_t)(v >> 32));
 	store_be32(p + 4, (uint32_t)v);
+}
+
+/* out[i] = in[n - 1 - i]: a little-endian number as big-endian, or back (the SE050 keeps X25519
+ * keys and shared secrets big-endian; RFC 7748 writes them little-endian). out and in must not
+ * overlap. */
+static inline void reverse_bytes(uint8_t *out, const uint8_t *in, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = in[n - 1 - i];
 }
 
 #endif

@@ -75,10 +75,28 @@ static void round_trips(void **state)
 	}
 }
 
+/* A reversed string reads as the other byte order; n = 0 writes nothing, n = 1 copies. */
+static void reverses(void **state)
+{
+	uint8_t out[10] = {0};
+
+	(void)state;
+	reverse_bytes(out + 1, seq, 8);
+	assert_true(load_le64(out + 1) == load_be64(seq));
+	assert_int_equal(out[1], 0xef);
+	assert_int_equal(out[8], 0x01);
+	assert_int_equal(out[0] | out[9], 0); /* nothing outside out[1..8] */
+	reverse_bytes(out, seq, 0);
+	assert_int_equal(out[0], 0);
+	reverse_bytes(out, seq + 7, 1);
+	assert_int_equal(out[0], 0xef);
+}
+
 static const struct CMUnitTest tests[] = {
         cmocka_unit_test(loads),
         cmocka_unit_test(stores),
         cmocka_unit_test(round_trips),
+        cmocka_unit_test(reverses),
 };
 
 HWG_TEST_MAIN(tests, NULL, NULL)
