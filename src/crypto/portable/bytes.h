@@ -1,9 +1,7 @@
 /* Byte order: integers to and from byte strings, little- and big-endian, 16, 32 and 64 bits, and
- * a byte string reversed.
- * Header-only and freestanding (stddef.h and stdint.h alone), so device code and the firmware image
- * use it too.
- * Byte by byte on purpose: the pointers need no alignment, and compilers fold each into one load
- * or store (plus a byte swap) where the target allows it. */
+ * a byte string reversed. Header-only and freestanding (stddef.h and stdint.h alone), so device
+ * code and the firmware image use it too. Byte by byte on purpose: the pointers need no alignment,
+ * and compilers fold each into one load or store (plus a byte swap) where the target allows it. */
 #ifndef HWG_CRYPTO_PORTABLE_BYTES_H
 #define HWG_CRYPTO_PORTABLE_BYTES_H
 
