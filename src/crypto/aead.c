@@ -52,10 +52,12 @@ static int stream_xor(EVP_CIPHER_CTX *c, uint8_t *dst, const uint8_t *src, size_
 	return EVP_EncryptUpdate(c, dst, &outl, src, (int)n) == 1 ? 0 : -1;
 }
 
-/* From block 0: s receives the key block, then the first min(len, SCRATCH_DATA) bytes of src
+/* From block 0: poly_key receives the Poly1305 key (the key block's first half, wiped from s; the
+ * rest of block 0 is never used), s + CHACHA_BLOCK the first min(len, SCRATCH_DATA) bytes of src
  * XORed with the key stream. Returns how many data bytes that took, or -1. */
 static long stream_head(EVP_CIPHER_CTX *c, const uint8_t nonce[AEAD_NONCE_LEN],
-                        uint8_t s[CHACHA_BLOCK + SCRATCH_DATA], const uint8_t *src, size_t len)
+                        uint8_t s[CHACHA_BLOCK + SCRATCH_DATA], uint8_t poly_key[POLY_KEY_LEN],
+                        const uint8_t *src, size_t len)
 {
 	size_t head = len < SCRATCH_DATA ? len : SCRATCH_DATA;
 	size_t run = CHACHA_BLOCK + round_to_block(head);
@@ -65,6 +67,8 @@ static long stream_head(EVP_CIPHER_CTX *c, const uint8_t nonce[AEAD_NONCE_LEN],
 	memset(s + CHACHA_BLOCK + head, 0, run - CHACHA_BLOCK - head);
 	if (stream_start(c, nonce) != 0 || stream_xor(c, s, s, run) != 0)
 		return -1;
+	memcpy(poly_key, s, POLY_KEY_LEN);
+	secure_wipe(s, POLY_KEY_LEN);
 	return (long)head;
 }
 
@@ -130,11 +134,9 @@ static int seal_with(const struct aead_key *key, const uint8_t nonce[AEAD_NONCE_
 	uint8_t poly_key[POLY_KEY_LEN];
 	if (!key->stream || !key->mac || !lengths_ok(len, ad_len))
 		return -1;
-	long head = stream_head(key->stream, nonce, s, src, len);
+	long head = stream_head(key->stream, nonce, s, poly_key, src, len);
 	if (head < 0)
 		return -1;
-	memcpy(poly_key, s, POLY_KEY_LEN);
-	secure_wipe(s, POLY_KEY_LEN); /* the rest of block 0 is never used */
 	if (head > 0)
 		memcpy(dst, s + CHACHA_BLOCK, (size_t)head);
 	int ret = stream_rest(key->stream, s, dst, src, (size_t)head, len);
@@ -154,11 +156,9 @@ static int open_with(const struct aead_key *key, const uint8_t nonce[AEAD_NONCE_
 	if (!key->stream || !key->mac || len < AEAD_TAG_LEN || !lengths_ok(len, ad_len))
 		return -1;
 	size_t ct_len = len - AEAD_TAG_LEN;
-	long head = stream_head(key->stream, nonce, s, src, ct_len);
+	long head = stream_head(key->stream, nonce, s, poly_key, src, ct_len);
 	if (head < 0)
 		return -1;
-	memcpy(poly_key, s, POLY_KEY_LEN);
-	secure_wipe(s, POLY_KEY_LEN); /* the rest of block 0 is never used */
 	int ret = poly1305_tag(key->mac, poly_key, ad, ad_len, src, ct_len, tag);
 	secure_wipe(poly_key, sizeof(poly_key));
 	if (ret == 0 && !ct_equal(tag, src + ct_len, AEAD_TAG_LEN))
